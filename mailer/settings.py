@@ -1,0 +1,73 @@
+"""Every setting in one place, read from INFOLETTRE_* environment variables.
+
+The defaults are the embedded ones: a SQLite file, a broker in a SQLite file and a
+Maildir outbox in the working folder, so that nothing has to be installed to try it.
+Production sets the database, broker, SMTP relay and Redis URLs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INFOLETTRE_", extra="ignore")
+
+    # Where the embedded defaults keep their files (database, broker, outbox, secret).
+    home: Path = Path(".infolettre")
+
+    database_url: str = ""  # empty: sqlite file in `home`
+    broker_url: str = ""  # empty: kombu's SQLAlchemy transport on a sqlite file in `home`
+    redis_url: str = ""  # shared rate limits and counters when set
+    smtp_url: str = ""  # smtp://user:pass@host:587?starttls=1 ; empty: Maildir outbox
+    bounce_imap_url: str = ""
+
+    secret_key: str = ""  # empty: generated once and kept in `home`
+    base_url: str = "http://127.0.0.1:8000"  # public URL of the web app (links in emails)
+    site_origin: str = "http://127.0.0.1:8000"  # the network's website, allowed by CORS
+
+    languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
+    default_language: str = "fr"
+
+    from_address: str = "infolettre@reseaucitesdesmetiers.example"
+    from_name: str = "Réseau international des Cités des métiers"
+    reply_to: str = "info@reseaucitesdesmetiers.example"
+    list_id: str = "infolettre.reseaucitesdesmetiers.example"
+    bounce_domain: str = "reseaucitesdesmetiers.example"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "infolettre.db"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def broker(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{self.home / 'broker.db'}"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def secret(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.home / "secret_key"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

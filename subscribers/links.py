@@ -1,0 +1,27 @@
+"""The public URLs put in emails. The web app's routes answer exactly these paths."""
+
+from __future__ import annotations
+
+from mailer.settings import get_settings
+from subscribers import tokens
+
+
+def _base() -> str:
+    return get_settings().base_url.rstrip("/")
+
+
+def confirm_url(subscriber_id: int) -> str:
+    return f"{_base()}/confirm/{tokens.make(tokens.CONFIRM, subscriber_id)}"
+
+
+def unsubscribe_url(subscriber_id: int) -> str:
+    """GET shows a one-button page; POST (RFC 8058 one-click) unsubscribes at once."""
+    return f"{_base()}/unsubscribe/{tokens.make(tokens.UNSUBSCRIBE, subscriber_id)}"
+
+
+def preferences_url(subscriber_id: int) -> str:
+    return f"{_base()}/preferences/{tokens.make(tokens.PREFERENCES, subscriber_id)}"
+
+
+def view_online_url(issue_slug: str, language: str) -> str:
+    return f"{_base()}/archive/{issue_slug}/{language}"

@@ -1,0 +1,106 @@
+"""Subscriber data: who is on the list, with which consent, and every change as an event."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mailer.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalise_email(email: str) -> str:
+    """The form an address is stored and compared in: trimmed, lower case."""
+    return email.strip().lower()
+
+
+def email_hash(email: str) -> str:
+    """What stays of an erased or suppressed address: enough to refuse it again, no more."""
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+
+
+class Status(enum.StrEnum):
+    PENDING = "pending"
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class EventKind(enum.StrEnum):
+    SIGNED_UP = "signed_up"
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+    RESUBSCRIBED = "resubscribed"
+    LANGUAGE_CHANGED = "language_changed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    IMPORTED = "imported"
+    ERASED = "erased"
+
+
+class Subscriber(Base):
+    __tablename__ = "subscriber"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stored normalised (lower case), so a plain unique index is case-insensitive.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default=Status.PENDING, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Consent: when, from which form or import, from which IP, with which wording.
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_source: Mapped[str | None] = mapped_column(String(200))
+    consent_ip: Mapped[str | None] = mapped_column(String(64))
+    consent_text: Mapped[str | None] = mapped_column(Text)
+
+    # Bounce score (Mailman-like): at most one point a day, reset when stale.
+    bounce_score: Mapped[float] = mapped_column(default=0.0)
+    last_bounce_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    events: Mapped[list[SubscriberEvent]] = relationship(
+        back_populates="subscriber", order_by="SubscriberEvent.id"
+    )
+
+    __table_args__ = (Index("ix_subscriber_status_id", "status", "id"),)
+
+
+class SubscriberEvent(Base):
+    """The log of every change to a subscriber (kept, minus personal data, after erasure)."""
+
+    __tablename__ = "subscriber_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscriber.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    detail: Mapped[dict | None] = mapped_column(JSON)
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    subscriber: Mapped[Subscriber | None] = relationship(back_populates="events")
+
+
+class Suppression(Base):
+    """Addresses never to be mailed again (erased, hard-bounced, complained), by hash only."""
+
+    __tablename__ = "suppression"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

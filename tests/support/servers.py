@@ -1,0 +1,190 @@
+"""Real servers for the tests, each started on 127.0.0.1 on a free port and stopped after.
+
+Every wait here is bounded: a server that does not come up fails the test with its log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+def _as_postgres_user() -> list[str]:
+    # initdb and postgres refuse to run as root.
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+class RedisServer:
+    """A redis-server process that a test can stop and start again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="redis-")
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        # appendonly: a restart keeps the queued messages, as a production Redis would.
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", self.dir, "--appendonly", "yes", "--save", ""],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, proc=self.proc)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster in a temporary folder."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="pg-"))
+        self.proc: subprocess.Popen | None = None
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+        if not bins:
+            raise RuntimeError("PostgreSQL is not installed (Debian package postgresql)")
+        self.bin = Path(bins[-1])
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        data = self.dir / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        subprocess.run(
+            [*_as_postgres_user(), str(self.bin / "initdb"), "-D", str(data), "-U", "postgres",
+             "-A", "trust", "--no-sync", "-E", "UTF8"],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        self.proc = subprocess.Popen(
+            [*_as_postgres_user(), str(self.bin / "postgres"), "-D", str(data),
+             "-p", str(self.port), "-h", "127.0.0.1", "-k", str(self.dir),
+             "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, timeout=30, proc=self.proc)
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def close(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@dataclass
+class SmtpCatcher:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives.
+
+    A test can make it answer as a relay in trouble would:
+    `reject_rcpt[address] = "550 5.1.1 No such user"` refuses one recipient,
+    `temporary_failures = 2` answers the next two RCPTs with 451.
+    """
+
+    port: int = field(default_factory=free_port)
+    messages: list[Message] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    reject_rcpt: dict[str, str] = field(default_factory=dict)
+    temporary_failures: int = 0
+    temporary_reply: str = "451 4.3.0 Try again later"
+
+    async def handle_RCPT(self, server: SMTP, session, envelope: Envelope, address, options):
+        if self.temporary_failures > 0:
+            self.temporary_failures -= 1
+            return self.temporary_reply
+        if address.lower() in self.reject_rcpt:
+            return self.reject_rcpt[address.lower()]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session, envelope: Envelope) -> str:
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 Message accepted"
+
+    def start(self) -> None:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[Message]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if len(self.messages) < count:
+            raise TimeoutError(f"{len(self.messages)} of {count} messages after {timeout}s")
+        return self.messages
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+# aiosmtpd needs an event loop policy that works from a test thread.
+asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these flags Chromium tries to reach Google's hosts at every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]

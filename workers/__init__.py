@@ -1,0 +1,1 @@
+"""Celery workers: sending, retries, bounce processing, list hygiene."""
