@@ -1,0 +1,28 @@
+"""The Celery app. Its broker is Redis in production, a SQLite file by default."""
+
+from celery import Celery
+
+from mailer.settings import get_settings
+
+# Modules holding tasks; each concern keeps its tasks beside its code.
+TASK_MODULES: list[str] = []
+
+
+def make_app() -> Celery:
+    settings = get_settings()
+    app = Celery("infolettre", broker=settings.broker, include=TASK_MODULES)
+    app.conf.update(
+        # A task is acknowledged only once done: a killed worker's task is delivered again.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+    )
+    return app
+
+
+app = make_app()
