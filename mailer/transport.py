@@ -7,6 +7,7 @@ the embedded default, where every message can be read with any mail client.
 
 from __future__ import annotations
 
+import contextlib
 import mailbox
 import smtplib
 import ssl
@@ -37,7 +38,7 @@ class SmtpConfig:
     def from_url(cls, url: str) -> SmtpConfig:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps"):
-            raise ValueError(f"INFOLETTRE_SMTP_URL: scheme must be smtp or smtps, not {parts.scheme!r}")
+            raise ValueError(f"INFOLETTRE_SMTP_URL: scheme must be smtp or smtps: {url!r}")
         query = parse_qs(parts.query)
         tls = parts.scheme == "smtps"
         return cls(
@@ -52,7 +53,9 @@ class SmtpConfig:
     def connect(self, timeout: float = 30.0) -> smtplib.SMTP:
         context = ssl.create_default_context()
         if self.tls:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=timeout, context=context)
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=timeout, context=context
+            )
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=timeout)
             if self.starttls:
@@ -76,10 +79,8 @@ class SmtpSender:
 
     def close(self) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
-            except smtplib.SMTPException:
-                pass
             self._smtp = None
 
 
