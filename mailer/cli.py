@@ -11,6 +11,8 @@ import click
 # command name -> "module:attribute" of a click command or group
 COMMANDS = {
     "init-db": "mailer.cli_db:init_db",
+    "subscribers": "subscribers.cli:subscribers",
+    "web": "mailer.cli_web:web",
 }
 
 

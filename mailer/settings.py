@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     list_id: str = "infolettre.reseaucitesdesmetiers.example"
     bounce_domain: str = "reseaucitesdesmetiers.example"
 
+    # Signup abuse limits (Flask-Limiter syntax); shared through Redis when redis_url is set.
+    rate_limits: bool = True  # off for load benchmarks
+    signup_limit_per_ip: str = "30/hour;10/minute"
+    signup_limit_per_address: str = "5/hour"
+    confirm_resends_per_hour: int = 3  # confirmation emails to one address, at most
+    check_email_dns: bool = False  # email-validator's deliverability (DNS) check
+    proxies: int = 0  # reverse proxies in front of the web app whose X-Forwarded-* to trust
+
     @property
     def sqlite_path(self) -> Path:
         return self.home / "infolettre.db"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from mailer.settings import get_settings
 from subscribers import tokens
 
+MAILTO_PREFIX = "unsubscribe+"
+
 
 def _base() -> str:
     return get_settings().base_url.rstrip("/")
@@ -23,5 +25,22 @@ def preferences_url(subscriber_id: int) -> str:
     return f"{_base()}/preferences/{tokens.make(tokens.PREFERENCES, subscriber_id)}"
 
 
+def unsubscribe_mailto(subscriber_id: int) -> str:
+    """The List-Unsubscribe mailto address: the signed token in the local part."""
+    token = tokens.make(tokens.UNSUBSCRIBE, subscriber_id)
+    return f"{MAILTO_PREFIX}{token}@{get_settings().bounce_domain}"
+
+
 def view_online_url(issue_slug: str, language: str) -> str:
     return f"{_base()}/archive/{issue_slug}/{language}"
+
+
+def list_unsubscribe_headers(subscriber_id: int) -> dict[str, str]:
+    """RFC 2369 and RFC 8058 headers for one recipient: one-click https POST, and mailto."""
+    return {
+        "List-Unsubscribe": (
+            f"<{unsubscribe_url(subscriber_id)}>, "
+            f"<mailto:{unsubscribe_mailto(subscriber_id)}?subject=unsubscribe>"
+        ),
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }

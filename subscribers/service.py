@@ -18,6 +18,7 @@ from subscribers.models import (
     SubscriberEvent,
     Suppression,
     email_hash,
+    normalise_email,
     utcnow,
 )
 
@@ -29,16 +30,16 @@ def log_event(
     campaign_id: int | None = None,
     **detail: Any,
 ) -> SubscriberEvent:
+    # The time is set here, not by the database, so that SQLite and PostgreSQL compare alike.
     event = SubscriberEvent(
-        subscriber=subscriber, kind=kind, campaign_id=campaign_id, detail=detail or None
+        subscriber=subscriber, kind=kind, campaign_id=campaign_id, detail=detail or None,
+        at=utcnow(),
     )
     session.add(event)
     return event
 
 
 def find_by_email(session: Session, email: str) -> Subscriber | None:
-    from subscribers.models import normalise_email
-
     return session.scalar(select(Subscriber).where(Subscriber.email == normalise_email(email)))
 
 
@@ -72,3 +73,21 @@ def set_status(
     if status in (Status.BOUNCED, Status.COMPLAINED):
         suppress(session, subscriber.email, reason=status.value)
     log_event(session, subscriber, kind, campaign_id=campaign_id, **detail)
+
+
+def erase(session: Session, email: str) -> bool:
+    """GDPR erasure: the subscriber's personal data goes, a hash stays to keep them suppressed.
+
+    The event log is kept (what happened and when) without its details or the link to the
+    person. Returns whether the address was on the list.
+    """
+    suppress(session, email, reason="erased")
+    subscriber = find_by_email(session, email)
+    if subscriber is None:
+        return False
+    for event in subscriber.events:
+        event.detail = None
+        event.subscriber = None
+    log_event(session, None, EventKind.ERASED)
+    session.delete(subscriber)
+    return True

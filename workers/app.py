@@ -5,7 +5,7 @@ from celery import Celery
 from mailer.settings import get_settings
 
 # Modules holding tasks; each concern keeps its tasks beside its code.
-TASK_MODULES: list[str] = []
+TASK_MODULES: list[str] = ["subscribers.tasks"]
 
 
 def make_app() -> Celery:

@@ -1,0 +1,23 @@
+"""`infolettre web`: serve the web app with gunicorn (a few worker processes)."""
+
+import os
+import sys
+
+import click
+
+from mailer import db
+
+
+@click.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def web(host: str, port: int, workers: int) -> None:
+    """Serve the public pages (signup, confirm, unsubscribe, preferences) and the APIs."""
+    db.upgrade()
+    # exec: gunicorn becomes this process, so signals (Ctrl-C, SIGTERM) reach it directly.
+    args = [
+        sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+        "--access-logfile", "-", "mailer.webapp:create_app()",
+    ]
+    os.execv(sys.executable, args)  # noqa: S606

@@ -1,0 +1,51 @@
+"""The web app: one Flask app, each concern a blueprint listed here.
+
+CSRF protection is global (Flask-WTF); views called by machines (RFC 8058 one-click POST,
+webhooks, the JSON signup) are exempted by their blueprint. Rate limits are Flask-Limiter's,
+kept in Redis when `INFOLETTRE_REDIS_URL` is set so that every worker process shares them.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from mailer.settings import Settings, get_settings
+
+# "module:attribute" of each blueprint
+BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp"]
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or get_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret,
+        SETTINGS=settings,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session cookie
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        RATELIMIT_ENABLED=settings.rate_limits,
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
+    if settings.proxies:
+        # Only behind a known proxy is X-Forwarded-For the client's IP (else anyone forges it).
+        n = settings.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    csrf.init_app(app)
+    limiter.init_app(app)
+    for target in BLUEPRINTS:
+        module, attribute = target.split(":")
+        app.register_blueprint(getattr(importlib.import_module(module), attribute))
+    return app

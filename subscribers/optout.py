@@ -1,0 +1,54 @@
+"""Leaving the list and coming back: one-click and page unsubscribe, mailto, preferences."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from mailer.settings import get_settings
+from subscribers import tokens
+from subscribers.links import MAILTO_PREFIX
+from subscribers.models import EventKind, Status, Subscriber
+from subscribers.service import is_suppressed, log_event, set_status
+from subscribers.signup import Consent
+
+
+def unsubscribe(session: Session, subscriber: Subscriber, source: str) -> None:
+    """Idempotent: a second click, or a scanner replaying the POST, changes nothing more."""
+    if subscriber.status in (Status.PENDING, Status.SUBSCRIBED):
+        set_status(session, subscriber, Status.UNSUBSCRIBED, EventKind.UNSUBSCRIBED, source=source)
+
+
+def resubscribe(session: Session, subscriber: Subscriber, consent: Consent) -> bool:
+    """Back on the list from the link in their own email (so the address is proven)."""
+    if subscriber.status != Status.UNSUBSCRIBED or is_suppressed(session, subscriber.email):
+        return False
+    consent.record(subscriber)
+    set_status(
+        session, subscriber, Status.SUBSCRIBED, EventKind.RESUBSCRIBED, source=consent.source
+    )
+    return True
+
+
+def change_language(session: Session, subscriber: Subscriber, language: str) -> None:
+    if language != subscriber.language:
+        log_event(
+            session, subscriber, EventKind.LANGUAGE_CHANGED, old=subscriber.language, new=language
+        )
+        subscriber.language = language
+
+
+def unsubscribe_by_mailto(session: Session, address: str) -> Subscriber | None:
+    """Honour a mail sent to a List-Unsubscribe mailto address; None if it is not one of ours."""
+    local, _, domain = address.strip().strip("<>").rpartition("@")
+    if domain.lower() != get_settings().bounce_domain.lower() or not local.startswith(
+        MAILTO_PREFIX
+    ):
+        return None
+    try:
+        subscriber_id = tokens.read(tokens.UNSUBSCRIBE, local.removeprefix(MAILTO_PREFIX))
+    except tokens.InvalidToken:
+        return None
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is not None:
+        unsubscribe(session, subscriber, source="mailto")
+    return subscriber

@@ -1,0 +1,68 @@
+"""Checks on what visitors and import files give us, with a reason a person can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+
+from mailer.settings import get_settings
+from subscribers.models import normalise_email
+
+NAME_MAX = 200
+
+
+class InvalidInput(ValueError):
+    """One field is wrong; `field` names it and `label` is the key of its message."""
+
+    def __init__(self, field: str, label: str, detail: str = "") -> None:
+        super().__init__(f"{field}: {detail or label}")
+        self.field = field
+        self.label = label
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """A validated request to be on the list."""
+
+    email: str
+    language: str
+    name: str | None
+
+
+def _has_line_break(value: str) -> bool:
+    # Any of these would let a value spill into a second mail header.
+    return any(char in value for char in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def check_email(raw: str) -> str:
+    raw = raw or ""
+    if _has_line_break(raw):
+        raise InvalidInput("email", "email_invalid", "line break in the address")
+    try:
+        result = validate_email(
+            raw.strip(), check_deliverability=get_settings().check_email_dns
+        )
+    except EmailNotValidError as error:
+        raise InvalidInput("email", "email_invalid", str(error)) from error
+    return normalise_email(result.normalized)
+
+
+def check_name(raw: str | None) -> str | None:
+    name = (raw or "").strip()
+    if _has_line_break(name) or len(name) > NAME_MAX:
+        raise InvalidInput("name", "name_invalid", "line break or longer than 200 characters")
+    return name or None
+
+
+def check_language(raw: str | None) -> str:
+    settings = get_settings()
+    language = (raw or settings.default_language).strip().lower()
+    if language not in settings.languages:
+        raise InvalidInput("language", "language_invalid", f"not one of {settings.languages}")
+    return language
+
+
+def check_applicant(email: str, language: str | None, name: str | None) -> Applicant:
+    return Applicant(check_email(email), check_language(language), check_name(name))

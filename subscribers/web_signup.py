@@ -1,0 +1,144 @@
+"""Signup pages: the form, POST /subscribe (browser form or the website's snippet), the JSON
+variant for sites that post from script, and the ready-to-paste snippet.
+
+Every signup gets the same answer whatever the address's state, so the form cannot be used
+to learn who is on the list; only the confirmation email goes (or not) to the address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+
+from mailer import db
+from mailer.webapp import csrf, limiter
+from subscribers.i18n import labels
+from subscribers.signup import Consent, sign_up
+from subscribers.validation import InvalidInput, check_applicant, normalise_email
+from subscribers.web import message, page, page_language, settings
+
+bp = Blueprint("signup", __name__, template_folder="templates")
+
+HONEYPOT = "website"  # hidden from people, filled in by bots
+
+
+def _address_key() -> str:
+    data = request.get_json(silent=True) if request.is_json else request.form
+    return "address:" + normalise_email(str((data or {}).get("email", "")))
+
+
+# One budget for both signup routes: per client IP, and per address whatever the IP.
+per_ip = limiter.shared_limit(lambda: settings().signup_limit_per_ip, scope="signup-ip")
+per_address = limiter.shared_limit(
+    lambda: settings().signup_limit_per_address, scope="signup-address", key_func=_address_key
+)
+
+
+def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
+    """Record the signup and queue its confirmation email; the error of a bad field."""
+    if data.get(HONEYPOT):
+        return None  # a bot: answer as if all went well, record nothing
+    try:
+        applicant = check_applicant(
+            str(data.get("email", "")), data.get("language"), data.get("name")
+        )
+    except InvalidInput as error:
+        return error
+    consent = Consent(
+        source=f"web:{source}"[:200],
+        text=labels(applicant.language)["consent"],
+        ip=request.remote_addr,
+    )
+    try:
+        with db.session_scope(settings().db_url) as session:
+            subscriber_id = sign_up(session, applicant, consent)
+    except IntegrityError:
+        return None  # the same address signed up at the same instant: one row is enough
+    if subscriber_id is not None:
+        from subscribers.tasks import send_confirmation
+
+        # Queued after the commit, so the worker always finds the subscriber.
+        send_confirmation.delay(subscriber_id)
+    return None
+
+
+@bp.get("/subscribe")
+def form():
+    return page("signup", page_language(), form={})
+
+
+@bp.post("/subscribe")
+@csrf.exempt
+@per_ip
+@per_address
+def subscribe():
+    # Our own form carries a CSRF token; the snippet on the network's website cannot, so
+    # a POST whose Origin is that site is accepted on the strength of the Origin header.
+    if request.headers.get("Origin") != settings().site_origin:
+        csrf.protect()
+    language = page_language(request.form.get("language"))
+    error = _sign_up(request.form, request.form.get("source") or "form")
+    if error is not None:
+        return page("signup", language, 400, form=request.form, error=error)
+    return message("check", language)
+
+
+@bp.route("/api/subscribe", methods=["POST", "OPTIONS"])
+@csrf.exempt
+@per_ip
+@per_address
+def subscribe_json():
+    # Only application/json is read: a cross-site page cannot send it without a CORS
+    # preflight, which only the configured site origin passes. That is the CSRF defence.
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    data = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(data, dict):
+        return jsonify(error="send a JSON object with Content-Type: application/json"), 415
+    language = page_language(data.get("language"))
+    error = _sign_up(data, str(data.get("source") or "json"))
+    if error is not None:
+        text = labels(language)[error.label]
+        return jsonify(error=error.field, message=f"{text} {error.detail}".strip()), 400
+    return jsonify(status="ok", message=labels(language)["check_text"]), 202
+
+
+@bp.after_request
+def cors(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    if request.endpoint == "signup.subscribe_json" and origin == settings().site_origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "3600"
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+@bp.get("/subscribe/snippet")
+def snippet():
+    """The HTML form to paste into the website: plain HTML, no script, no cookie needed."""
+    language = page_language()
+    html = render_template(
+        "subscribers/snippet.html",
+        t=labels(language),
+        lang=language,
+        action=settings().base_url.rstrip("/") + "/subscribe",
+    )
+    return Response(html, mimetype="text/plain")
+
+
+@bp.errorhandler(429)
+def too_many(_error):
+    language = page_language()
+    if request.path.startswith("/api/"):
+        return jsonify(error="rate_limited", message=labels(language)["too_many_text"]), 429
+    return message("too_many", language, 429)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(_error):
+    return message("csrf", page_language(request.form.get("language")), 400)

@@ -1,0 +1,95 @@
+"""The web app and a Celery worker as real processes, configured through the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.support.servers import free_port, wait_for_port
+
+SECRET = "test-secret-key-for-signed-links"
+
+
+def infolettre_env(home: Path, **settings: str) -> dict[str, str]:
+    """A process environment with every INFOLETTRE_* setting pointing into `home`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INFOLETTRE_")}
+    values = {
+        "home": str(home),
+        "database_url": f"sqlite:///{home / 'infolettre.db'}",
+        "broker_url": f"sqla+sqlite:///{home / 'broker.db'}",
+        "secret_key": SECRET,
+        **settings,
+    }
+    env.update({f"INFOLETTRE_{key.upper()}": value for key, value in values.items()})
+    return env
+
+
+class WebProcess:
+    """`infolettre web` (gunicorn) on a free port of 127.0.0.1."""
+
+    def __init__(self, home: Path, workers: int = 1, **settings: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = infolettre_env(home, base_url=self.url, **settings)
+        self.log = home / "web.log"
+        self.workers = workers
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> WebProcess:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mailer", "web", "--port", str(self.port),
+             "--workers", str(self.workers)],
+            env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port, timeout=30, proc=self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=15)
+
+
+class CeleryWorker:
+    """A real `celery worker --pool=solo` process, ready once it says so in its log."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60.0) -> CeleryWorker:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--pool=solo",
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while b"ready." not in self.log.read_bytes():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker not ready:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+
+def queued_tasks(broker_url: str) -> list[str]:
+    """Names of the tasks waiting in a kombu SQLite broker (none if nothing was queued)."""
+    path = broker_url.removeprefix("sqla+sqlite:///")
+    if not Path(path).exists():
+        return []
+    with sqlite3.connect(path) as conn:
+        try:
+            rows = conn.execute("select payload from kombu_message").fetchall()
+        except sqlite3.OperationalError:
+            return []
+    return [json.loads(payload)["headers"]["task"] for (payload,) in rows]
