@@ -1,0 +1,217 @@
+"""The public pages served by `infolettre web` (gunicorn) on 127.0.0.1, every bad input."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+
+import pytest
+import requests
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from mailer import db
+from subscribers import tokens
+from subscribers.models import Status, Subscriber
+from tests.support.webapp import SECRET, WebProcess, queued_tasks
+
+SITE = "https://www.reseaucitesdesmetiers.example"
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    home = tmp_path_factory.mktemp("web")
+    server = WebProcess(
+        home, site_origin=SITE, signup_limit_per_ip="1000/minute",
+        signup_limit_per_address="1000/minute",
+    ).start()
+    server.db = server.env["INFOLETTRE_DATABASE_URL"]
+    server.broker = server.env["INFOLETTRE_BROKER_URL"]
+    yield server
+    server.stop()
+
+
+def subscriber(web, email):
+    with db.session_scope(web.db) as session:
+        return session.scalar(select(Subscriber).where(Subscriber.email == email))
+
+
+def form_signup(web, email, name="", language="fr", session=None, **extra):
+    """Sign up as a browser does: get the form (cookie + CSRF token), then post it."""
+    session = session or requests.Session()
+    page = session.get(f"{web.url}/subscribe?lang={language}", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    data = {"csrf_token": token, "email": email, "name": name, "language": language, **extra}
+    return session.post(f"{web.url}/subscribe", data=data, timeout=10)
+
+
+def test_signup_makes_a_pending_subscriber_and_queues_one_email(web):
+    before = len(queued_tasks(web.broker))
+    answer = form_signup(web, "Lea@Example.org", "Léa", "fr")
+    assert answer.status_code == 200 and "Vérifiez votre boîte" in answer.text
+    lea = subscriber(web, "lea@example.org")
+    assert (lea.status, lea.language, lea.name) == (Status.PENDING, "fr", "Léa")
+    assert lea.consent_source == "web:form" and lea.consent_ip == "127.0.0.1"
+    assert "J'accepte" in lea.consent_text
+    assert queued_tasks(web.broker)[before:] == ["subscribers.send_confirmation"]
+
+
+def test_duplicate_signup_is_not_revealed_and_resends_a_few_times(web):
+    first = form_signup(web, "dup@example.org", language="en")
+    before = len(queued_tasks(web.broker))
+    answers = [form_signup(web, "dup@example.org", language="en") for _ in range(4)]
+    assert {(a.status_code, a.text) for a in answers} == {(first.status_code, first.text)}
+    assert len(queued_tasks(web.broker)) - before == 2  # three confirmations an hour in all
+
+
+def test_honeypot_filled_records_nothing(web):
+    answer = form_signup(web, "bot@example.org", website="http://spam.example")
+    assert answer.status_code == 200
+    assert subscriber(web, "bot@example.org") is None
+
+
+def test_csrf_token_missing_is_refused(web):
+    answer = requests.post(
+        f"{web.url}/subscribe", data={"email": "csrf@example.org", "language": "en"}, timeout=10
+    )
+    assert answer.status_code == 400 and "Form expired" in answer.text
+    assert subscriber(web, "csrf@example.org") is None
+
+
+def test_snippet_from_the_site_origin_needs_no_token(web):
+    snippet = requests.get(f"{web.url}/subscribe/snippet?lang=en", timeout=10).text
+    assert f'action="{web.url}/subscribe"' in snippet and "csrf" not in snippet
+    answer = requests.post(
+        f"{web.url}/subscribe", headers={"Origin": SITE},
+        data={"email": "site@example.org", "language": "en", "source": "website"}, timeout=10,
+    )
+    assert answer.status_code == 200
+    assert subscriber(web, "site@example.org").consent_source == "web:website"
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "field"),
+    [
+        ("inject@example.org", "Eve\r\nBcc: victim@example.org", "nom"),
+        ("inject@example.org\r\nBcc: victim@example.org", "", "adresse"),
+        ("not-an-address", "", "adresse"),
+    ],
+)
+def test_bad_fields_are_refused_with_a_reason(web, email, name, field):
+    answer = form_signup(web, email, name)
+    assert answer.status_code == 400 and 'role="alert"' in answer.text
+    assert field in answer.text.lower()
+    with db.session_scope(web.db) as session:
+        assert session.scalar(select(Subscriber).where(Subscriber.email.like("%inject%"))) is None
+
+
+def test_json_signup_with_cors_for_the_site_only(web):
+    url = f"{web.url}/api/subscribe"
+    preflight = requests.options(url, headers={"Origin": SITE}, timeout=10)
+    assert preflight.headers["Access-Control-Allow-Origin"] == SITE
+    answer = requests.post(
+        url, json={"email": "js@example.org", "language": "en"}, headers={"Origin": SITE},
+        timeout=10,
+    )
+    assert answer.status_code == 202 and answer.json()["status"] == "ok"
+    assert answer.headers["Access-Control-Allow-Origin"] == SITE
+    other = requests.options(url, headers={"Origin": "https://evil.example"}, timeout=10)
+    assert "Access-Control-Allow-Origin" not in other.headers
+    # A form-encoded or text/plain body (no preflight) is not read at all.
+    plain = requests.post(url, data='{"email": "x@example.org"}', timeout=10,
+                          headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415
+    bad = requests.post(url, json={"email": "a\nb@example.org"}, timeout=10)
+    assert bad.status_code == 400 and bad.json()["error"] == "email"
+    assert subscriber(web, "js@example.org").status == Status.PENDING
+
+
+def test_confirm_link_subscribes_and_thanks_in_the_chosen_language(web):
+    form_signup(web, "conf@example.org", language="en")
+    conf = subscriber(web, "conf@example.org")
+    link = f"{web.url}/confirm/{tokens.make(tokens.CONFIRM, conf.id, secret=SECRET)}"
+    answer = requests.get(link, timeout=10)
+    assert answer.status_code == 200 and "subscription is confirmed" in answer.text
+    assert answer.headers["Content-Language"] == "en"
+    assert subscriber(web, "conf@example.org").status == Status.SUBSCRIBED
+
+
+class _EightDaysAgo(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(time.time()) - tokens.CONFIRM_MAX_AGE - 60
+
+
+def test_tampered_and_expired_tokens_change_nothing(web):
+    form_signup(web, "tok@example.org", language="fr")
+    tok = subscriber(web, "tok@example.org")
+    good = tokens.make(tokens.CONFIRM, tok.id, secret=SECRET)
+    tampered = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
+    old = URLSafeTimedSerializer(SECRET, salt=tokens.CONFIRM, signer=_EightDaysAgo)
+    expired = old.dumps(tok.id)
+    other_purpose = tokens.make(tokens.UNSUBSCRIBE, tok.id, secret=SECRET)
+    for path, status in [
+        (f"/confirm/{tampered}", 400), (f"/confirm/{expired}", 410),
+        (f"/confirm/{other_purpose}", 400), (f"/confirm/{tok.id}", 400),
+        (f"/unsubscribe/{good}", 400), (f"/preferences/{good}", 400),
+    ]:
+        answer = requests.get(web.url + path, timeout=10)
+        assert answer.status_code == status, path
+        text = html.unescape(answer.text)
+        assert "Rien n'a été changé" in text or "Nothing was changed" in text
+    assert requests.post(f"{web.url}/unsubscribe/{tampered}", timeout=10).status_code == 400
+    assert subscriber(web, "tok@example.org").status == Status.PENDING
+
+
+def _subscribed(web, email, language="en"):
+    form_signup(web, email, language=language)
+    sub = subscriber(web, email)
+    requests.get(f"{web.url}/confirm/{tokens.make(tokens.CONFIRM, sub.id, secret=SECRET)}",
+                 timeout=10)
+    return sub.id
+
+
+def test_one_click_post_unsubscribes_without_cookie_or_token(web):
+    sub_id = _subscribed(web, "oneclick@example.org")
+    url = f"{web.url}/unsubscribe/{tokens.make(tokens.UNSUBSCRIBE, sub_id, secret=SECRET)}"
+    # A link scanner's GET shows the page and changes nothing.
+    assert requests.get(url, timeout=10).status_code == 200
+    assert subscriber(web, "oneclick@example.org").status == Status.SUBSCRIBED
+    # RFC 8058: what a mailbox provider sends, with no cookie and no CSRF token.
+    answer = requests.post(url, data="List-Unsubscribe=One-Click", timeout=10,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 200
+    assert subscriber(web, "oneclick@example.org").status == Status.UNSUBSCRIBED
+
+
+def test_preferences_change_the_language(web):
+    sub_id = _subscribed(web, "prefs@example.org", "fr")
+    session = requests.Session()
+    url = f"{web.url}/preferences/{tokens.make(tokens.PREFERENCES, sub_id, secret=SECRET)}"
+    page = session.get(url, timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert session.post(url, data={"language": "xx", "csrf_token": token},
+                        timeout=10).status_code == 400
+    assert requests.post(url, data={"language": "en"}, timeout=10).status_code == 400  # CSRF
+    answer = session.post(url, data={"language": "en", "csrf_token": token}, timeout=10)
+    assert answer.status_code == 200 and "preferences are saved" in answer.text
+    assert subscriber(web, "prefs@example.org").language == "en"
+
+
+def test_rate_limits_per_ip_and_per_address(tmp_path):
+    server = WebProcess(
+        tmp_path, signup_limit_per_ip="4/minute", signup_limit_per_address="2/hour"
+    ).start()
+    try:
+        session = requests.Session()
+        codes = [form_signup(server, "same@example.org", session=session).status_code
+                 for _ in range(3)]
+        assert codes == [200, 200, 429]  # per address
+        assert form_signup(server, "other@example.org", session=session).status_code == 200
+        answer = form_signup(server, "third@example.org", session=session)
+        assert answer.status_code == 429 and "Trop de demandes" in answer.text  # per IP
+        api = requests.post(f"{server.url}/api/subscribe", json={"email": "x@example.org"},
+                            timeout=10)
+        assert api.status_code == 429 and api.json()["error"] == "rate_limited"
+    finally:
+        server.stop()
