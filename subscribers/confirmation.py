@@ -30,21 +30,24 @@ def confirmation_message(subscriber: Subscriber) -> EmailMessage:
     message["To"] = Address(subscriber.name or "", addr_spec=subscriber.email)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=settings.bounce_domain)
-    message["Content-Language"] = subscriber.language
     message["Auto-Submitted"] = "auto-generated"
     text = "\n\n".join(
         [greeting, words["mail_body"], link, words["mail_expiry"], words["mail_ignore"]]
     )
-    message.set_content(text + "\n")
-    message.add_alternative(_html(words, greeting, link, subscriber.language), subtype="html")
+    # Quoted-printable keeps every line short (SMTP's 998 limit) whatever the language.
+    message.set_content(text + "\n", cte="quoted-printable")
+    message.add_alternative(
+        _html(words, greeting, link, subscriber.language), subtype="html", cte="quoted-printable"
+    )
+    message["Content-Language"] = subscriber.language  # after set_content, which clears it
     return message
 
 
 def _html(words: dict[str, str], greeting: str, link: str, language: str) -> str:
     return (
-        f'<!doctype html><html lang="{language}"><body>'
-        f"<p>{escape(greeting)}</p><p>{escape(words['mail_body'])}</p>"
-        f'<p><a href="{escape(link)}">{escape(words["mail_button"])}</a></p>'
-        f"<p>{escape(words['mail_expiry'])}</p><p>{escape(words['mail_ignore'])}</p>"
-        "</body></html>"
+        f'<!doctype html>\n<html lang="{language}"><body>\n'
+        f"<p>{escape(greeting)}</p>\n<p>{escape(words['mail_body'])}</p>\n"
+        f'<p><a href="{escape(link)}">{escape(words["mail_button"])}</a></p>\n'
+        f"<p>{escape(words['mail_expiry'])}</p>\n<p>{escape(words['mail_ignore'])}</p>\n"
+        "</body></html>\n"
     )

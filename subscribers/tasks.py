@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
+from email.policy import SMTP
 
 from mailer import db
 from mailer.settings import get_settings
@@ -11,16 +13,21 @@ from subscribers.confirmation import confirmation_message
 from subscribers.models import Status, Subscriber
 from workers.app import app
 
+log = logging.getLogger(__name__)
 
-@app.task(
-    name="subscribers.send_confirmation",
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    max_retries=8,
-)
-def send_confirmation(subscriber_id: int) -> bool:
-    """Send it if the subscriber still waits for it; False when there is nothing to send."""
+
+def _temporary(error: Exception) -> bool:
+    """4xx answers and lost connections are worth another try; 5xx answers are final."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, smtplib.SMTPServerDisconnected | OSError)
+
+
+@app.task(bind=True, name="subscribers.send_confirmation", max_retries=8)
+def send_confirmation(self, subscriber_id: int) -> bool:
+    """Send it if the subscriber still waits for it; False when nothing was sent."""
     with db.session_scope() as session:
         subscriber = session.get(Subscriber, subscriber_id)
         if subscriber is None or subscriber.status != Status.PENDING:
@@ -29,7 +36,14 @@ def send_confirmation(subscriber_id: int) -> bool:
         recipient = subscriber.email
     sender = get_sender()
     try:
-        sender.send(message.as_bytes(), get_settings().from_address, [recipient])
+        # CRLF line ends: smtplib sends bytes as they are, and SMTP wants CRLF.
+        raw = message.as_bytes(policy=SMTP)
+        sender.send(raw, get_settings().from_address, [recipient])
+    except (smtplib.SMTPException, OSError) as error:
+        if not _temporary(error):
+            log.warning("confirmation to subscriber %s refused: %s", subscriber_id, error)
+            return False
+        raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 1800)) from error
     finally:
         sender.close()
     return True
