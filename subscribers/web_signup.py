@@ -17,6 +17,7 @@ from mailer import db
 from mailer.webapp import csrf, limiter
 from subscribers.i18n import labels
 from subscribers.signup import Consent, sign_up
+from subscribers.tasks import send_confirmation
 from subscribers.validation import InvalidInput, check_applicant, normalise_email
 from subscribers.web import message, page, page_language, settings
 
@@ -58,8 +59,6 @@ def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
     except IntegrityError:
         return None  # the same address signed up at the same instant: one row is enough
     if subscriber_id is not None:
-        from subscribers.tasks import send_confirmation
-
         # Queued after the commit, so the worker always finds the subscriber.
         send_confirmation.delay(subscriber_id)
     return None
