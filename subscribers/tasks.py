@@ -28,7 +28,7 @@ def _temporary(error: Exception) -> bool:
 @app.task(bind=True, name="subscribers.send_confirmation", max_retries=8)
 def send_confirmation(self, subscriber_id: int) -> bool:
     """Send it if the subscriber still waits for it; False when nothing was sent."""
-    with db.session_scope() as session:
+    with db.session_scope(get_settings().db_url) as session:
         subscriber = session.get(Subscriber, subscriber_id)
         if subscriber is None or subscriber.status != Status.PENDING:
             return False
