@@ -215,3 +215,15 @@ def test_rate_limits_per_ip_and_per_address(tmp_path):
         assert api.status_code == 429 and api.json()["error"] == "rate_limited"
     finally:
         server.stop()
+
+
+def test_rate_limit_is_shared_through_redis_by_every_worker(tmp_path, redis_server):
+    server = WebProcess(
+        tmp_path, workers=2, redis_url=redis_server.url,
+        signup_limit_per_ip="1000/minute", signup_limit_per_address="3/hour",
+    ).start()
+    try:
+        codes = [form_signup(server, "shared@example.org").status_code for _ in range(6)]
+        assert sorted(codes) == [200, 200, 200, 429, 429, 429]
+    finally:
+        server.stop()
