@@ -33,3 +33,8 @@ def page(template: str, language: str, status: int = 200, **context):
 def message(key: str, language: str, status: int = 200, **context):
     """A page that only says something: `key`_title and `key`_text from the labels."""
     return page("message", language, status, key=key, **context)
+
+
+def csrf_failed(_error):
+    """A browser form without its CSRF token (or an expired one): say so, change nothing."""
+    return message("csrf", page_language(request.form.get("language")), 400)

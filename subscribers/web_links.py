@@ -8,6 +8,7 @@ URL is also RFC 8058's one-click: no cookie, no CSRF token, the signed token is 
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 
 from mailer import db
@@ -19,7 +20,7 @@ from subscribers.models import Subscriber
 from subscribers.optout import change_language, resubscribe, unsubscribe
 from subscribers.signup import Consent, confirm
 from subscribers.validation import InvalidInput, check_language
-from subscribers.web import message, page, page_language, settings
+from subscribers.web import csrf_failed, message, page, page_language, settings
 
 bp = Blueprint("links", __name__, template_folder="templates")
 
@@ -40,6 +41,9 @@ def bad_token(error: tokens.InvalidToken):
     # Expired: 410 Gone; tampered or for another purpose: 400. Nothing was changed.
     status = 410 if error.reason == "expired" else 400
     return message(f"token_{error.reason}", page_language(), status)
+
+
+bp.register_error_handler(CSRFError, csrf_failed)
 
 
 @bp.errorhandler(GoneSubscriber)

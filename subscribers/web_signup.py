@@ -19,7 +19,7 @@ from subscribers.i18n import labels
 from subscribers.signup import Consent, sign_up
 from subscribers.tasks import send_confirmation
 from subscribers.validation import InvalidInput, check_applicant, normalise_email
-from subscribers.web import message, page, page_language, settings
+from subscribers.web import csrf_failed, message, page, page_language, settings
 
 bp = Blueprint("signup", __name__, template_folder="templates")
 
@@ -138,6 +138,4 @@ def too_many(_error):
     return message("too_many", language, 429)
 
 
-@bp.errorhandler(CSRFError)
-def csrf_failed(_error):
-    return message("csrf", page_language(request.form.get("language")), 400)
+bp.register_error_handler(CSRFError, csrf_failed)
