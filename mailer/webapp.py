@@ -37,6 +37,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_ENABLED=settings.rate_limits,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down: count in memory for a while rather than refuse every signup.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     if settings.proxies:
