@@ -48,7 +48,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     csrf.init_app(app)
     limiter.init_app(app)
+    app.after_request(_security_headers)
     for target in BLUEPRINTS:
         module, attribute = target.split(":")
         app.register_blueprint(getattr(importlib.import_module(module), attribute))
     return app
+
+
+def _security_headers(response):
+    # Signed tokens are in our URLs: never send them on as a Referer, never cache them;
+    # no framing, so that nobody overlays the unsubscribe button.
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response

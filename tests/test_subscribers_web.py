@@ -175,7 +175,9 @@ def test_one_click_post_unsubscribes_without_cookie_or_token(web):
     sub_id = _subscribed(web, "oneclick@example.org")
     url = f"{web.url}/unsubscribe/{tokens.make(tokens.UNSUBSCRIBE, sub_id, secret=SECRET)}"
     # A link scanner's GET shows the page and changes nothing.
-    assert requests.get(url, timeout=10).status_code == 200
+    shown = requests.get(url, timeout=10)
+    assert shown.status_code == 200 and shown.headers["Referrer-Policy"] == "no-referrer"
+    assert shown.headers["X-Frame-Options"] == "DENY"
     assert subscriber(web, "oneclick@example.org").status == Status.SUBSCRIBED
     # RFC 8058: what a mailbox provider sends, with no cookie and no CSRF token.
     answer = requests.post(url, data="List-Unsubscribe=One-Click", timeout=10,
