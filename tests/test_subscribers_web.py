@@ -230,3 +230,13 @@ def test_rate_limit_is_shared_through_redis_by_every_worker(tmp_path, redis_serv
         assert sorted(codes) == [200, 200, 200, 429, 429, 429]
     finally:
         server.stop()
+
+
+def test_pages_speak_the_visitors_language(web):
+    french = requests.get(f"{web.url}/subscribe", timeout=10)
+    assert '<html lang="fr">' in french.text and "Abonnez-vous" in french.text
+    english = requests.get(f"{web.url}/subscribe", headers={"Accept-Language": "en-GB,en;q=0.8"},
+                           timeout=10)
+    assert '<html lang="en">' in english.text and english.headers["Content-Language"] == "en"
+    assert '<html lang="fr">' in requests.get(f"{web.url}/subscribe?lang=fr", timeout=10,
+                                              headers={"Accept-Language": "en"}).text
