@@ -26,7 +26,7 @@ apt_install() {
 
 apt_install python3 python3-venv python3-dev gcc libxml2-dev libxslt1-dev
 if [ "$with_tests" = 1 ]; then
-    apt_install chromium redis-server postgresql dovecot-imapd postfix nodejs npm wrk
+    apt_install chromium redis-server postgresql dovecot-imapd postfix nodejs npm
 fi
 
 python=${PYTHON:-python3}
