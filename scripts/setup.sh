@@ -26,7 +26,9 @@ apt_install() {
 
 apt_install python3 python3-venv python3-dev gcc libxml2-dev libxslt1-dev
 if [ "$with_tests" = 1 ]; then
-    apt_install chromium redis-server postgresql dovecot-imapd postfix nodejs npm
+    apt_install chromium redis-server postgresql dovecot-imapd postfix wrk
+    # npm comes with Debian's nodejs as a package of its own, inside other builds of nodejs.
+    command -v npm >/dev/null || apt_install nodejs npm
 fi
 
 python=${PYTHON:-python3}
