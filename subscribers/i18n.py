@@ -25,6 +25,6 @@ def pick_language(*candidates: str | None, accept: list[str] | None = None) -> s
     """The first offered language among explicit choices, then the browser's preferences."""
     offered = get_settings().languages
     for candidate in (*candidates, *(accept or [])):
-        if candidate and candidate[:2].lower() in offered:
+        if isinstance(candidate, str) and candidate[:2].lower() in offered:
             return candidate[:2].lower()
     return get_settings().default_language

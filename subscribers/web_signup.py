@@ -26,15 +26,26 @@ bp = Blueprint("signup", __name__, template_folder="templates")
 HONEYPOT = "website"  # hidden from people, filled in by bots
 
 
-def _address_key() -> str:
+def _posted() -> Mapping:
     data = request.get_json(silent=True) if request.is_json else request.form
-    return "address:" + normalise_email(str((data or {}).get("email", "")))
+    return data if isinstance(data, Mapping) else {}
+
+
+def _address_key() -> str:
+    return "address:" + normalise_email(str(_posted().get("email", "")))
+
+
+def _preflight() -> bool:
+    return request.method == "OPTIONS"  # a CORS preflight is no signup: it costs nothing
 
 
 # One budget for both signup routes: per client IP, and per address whatever the IP.
-per_ip = limiter.shared_limit(lambda: settings().signup_limit_per_ip, scope="signup-ip")
+per_ip = limiter.shared_limit(
+    lambda: settings().signup_limit_per_ip, scope="signup-ip", exempt_when=_preflight
+)
 per_address = limiter.shared_limit(
-    lambda: settings().signup_limit_per_address, scope="signup-address", key_func=_address_key
+    lambda: settings().signup_limit_per_address, scope="signup-address", key_func=_address_key,
+    exempt_when=lambda: _preflight() or not _posted().get("email"),
 )
 
 
@@ -43,9 +54,9 @@ def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
     if data.get(HONEYPOT):
         return None  # a bot: answer as if all went well, record nothing
     try:
-        applicant = check_applicant(
-            str(data.get("email", "")), data.get("language"), data.get("name")
-        )
+        # str(): JSON may carry numbers or lists where text is expected.
+        email, language, name = (str(data.get(key) or "") for key in ("email", "language", "name"))
+        applicant = check_applicant(email, language or None, name)
     except InvalidInput as error:
         return error
     consent = Consent(

@@ -124,6 +124,10 @@ def test_json_signup_with_cors_for_the_site_only(web):
     assert plain.status_code == 415
     bad = requests.post(url, json={"email": "a\nb@example.org"}, timeout=10)
     assert bad.status_code == 400 and bad.json()["error"] == "email"
+    odd = requests.post(url, json={"email": "odd@example.org", "language": 7, "name": [1]},
+                        timeout=10)
+    assert odd.status_code == 400 and odd.json()["error"] == "language"
+    assert requests.post(url, json=["not", "an", "object"], timeout=10).status_code == 415
     assert subscriber(web, "js@example.org").status == Status.PENDING
 
 
@@ -216,6 +220,10 @@ def test_rate_limits_per_ip_and_per_address(tmp_path):
         api = requests.post(f"{server.url}/api/subscribe", json={"email": "x@example.org"},
                             timeout=10)
         assert api.status_code == 429 and api.json()["error"] == "rate_limited"
+        # CORS preflights cost nothing: they still pass once the budget is spent.
+        preflights = {requests.options(f"{server.url}/api/subscribe", timeout=10).status_code
+                      for _ in range(6)}
+        assert preflights == {204}
     finally:
         server.stop()
 
