@@ -54,14 +54,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 @lru_cache(maxsize=8)
-def _sessionmaker(url: str | None) -> sessionmaker[Session]:
+def _sessionmaker(url: str) -> sessionmaker[Session]:
     return sessionmaker(get_engine(url), expire_on_commit=False)
 
 
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
-    session = _sessionmaker(url)()
+    session = _sessionmaker(url or get_settings().db_url)()
     try:
         yield session
         session.commit()
