@@ -11,6 +11,10 @@ import click
 # command name -> "module:attribute" of a click command or group
 COMMANDS = {
     "init-db": "mailer.cli_db:init_db",
+    "validate": "mailer.cli_render:validate",
+    "render": "mailer.cli_render:render",
+    "preview": "mailer.cli_render:preview",
+    "demo": "mailer.cli_demo:demo",
     "subscribers": "subscribers.cli:subscribers",
     "web": "mailer.cli_web:web",
 }

@@ -1,0 +1,75 @@
+"""`infolettre validate | render | preview`: check an issue file and see what it becomes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mailer.errors import UserError
+from mailer.issue import IssueInvalid, load_issue
+
+
+def _render(file: str, languages: list[str] | None):
+    from mailer.render import render_file
+
+    try:
+        return render_file(file, languages)
+    except IssueInvalid as error:
+        raise UserError(str(error)) from None
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True)
+def validate(files: tuple[str, ...]) -> None:
+    """Check issue files; print one line per problem (file:line: field: message)."""
+    failed = False
+    for file in files:
+        try:
+            load_issue(file)
+        except IssueInvalid as error:
+            failed = True
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+        else:
+            click.echo(f"{file}: valid")
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command("render")
+@click.argument("file")
+@click.option("--lang", "language", default="all", help="A language code, or all.")
+@click.option("--out", "out_dir", default="out", type=click.Path(file_okay=False))
+def render(file: str, language: str, out_dir: str) -> None:
+    """Write DIR/<name>.<lang>.html, .txt and .web.html for each language."""
+    write_editions(_render(file, None if language == "all" else [language]), Path(out_dir))
+
+
+def write_editions(editions: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for code, edition in editions.items():
+        base = out / f"{edition.slug}.{code}"
+        Path(f"{base}.html").write_text(edition.html, encoding="utf-8")
+        Path(f"{base}.txt").write_text(edition.text, encoding="utf-8")
+        Path(f"{base}.web.html").write_text(edition.web_html, encoding="utf-8")
+        size = len(edition.html.encode()) / 1000
+        click.echo(f"{base}.html ({size:.0f} KB), {base}.txt, {base}.web.html")
+
+
+@click.command("preview")
+@click.argument("file")
+@click.option("--out", "out_dir", default="out", type=click.Path(file_okay=False))
+def preview(file: str, out_dir: str) -> None:
+    """Write one page showing every language at 600 px and at 375 px side by side."""
+    from mailer.render import environment
+
+    editions = _render(file, None)
+    page = environment().get_template("preview.html.j2").render(
+        editions=list(editions.values())
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{Path(file).stem}.preview.html"
+    target.write_text(page, encoding="utf-8")
+    click.echo(f"preview: {target.resolve()}")

@@ -1,0 +1,28 @@
+"""The issue format: load, validate and report problems with file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mailer.issue.loader import IssueInvalid, Problem
+from mailer.issue.schema import Issue
+from mailer.issue.translations import check
+from mailer.settings import get_settings
+
+__all__ = ["Issue", "IssueInvalid", "Problem", "issue_languages", "load_issue"]
+
+
+def issue_languages(issue: Issue) -> list[str]:
+    return issue.languages or get_settings().languages
+
+
+def load_issue(path: str | Path) -> Issue:
+    """The issue in `path`, fully checked; IssueInvalid lists every problem found."""
+    from mailer.issue.loader import parse
+
+    path = Path(path)
+    issue, lines = parse(path)
+    problems = check(issue, issue_languages(issue), str(path), lines)
+    if problems:
+        raise IssueInvalid(problems)
+    return issue

@@ -1,0 +1,48 @@
+"""Every text must be given in every language of the issue, unless a fallback is declared."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from mailer.issue.loader import Location, Problem, field_path, line_of
+from mailer.issue.schema import Issue, Text
+
+
+def _texts(value: object, location: Location):
+    if isinstance(value, Text):
+        yield location, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _texts(getattr(value, name), (*location, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*location, index))
+
+
+def check(issue: Issue, languages: list[str], file: str, lines: dict) -> list[Problem]:
+    problems = []
+    for location, text in _texts(issue, ()):
+        for language in languages:
+            value = text.get(language)
+            if value is None:
+                fallback = issue.fallbacks.get(language)
+                if fallback and text.get(fallback):
+                    continue
+                message = "missing"
+            elif not value.strip():
+                message = "empty"
+            else:
+                continue
+            where = (*location, language)
+            problems.append(Problem(file, line_of(lines, where), field_path(where), message))
+    return problems
+
+
+def pick(text: Text | None, language: str, fallbacks: dict[str, str]) -> str:
+    """The text in `language`, or in its declared fallback."""
+    if text is None:
+        return ""
+    value = text.get(language)
+    if value is None and language in fallbacks:
+        value = text.get(fallbacks[language])
+    return value or ""

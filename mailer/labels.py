@@ -1,0 +1,53 @@
+"""Per-language catalogues of fixed labels and the locale's way of writing dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from babel.dates import format_date, format_interval, format_time
+
+LABELS_DIR = Path(__file__).resolve().parent.parent / "templates" / "labels"
+
+
+class Labels(dict):
+    """The labels of one language, with the date formats of its locale."""
+
+    @property
+    def locale(self) -> str:
+        return self["locale"]
+
+    def date(self, day: dt.date) -> str:
+        return format_date(day, self.get("date_format", "long"), locale=self.locale)
+
+    def date_range(self, start: dt.date, end: dt.date | None) -> str:
+        if end is None or end == start:
+            return self.date(start)
+        pattern = self.get("date_range")
+        if pattern is None:
+            return format_interval(start, end, "yMMMMd", locale=self.locale)
+        # Write only what differs at the start: "du 15 au 18 octobre", "du 28 mai au 2 juin".
+        if (start.year, start.month) == (end.year, end.month):
+            first = format_date(start, "d", locale=self.locale)
+        elif start.year == end.year:
+            first = format_date(start, "d MMMM", locale=self.locale)
+        else:
+            first = self.date(start)
+        return pattern.format(start=first, end=self.date(end))
+
+    def time_range(self, start: dt.time, end: dt.time | None) -> str:
+        first = format_time(start, "HH:mm", locale=self.locale)
+        if end is None:
+            return first
+        last = format_time(end, "HH:mm", locale=self.locale)
+        return self["time_range"].format(start=first, end=last)
+
+
+@lru_cache(maxsize=16)
+def load_labels(language: str, directory: Path = LABELS_DIR) -> Labels:
+    path = directory / f"{language}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no label catalogue for language {language!r}: {path}")
+    return Labels(yaml.safe_load(path.read_text(encoding="utf-8")))

@@ -1,0 +1,89 @@
+"""The small markup of article bodies, made safe: escaped first, then formatted.
+
+Blocks are separated by blank lines; a block whose lines all start with "- " is a bullet
+list, any other block a paragraph. Inline: **bold**, *italic*, [text](url) with http,
+https or mailto URLs only. Nothing the author types can become HTML of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+_LINK = re.compile(r"\[([^\]\n]+)\]\(((?:https?://|mailto:)[^\s)]+)\)")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_ITALIC = re.compile(r"(?<![*\w])\*(?=\S)(.+?)(?<=\S)\*(?![*\w])")
+_BULLET = re.compile(r"^\s*[-•]\s+")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "p" or "ul"
+    lines: tuple[str, ...]
+
+
+def _is_item(line: str) -> bool:
+    return _BULLET.match(line) is not None
+
+
+def _close(run: list[str], out: list[Block]) -> None:
+    if run and _is_item(run[0]):
+        out.append(Block("ul", tuple(_BULLET.sub("", item) for item in run)))
+    elif run:
+        out.append(Block("p", (" ".join(run),)))
+
+
+def blocks(source: str) -> list[Block]:
+    """Paragraphs and bullet lists; a list may follow its introducing line directly."""
+    out: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", source.strip()):
+        run: list[str] = []
+        for line in filter(None, (line.strip() for line in chunk.splitlines())):
+            if run and _is_item(line) != _is_item(run[0]):
+                _close(run, out)
+                run = []
+            run.append(line)
+        _close(run, out)
+    return out
+
+
+def inline_html(text: str, link_style: str = "") -> str:
+    text = escape(text, quote=True)
+    style = f' style="{link_style}"' if link_style else ""
+    text = _LINK.sub(lambda m: f'<a href="{m[2]}"{style}>{m[1]}</a>', text)
+    text = _BOLD.sub(r"<strong>\1</strong>", text)
+    return _ITALIC.sub(r"<em>\1</em>", text)
+
+
+def inline_text(text: str) -> str:
+    text = _LINK.sub(lambda m: m[1] if m[2].endswith(m[1]) else f"{m[1]} ({m[2]})", text)
+    text = _BOLD.sub(r"\1", text)
+    return _ITALIC.sub(r"\1", text)
+
+
+def to_html(source: str) -> str:
+    parts = []
+    for block in blocks(source):
+        if block.kind == "ul":
+            items = "".join(f"<li>{inline_html(line)}</li>" for line in block.lines)
+            parts.append(f'<ul style="margin:0 0 12px 0;padding-left:22px">{items}</ul>')
+        else:
+            parts.append(f'<p style="margin:0 0 12px 0">{inline_html(block.lines[0])}</p>')
+    return "".join(parts)
+
+
+def to_text(source: str) -> str:
+    parts = []
+    for block in blocks(source):
+        if block.kind == "ul":
+            parts.append("\n".join(f"  • {inline_text(line)}" for line in block.lines))
+        else:
+            parts.append(inline_text(block.lines[0]))
+    return "\n\n".join(parts)
+
+
+def first_block(source: str) -> str:
+    """The first paragraph, used as the summary of a long article in the email."""
+    found = blocks(source)
+    return found[0].lines[0] if found else ""
