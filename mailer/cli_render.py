@@ -17,6 +17,8 @@ def _render(file: str, languages: list[str] | None):
         return render_file(file, languages)
     except IssueInvalid as error:
         raise UserError(str(error)) from None
+    except FileNotFoundError as error:  # --lang names a language without a catalogue
+        raise UserError(f"{file}: {error}") from None
 
 
 @click.command("validate")

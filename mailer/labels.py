@@ -45,9 +45,17 @@ class Labels(dict):
         return self["time_range"].format(start=first, end=last)
 
 
+def has_catalogue(language: str) -> bool:
+    return (LABELS_DIR / f"{language}.yaml").exists()
+
+
+def load_labels(language: str) -> Labels:
+    """The catalogue of `language`: adding a language is adding its file, no code."""
+    return _load(LABELS_DIR / f"{language}.yaml")
+
+
 @lru_cache(maxsize=16)
-def load_labels(language: str, directory: Path = LABELS_DIR) -> Labels:
-    path = directory / f"{language}.yaml"
+def _load(path: Path) -> Labels:
     if not path.exists():
-        raise FileNotFoundError(f"no label catalogue for language {language!r}: {path}")
+        raise FileNotFoundError(f"no label catalogue {path}")
     return Labels(yaml.safe_load(path.read_text(encoding="utf-8")))

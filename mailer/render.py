@@ -55,6 +55,8 @@ def mjml_to_html(mjml: str) -> str:
         keep_style_tags=True,  # the responsive and dark-mode media queries
         strip_important=False,
         disable_validation=True,
+        # Keep MJML's pixel widths on images: Outlook ignores CSS widths.
+        disable_basic_attributes=["width", "height"],
         cssutils_logging_level=logging.CRITICAL,
     ).transform()
     # premailer drops MJML's doctype: without one, clients render in quirks mode.

@@ -18,11 +18,18 @@ def issue_languages(issue: Issue) -> list[str]:
 
 def load_issue(path: str | Path) -> Issue:
     """The issue in `path`, fully checked; IssueInvalid lists every problem found."""
-    from mailer.issue.loader import parse
+    from mailer.issue.loader import line_of, parse
+    from mailer.labels import has_catalogue
 
     path = Path(path)
     issue, lines = parse(path)
-    problems = check(issue, issue_languages(issue), str(path), lines)
+    languages = issue_languages(issue)
+    problems = [
+        Problem(str(path), line_of(lines, ("languages",)), "languages",
+                f"no label catalogue for {code!r} (templates/labels/{code}.yaml)")
+        for code in languages if not has_catalogue(code)
+    ]
+    problems += check(issue, languages, str(path), lines)
     if problems:
         raise IssueInvalid(problems)
     return issue
