@@ -15,6 +15,9 @@ COMMANDS = {
     "render": "mailer.cli_render:render",
     "preview": "mailer.cli_render:preview",
     "demo": "mailer.cli_demo:demo",
+    "send": "mailer.cli_send:send",
+    "campaign": "mailer.cli_send:campaign",
+    "worker": "mailer.cli_worker:worker",
     "subscribers": "subscribers.cli:subscribers",
     "web": "mailer.cli_web:web",
 }

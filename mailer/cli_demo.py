@@ -1,21 +1,68 @@
-"""`infolettre demo`: the main job on embedded defaults, with nothing to install."""
+"""`infolettre demo`: the main job end to end on embedded defaults, nothing to install.
+
+A local database with sample subscribers, the example issue rendered, a campaign sent by
+a real Celery worker process (broker in a SQLite file) into the local Maildir outbox.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import click
 
+from mailer import db
 from mailer.cli_render import _render, write_editions
 from mailer.settings import get_settings
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "issues" / "091.yaml"
+TIMEOUT = 180
 
 
 @click.command("demo")
-@click.option("--issue", "file", default=str(EXAMPLE), help="The issue file to use.")
-def demo(file: str) -> None:
-    """Render the example issue in every language and say where the files are."""
-    out = get_settings().home / "out"
-    write_editions(_render(file, None), out)
-    click.echo(f"Open the .web.html files in a browser; all files are in {out.resolve()}")
+@click.option("--issue", "file", default=str(EXAMPLE), help="The issue file to send.")
+@click.option("--subscribers", "count", default=300, show_default=True)
+def demo(file: str, count: int) -> None:
+    """Render the example issue and send it to sample subscribers through a real worker."""
+    from mailer.demo_data import seed
+    from workers import campaigns
+    from workers.models import DeliveryState
+    from workers.tasks import start_campaign
+
+    settings = get_settings()
+    editions = _render(file, None)
+    write_editions(editions, settings.home / "out")
+    db.upgrade()
+    with db.session_scope() as session:
+        added = seed(session, count)
+        campaign = campaigns.create(session, editions)
+        session.commit()
+        campaign_id = campaign.id
+    click.echo(f"{count} sample subscribers ({added} new); campaign {campaign_id} created")
+    start_campaign.delay(campaign_id)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.app", "--quiet", "worker", "--pool=solo",
+         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        env=os.environ.copy(),
+    )
+    started = time.monotonic()
+    try:
+        with db.session_scope() as session:
+            while time.monotonic() - started < TIMEOUT:
+                counts = campaigns.counts(session, campaign_id)
+                if not counts[DeliveryState.QUEUED] and not counts[DeliveryState.SENDING] \
+                        and sum(counts.values()):
+                    break
+                session.expire_all()
+                time.sleep(0.3)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    elapsed = time.monotonic() - started
+    click.echo(f"sent {counts[DeliveryState.SENT]}, failed {counts[DeliveryState.FAILED]}, "
+               f"skipped {counts[DeliveryState.SKIPPED]} in {elapsed:.1f}s")
+    click.echo(f"messages: {settings.outbox.resolve()}/new/ (one file each, any mail client)")
+    click.echo(f"rendered issue: {(settings.home / 'out').resolve()}/")

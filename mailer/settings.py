@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     check_email_dns: bool = False  # email-validator's deliverability (DNS) check
     proxies: int = 0  # reverse proxies in front of the web app whose X-Forwarded-* to trust
 
+    # Sending: a row a worker holds in `sending` longer than this belongs to a dead worker.
+    send_lease_seconds: int = 120
+    sweep_interval_seconds: int = 60  # beat: start due campaigns, recover from crashes
+
     @property
     def sqlite_path(self) -> Path:
         return self.home / "infolettre.db"

@@ -5,7 +5,7 @@ from celery import Celery
 from mailer.settings import get_settings
 
 # Modules holding tasks; each concern keeps its tasks beside its code.
-TASK_MODULES: list[str] = ["subscribers.tasks"]
+TASK_MODULES: list[str] = ["subscribers.tasks", "workers.tasks"]
 
 
 def make_app() -> Celery:
@@ -21,7 +21,13 @@ def make_app() -> Celery:
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         timezone="UTC",
+        beat_schedule={
+            "sweep": {"task": "workers.sweep", "schedule": settings.sweep_interval_seconds},
+        },
     )
+    if settings.broker.startswith("redis"):
+        # A task held by a killed worker comes back after this (the sweep recovers sooner).
+        app.conf.broker_transport_options = {"visibility_timeout": 3600}
     return app
 
 

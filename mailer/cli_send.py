@@ -1,0 +1,151 @@
+"""`infolettre send` and `infolettre campaign …`: launch a send, then watch and steer it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import click
+from sqlalchemy import select
+
+from mailer import db
+from mailer.cli_render import _render
+from mailer.errors import UserError
+from workers import campaigns
+from workers.models import Campaign, CampaignState, DeliveryState
+
+
+def _addresses(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    out = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            out.append(validate_email(item, check_deliverability=False).normalized.lower())
+        except EmailNotValidError as error:
+            raise UserError(f"--test-to: {item}: {error}") from None
+    return out
+
+
+@click.command("send")
+@click.argument("file")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--test-to", help="Send only to these addresses (comma-separated), marked [TEST].")
+@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]),
+              help="Schedule the send (UTC), e.g. 2026-12-01 08:00.")
+def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None) -> None:
+    """Send an issue to every subscriber, each in their language."""
+    from workers.tasks import start_campaign
+
+    recipients = _addresses(test_to)
+    editions = _render(file, None)
+    db.upgrade()
+    with db.session_scope() as session:
+        if recipients:
+            click.echo(f"Test send of {file} to {', '.join(recipients)} in "
+                       f"{', '.join(editions)}.")
+        else:
+            per_language = campaigns.audience.audience_counts(session)
+            total = sum(per_language.values())
+            detail = ", ".join(f"{code}: {n}" for code, n in sorted(per_language.items()))
+            click.echo(f"{file}: {total} subscribers ({detail or 'none'}).")
+        when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else " now"
+        if not yes and not click.confirm(f"Send{when}?"):
+            raise SystemExit(1)
+        at_utc = at.replace(tzinfo=dt.UTC) if at else None
+        campaign = campaigns.create(session, editions, recipients, at_utc)
+        session.commit()
+        campaign_id = campaign.id
+    if not at:
+        start_campaign.delay(campaign_id)  # queued only once the campaign is committed
+    click.echo(f"campaign {campaign_id} {'scheduled' if at else 'queued'}; "
+               f"follow it with: infolettre campaign status {campaign_id} --follow")
+
+
+@click.group("campaign")
+def campaign() -> None:
+    """List campaigns, follow one, pause, resume or cancel it."""
+
+
+def _line(session, item: Campaign) -> str:
+    count = campaigns.counts(session, item.id)
+    total = sum(count.values())
+    return (f"{item.id:>4}  {item.slug:<20} {item.state:<10} {'test ' if item.test else ''}"
+            f"sent {count[DeliveryState.SENT]}/{total}  failed {count[DeliveryState.FAILED]}")
+
+
+@campaign.command("list")
+def list_campaigns() -> None:
+    with db.session_scope() as session:
+        for item in session.scalars(select(Campaign).order_by(Campaign.id.desc())):
+            click.echo(_line(session, item))
+
+
+def _progress(session, campaign_id: int, started: float, first_sent: int) -> tuple[str, bool]:
+    item = session.get(Campaign, campaign_id)
+    count = campaigns.counts(session, campaign_id)
+    total = sum(count.values())
+    done = total - count[DeliveryState.QUEUED] - count[DeliveryState.SENDING]
+    sent, failed = count[DeliveryState.SENT], count[DeliveryState.FAILED]
+    elapsed = max(time.monotonic() - started, 1e-6)
+    rate = (sent - first_sent) / elapsed
+    left = (total - done) / rate if rate > 0 else 0
+    width = 30
+    filled = int(width * done / total) if total else width
+    bar = "#" * filled + "-" * (width - filled)
+    line = (f"[{bar}] {done}/{total} sent {sent} failed {failed} "
+            f"skipped {count[DeliveryState.SKIPPED]} remaining {total - done} "
+            f"{rate:.0f}/s left {left:.0f}s  {item.state}")
+    return line, item.state not in (CampaignState.SENDING, CampaignState.SCHEDULED)
+
+
+@campaign.command("status")
+@click.argument("campaign_id", type=int)
+@click.option("--follow", is_flag=True, help="Refresh until the campaign ends.")
+def status(campaign_id: int, follow: bool) -> None:
+    with db.session_scope() as session:
+        if session.get(Campaign, campaign_id) is None:
+            raise UserError(f"no campaign {campaign_id}")
+        started = time.monotonic()
+        first = campaigns.counts(session, campaign_id)[DeliveryState.SENT]
+        while True:
+            line, ended = _progress(session, campaign_id, started, first)
+            session.expire_all()
+            if not follow or ended:
+                click.echo(line)
+                return
+            click.echo("\r" + line, nl=False)
+            time.sleep(0.5)
+
+
+def _steer(campaign_id: int, state: CampaignState) -> None:
+    with db.session_scope() as session:
+        try:
+            campaigns.set_state(session, campaign_id, state)
+        except LookupError as error:
+            raise UserError(str(error)) from None
+    if state == CampaignState.SENDING:
+        from workers.tasks import start_campaign
+
+        start_campaign.delay(campaign_id)
+    click.echo(f"campaign {campaign_id}: {state}")
+
+
+@campaign.command("pause")
+@click.argument("campaign_id", type=int)
+def pause(campaign_id: int) -> None:
+    _steer(campaign_id, CampaignState.PAUSED)
+
+
+@campaign.command("resume")
+@click.argument("campaign_id", type=int)
+def resume(campaign_id: int) -> None:
+    _steer(campaign_id, CampaignState.SENDING)
+
+
+@campaign.command("cancel")
+@click.argument("campaign_id", type=int)
+def cancel(campaign_id: int) -> None:
+    _steer(campaign_id, CampaignState.CANCELLED)

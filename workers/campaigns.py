@@ -1,0 +1,118 @@
+"""Campaign life: create from rendered editions, plan, recover after a crash, control.
+
+Every step is idempotent and reads its truth from the database, so the broker only has to
+say "look at campaign N": a lost or duplicated task message changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from mailer.edition import Edition
+from subscribers.models import utcnow
+from workers import audience
+from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
+
+BATCH = 500  # deliveries per batch task: one SMTP connection each
+
+
+def create(session: Session, editions: dict[str, Edition], test_to: list[str] | None = None,
+           at: dt.datetime | None = None) -> Campaign:
+    slug = next(iter(editions.values())).slug
+    campaign = Campaign(
+        slug=slug,
+        test=bool(test_to),
+        test_recipients=test_to,
+        scheduled_at=at,
+        state=CampaignState.SCHEDULED if at else CampaignState.SENDING,
+    )
+    session.add(campaign)
+    session.flush()
+    for language, edition in editions.items():
+        session.add(CampaignEdition(campaign_id=campaign.id, language=language,
+                                    subject=edition.subject, html=edition.html,
+                                    text=edition.text))
+    if test_to:  # test sends go to the listed addresses, in every language
+        for email in test_to:
+            for language in editions:
+                session.add(Delivery(campaign_id=campaign.id, email=email, language=language))
+        campaign.planned = True
+    return campaign
+
+
+def languages_of(session: Session, campaign_id: int) -> list[str]:
+    return list(session.scalars(
+        select(CampaignEdition.language).where(CampaignEdition.campaign_id == campaign_id)
+    ))
+
+
+def plan(session: Session, campaign: Campaign, dispatch) -> None:
+    """Write the remaining delivery rows from the checkpoint on, page by page.
+
+    Each page is committed, then its batches are handed to `dispatch(low, high)` (tasks
+    are queued only after the commit); a planner killed halfway resumes from the
+    checkpoint, and the first messages leave while the rest is still being planned."""
+    languages = languages_of(session, campaign.id)
+    for rows in audience.pages(session, campaign.planned_upto):
+        before = session.scalar(select(func.max(Delivery.id))) or 0
+        written = audience.plan_page(session, campaign, rows, languages)
+        after = session.scalar(select(func.max(Delivery.id))) or 0
+        session.commit()
+        if written:
+            for low in range(before + 1, after + 1, BATCH):
+                dispatch(low, min(low + BATCH - 1, after))
+    campaign.planned = True
+    session.commit()
+
+
+def pending_batches(session: Session, campaign_id: int) -> list[tuple[int, int]]:
+    """Id ranges covering the deliveries still queued, BATCH rows at most each."""
+    ids = session.scalars(
+        select(Delivery.id).where(Delivery.campaign_id == campaign_id,
+                                  Delivery.state == DeliveryState.QUEUED).order_by(Delivery.id)
+    ).all()
+    return [(ids[i], ids[min(i + BATCH, len(ids)) - 1]) for i in range(0, len(ids), BATCH)]
+
+
+def expire_claims(session: Session, campaign_id: int, lease: dt.timedelta) -> int:
+    """Rows a dead worker left in `sending`: maybe accepted by the relay, never re-sent."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.campaign_id == campaign_id, Delivery.state == DeliveryState.SENDING,
+               Delivery.updated_at < utcnow() - lease)
+        .values(state=DeliveryState.UNKNOWN, reply="worker stopped during the SMTP transaction")
+    )
+    session.commit()
+    return result.rowcount
+
+
+def counts(session: Session, campaign_id: int) -> Counter:
+    rows = session.execute(
+        select(Delivery.state, func.count()).where(Delivery.campaign_id == campaign_id)
+        .group_by(Delivery.state)
+    )
+    return Counter(dict(rows.all()))
+
+
+def finish_if_done(session: Session, campaign: Campaign) -> bool:
+    state = counts(session, campaign.id)
+    if campaign.state == CampaignState.SENDING and campaign.planned and \
+            not state[DeliveryState.QUEUED] and not state[DeliveryState.SENDING]:
+        campaign.state = CampaignState.DONE
+        campaign.finished_at = utcnow()
+        session.commit()
+        return True
+    return False
+
+
+def set_state(session: Session, campaign_id: int, state: CampaignState) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise LookupError(f"no campaign {campaign_id}")
+    campaign.state = state
+    session.commit()
+    return campaign

@@ -1,0 +1,95 @@
+"""Campaigns and their deliveries: the database is the truth about who got what.
+
+A delivery row exists once per (campaign, subscriber), enforced by a unique constraint.
+Its state moves queued → sending → sent | failed | skipped; a row left in `sending` by a
+killed worker is `unknown` (the relay may have accepted it), and is never sent again.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mailer.db import Base
+from subscribers.models import utcnow
+
+
+class CampaignState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+class DeliveryState(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # unsubscribed or suppressed after the campaign was planned
+    UNKNOWN = "unknown"  # a worker died during the SMTP transaction: never re-sent
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16), default=CampaignState.SENDING)
+    test: Mapped[bool] = mapped_column(default=False)
+    test_recipients: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Checkpoint of the planning pass: subscribers up to this id have their delivery row.
+    planned_upto: Mapped[int] = mapped_column(default=0)
+    planned: Mapped[bool] = mapped_column(default=False)
+
+
+class CampaignEdition(Base):
+    """The rendered issue in one language, stored once so every worker sends the same."""
+
+    __tablename__ = "campaign_edition"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Delivery(Base):
+    __tablename__ = "delivery"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int | None] = mapped_column(Integer)  # None for test sends
+    email: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16), default=DeliveryState.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    reply: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "email"),
+        Index("ix_delivery_campaign_state_id", "campaign_id", "state", "id"),
+    )

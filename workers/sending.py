@@ -1,0 +1,135 @@
+"""Sending one batch of a campaign, one message at a time, each recorded before and after.
+
+Exactly once: a delivery is claimed (queued → sending, committed) just before its SMTP
+transaction and recorded (sent or failed, committed) just after. A worker killed between
+the two leaves one row in `sending`: recovery marks it `unknown` and never re-sends it, so
+nobody is mailed twice; every row still `queued` is sent by the next batch task.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from sqlalchemy import Connection, select, update
+
+from mailer import verp
+from mailer.message import PreparedEdition, Recipient
+from mailer.settings import Settings
+from subscribers import links
+from subscribers.models import Status, Subscriber
+from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
+from workers.outbox import open_batch
+from workers.smtp import Ambiguous, TemporaryFailure
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+CHECK_EVERY = 100  # messages between two looks at the campaign's state (pause, cancel)
+
+
+@lru_cache(maxsize=32)
+def prepared(url: str, campaign_id: int, language: str, test: bool) -> PreparedEdition:
+    """The edition of a campaign, read and prepared once per worker process."""
+    from mailer.db import get_engine
+    from mailer.settings import get_settings
+
+    with get_engine(url).connect() as conn:
+        row = conn.execute(
+            select(CampaignEdition).filter_by(campaign_id=campaign_id, language=language)
+        ).one()
+    return PreparedEdition(get_settings(), row.subject, row.html, row.text, test=test)
+
+
+def recipient(settings: Settings, edition: PreparedEdition, delivery, slug: str) -> Recipient:
+    view_online = links.view_online_url(slug, delivery.language)
+    if delivery.subscriber_id is None:  # a test send: links that lead nowhere harmful
+        urls = {"unsubscribe_url": view_online, "preferences_url": view_online}
+        headers = {}
+    else:
+        urls = {
+            "unsubscribe_url": links.unsubscribe_url(delivery.subscriber_id),
+            "preferences_url": links.preferences_url(delivery.subscriber_id),
+        }
+        headers = links.list_unsubscribe_headers(delivery.subscriber_id)
+    urls["view_online_url"] = view_online
+    return Recipient(delivery.email, None, urls, headers, edition.new_message_id())
+
+
+def _campaign_state(conn: Connection, campaign_id: int) -> str:
+    return conn.execute(select(Campaign.state).where(Campaign.id == campaign_id)).scalar_one()
+
+
+def _skip_unsubscribed(conn: Connection, campaign_id: int, low: int, high: int) -> None:
+    """Honour unsubscribes and suppressions that arrived after planning."""
+    gone = select(Subscriber.id).where(Subscriber.status != Status.SUBSCRIBED)
+    conn.execute(
+        update(Delivery)
+        .where(Delivery.campaign_id == campaign_id, Delivery.id.between(low, high),
+               Delivery.state == DeliveryState.QUEUED, Delivery.subscriber_id.in_(gone))
+        .values(state=DeliveryState.SKIPPED, reply="unsubscribed before sending")
+    )
+    conn.commit()
+
+
+def _set(conn: Connection, delivery_id: int, state: str, reply: str | None = None,
+         only_if: str | None = None) -> bool:
+    query = update(Delivery).where(Delivery.id == delivery_id)
+    if only_if:
+        query = query.where(Delivery.state == only_if)
+    values = {"state": state, "reply": reply}
+    if state == DeliveryState.SENDING:
+        values = {"state": state, "attempts": Delivery.attempts + 1}
+    changed = conn.execute(query.values(**values)).rowcount == 1
+    conn.commit()
+    return changed
+
+
+def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int, high: int,
+               on_hard_bounce=None) -> int:
+    """Send the queued deliveries with ids in [low, high]; returns how many were sent."""
+    campaign = conn.execute(select(Campaign).where(Campaign.id == campaign_id)).one()
+    if campaign.state != CampaignState.SENDING:
+        return 0
+    _skip_unsubscribed(conn, campaign_id, low, high)
+    queued = conn.execute(
+        select(Delivery.id, Delivery.subscriber_id, Delivery.email, Delivery.language,
+               Delivery.attempts)
+        .where(Delivery.campaign_id == campaign_id, Delivery.id.between(low, high),
+               Delivery.state == DeliveryState.QUEUED)
+        .order_by(Delivery.id)
+    ).all()
+    outbox = open_batch(settings)
+    url = conn.engine.url.render_as_string(hide_password=False)
+    sent = 0
+    try:
+        for count, delivery in enumerate(queued):
+            if count % CHECK_EVERY == CHECK_EVERY - 1 and \
+                    _campaign_state(conn, campaign_id) != CampaignState.SENDING:
+                break
+            edition = prepared(url, campaign_id, delivery.language, campaign.test)
+            message = recipient(settings, edition, delivery, campaign.slug)
+            raw = edition.assemble(message)
+            if not _set(conn, delivery.id, DeliveryState.SENDING, only_if=DeliveryState.QUEUED):
+                continue  # another worker has it
+            mail_from = verp.encode(settings.secret, settings.bounce_domain, campaign_id,
+                                    delivery.subscriber_id or 0)
+            try:
+                outcome = outbox.send(raw, mail_from, delivery.email)
+            except TemporaryFailure as error:
+                final = delivery.attempts + 1 >= MAX_ATTEMPTS
+                _set(conn, delivery.id, DeliveryState.FAILED if final else DeliveryState.QUEUED,
+                     str(error)[:500])
+                raise
+            except Ambiguous as error:
+                _set(conn, delivery.id, DeliveryState.UNKNOWN, str(error)[:500])
+                continue
+            if outcome.accepted:
+                _set(conn, delivery.id, DeliveryState.SENT, outcome.reply)
+                sent += 1
+            else:
+                _set(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
+                if on_hard_bounce and delivery.subscriber_id:
+                    on_hard_bounce(delivery.subscriber_id, campaign_id, outcome.reply)
+    finally:
+        outbox.close()
+    return sent
