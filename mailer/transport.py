@@ -60,6 +60,7 @@ class SmtpConfig:
             smtp = smtplib.SMTP(self.host, self.port, timeout=timeout)
             if self.starttls:
                 smtp.starttls(context=context)
+        smtp.ehlo_or_helo_if_needed()
         if self.username:
             smtp.login(self.username, self.password or "")
         return smtp

@@ -90,6 +90,9 @@ class Delivery(Base):
     )
 
     __table_args__ = (
-        UniqueConstraint("campaign_id", "email"),
+        # One message per subscriber and campaign; test sends (no subscriber) once per
+        # address and language.
+        UniqueConstraint("campaign_id", "subscriber_id"),
+        UniqueConstraint("campaign_id", "email", "language"),
         Index("ix_delivery_campaign_state_id", "campaign_id", "state", "id"),
     )

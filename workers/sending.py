@@ -128,7 +128,7 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                 sent += 1
             else:
                 _set(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
-                if on_hard_bounce and delivery.subscriber_id:
+                if outcome.hard_bounce and on_hard_bounce and delivery.subscriber_id:
                     on_hard_bounce(delivery.subscriber_id, campaign_id, outcome.reply)
     finally:
         outbox.close()

@@ -20,6 +20,7 @@ class Ambiguous(Exception):
 class Outcome:
     accepted: bool
     reply: str
+    hard_bounce: bool = False  # the relay refused the recipient for good (5xx on RCPT)
 
 
 def _reply(code: int, message: bytes | str) -> str:
@@ -42,11 +43,12 @@ class SmtpBatch:
                 self.smtp = self.config.connect()
             smtp = self.smtp
             code, message = smtp.mail(mail_from)
-            if code >= 400:
-                return self._refused(code, message)
+            if code >= 400:  # a refused sender is our problem, not the recipient's: retry
+                self._reset()
+                raise TemporaryFailure(_reply(code, message))
             code, message = smtp.rcpt(rcpt)
             if code >= 400:
-                return self._refused(code, message)
+                return self._refused(code, message, hard_bounce=True)
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             raise TemporaryFailure(str(error)) from error
@@ -59,11 +61,11 @@ class SmtpBatch:
             raise Ambiguous(str(error)) from error
         return Outcome(True, _reply(code, message))
 
-    def _refused(self, code: int, message) -> Outcome:
+    def _refused(self, code: int, message, hard_bounce: bool = False) -> Outcome:
         self._reset()
         if code < 500:
             raise TemporaryFailure(_reply(code, message))
-        return Outcome(False, _reply(code, message))
+        return Outcome(False, _reply(code, message), hard_bounce)
 
     def _reset(self) -> None:
         try:

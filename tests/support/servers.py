@@ -144,6 +144,7 @@ class SmtpCatcher:
     reject_rcpt: dict[str, str] = field(default_factory=dict)
     temporary_failures: int = 0
     temporary_reply: str = "451 4.3.0 Try again later"
+    data_delay: float = 0.0  # seconds before answering DATA: a slow relay
 
     async def handle_RCPT(self, server: SMTP, session, envelope: Envelope, address, options):
         if self.temporary_failures > 0:
@@ -155,6 +156,8 @@ class SmtpCatcher:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session, envelope: Envelope) -> str:
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
         return "250 Message accepted"

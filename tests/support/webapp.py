@@ -83,6 +83,11 @@ class CeleryWorker:
             self.proc.terminate()
             self.proc.wait(timeout=30)
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no acknowledgement, as when a machine or the OOM killer stops it."""
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
 
 def queued_tasks(broker_url: str) -> list[str]:
     """Names of the tasks waiting in a kombu SQLite broker (none if nothing was queued)."""

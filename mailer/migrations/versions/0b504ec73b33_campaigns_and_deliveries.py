@@ -1,15 +1,15 @@
 """campaigns and deliveries
 
-Revision ID: a9fcc74591a6
+Revision ID: 0b504ec73b33
 Revises: dd30b8705d58
-Create Date: 2026-11-22 23:48:04.185450
+Create Date: 2026-11-22 23:54:08.035956
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = 'a9fcc74591a6'
+revision = '0b504ec73b33'
 down_revision = 'dd30b8705d58'
 branch_labels = None
 depends_on = None
@@ -52,7 +52,8 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_delivery_campaign_id_campaign'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery')),
-    sa.UniqueConstraint('campaign_id', 'email', name=op.f('uq_delivery_campaign_id'))
+    sa.UniqueConstraint('campaign_id', 'email', 'language', name=op.f('uq_delivery_campaign_id_email_language')),
+    sa.UniqueConstraint('campaign_id', 'subscriber_id', name=op.f('uq_delivery_campaign_id_subscriber_id'))
     )
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.create_index('ix_delivery_campaign_state_id', ['campaign_id', 'state', 'id'], unique=False)

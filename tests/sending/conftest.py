@@ -1,0 +1,41 @@
+from pathlib import Path
+
+import pytest
+
+from mailer import db
+from mailer.render import render_file
+from mailer.settings import get_settings
+from subscribers.models import Status, Subscriber, utcnow
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "issues" / "091.yaml"
+
+
+@pytest.fixture(scope="session")
+def example_editions():
+    return render_file(EXAMPLE)
+
+
+@pytest.fixture
+def send_env(monkeypatch, tmp_path, smtp_server):
+    """In-process settings: a fresh SQLite database, the SMTP catcher as relay."""
+    url = f"sqlite:///{tmp_path / 'send.db'}"
+    monkeypatch.setenv("INFOLETTRE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("INFOLETTRE_DATABASE_URL", url)
+    monkeypatch.setenv("INFOLETTRE_SMTP_URL", smtp_server.url)
+    monkeypatch.setenv("INFOLETTRE_SECRET_KEY", "sending-tests-secret")
+    get_settings.cache_clear()
+    db.upgrade(url)
+    yield url
+    get_settings.cache_clear()
+
+
+def add_subscribers(url: str, count: int, start: int = 0) -> list[str]:
+    emails = []
+    with db.session_scope(url) as session:
+        for number in range(start, start + count):
+            email = f"reader{number:05d}@example.org"
+            session.add(Subscriber(email=email, language="fr" if number % 3 else "en",
+                                   name=f"Lecteur {number}", status=Status.SUBSCRIBED,
+                                   confirmed_at=utcnow()))
+            emails.append(email)
+    return emails

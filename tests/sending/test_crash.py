@@ -1,0 +1,96 @@
+"""Real processes, really killed: a worker SIGKILLed mid-batch, Redis restarted mid-send.
+Every subscriber gets the issue once; nobody gets it twice."""
+
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from mailer import db
+from tests.sending.conftest import EXAMPLE, add_subscribers
+from tests.support.webapp import CeleryWorker, infolettre_env
+from workers.models import Delivery, DeliveryState
+
+SUBSCRIBERS = 120
+
+
+@pytest.fixture
+def crash_env(tmp_path, redis_server, smtp_server):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = infolettre_env(home, broker_url=redis_server.url, smtp_url=smtp_server.url,
+                         send_lease_seconds="1")
+    url = env["INFOLETTRE_DATABASE_URL"]
+    db.upgrade(url)
+    emails = add_subscribers(url, SUBSCRIBERS)
+    smtp_server.data_delay = 0.03  # a slow relay, so that the kill lands mid-batch
+    workers = []
+
+    def start_worker() -> CeleryWorker:
+        worker = CeleryWorker(env, tmp_path / f"worker{len(workers)}.log").start()
+        workers.append(worker)
+        return worker
+
+    yield env, url, emails, start_worker
+    for worker in workers:
+        worker.stop()
+    db.get_engine(url).dispose()
+
+
+def launch(env) -> None:
+    subprocess.run([sys.executable, "-m", "mailer", "send", str(EXAMPLE), "--yes"],
+                   env=env, check=True, capture_output=True, timeout=120)
+
+
+def wait_until_done(url, timeout=90.0) -> Counter:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.session_scope(url) as session:
+            states = Counter(session.scalars(select(Delivery.state)).all())
+        if sum(states.values()) == SUBSCRIBERS and not states[DeliveryState.QUEUED] \
+                and not states[DeliveryState.SENDING]:
+            return states
+        time.sleep(0.2)
+    raise TimeoutError(f"campaign not finished: {states}")
+
+
+def check_exactly_once(smtp_server, url, emails, states) -> None:
+    received = Counter(m["To"].split("<")[-1].rstrip(">") for m in smtp_server.messages)
+    assert not [address for address, n in received.items() if n > 1], "someone got it twice"
+    with db.session_scope(url) as session:
+        unknown = set(session.scalars(
+            select(Delivery.email).where(Delivery.state == DeliveryState.UNKNOWN)
+        ))
+    missing = set(emails) - set(received)
+    assert missing <= unknown, "a recipient was lost"
+    assert len(unknown) <= 1  # at most the one message in flight when the worker died
+    assert states[DeliveryState.SENT] + len(unknown) == len(emails)
+
+
+def test_worker_killed_mid_batch_resumes_without_loss_or_duplicate(crash_env, smtp_server):
+    env, url, emails, start_worker = crash_env
+    worker = start_worker()
+    launch(env)
+    smtp_server.wait_for(30, timeout=60)
+    worker.kill()
+    killed_at = len(smtp_server.messages)
+    assert killed_at < SUBSCRIBERS
+    time.sleep(1.5)  # the lease of the dead worker's claim runs out
+    start_worker()
+    states = wait_until_done(url)
+    check_exactly_once(smtp_server, url, emails, states)
+    assert len(smtp_server.messages) > killed_at
+
+
+def test_redis_restart_mid_send_loses_nobody(crash_env, smtp_server, redis_server):
+    env, url, emails, start_worker = crash_env
+    start_worker()
+    launch(env)
+    smtp_server.wait_for(20, timeout=60)
+    redis_server.restart()
+    states = wait_until_done(url)
+    check_exactly_once(smtp_server, url, emails, states)
+    assert states[DeliveryState.SENT] == SUBSCRIBERS
