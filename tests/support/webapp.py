@@ -84,7 +84,7 @@ class CeleryWorker:
             self.proc.wait(timeout=30)
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no acknowledgement, as when a machine or the OOM killer stops it."""
+        """SIGKILL: no shutdown and no acknowledgement, as when the OOM killer stops it."""
         self.proc.kill()
         self.proc.wait(timeout=10)
 
