@@ -20,6 +20,7 @@ COMMANDS = {
     "worker": "mailer.cli_worker:worker",
     "subscribers": "subscribers.cli:subscribers",
     "web": "mailer.cli_web:web",
+    "staff": "mailer.console.cli:staff",
 }
 
 

@@ -1,0 +1,1 @@
+"""The staff console: the editorial team's web pages (login, issues, test sends, audit)."""
