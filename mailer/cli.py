@@ -20,7 +20,6 @@ COMMANDS = {
     "worker": "mailer.cli_worker:worker",
     "subscribers": "subscribers.cli:subscribers",
     "web": "mailer.cli_web:web",
-    "staff": "mailer.console.cli:staff",
 }
 
 

@@ -52,10 +52,6 @@ class Settings(BaseSettings):
     send_lease_seconds: int = 120
     sweep_interval_seconds: int = 60  # beat: start due campaigns, recover from crashes
 
-    # Staff console: where the issue files are, and how often one IP may try to log in.
-    issues_dir: Path = Path("issues")
-    login_limit: str = "10/minute;50/hour"
-
     @property
     def sqlite_path(self) -> Path:
         return self.home / "infolettre.db"

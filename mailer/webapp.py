@@ -18,12 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from mailer.settings import Settings, get_settings
 
 # "module:attribute" of each blueprint
-BLUEPRINTS = [
-    "subscribers.web_signup:bp",
-    "subscribers.web_links:bp",
-    "mailer.console.views_auth:bp",
-    "mailer.console.views_issues:bp",
-]
+BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp"]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

@@ -1,1 +1,0 @@
-"""The staff console: the editorial team's web pages (login, issues, test sends, audit)."""
