@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, text, update
 
 from mailer import verp
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
 from subscribers import links
-from subscribers.models import Status, Subscriber
+from subscribers.models import Status, Subscriber, utcnow
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
 from workers.outbox import open_batch
 from workers.smtp import Ambiguous, TemporaryFailure
@@ -71,17 +71,27 @@ def _skip_unsubscribed(conn: Connection, campaign_id: int, low: int, high: int) 
     conn.commit()
 
 
-def _set(conn: Connection, delivery_id: int, state: str, reply: str | None = None,
-         only_if: str | None = None) -> bool:
-    query = update(Delivery).where(Delivery.id == delivery_id)
-    if only_if:
-        query = query.where(Delivery.state == only_if)
-    values = {"state": state, "reply": reply}
-    if state == DeliveryState.SENDING:
-        values = {"state": state, "attempts": Delivery.attempts + 1}
-    changed = conn.execute(query.values(**values)).rowcount == 1
+# Two statements per message, written out once: the claim, and the outcome.
+_CLAIM = text(
+    "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = :now "
+    "WHERE id = :id AND state = 'queued'"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type))
+_RECORD = text(
+    "UPDATE delivery SET state = :state, reply = :reply, updated_at = :now WHERE id = :id"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type))
+
+
+def _claim(conn: Connection, delivery_id: int) -> bool:
+    """queued → sending, committed; False if another worker has it already."""
+    claimed = conn.execute(_CLAIM, {"id": delivery_id, "now": utcnow()}).rowcount == 1
     conn.commit()
-    return changed
+    return claimed
+
+
+def _record(conn: Connection, delivery_id: int, state: str, reply: str | None) -> None:
+    conn.execute(_RECORD, {"id": delivery_id, "state": str(state), "reply": reply,
+                           "now": utcnow()})
+    conn.commit()
 
 
 def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int, high: int,
@@ -109,7 +119,7 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
             edition = prepared(url, campaign_id, delivery.language, campaign.test)
             message = recipient(settings, edition, delivery, campaign.slug)
             raw = edition.assemble(message)
-            if not _set(conn, delivery.id, DeliveryState.SENDING, only_if=DeliveryState.QUEUED):
+            if not _claim(conn, delivery.id):
                 continue  # another worker has it
             mail_from = verp.encode(settings.secret, settings.bounce_domain, campaign_id,
                                     delivery.subscriber_id or 0)
@@ -117,17 +127,17 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                 outcome = outbox.send(raw, mail_from, delivery.email)
             except TemporaryFailure as error:
                 final = delivery.attempts + 1 >= MAX_ATTEMPTS
-                _set(conn, delivery.id, DeliveryState.FAILED if final else DeliveryState.QUEUED,
-                     str(error)[:500])
+                _record(conn, delivery.id,
+                        DeliveryState.FAILED if final else DeliveryState.QUEUED, str(error)[:500])
                 raise
             except Ambiguous as error:
-                _set(conn, delivery.id, DeliveryState.UNKNOWN, str(error)[:500])
+                _record(conn, delivery.id, DeliveryState.UNKNOWN, str(error)[:500])
                 continue
             if outcome.accepted:
-                _set(conn, delivery.id, DeliveryState.SENT, outcome.reply)
+                _record(conn, delivery.id, DeliveryState.SENT, outcome.reply)
                 sent += 1
             else:
-                _set(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
+                _record(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
                 if outcome.hard_bounce and on_hard_bounce and delivery.subscriber_id:
                     on_hard_bounce(delivery.subscriber_id, campaign_id, outcome.reply)
     finally:
