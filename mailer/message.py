@@ -81,7 +81,7 @@ class PreparedEdition:
         self.common = _header_lines([
             ("From", sender),
             ("Reply-To", settings.reply_to),
-            ("Subject", Header(clean_header(subject), "utf-8").encode()),
+            ("Subject", Header(clean_header(subject), "utf-8").encode(linesep="\r\n")),
             ("List-Id", f"<{settings.list_id}>"),
             ("Precedence", "bulk"),
             ("MIME-Version", "1.0"),

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     check_email_dns: bool = False  # email-validator's deliverability (DNS) check
     proxies: int = 0  # reverse proxies in front of the web app whose X-Forwarded-* to trust
 
+    # DKIM: signing is on when a PEM private key (RSA or Ed25519) is given. Or leave DKIM to
+    # the relay and keep these empty.
+    dkim_key_file: str = ""
+    dkim_selector: str = "infolettre"
+    dkim_domain: str = ""  # empty: the domain of from_address
+
     # Sending: a row a worker holds in `sending` longer than this belongs to a dead worker.
     send_lease_seconds: int = 120
     sweep_interval_seconds: int = 60  # beat: start due campaigns, recover from crashes

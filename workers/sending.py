@@ -14,6 +14,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, bindparam, select, text, update
 
 from mailer import verp
+from mailer.dkim import signer_for
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
 from subscribers import links
@@ -109,6 +110,7 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
         .order_by(Delivery.id)
     ).all()
     outbox = open_batch(settings)
+    signer = signer_for(settings)
     url = conn.engine.url.render_as_string(hide_password=False)
     sent = 0
     try:
@@ -119,6 +121,8 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
             edition = prepared(url, campaign_id, delivery.language, campaign.test)
             message = recipient(settings, edition, delivery, campaign.slug)
             raw = edition.assemble(message)
+            if signer is not None:
+                raw = signer.sign(raw)
             if not _claim(conn, delivery.id):
                 continue  # another worker has it
             mail_from = verp.encode(settings.secret, settings.bounce_domain, campaign_id,
