@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     dkim_selector: str = "infolettre"
     dkim_domain: str = ""  # empty: the domain of from_address
 
+    # The relay's quota, across all workers (0: none).
+    send_rate_per_second: int = 0
+    send_rate_per_hour: int = 0
+
     # Sending: a row a worker holds in `sending` longer than this belongs to a dead worker.
     send_lease_seconds: int = 120
     sweep_interval_seconds: int = 60  # beat: start due campaigns, recover from crashes

@@ -21,6 +21,7 @@ from subscribers import links
 from subscribers.models import Status, Subscriber, utcnow
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
 from workers.outbox import open_batch
+from workers.ratelimit import RateLimit
 from workers.smtp import Ambiguous, TemporaryFailure
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,8 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
     ).all()
     outbox = open_batch(settings)
     signer = signer_for(settings)
+    quota = RateLimit(settings.send_rate_per_second, settings.send_rate_per_hour,
+                      settings.redis_url)
     url = conn.engine.url.render_as_string(hide_password=False)
     sent = 0
     try:
@@ -123,6 +126,7 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
             raw = edition.assemble(message)
             if signer is not None:
                 raw = signer.sign(raw)
+            quota.wait()
             if not _claim(conn, delivery.id):
                 continue  # another worker has it
             mail_from = verp.encode(settings.secret, settings.bounce_domain, campaign_id,
