@@ -140,7 +140,8 @@ def main() -> None:
         if worker:
             worker.terminate()
             worker.wait(timeout=30)
-        sink_proc.terminate()
+        sink_proc.kill()
+        sink_proc.wait(timeout=10)
         redis.close()
         if postgres:
             postgres.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from sqlalchemy import Connection, bindparam, select, text, update
+from sqlalchemy import Connection, bindparam, exists, select, text, update
 
 from mailer import verp
 from mailer.dkim import signer_for
@@ -62,13 +62,15 @@ def _campaign_state(conn: Connection, campaign_id: int) -> str:
 
 
 def _skip_unsubscribed(conn: Connection, campaign_id: int, low: int, high: int) -> None:
-    """Honour unsubscribes and suppressions that arrived after planning."""
-    gone = select(Subscriber.id).where(Subscriber.status != Status.SUBSCRIBED)
+    """Honour unsubscribes, bounces, complaints and erasures that arrived after planning."""
+    still_subscribed = exists().where(Subscriber.id == Delivery.subscriber_id,
+                                      Subscriber.status == Status.SUBSCRIBED)
     conn.execute(
         update(Delivery)
         .where(Delivery.campaign_id == campaign_id, Delivery.id.between(low, high),
-               Delivery.state == DeliveryState.QUEUED, Delivery.subscriber_id.in_(gone))
-        .values(state=DeliveryState.SKIPPED, reply="unsubscribed before sending")
+               Delivery.state == DeliveryState.QUEUED, Delivery.subscriber_id.is_not(None),
+               ~still_subscribed)
+        .values(state=DeliveryState.SKIPPED, reply="no longer subscribed")
     )
     conn.commit()
 

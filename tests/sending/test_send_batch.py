@@ -136,7 +136,10 @@ def test_temporary_failure_requeues_and_a_later_try_sends(send_env, smtp_server,
     assert len(smtp_server.messages) == 4
 
 
-def test_unsubscribe_during_a_send_is_honoured(send_env, smtp_server, example_editions):
+def test_unsubscribe_and_erasure_during_a_send_are_honoured(send_env, smtp_server,
+                                                            example_editions):
+    from subscribers.service import erase
+
     emails = add_subscribers(send_env, 3)
     with db.session_scope(send_env) as session:
         campaign = campaigns.create(session, example_editions)
@@ -145,10 +148,12 @@ def test_unsubscribe_during_a_send_is_honoured(send_env, smtp_server, example_ed
         campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
         session.execute(select(Subscriber).where(Subscriber.email == emails[2])).scalar_one() \
             .status = Status.UNSUBSCRIBED
+        erase(session, emails[0])
     with db.get_engine(send_env).connect() as conn:
         sending.send_batch(get_settings(), conn, campaign.id, *batches[0])
-    assert deliveries(send_env, campaign.id)[emails[2]].state == DeliveryState.SKIPPED
-    assert len(smtp_server.messages) == 2
+    rows = deliveries(send_env, campaign.id)
+    assert rows[emails[2]].state == rows[emails[0]].state == DeliveryState.SKIPPED
+    assert len(smtp_server.messages) == 1
 
 
 def test_paused_campaign_sends_nothing_until_resumed(send_env, smtp_server, example_editions):
