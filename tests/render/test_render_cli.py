@@ -18,7 +18,9 @@ def test_render_writes_three_files_per_language(tmp_path):
     assert names == ["091.en.html", "091.en.txt", "091.en.web.html",
                      "091.fr.html", "091.fr.txt", "091.fr.web.html"]
     only = run("render", str(FULL_EXAMPLE), "--lang", "en", "--out", str(tmp_path / "en"))
-    assert sorted(p.name for p in (tmp_path / "en").iterdir())[0] == "091.en.html"
+    assert only.returncode == 0
+    assert sorted(p.name for p in (tmp_path / "en").iterdir()) == [
+        "091.en.html", "091.en.txt", "091.en.web.html"]
 
 
 def test_render_refuses_an_unknown_language_cleanly(tmp_path):
