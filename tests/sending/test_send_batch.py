@@ -25,7 +25,7 @@ def run(url, editions, test_to=None):
         if not campaign.planned:
             campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
         else:
-            batches = campaigns.pending_batches(session, campaign.id)
+            batches = list(campaigns.pending_batches(session, campaign.id))
         campaign_id = campaign.id
     with db.get_engine(url).connect() as conn:
         for low, high in batches:
@@ -172,3 +172,22 @@ def test_paused_campaign_sends_nothing_until_resumed(send_env, smtp_server, exam
         assert sending.send_batch(get_settings(), conn, campaign.id, *batches[0]) == 2
     with db.session_scope(send_env) as session:
         assert campaigns.finish_if_done(session, session.get(Campaign, campaign.id))
+
+
+def test_dropped_connection_resumes_the_batch_where_it_stopped(send_env, smtp_server,
+                                                              example_editions):
+    emails = add_subscribers(send_env, 5)
+    smtp_server.drop_at_rcpt = 3
+    with db.session_scope(send_env) as session:
+        campaign = campaigns.create(session, example_editions)
+        session.commit()
+        batches = []
+        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
+    with db.get_engine(send_env).connect() as conn, pytest.raises(TemporaryFailure):
+        sending.send_batch(get_settings(), conn, campaign.id, *batches[0])
+    states = deliveries(send_env, campaign.id)
+    assert [states[e].state for e in emails] == ["sent", "sent", "queued", "queued", "queued"]
+    with db.get_engine(send_env).connect() as conn:  # the retry, on a new connection
+        assert sending.send_batch(get_settings(), conn, campaign.id, *batches[0]) == 3
+    received = sorted(m["To"].split("<")[-1].rstrip(">") for m in smtp_server.messages)
+    assert received == emails

@@ -145,8 +145,14 @@ class SmtpCatcher:
     temporary_failures: int = 0
     temporary_reply: str = "451 4.3.0 Try again later"
     data_delay: float = 0.0  # seconds before answering DATA: a slow relay
+    drop_at_rcpt: int = 0  # the connection is cut at the Nth RCPT from now (1: the next)
 
     async def handle_RCPT(self, server: SMTP, session, envelope: Envelope, address, options):
+        if self.drop_at_rcpt:
+            self.drop_at_rcpt -= 1
+            if not self.drop_at_rcpt:
+                server.transport.close()
+                return "421 4.4.2 Connection dropped"
         if self.temporary_failures > 0:
             self.temporary_failures -= 1
             return self.temporary_reply
