@@ -57,3 +57,6 @@ def test_test_send_and_schedule_and_control(tmp_path):
         assert session.get(Campaign, 2).state == CampaignState.CANCELLED
     listing = run(env, "campaign", "list")
     assert listing.stdout.count("\n") == 2
+    follow = run(env, "campaign", "status", "2", "--follow")  # ended: one line, then exit
+    assert follow.returncode == 0 and "cancelled" in follow.stdout
+    assert "sent 0 failed 0 skipped 0 remaining 0" in follow.stdout
