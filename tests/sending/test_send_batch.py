@@ -33,6 +33,16 @@ def run(url, editions, test_to=None):
     return campaign_id
 
 
+def planned(url, editions):
+    """A campaign created and planned, not sent: (campaign, its batches)."""
+    batches = []
+    with db.session_scope(url) as session:
+        campaign = campaigns.create(session, editions)
+        session.commit()
+        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
+    return campaign, batches
+
+
 def deliveries(url, campaign_id):
     with db.session_scope(url) as session:
         rows = session.execute(select(Delivery.email, Delivery.state, Delivery.reply)
@@ -92,11 +102,7 @@ def test_permanent_refusal_fails_the_delivery_and_records_a_hard_bounce(
     emails = add_subscribers(send_env, 3)
     smtp_server.reject_rcpt[emails[1]] = "550 5.1.1 No such user"
     bounced = []
-    with db.session_scope(send_env) as session:
-        campaign = campaigns.create(session, example_editions)
-        session.commit()
-        batches = []
-        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
+    campaign, batches = planned(send_env, example_editions)
     with db.get_engine(send_env).connect() as conn:
         sending.send_batch(get_settings(), conn, campaign.id, *batches[0],
                            on_hard_bounce=lambda *args: bounced.append(args))
@@ -122,11 +128,7 @@ def test_temporary_failure_requeues_and_a_later_try_sends(send_env, smtp_server,
                                                           example_editions):
     emails = add_subscribers(send_env, 4)
     smtp_server.temporary_failures = 1
-    with db.session_scope(send_env) as session:
-        campaign = campaigns.create(session, example_editions)
-        session.commit()
-        batches = []
-        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
+    campaign, batches = planned(send_env, example_editions)
     with db.get_engine(send_env).connect() as conn, pytest.raises(TemporaryFailure):
         sending.send_batch(get_settings(), conn, campaign.id, *batches[0])
     assert deliveries(send_env, campaign.id)[emails[0]].state == DeliveryState.QUEUED
@@ -141,11 +143,8 @@ def test_unsubscribe_and_erasure_during_a_send_are_honoured(send_env, smtp_serve
     from subscribers.service import erase
 
     emails = add_subscribers(send_env, 3)
+    campaign, batches = planned(send_env, example_editions)
     with db.session_scope(send_env) as session:
-        campaign = campaigns.create(session, example_editions)
-        session.commit()
-        batches = []
-        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
         session.execute(select(Subscriber).where(Subscriber.email == emails[2])).scalar_one() \
             .status = Status.UNSUBSCRIBED
         erase(session, emails[0])
@@ -158,11 +157,8 @@ def test_unsubscribe_and_erasure_during_a_send_are_honoured(send_env, smtp_serve
 
 def test_paused_campaign_sends_nothing_until_resumed(send_env, smtp_server, example_editions):
     add_subscribers(send_env, 2)
+    campaign, batches = planned(send_env, example_editions)
     with db.session_scope(send_env) as session:
-        campaign = campaigns.create(session, example_editions)
-        session.commit()
-        batches = []
-        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
         campaigns.set_state(session, campaign.id, CampaignState.PAUSED)
     with db.get_engine(send_env).connect() as conn:
         assert sending.send_batch(get_settings(), conn, campaign.id, *batches[0]) == 0
@@ -178,11 +174,7 @@ def test_dropped_connection_resumes_the_batch_where_it_stopped(send_env, smtp_se
                                                               example_editions):
     emails = add_subscribers(send_env, 5)
     smtp_server.drop_at_rcpt = 3
-    with db.session_scope(send_env) as session:
-        campaign = campaigns.create(session, example_editions)
-        session.commit()
-        batches = []
-        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
+    campaign, batches = planned(send_env, example_editions)
     with db.get_engine(send_env).connect() as conn, pytest.raises(TemporaryFailure):
         sending.send_batch(get_settings(), conn, campaign.id, *batches[0])
     states = deliveries(send_env, campaign.id)
