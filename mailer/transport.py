@@ -33,6 +33,7 @@ class SmtpConfig:
     starttls: bool
     username: str | None
     password: str | None
+    cafile: str | None = None  # a private CA for the relay's certificate
 
     @classmethod
     def from_url(cls, url: str) -> SmtpConfig:
@@ -48,10 +49,11 @@ class SmtpConfig:
             starttls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
+            cafile=query.get("cafile", [None])[0],
         )
 
     def connect(self, timeout: float = 30.0) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.cafile)
         if self.tls:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                 self.host, self.port, timeout=timeout, context=context
