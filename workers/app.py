@@ -21,6 +21,7 @@ def make_app() -> Celery:
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         timezone="UTC",
+        beat_schedule_filename=str(settings.home / "beat-schedule"),
         beat_schedule={
             "sweep": {"task": "workers.sweep", "schedule": settings.sweep_interval_seconds},
         },
