@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     send_rate_per_second: int = 0
     send_rate_per_hour: int = 0
 
+    # Bounces (Mailman-like): soft bounces count one point a day at most; the score starts
+    # again after `bounce_window_days` without a bounce; reaching the threshold suppresses.
+    bounce_score_threshold: float = 5.0
+    bounce_window_days: int = 7
+    bounce_poll_seconds: int = 300
+    bounce_keep_days: int = 90  # the raw message of a bounce is kept this long
+
     # Sending: a row a worker holds in `sending` longer than this belongs to a dead worker.
     send_lease_seconds: int = 120
     sweep_interval_seconds: int = 60  # beat: start due campaigns, recover from crashes

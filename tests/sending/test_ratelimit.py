@@ -35,4 +35,4 @@ def test_quota_in_process_without_redis():
     start = time.time()
     for _ in range(11):
         limit.wait()
-    assert time.time() - start >= 2.0
+    assert time.time() - start >= 1.9  # 11 messages at 5 a second span three windows
