@@ -120,9 +120,16 @@ def _ses(text: str) -> Finding | None:
     start = text.find("{")
     if start < 0 or "notificationType" not in text:
         return None
+    return ses_notification(text[start:text.rfind("}") + 1])
+
+
+def ses_notification(text: str) -> Finding | None:
+    """An Amazon SES bounce or complaint notification (JSON), or None for anything else."""
     try:
-        data = json.loads(text[start:text.rfind("}") + 1])
+        data = json.loads(text)
     except ValueError:
+        return None
+    if not isinstance(data, dict):
         return None
     if data.get("notificationType") == "Complaint":
         people = data.get("complaint", {}).get("complainedRecipients", [{}])

@@ -28,6 +28,15 @@ def handle(session: Session, raw: bytes, source: str = "imap") -> BounceEvent:
     if known is not None:
         return known
     finding = classify.analyse(raw, get_settings().secret)
+    return record(session, key, finding, source, raw.decode("utf-8", "replace"))
+
+
+def record(session: Session, key: str, finding: classify.Finding, source: str,
+           raw: str | None) -> BounceEvent:
+    """Apply a finding once: a key already recorded returns its event and changes nothing."""
+    known = session.scalar(select(BounceEvent).where(BounceEvent.key == key))
+    if known is not None:
+        return known
     if finding.kind == classify.UNSUBSCRIBE:
         unsubscribe_by_mailto(session, finding.recipient or "")
     elif finding.kind in (classify.HARD, classify.SOFT, classify.DELAY, classify.COMPLAINT):
@@ -38,7 +47,7 @@ def handle(session: Session, raw: bytes, source: str = "imap") -> BounceEvent:
         key=key, source=source, kind=finding.kind, recipient=finding.recipient,
         domain=finding.domain, status=finding.status, reason=finding.reason[:300] or None,
         campaign_id=finding.campaign_id, subscriber_id=finding.subscriber_id,
-        raw=raw.decode("utf-8", "replace") if finding.kind != classify.UNSUBSCRIBE else None,
+        raw=raw if finding.kind != classify.UNSUBSCRIBE else None,
     )
     session.add(event)
     session.flush()

@@ -138,6 +138,8 @@ def test_killed_poller_processes_nothing_twice_and_skips_nothing(tmp_path, imap_
     again = subprocess.run([sys.executable, "-m", "mailer", "bounces", "poll"], env=env,
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
-    assert events() == total
+    assert events() == total  # each message handled once
     assert imap_server.count("INBOX") == 0
-    assert imap_server.count(PROCESSED) == total
+    # A MOVE cut by the kill can leave the copy made and the original not yet expunged:
+    # the original is moved again, so "processed" may hold one message twice.
+    assert total <= imap_server.count(PROCESSED) <= total + 1
