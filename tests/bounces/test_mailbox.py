@@ -1,6 +1,7 @@
 """The bounce mailbox on a real Dovecot: each message handled once, moved, never lost."""
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import time
@@ -143,3 +144,33 @@ def test_killed_poller_processes_nothing_twice_and_skips_nothing(tmp_path, imap_
     # A MOVE cut by the kill can leave the copy made and the original not yet expunged:
     # the original is moved again, so "processed" may hold one message twice.
     assert total <= imap_server.count(PROCESSED) <= total + 1
+
+
+def test_report_counts_by_class_campaign_and_domain(mailbox_env, imap_server):
+    url = mailbox_env
+    target = subscriber(url, "verp.reader@example.org")
+    address = verp.encode(get_settings().secret, get_settings().bounce_domain, 7, target)
+    imap_server.append((CORPUS / "gmail-nosuchuser.eml").read_bytes().replace(
+        b"To: bounces@reseaucitesdesmetiers.example", f"To: {address}".encode(), 1))
+    imap_server.append((CORPUS / "postfix-mailbox-full.eml").read_bytes())
+    poll(imap_server.url)
+    env = {**os.environ, "INFOLETTRE_DATABASE_URL": url}
+    result = subprocess.run([sys.executable, "-m", "mailer", "bounces", "report"], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("2 messages")
+    assert "hard 5.1.1" in out and "soft 5.2.2" in out
+    assert "campaign 7 hard" in out
+    assert "gmail.com hard" in out and "example.be soft" in out
+    since = subprocess.run([sys.executable, "-m", "mailer", "bounces", "report", "--since",
+                            "2999-01-01"], env=env, capture_output=True, text=True, timeout=60)
+    assert since.stdout.startswith("0 messages since 2999-01-01")
+
+
+def test_poll_without_a_mailbox_is_a_clear_error(tmp_path):
+    env = infolettre_env(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "mailer", "bounces", "poll"], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("INFOLETTRE_BOUNCE_IMAP_URL is not set")
