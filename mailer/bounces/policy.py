@@ -2,7 +2,8 @@
 
 A hard bounce suppresses at once; soft bounces add one point a day at most, the score
 starts again when the last bounce is older than the window, and the threshold suppresses;
-a complaint unsubscribes and suppresses; a later successful delivery takes a point off.
+a complaint unsubscribes and suppresses; a later successful delivery takes a point off
+(workers.sending, once per batch).
 """
 
 from __future__ import annotations
@@ -60,8 +61,3 @@ def apply(session: Session, finding: Finding) -> Subscriber | None:
                        campaign_id=finding.campaign_id, reason="soft bounce score reached")
     return subscriber
 
-
-def record_delivery_success(session: Session, subscriber_id: int) -> None:
-    subscriber = session.get(Subscriber, subscriber_id)
-    if subscriber is not None and subscriber.bounce_score > 0:
-        subscriber.bounce_score = max(0.0, subscriber.bounce_score - 1.0)
