@@ -68,3 +68,11 @@ def report(since: dt.datetime | None) -> None:
         _table("by receiving domain:",
                [(f"{domain} {kind}", n) for domain, kind, n in grouped(Event.domain, Event.kind)
                 if domain])
+        review = session.execute(
+            select(Event.received_at, Event.key).where(Event.kind == "unknown", *where)
+            .order_by(Event.received_at.desc()).limit(20)).all()
+        if review:
+            click.echo(f"needs review ({by_kind['unknown']}, in the mailbox folder "
+                       f"'needs-review'; newest first):")
+            for received_at, key in review:
+                click.echo(f"  {received_at:%Y-%m-%d %H:%M}  {key}")

@@ -160,6 +160,15 @@ def _complaint(message: EmailMessage) -> Finding | None:
     return Finding(COMPLAINT, recipient, reason="abuse report (ARF)")
 
 
+def _scan(message: EmailMessage) -> list[str]:
+    """flufl.bounce's detectors; some of them raise on odd messages (no From, say)."""
+    try:
+        found = scan_message(message)
+    except Exception:  # noqa: BLE001 - one broken detector must not stop the mailbox
+        return []
+    return [str(r, "utf-8", "replace") if isinstance(r, bytes) else str(r) for r in found]
+
+
 def _failed_recipients(message: EmailMessage, text: str) -> Finding | None:
     """Exim's plain-text bounces name the recipient in a header of their own."""
     failed = _EMAIL.findall(str(message.get("X-Failed-Recipients", "")))
@@ -183,8 +192,7 @@ def analyse(raw: bytes, secret: str) -> Finding:
     if finding is None and is_auto_reply(message, text):
         return Finding(NOT_BOUNCE, reason="auto-reply")
     if finding is None:
-        recipients = [str(r, "utf-8", "replace") if isinstance(r, bytes) else str(r)
-                      for r in scan_message(message)]
+        recipients = _scan(message)
         recipients = [r for r in recipients if _EMAIL.fullmatch(r)]
         if recipients or (ours and _SMTP_CODE.search(text)):
             code = _STATUS.search(text)

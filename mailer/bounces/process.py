@@ -27,7 +27,10 @@ def handle(session: Session, raw: bytes, source: str = "imap") -> BounceEvent:
     known = session.scalar(select(BounceEvent).where(BounceEvent.key == key))
     if known is not None:
         return known
-    finding = classify.analyse(raw, get_settings().secret)
+    try:
+        finding = classify.analyse(raw, get_settings().secret)
+    except Exception as error:  # noqa: BLE001 - a message we cannot read goes to review
+        finding = classify.Finding(classify.UNKNOWN, reason=f"unreadable: {error}"[:300])
     return record(session, key, finding, source, raw.decode("utf-8", "replace"))
 
 

@@ -153,13 +153,15 @@ def test_report_counts_by_class_campaign_and_domain(mailbox_env, imap_server):
     imap_server.append((CORPUS / "gmail-nosuchuser.eml").read_bytes().replace(
         b"To: bounces@reseaucitesdesmetiers.example", f"To: {address}".encode(), 1))
     imap_server.append((CORPUS / "postfix-mailbox-full.eml").read_bytes())
+    imap_server.append(b"Subject: ?\r\nMessage-ID: <puzzle@example.org>\r\n\r\n?\r\n")
     poll(imap_server.url)
     env = {**os.environ, "INFOLETTRE_DATABASE_URL": url}
     result = subprocess.run([sys.executable, "-m", "mailer", "bounces", "report"], env=env,
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("2 messages")
+    assert out.startswith("3 messages")
+    assert "needs review (1," in out and "<puzzle@example.org>" in out
     assert "hard 5.1.1" in out and "soft 5.2.2" in out
     assert "campaign 7 hard" in out
     assert "gmail.com hard" in out and "example.be soft" in out
