@@ -13,7 +13,7 @@ import imaplib
 import ssl
 from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from mailer import db
 from mailer.bounces.process import handle, is_recognised
@@ -29,6 +29,7 @@ class ImapConfig:
     username: str
     password: str
     folder: str
+    cafile: str | None = None  # a private CA for the server's certificate
 
     @classmethod
     def from_url(cls, url: str) -> ImapConfig:
@@ -38,12 +39,12 @@ class ImapConfig:
         tls = parts.scheme == "imaps"
         return cls(parts.hostname or "127.0.0.1", parts.port or (993 if tls else 143), tls,
                    unquote(parts.username or ""), unquote(parts.password or ""),
-                   parts.path.strip("/") or "INBOX")
+                   parts.path.strip("/") or "INBOX", parse_qs(parts.query).get("cafile", [None])[0])
 
     def connect(self) -> imaplib.IMAP4:
         if self.tls:
-            imap = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=ssl.create_default_context(),
-                                     timeout=30)
+            context = ssl.create_default_context(cafile=self.cafile)
+            imap = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=context, timeout=30)
         else:
             imap = imaplib.IMAP4(self.host, self.port, timeout=30)
         imap.login(self.username, self.password)

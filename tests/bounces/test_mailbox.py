@@ -176,3 +176,20 @@ def test_poll_without_a_mailbox_is_a_clear_error(tmp_path):
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert result.stderr.startswith("INFOLETTRE_BOUNCE_IMAP_URL is not set")
+
+
+def test_poll_over_imaps(tmp_path, monkeypatch, sqlite_url):
+    from tests.support.servers import DovecotServer
+
+    server = DovecotServer(tls=True)
+    server.start()
+    try:
+        monkeypatch.setenv("INFOLETTRE_DATABASE_URL", sqlite_url)
+        monkeypatch.setenv("INFOLETTRE_SECRET_KEY", "imaps-secret")
+        get_settings.cache_clear()
+        server.append((CORPUS / "postfix-user-unknown.eml").read_bytes())
+        assert poll(server.url) == {"hard": 1}
+        assert server.count(PROCESSED) == 1
+    finally:
+        server.close()
+        get_settings.cache_clear()

@@ -207,14 +207,18 @@ class DovecotServer:
 
     USER, PASSWORD = "bounces", "bounce-secret"
 
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="dovecot-"))
         self.dir.chmod(0o755)
+        self.tls = tls
         self.proc: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
+        if self.tls:  # TLS from the first byte, with the test certificate as CA
+            return (f"imaps://{self.USER}:{self.PASSWORD}@127.0.0.1:{self.port}/INBOX"
+                    f"?cafile={self.dir / 'cert.pem'}")
         return f"imap://{self.USER}:{self.PASSWORD}@127.0.0.1:{self.port}/INBOX"
 
     def start(self) -> None:
@@ -223,13 +227,21 @@ class DovecotServer:
         (self.dir / "run").mkdir()
         (self.dir / "passwd").write_text(f"{self.USER}:{{PLAIN}}{self.PASSWORD}\n")
         internal = "dovecot" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
+        tls = ""
+        if self.tls:
+            from tests.support.tls import self_signed
+
+            cert, key = self_signed(self.dir)
+            key.chmod(0o644)
+            tls = f"ssl = required\nssl_cert = <{cert}\nssl_key = <{key}\n"
+        plain, secure = (0, self.port) if self.tls else (self.port, 0)
         (self.dir / "dovecot.conf").write_text(f"""
 protocols = imap
 listen = 127.0.0.1
 base_dir = {self.dir}/run
 state_dir = {self.dir}/run
 log_path = {self.dir}/dovecot.log
-ssl = no
+{tls or "ssl = no"}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{self.dir}/mail/%u
@@ -248,10 +260,11 @@ userdb {{
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
-    port = {self.port}
+    port = {plain}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {secure}
   }}
   chroot =
 }}
@@ -269,8 +282,13 @@ namespace inbox {{
 
     def client(self):
         import imaplib
+        import ssl
 
-        imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        if self.tls:
+            context = ssl.create_default_context(cafile=self.dir / "cert.pem")
+            imap = imaplib.IMAP4_SSL("127.0.0.1", self.port, ssl_context=context, timeout=10)
+        else:
+            imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
         imap.login(self.USER, self.PASSWORD)
         return imap
 
