@@ -10,45 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
-import ssl
 from collections import Counter
-from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from mailer import db
 from mailer.bounces.process import handle, is_recognised
+from mailer.server_url import ServerUrl
 
 PROCESSED, REVIEW = "processed", "needs-review"
 
 
-@dataclass(frozen=True)
-class ImapConfig:
-    host: str
-    port: int
-    tls: bool
-    username: str
-    password: str
-    folder: str
-    cafile: str | None = None  # a private CA for the server's certificate
-
-    @classmethod
-    def from_url(cls, url: str) -> ImapConfig:
-        parts = urlsplit(url)
-        if parts.scheme not in ("imap", "imaps"):
-            raise ValueError(f"INFOLETTRE_BOUNCE_IMAP_URL: imap:// or imaps://, not {url!r}")
-        tls = parts.scheme == "imaps"
-        return cls(parts.hostname or "127.0.0.1", parts.port or (993 if tls else 143), tls,
-                   unquote(parts.username or ""), unquote(parts.password or ""),
-                   parts.path.strip("/") or "INBOX", parse_qs(parts.query).get("cafile", [None])[0])
-
-    def connect(self) -> imaplib.IMAP4:
-        if self.tls:
-            context = ssl.create_default_context(cafile=self.cafile)
-            imap = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=context, timeout=30)
-        else:
-            imap = imaplib.IMAP4(self.host, self.port, timeout=30)
-        imap.login(self.username, self.password)
-        return imap
+def connect(url: str) -> tuple[imaplib.IMAP4, str]:
+    """A logged-in connection to the bounce mailbox, and the folder to read."""
+    server = ServerUrl.parse(url, "INFOLETTRE_BOUNCE_IMAP_URL", "imap", (143, 993))
+    if server.tls:
+        imap = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=server.tls_context(),
+                                 timeout=30)
+    else:
+        imap = imaplib.IMAP4(server.host, server.port, timeout=30)
+    imap.login(server.username or "", server.password or "")
+    return imap, server.path or "INBOX"
 
 
 def _move(imap: imaplib.IMAP4, uid: bytes, folder: str, can_move: bool) -> None:
@@ -62,13 +42,12 @@ def _move(imap: imaplib.IMAP4, uid: bytes, folder: str, can_move: bool) -> None:
 
 def poll(url: str, limit: int | None = None) -> Counter:
     """Read the mailbox once; returns how many messages of each kind were handled."""
-    config = ImapConfig.from_url(url)
-    imap = config.connect()
+    imap, inbox = connect(url)
     counts: Counter = Counter()
     try:
-        for folder in (PROCESSED, REVIEW):
-            imap.create(folder)  # "already exists" is fine
-        imap.select(config.folder)
+        for target in (PROCESSED, REVIEW):
+            imap.create(target)  # "already exists" is fine
+        imap.select(inbox)
         can_move = "MOVE" in imap.capabilities
         _, data = imap.uid("SEARCH", None, "ALL")
         for uid in data[0].split()[:limit]:
