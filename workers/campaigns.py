@@ -36,7 +36,7 @@ def create(session: Session, editions: dict[str, Edition], test_to: list[str] | 
     for language, edition in editions.items():
         session.add(CampaignEdition(campaign_id=campaign.id, language=language,
                                     subject=edition.subject, html=edition.html,
-                                    text=edition.text))
+                                    text=edition.text, web_html=edition.web_html))
     if test_to:  # test sends go to the listed addresses, in every language
         for email in test_to:
             for language in editions:
