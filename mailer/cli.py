@@ -19,6 +19,7 @@ COMMANDS = {
     "campaign": "mailer.cli_send:campaign",
     "worker": "mailer.cli_worker:worker",
     "bounces": "mailer.cli_bounces:bounces",
+    "staff": "mailer.console.cli:staff",
     "subscribers": "subscribers.cli:subscribers",
     "web": "mailer.cli_web:web",
 }

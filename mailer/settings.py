@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"  # public URL of the web app (links in emails)
     site_origin: str = "http://127.0.0.1:8000"  # the network's website, allowed by CORS
 
+    issues_dir: Path = Path("issues")  # where the console finds the issue files
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
     default_language: str = "fr"
 
