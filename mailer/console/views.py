@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from mailer import db
@@ -82,3 +82,25 @@ def audit_log():
         entries = db_session.scalars(
             select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
         return _page("audit.html", entries=entries)
+
+
+@bp.get("/issues/<name>")
+@requires(Role.EDITOR)
+def issue(name: str):
+    from markupsafe import Markup
+
+    from mailer.render import environment, render_file
+
+    path = Path(get_settings().issues_dir) / name
+    if path.suffix != ".yaml" or path.name != name or not path.is_file():
+        abort(404)
+    try:
+        editions = list(render_file(path).values())
+    except IssueInvalid as error:
+        return _page("issue.html", name=name, problems=[str(p) for p in error.problems])
+    with db.session_scope() as db_session:
+        audit(db_session, g.staff["email"], "preview", issue=name)
+    # The preview partial is rendered by the rendering environment (autoescaped there).
+    previews = Markup(environment().get_template("preview_editions.html.j2")  # noqa: S704
+                      .render(editions=editions))
+    return _page("issue.html", name=name, problems=[], editions=editions, previews=previews)

@@ -47,8 +47,16 @@ def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
     body = page.inner_text("main")
     assert "091.yaml" in body and "spring-school-2027.yaml" in body
     assert axe_violations(page) == []
+    page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
+    page.click("text=091.yaml")
+    assert page.locator("iframe").count() == 4  # two languages at 600 px and 375 px
+    assert "KB of Gmail's 102 KB" in page.inner_text("main")
+    assert "NOUVELLES DES CITÉS DES MÉTIERS" in page.inner_text("main")  # the text part
+    assert page.goto(f"{console.url}/console/issues/..%2Fpyproject.toml").status == 404
+    page.goto(f"{console.url}/console/")
     page.click("text=Journal des actions")
-    assert "login" in page.inner_text("main") and "staff added" in page.inner_text("main")
+    log = page.inner_text("main")
+    assert "login" in log and "staff added" in log and "preview" in log
     page.click("text=Se déconnecter")
     assert "/console/login" in page.url
     page.goto(f"{console.url}/console/audit")
