@@ -18,6 +18,8 @@ COMMANDS = {
     "send": "mailer.cli_send:send",
     "campaign": "mailer.cli_send:campaign",
     "worker": "mailer.cli_worker:worker",
+    "bounces": "mailer.cli_bounces:bounces",
+    "staff": "mailer.console.cli:staff",
     "subscribers": "subscribers.cli:subscribers",
     "web": "mailer.cli_web:web",
 }

@@ -43,10 +43,11 @@ def demo(file: str, count: int) -> None:
         campaign_id = campaign.id
     click.echo(f"{count} sample subscribers ({added} new); campaign {campaign_id} created")
     start_campaign.delay(campaign_id)
+    log = (settings.home / "worker.log").open("wb")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "workers.app", "--quiet", "worker", "--pool=solo",
          "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        env=os.environ.copy(),
+        env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
     )
     started = time.monotonic()
     try:
@@ -61,8 +62,10 @@ def demo(file: str, count: int) -> None:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+        log.close()
     elapsed = time.monotonic() - started
     click.echo(f"sent {counts[DeliveryState.SENT]}, failed {counts[DeliveryState.FAILED]}, "
                f"skipped {counts[DeliveryState.SKIPPED]} in {elapsed:.1f}s")
     click.echo(f"messages: {settings.outbox.resolve()}/new/ (one file each, any mail client)")
     click.echo(f"rendered issue: {(settings.home / 'out').resolve()}/")
+    click.echo(f"worker log: {(settings.home / 'worker.log').resolve()}")

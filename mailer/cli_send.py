@@ -12,6 +12,7 @@ from mailer import db
 from mailer.cli_render import _render
 from mailer.errors import UserError
 from workers import campaigns
+from workers.audience import audience_counts
 from workers.models import Campaign, CampaignState, DeliveryState
 
 
@@ -47,7 +48,7 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None) -> N
             click.echo(f"Test send of {file} to {', '.join(recipients)} in "
                        f"{', '.join(editions)}.")
         else:
-            per_language = campaigns.audience.audience_counts(session)
+            per_language = audience_counts(session)
             total = sum(per_language.values())
             detail = ", ".join(f"{code}: {n}" for code, n in sorted(per_language.items()))
             click.echo(f"{file}: {total} subscribers ({detail or 'none'}).")

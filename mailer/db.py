@@ -30,6 +30,8 @@ class Base(DeclarativeBase):
 
 def import_models() -> None:
     """Import every module that declares tables, so that Base.metadata is complete."""
+    import mailer.bounces.models  # noqa: F401
+    import mailer.console.models  # noqa: F401
     import subscribers.models  # noqa: F401
     import workers.models  # noqa: F401
 

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"  # public URL of the web app (links in emails)
     site_origin: str = "http://127.0.0.1:8000"  # the network's website, allowed by CORS
 
+    issues_dir: Path = Path("issues")  # where the console finds the issue files
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
     default_language: str = "fr"
 
@@ -47,6 +48,27 @@ class Settings(BaseSettings):
     confirm_resends_per_hour: int = 3  # confirmation emails to one address, at most
     check_email_dns: bool = False  # email-validator's deliverability (DNS) check
     proxies: int = 0  # reverse proxies in front of the web app whose X-Forwarded-* to trust
+
+    # DKIM: signing is on when a PEM private key (RSA or Ed25519) is given. Or leave DKIM to
+    # the relay and keep these empty.
+    dkim_key_file: str = ""
+    dkim_selector: str = "infolettre"
+    dkim_domain: str = ""  # empty: the domain of from_address
+
+    # The relay's quota, across all workers (0: none).
+    send_rate_per_second: int = 0
+    send_rate_per_hour: int = 0
+
+    # Bounces (Mailman-like): soft bounces count one point a day at most; the score starts
+    # again after `bounce_window_days` without a bounce; reaching the threshold suppresses.
+    bounce_score_threshold: float = 5.0
+    bounce_window_days: int = 7
+    bounce_poll_seconds: int = 300
+    bounce_keep_days: int = 90  # the raw message of a bounce is kept this long
+    # Relay webhooks (POST /webhooks/<provider>); a provider without its secret is refused.
+    sns_topic_arns: list[str] = Field(default_factory=list)  # SES via SNS: accepted topics
+    postmark_webhook_password: str = ""  # Postmark: HTTP Basic password in the webhook URL
+    mailgun_signing_key: str = ""  # Mailgun: HMAC key of its webhook signatures
 
     # Sending: a row a worker holds in `sending` longer than this belongs to a dead worker.
     send_lease_seconds: int = 120

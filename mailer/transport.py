@@ -10,12 +10,11 @@ from __future__ import annotations
 import contextlib
 import mailbox
 import smtplib
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import parse_qs, unquote, urlsplit
 
+from mailer.server_url import ServerUrl
 from mailer.settings import get_settings
 
 
@@ -27,42 +26,25 @@ class Sender(Protocol):
 
 @dataclass(frozen=True)
 class SmtpConfig:
-    host: str
-    port: int
-    tls: bool  # TLS from the first byte (smtps, port 465)
-    starttls: bool
-    username: str | None
-    password: str | None
+    server: ServerUrl
 
     @classmethod
     def from_url(cls, url: str) -> SmtpConfig:
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps"):
-            raise ValueError(f"INFOLETTRE_SMTP_URL: scheme must be smtp or smtps: {url!r}")
-        query = parse_qs(parts.query)
-        tls = parts.scheme == "smtps"
-        return cls(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or (465 if tls else 25),
-            tls=tls,
-            starttls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-        )
+        return cls(ServerUrl.parse(url, "INFOLETTRE_SMTP_URL", "smtp", (25, 465)))
 
     def connect(self, timeout: float = 30.0) -> smtplib.SMTP:
-        context = ssl.create_default_context()
-        if self.tls:
+        server = self.server
+        if server.tls:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                self.host, self.port, timeout=timeout, context=context
+                server.host, server.port, timeout=timeout, context=server.tls_context()
             )
         else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=timeout)
-            if self.starttls:
-                smtp.starttls(context=context)
+            smtp = smtplib.SMTP(server.host, server.port, timeout=timeout)
+            if server.options.get("starttls", "0") in ("1", "true", "yes"):
+                smtp.starttls(context=server.tls_context())
         smtp.ehlo_or_helo_if_needed()
-        if self.username:
-            smtp.login(self.username, self.password or "")
+        if server.username:
+            smtp.login(server.username, server.password or "")
         return smtp
 
 

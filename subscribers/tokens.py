@@ -36,7 +36,21 @@ def _serializer(secret: str, purpose: str) -> URLSafeSerializer:
 
 
 def make(purpose: str, subscriber_id: int, secret: str | None = None) -> str:
-    return _serializer(secret or get_settings().secret, purpose).dumps(subscriber_id)
+    return _make(secret or get_settings().secret, purpose, subscriber_id)
+
+
+# One message asks for the same recipient's unsubscribe token three times (footer link,
+# https and mailto List-Unsubscribe); a few recent ones are kept. Confirmation tokens
+# carry a timestamp and are made fresh.
+@lru_cache(maxsize=8)
+def _cached(secret: str, purpose: str, subscriber_id: int) -> str:
+    return _serializer(secret, purpose).dumps(subscriber_id)
+
+
+def _make(secret: str, purpose: str, subscriber_id: int) -> str:
+    if purpose == CONFIRM:
+        return _serializer(secret, purpose).dumps(subscriber_id)
+    return _cached(secret, purpose, subscriber_id)
 
 
 def read(purpose: str, token: str, secret: str | None = None) -> int:

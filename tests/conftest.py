@@ -7,6 +7,7 @@ import pytest
 from tests.support.servers import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    DovecotServer,
     PostgresServer,
     RedisServer,
     SmtpCatcher,
@@ -16,6 +17,14 @@ from tests.support.servers import (
 @pytest.fixture(scope="session")
 def redis_server():
     server = RedisServer()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def imap_server():
+    server = DovecotServer()
     server.start()
     yield server
     server.close()

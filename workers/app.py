@@ -5,7 +5,7 @@ from celery import Celery
 from mailer.settings import get_settings
 
 # Modules holding tasks; each concern keeps its tasks beside its code.
-TASK_MODULES: list[str] = ["subscribers.tasks", "workers.tasks"]
+TASK_MODULES: list[str] = ["subscribers.tasks", "workers.tasks", "mailer.bounces.tasks"]
 
 
 def make_app() -> Celery:
@@ -21,8 +21,10 @@ def make_app() -> Celery:
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         timezone="UTC",
+        beat_schedule_filename=str(settings.home / "beat-schedule"),
         beat_schedule={
             "sweep": {"task": "workers.sweep", "schedule": settings.sweep_interval_seconds},
+            "bounces": {"task": "bounces.poll", "schedule": settings.bounce_poll_seconds},
         },
     )
     if settings.broker.startswith("redis"):

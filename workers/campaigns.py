@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ def create(session: Session, editions: dict[str, Edition], test_to: list[str] | 
     for language, edition in editions.items():
         session.add(CampaignEdition(campaign_id=campaign.id, language=language,
                                     subject=edition.subject, html=edition.html,
-                                    text=edition.text))
+                                    text=edition.text, web_html=edition.web_html))
     if test_to:  # test sends go to the listed addresses, in every language
         for email in test_to:
             for language in editions:
@@ -69,13 +70,20 @@ def plan(session: Session, campaign: Campaign, dispatch) -> None:
     session.commit()
 
 
-def pending_batches(session: Session, campaign_id: int) -> list[tuple[int, int]]:
-    """Id ranges covering the deliveries still queued, BATCH rows at most each."""
-    ids = session.scalars(
-        select(Delivery.id).where(Delivery.campaign_id == campaign_id,
-                                  Delivery.state == DeliveryState.QUEUED).order_by(Delivery.id)
-    ).all()
-    return [(ids[i], ids[min(i + BATCH, len(ids)) - 1]) for i in range(0, len(ids), BATCH)]
+def pending_batches(session: Session, campaign_id: int) -> Iterator[tuple[int, int]]:
+    """Id ranges covering the deliveries still queued, BATCH rows at most each (streamed)."""
+    after = 0
+    while True:
+        ids = session.scalars(
+            select(Delivery.id)
+            .where(Delivery.campaign_id == campaign_id, Delivery.state == DeliveryState.QUEUED,
+                   Delivery.id > after)
+            .order_by(Delivery.id).limit(BATCH)
+        ).all()
+        if not ids:
+            return
+        yield ids[0], ids[-1]
+        after = ids[-1]
 
 
 def expire_claims(session: Session, campaign_id: int, lease: dt.timedelta) -> int:

@@ -72,6 +72,7 @@ class CampaignEdition(Base):
     subject: Mapped[str] = mapped_column(String(300))
     html: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+    web_html: Mapped[str] = mapped_column(Text)  # served by the public archive
 
 
 class Delivery(Base):

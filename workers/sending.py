@@ -11,15 +11,17 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, exists, func, select, text, update
 
 from mailer import verp
+from mailer.dkim import signer_for
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
 from subscribers import links
-from subscribers.models import Status, Subscriber
+from subscribers.models import Status, Subscriber, utcnow
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
 from workers.outbox import open_batch
+from workers.ratelimit import RateLimit
 from workers.smtp import Ambiguous, TemporaryFailure
 
 log = logging.getLogger(__name__)
@@ -60,28 +62,40 @@ def _campaign_state(conn: Connection, campaign_id: int) -> str:
 
 
 def _skip_unsubscribed(conn: Connection, campaign_id: int, low: int, high: int) -> None:
-    """Honour unsubscribes and suppressions that arrived after planning."""
-    gone = select(Subscriber.id).where(Subscriber.status != Status.SUBSCRIBED)
+    """Honour unsubscribes, bounces, complaints and erasures that arrived after planning."""
+    still_subscribed = exists().where(Subscriber.id == Delivery.subscriber_id,
+                                      Subscriber.status == Status.SUBSCRIBED)
     conn.execute(
         update(Delivery)
         .where(Delivery.campaign_id == campaign_id, Delivery.id.between(low, high),
-               Delivery.state == DeliveryState.QUEUED, Delivery.subscriber_id.in_(gone))
-        .values(state=DeliveryState.SKIPPED, reply="unsubscribed before sending")
+               Delivery.state == DeliveryState.QUEUED, Delivery.subscriber_id.is_not(None),
+               ~still_subscribed)
+        .values(state=DeliveryState.SKIPPED, reply="no longer subscribed")
     )
     conn.commit()
 
 
-def _set(conn: Connection, delivery_id: int, state: str, reply: str | None = None,
-         only_if: str | None = None) -> bool:
-    query = update(Delivery).where(Delivery.id == delivery_id)
-    if only_if:
-        query = query.where(Delivery.state == only_if)
-    values = {"state": state, "reply": reply}
-    if state == DeliveryState.SENDING:
-        values = {"state": state, "attempts": Delivery.attempts + 1}
-    changed = conn.execute(query.values(**values)).rowcount == 1
+# Two statements per message, written out once: the claim, and the outcome.
+_CLAIM = text(
+    "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = :now "
+    "WHERE id = :id AND state = 'queued'"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type))
+_RECORD = text(
+    "UPDATE delivery SET state = :state, reply = :reply, updated_at = :now WHERE id = :id"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type))
+
+
+def _claim(conn: Connection, delivery_id: int) -> bool:
+    """queued → sending, committed; False if another worker has it already."""
+    claimed = conn.execute(_CLAIM, {"id": delivery_id, "now": utcnow()}).rowcount == 1
     conn.commit()
-    return changed
+    return claimed
+
+
+def _record(conn: Connection, delivery_id: int, state: str, reply: str | None) -> None:
+    conn.execute(_RECORD, {"id": delivery_id, "state": str(state), "reply": reply,
+                           "now": utcnow()})
+    conn.commit()
 
 
 def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int, high: int,
@@ -99,8 +113,12 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
         .order_by(Delivery.id)
     ).all()
     outbox = open_batch(settings)
+    signer = signer_for(settings)
+    quota = RateLimit(settings.send_rate_per_second, settings.send_rate_per_hour,
+                      settings.redis_url)
     url = conn.engine.url.render_as_string(hide_password=False)
     sent = 0
+    delivered: list[int] = []  # subscribers reached: their bounce score decays
     try:
         for count, delivery in enumerate(queued):
             if count % CHECK_EVERY == CHECK_EVERY - 1 and \
@@ -109,7 +127,10 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
             edition = prepared(url, campaign_id, delivery.language, campaign.test)
             message = recipient(settings, edition, delivery, campaign.slug)
             raw = edition.assemble(message)
-            if not _set(conn, delivery.id, DeliveryState.SENDING, only_if=DeliveryState.QUEUED):
+            if signer is not None:
+                raw = signer.sign(raw)
+            quota.wait()
+            if not _claim(conn, delivery.id):
                 continue  # another worker has it
             mail_from = verp.encode(settings.secret, settings.bounce_domain, campaign_id,
                                     delivery.subscriber_id or 0)
@@ -117,19 +138,36 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                 outcome = outbox.send(raw, mail_from, delivery.email)
             except TemporaryFailure as error:
                 final = delivery.attempts + 1 >= MAX_ATTEMPTS
-                _set(conn, delivery.id, DeliveryState.FAILED if final else DeliveryState.QUEUED,
-                     str(error)[:500])
+                _record(conn, delivery.id,
+                        DeliveryState.FAILED if final else DeliveryState.QUEUED, str(error)[:500])
                 raise
             except Ambiguous as error:
-                _set(conn, delivery.id, DeliveryState.UNKNOWN, str(error)[:500])
+                _record(conn, delivery.id, DeliveryState.UNKNOWN, str(error)[:500])
                 continue
             if outcome.accepted:
-                _set(conn, delivery.id, DeliveryState.SENT, outcome.reply)
+                _record(conn, delivery.id, DeliveryState.SENT, outcome.reply)
                 sent += 1
+                if delivery.subscriber_id:
+                    delivered.append(delivery.subscriber_id)
             else:
-                _set(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
+                _record(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
                 if outcome.hard_bounce and on_hard_bounce and delivery.subscriber_id:
                     on_hard_bounce(delivery.subscriber_id, campaign_id, outcome.reply)
     finally:
         outbox.close()
+        _decay_bounce_scores(conn, delivered)
     return sent
+
+
+def _decay_bounce_scores(conn: Connection, subscriber_ids: list[int]) -> None:
+    """A delivery that went through takes a point off a soft-bounce score (one statement
+    per batch, touching only the few subscribers that have a score)."""
+    if subscriber_ids:
+        conn.execute(
+            update(Subscriber)
+            .where(Subscriber.id.in_(subscriber_ids), Subscriber.bounce_score > 0)
+            .values(bounce_score=func.max(Subscriber.bounce_score - 1, 0)
+                    if conn.dialect.name == "sqlite"
+                    else func.greatest(Subscriber.bounce_score - 1, 0))
+        )
+        conn.commit()

@@ -15,10 +15,18 @@ def example_editions():
     return render_file(EXAMPLE)
 
 
-@pytest.fixture
-def send_env(monkeypatch, tmp_path, smtp_server):
-    """In-process settings: a fresh SQLite database, the SMTP catcher as relay."""
-    url = f"sqlite:///{tmp_path / 'send.db'}"
+_databases = iter(range(1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def send_env(request, monkeypatch, tmp_path, smtp_server):
+    """In-process settings: a fresh database (SQLite, then a real PostgreSQL), the SMTP
+    catcher as relay."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'send.db'}"
+    else:
+        url = request.getfixturevalue("postgres_server").create_database(
+            f"send_{next(_databases)}")
     monkeypatch.setenv("INFOLETTRE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("INFOLETTRE_DATABASE_URL", url)
     monkeypatch.setenv("INFOLETTRE_SMTP_URL", smtp_server.url)
@@ -27,6 +35,7 @@ def send_env(monkeypatch, tmp_path, smtp_server):
     db.upgrade(url)
     yield url
     get_settings.cache_clear()
+    db.get_engine(url).dispose()
 
 
 def add_subscribers(url: str, count: int, start: int = 0) -> list[str]:

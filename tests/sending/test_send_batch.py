@@ -25,12 +25,22 @@ def run(url, editions, test_to=None):
         if not campaign.planned:
             campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
         else:
-            batches = campaigns.pending_batches(session, campaign.id)
+            batches = list(campaigns.pending_batches(session, campaign.id))
         campaign_id = campaign.id
     with db.get_engine(url).connect() as conn:
         for low, high in batches:
             sending.send_batch(get_settings(), conn, campaign_id, low, high)
     return campaign_id
+
+
+def planned(url, editions):
+    """A campaign created and planned, not sent: (campaign, its batches)."""
+    batches = []
+    with db.session_scope(url) as session:
+        campaign = campaigns.create(session, editions)
+        session.commit()
+        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
+    return campaign, batches
 
 
 def deliveries(url, campaign_id):
@@ -92,11 +102,7 @@ def test_permanent_refusal_fails_the_delivery_and_records_a_hard_bounce(
     emails = add_subscribers(send_env, 3)
     smtp_server.reject_rcpt[emails[1]] = "550 5.1.1 No such user"
     bounced = []
-    with db.session_scope(send_env) as session:
-        campaign = campaigns.create(session, example_editions)
-        session.commit()
-        batches = []
-        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
+    campaign, batches = planned(send_env, example_editions)
     with db.get_engine(send_env).connect() as conn:
         sending.send_batch(get_settings(), conn, campaign.id, *batches[0],
                            on_hard_bounce=lambda *args: bounced.append(args))
@@ -122,11 +128,7 @@ def test_temporary_failure_requeues_and_a_later_try_sends(send_env, smtp_server,
                                                           example_editions):
     emails = add_subscribers(send_env, 4)
     smtp_server.temporary_failures = 1
-    with db.session_scope(send_env) as session:
-        campaign = campaigns.create(session, example_editions)
-        session.commit()
-        batches = []
-        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
+    campaign, batches = planned(send_env, example_editions)
     with db.get_engine(send_env).connect() as conn, pytest.raises(TemporaryFailure):
         sending.send_batch(get_settings(), conn, campaign.id, *batches[0])
     assert deliveries(send_env, campaign.id)[emails[0]].state == DeliveryState.QUEUED
@@ -136,28 +138,27 @@ def test_temporary_failure_requeues_and_a_later_try_sends(send_env, smtp_server,
     assert len(smtp_server.messages) == 4
 
 
-def test_unsubscribe_during_a_send_is_honoured(send_env, smtp_server, example_editions):
+def test_unsubscribe_and_erasure_during_a_send_are_honoured(send_env, smtp_server,
+                                                            example_editions):
+    from subscribers.service import erase
+
     emails = add_subscribers(send_env, 3)
+    campaign, batches = planned(send_env, example_editions)
     with db.session_scope(send_env) as session:
-        campaign = campaigns.create(session, example_editions)
-        session.commit()
-        batches = []
-        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
         session.execute(select(Subscriber).where(Subscriber.email == emails[2])).scalar_one() \
             .status = Status.UNSUBSCRIBED
+        erase(session, emails[0])
     with db.get_engine(send_env).connect() as conn:
         sending.send_batch(get_settings(), conn, campaign.id, *batches[0])
-    assert deliveries(send_env, campaign.id)[emails[2]].state == DeliveryState.SKIPPED
-    assert len(smtp_server.messages) == 2
+    rows = deliveries(send_env, campaign.id)
+    assert rows[emails[2]].state == rows[emails[0]].state == DeliveryState.SKIPPED
+    assert len(smtp_server.messages) == 1
 
 
 def test_paused_campaign_sends_nothing_until_resumed(send_env, smtp_server, example_editions):
     add_subscribers(send_env, 2)
+    campaign, batches = planned(send_env, example_editions)
     with db.session_scope(send_env) as session:
-        campaign = campaigns.create(session, example_editions)
-        session.commit()
-        batches = []
-        campaigns.plan(session, campaign, lambda low, high: batches.append((low, high)))
         campaigns.set_state(session, campaign.id, CampaignState.PAUSED)
     with db.get_engine(send_env).connect() as conn:
         assert sending.send_batch(get_settings(), conn, campaign.id, *batches[0]) == 0
@@ -167,3 +168,31 @@ def test_paused_campaign_sends_nothing_until_resumed(send_env, smtp_server, exam
         assert sending.send_batch(get_settings(), conn, campaign.id, *batches[0]) == 2
     with db.session_scope(send_env) as session:
         assert campaigns.finish_if_done(session, session.get(Campaign, campaign.id))
+
+
+def test_dropped_connection_resumes_the_batch_where_it_stopped(send_env, smtp_server,
+                                                              example_editions):
+    emails = add_subscribers(send_env, 5)
+    smtp_server.drop_at_rcpt = 3
+    campaign, batches = planned(send_env, example_editions)
+    with db.get_engine(send_env).connect() as conn, pytest.raises(TemporaryFailure):
+        sending.send_batch(get_settings(), conn, campaign.id, *batches[0])
+    states = deliveries(send_env, campaign.id)
+    assert [states[e].state for e in emails] == ["sent", "sent", "queued", "queued", "queued"]
+    with db.get_engine(send_env).connect() as conn:  # the retry, on a new connection
+        assert sending.send_batch(get_settings(), conn, campaign.id, *batches[0]) == 3
+    received = sorted(m["To"].split("<")[-1].rstrip(">") for m in smtp_server.messages)
+    assert received == emails
+
+
+def test_a_delivery_takes_a_point_off_the_bounce_score(send_env, smtp_server, example_editions):
+    add_subscribers(send_env, 2)
+    with db.session_scope(send_env) as session:
+        session.get(Subscriber, 1).bounce_score = 2.0
+        session.get(Subscriber, 2).bounce_score = 0.5
+    campaign, batches = planned(send_env, example_editions)
+    with db.get_engine(send_env).connect() as conn:
+        sending.send_batch(get_settings(), conn, campaign.id, *batches[0])
+    with db.session_scope(send_env) as session:
+        assert session.get(Subscriber, 1).bounce_score == 1.0
+        assert session.get(Subscriber, 2).bounce_score == 0.0

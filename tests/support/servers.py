@@ -145,8 +145,14 @@ class SmtpCatcher:
     temporary_failures: int = 0
     temporary_reply: str = "451 4.3.0 Try again later"
     data_delay: float = 0.0  # seconds before answering DATA: a slow relay
+    drop_at_rcpt: int = 0  # the connection is cut at the Nth RCPT from now (1: the next)
 
     async def handle_RCPT(self, server: SMTP, session, envelope: Envelope, address, options):
+        if self.drop_at_rcpt:
+            self.drop_at_rcpt -= 1
+            if not self.drop_at_rcpt:
+                server.transport.close()
+                return "421 4.4.2 Connection dropped"
         if self.temporary_failures > 0:
             self.temporary_failures -= 1
             return self.temporary_reply
@@ -191,3 +197,114 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+
+
+class DovecotServer:
+    """A real IMAP server (Dovecot) on 127.0.0.1 with one mailbox user, in a temp folder.
+
+    Dovecot's processes drop root, so the folder is made world-traversable (tmp_path is not).
+    """
+
+    USER, PASSWORD = "bounces", "bounce-secret"
+
+    def __init__(self, tls: bool = False) -> None:
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="dovecot-"))
+        self.dir.chmod(0o755)
+        self.tls = tls
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        if self.tls:  # TLS from the first byte, with the test certificate as CA
+            return (f"imaps://{self.USER}:{self.PASSWORD}@127.0.0.1:{self.port}/INBOX"
+                    f"?cafile={self.dir / 'cert.pem'}")
+        return f"imap://{self.USER}:{self.PASSWORD}@127.0.0.1:{self.port}/INBOX"
+
+    def start(self) -> None:
+        (self.dir / "mail").mkdir(mode=0o777)
+        (self.dir / "mail").chmod(0o777)
+        (self.dir / "run").mkdir()
+        (self.dir / "passwd").write_text(f"{self.USER}:{{PLAIN}}{self.PASSWORD}\n")
+        internal = "dovecot" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
+        tls = ""
+        if self.tls:
+            from tests.support.tls import self_signed
+
+            cert, key = self_signed(self.dir)
+            key.chmod(0o644)
+            tls = f"ssl = required\nssl_cert = <{cert}\nssl_key = <{key}\n"
+        plain, secure = (0, self.port) if self.tls else (self.port, 0)
+        (self.dir / "dovecot.conf").write_text(f"""
+protocols = imap
+listen = 127.0.0.1
+base_dir = {self.dir}/run
+state_dir = {self.dir}/run
+log_path = {self.dir}/dovecot.log
+{tls or "ssl = no"}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{self.dir}/mail/%u
+first_valid_uid = 1
+default_internal_user = {internal}
+default_internal_group = {internal}
+default_login_user = {"dovenull" if os.geteuid() == 0 else internal}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {self.dir}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={internal} gid={internal} home={self.dir}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {plain}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {secure}
+  }}
+  chroot =
+}}
+service anvil {{
+  chroot =
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+""")
+        self.proc = subprocess.Popen(["dovecot", "-F", "-c", str(self.dir / "dovecot.conf")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, proc=self.proc)
+
+    def client(self):
+        import imaplib
+        import ssl
+
+        if self.tls:
+            context = ssl.create_default_context(cafile=self.dir / "cert.pem")
+            imap = imaplib.IMAP4_SSL("127.0.0.1", self.port, ssl_context=context, timeout=10)
+        else:
+            imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        imap.login(self.USER, self.PASSWORD)
+        return imap
+
+    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+        imap = self.client()
+        imap.append(folder, None, None, raw)
+        imap.logout()
+
+    def count(self, folder: str) -> int:
+        imap = self.client()
+        status, data = imap.select(folder, readonly=True)
+        imap.logout()
+        return int(data[0]) if status == "OK" else 0
+
+    def close(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)

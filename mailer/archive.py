@@ -1,0 +1,79 @@
+"""The public web archive: each sent issue's web version per language, an index page and
+an Atom feed per language, so that the site can link "all past issues". The view-online
+link of every email points here."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request
+from sqlalchemy import select
+
+from mailer import db
+from mailer.labels import has_catalogue, load_labels
+from mailer.settings import get_settings
+from workers.models import Campaign, CampaignEdition, CampaignState
+
+bp = Blueprint("archive", __name__, url_prefix="/archive")
+PUBLISHED = (CampaignState.SENDING, CampaignState.DONE)
+
+
+def _published(session, language: str | None = None):
+    """(campaign, edition) of every issue sent to subscribers, newest first, one per slug."""
+    query = (select(Campaign, CampaignEdition)
+             .join(CampaignEdition, CampaignEdition.campaign_id == Campaign.id)
+             .where(Campaign.test.is_(False), Campaign.state.in_(PUBLISHED))
+             .order_by(Campaign.started_at.desc(), Campaign.id.desc()))
+    if language:
+        query = query.where(CampaignEdition.language == language)
+    seen, out = set(), []
+    for campaign, edition in session.execute(query):
+        if (campaign.slug, edition.language) not in seen:
+            seen.add((campaign.slug, edition.language))
+            out.append((campaign, edition))
+    return out
+
+
+@bp.get("/<slug>/<language>")
+def issue(slug: str, language: str):
+    with db.session_scope() as session:
+        for campaign, edition in _published(session, language):
+            if campaign.slug == slug:
+                return Response(edition.web_html, mimetype="text/html")
+    abort(404)
+
+
+def _template(name: str):
+    from mailer.render import environment
+
+    return environment().get_template(f"archive/{name}")
+
+
+def _language() -> str:
+    settings = get_settings()
+    language = request.args.get("lang", settings.default_language)
+    return language if language in settings.languages and has_catalogue(language) \
+        else settings.default_language
+
+
+@bp.get("/")
+def index():
+    language = _language()
+    base = get_settings().base_url.rstrip("/")
+    with db.session_scope() as session:
+        issues = _published(session, language)
+        return _template("index.html.j2").render(
+            issues=issues, language=language, base=base, labels=load_labels(language),
+            feed=f"{base}/archive/feed.{language}.atom")
+
+
+@bp.get("/feed.<language>.atom")
+def feed(language: str):
+    if language not in get_settings().languages:
+        abort(404)
+    base = get_settings().base_url.rstrip("/")
+    with db.session_scope() as session:
+        issues = _published(session, language)
+        updated = max(((c.started_at or c.created_at) for c, _ in issues), default=None)
+        body = _template("feed.atom.j2").render(
+            issues=issues, language=language, base=base, labels=load_labels(language),
+            updated=updated.strftime("%Y-%m-%dT%H:%M:%SZ") if updated else "1970-01-01T00:00:00Z")
+    return Response(body, mimetype="application/atom+xml")

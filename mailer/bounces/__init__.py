@@ -1,0 +1,1 @@
+"""Bounces and complaints: read what comes back, decide what it means, keep the list clean."""

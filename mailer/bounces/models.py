@@ -1,0 +1,31 @@
+"""Every message read from the bounce mailbox or a webhook, once: its key is unique, so a
+poller that dies after its database commit and before moving the message does nothing
+twice when it reads the message again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mailer.db import Base
+from subscribers.models import utcnow
+
+
+class BounceEvent(Base):
+    __tablename__ = "bounce_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)  # Message-ID or a digest
+    source: Mapped[str] = mapped_column(String(20))  # imap, or the provider's name
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                  index=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    recipient: Mapped[str | None] = mapped_column(String(320))
+    domain: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    subscriber_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    raw: Mapped[str | None] = mapped_column(Text)  # kept for bounce_keep_days, then cleared

@@ -1,0 +1,106 @@
+"""Console pages: sign in and out, the issues with their validation state, the audit log."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from mailer import db
+from mailer.console.access import audit, check_login, requires
+from mailer.console.models import AuditEntry, Role
+from mailer.issue import IssueInvalid, load_issue
+from mailer.settings import get_settings
+from mailer.webapp import limiter
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict:
+    return yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text(encoding="utf-8"))
+
+
+def _page(template: str, **context):
+    staff = g.get("staff")
+    language = (staff or {}).get("language") or request.args.get("lang") or \
+        get_settings().default_language
+    labels = _labels()
+    language = language if language in labels else "en"
+    return render_template(f"console/{template}", lang=language, t=labels[language], **context)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute;50/hour", methods=["POST"], key_func=lambda: request.remote_addr)
+def login():
+    error, email = None, request.form.get("email", "")
+    if request.method == "POST":
+        with db.session_scope() as db_session:
+            member = check_login(db_session, email, request.form.get("password", ""))
+            if member is not None:
+                audit(db_session, member.email, "login")
+                session.clear()
+                session["staff_id"] = member.id
+                target = request.args.get("next", "")
+                # Only a path of this site: no open redirect.
+                if not target.startswith("/") or target.startswith("//"):
+                    target = url_for("console.index")
+                return redirect(target)
+        error = True
+    return _page("login.html", error=error, email=email), 401 if error else 200
+
+
+@bp.post("/logout")
+@requires(Role.EDITOR)
+def logout():
+    with db.session_scope() as db_session:
+        audit(db_session, g.staff["email"], "logout")
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+@bp.get("/")
+@requires(Role.EDITOR)
+def index():
+    issues = []
+    for path in sorted(Path(get_settings().issues_dir).glob("*.yaml")):
+        try:
+            load_issue(path)
+            issues.append((path.name, []))
+        except IssueInvalid as error:
+            issues.append((path.name, [str(problem) for problem in error.problems]))
+    return _page("index.html", issues=issues)
+
+
+@bp.get("/audit")
+@requires(Role.ADMIN)
+def audit_log():
+    with db.session_scope() as db_session:
+        entries = db_session.scalars(
+            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
+        return _page("audit.html", entries=entries)
+
+
+@bp.get("/issues/<name>")
+@requires(Role.EDITOR)
+def issue(name: str):
+    from markupsafe import Markup
+
+    from mailer.render import environment, render_file
+
+    path = Path(get_settings().issues_dir) / name
+    if path.suffix != ".yaml" or path.name != name or not path.is_file():
+        abort(404)
+    try:
+        editions = list(render_file(path).values())
+    except IssueInvalid as error:
+        return _page("issue.html", name=name, problems=[str(p) for p in error.problems])
+    with db.session_scope() as db_session:
+        audit(db_session, g.staff["email"], "preview", issue=name)
+    # The preview partial is rendered by the rendering environment (autoescaped there).
+    previews = Markup(environment().get_template("preview_editions.html.j2")  # noqa: S704
+                      .render(editions=editions))
+    return _page("issue.html", name=name, problems=[], editions=editions, previews=previews)

@@ -1,0 +1,99 @@
+"""Console access in a real Chromium against the web app served by gunicorn: sign in, roles,
+the audit log, refusals (logged out, wrong password, forged CSRF, too many attempts)."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.support.browser import axe_violations
+from tests.support.webapp import WebProcess
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def add_staff(env, email, role, password="correct horse battery"):
+    result = subprocess.run(
+        [sys.executable, "-m", "mailer", "staff", "add", email, "--role", role,
+         "--password", password], env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def console(tmp_path):
+    web = WebProcess(tmp_path / "home", issues_dir=str(ROOT / "issues"))
+    add_staff(web.env, "admin@example.org", "admin")
+    add_staff(web.env, "editor@example.org", "editor")
+    web.start()
+    yield web
+    web.stop()
+
+
+def sign_in(page, web, email, password="correct horse battery"):
+    page.goto(f"{web.url}/console/")
+    assert "/console/login" in page.url  # logged out: the login page, nothing else
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
+    sign_in(page, console, "admin@example.org")
+    assert page.url.endswith("/console/")
+    body = page.inner_text("main")
+    assert "091.yaml" in body and "spring-school-2027.yaml" in body
+    assert axe_violations(page) == []
+    page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
+    page.click("text=091.yaml")
+    assert page.locator("iframe").count() == 4  # two languages at 600 px and 375 px
+    assert "KB of Gmail's 102 KB" in page.inner_text("main")
+    assert "NOUVELLES DES CITÉS DES MÉTIERS" in page.inner_text("main")  # the text part
+    assert page.goto(f"{console.url}/console/issues/..%2Fpyproject.toml").status == 404
+    page.goto(f"{console.url}/console/")
+    page.click("text=Journal des actions")
+    log = page.inner_text("main")
+    assert "login" in log and "staff added" in log and "preview" in log
+    page.click("text=Se déconnecter")
+    assert "/console/login" in page.url
+    page.goto(f"{console.url}/console/audit")
+    assert "/console/login" in page.url
+
+
+def test_editor_cannot_see_admin_pages_and_wrong_password_is_refused(console, page):
+    sign_in(page, console, "editor@example.org", password="wrong password!")
+    assert page.locator("[role=alert]").inner_text() == "Adresse ou mot de passe incorrect."
+    sign_in(page, console, "editor@example.org")
+    assert page.url.endswith("/console/")
+    response = page.goto(f"{console.url}/console/audit")
+    assert response.status == 403
+
+
+def test_forged_csrf_and_too_many_attempts_are_refused(console):
+    http = requests.Session()
+    forged = http.post(f"{console.url}/console/login", timeout=10,
+                       data={"email": "admin@example.org", "password": "correct horse battery",
+                             "csrf_token": "forged"})
+    assert forged.status_code == 400
+    form = http.get(f"{console.url}/console/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    statuses = [http.post(f"{console.url}/console/login", timeout=10,
+                          data={"email": "admin@example.org", "password": f"guess {n}",
+                                "csrf_token": token}).status_code for n in range(12)]
+    assert statuses[:10] == [401] * 10 and statuses[-1] == 429
+
+
+def test_staff_add_refuses_short_passwords_and_duplicates(tmp_path):
+    web = WebProcess(tmp_path / "home")
+    short = subprocess.run([sys.executable, "-m", "mailer", "staff", "add", "a@example.org",
+                            "--role", "editor", "--password", "short"], env=web.env,
+                           capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert short.returncode == 2 and "10 characters" in short.stderr
+    add_staff(web.env, "a@example.org", "editor")
+    again = subprocess.run([sys.executable, "-m", "mailer", "staff", "add", "a@example.org",
+                            "--role", "admin", "--password", "another long one"], env=web.env,
+                           capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert again.returncode == 2 and "already a staff member" in again.stderr

@@ -1,0 +1,41 @@
+"""`infolettre render` and `infolettre preview` write what they say, where they say."""
+
+import subprocess
+import sys
+
+from tests.render.conftest import FULL_EXAMPLE, ROOT
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "mailer", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120, check=False)
+
+
+def test_render_writes_three_files_per_language(tmp_path):
+    result = run("render", str(FULL_EXAMPLE), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    names = sorted(path.name for path in tmp_path.iterdir())
+    assert names == ["091.en.html", "091.en.txt", "091.en.web.html",
+                     "091.fr.html", "091.fr.txt", "091.fr.web.html"]
+    only = run("render", str(FULL_EXAMPLE), "--lang", "en", "--out", str(tmp_path / "en"))
+    assert only.returncode == 0
+    assert sorted(p.name for p in (tmp_path / "en").iterdir()) == [
+        "091.en.html", "091.en.txt", "091.en.web.html"]
+
+
+def test_render_refuses_an_unknown_language_cleanly(tmp_path):
+    result = run("render", str(FULL_EXAMPLE), "--lang", "xx", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "no label catalogue" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_preview_shows_each_language_at_two_widths(tmp_path, page):
+    result = run("preview", str(FULL_EXAMPLE), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    page.route("http*://**", lambda route: route.abort())
+    page.goto((tmp_path / "091.preview.html").as_uri())
+    frames = page.locator("iframe")
+    assert frames.count() == 4
+    widths = sorted(int(frames.nth(i).get_attribute("width")) for i in range(4))
+    assert widths == [375, 375, 600, 600]
+    assert "Gmail" in page.inner_text("body")

@@ -1,0 +1,51 @@
+"""Our DKIM signatures pass dkimpy's verifier, for RSA-2048 and Ed25519 keys."""
+
+import base64
+
+import dkim
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from mailer.dkim import DkimSigner
+from mailer.message import PreparedEdition, Recipient
+from mailer.settings import Settings
+
+
+def _keys(kind):
+    if kind == "rsa":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public = key.public_key().public_bytes(serialization.Encoding.DER,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+        return key, f"v=DKIM1; k=rsa; p={base64.b64encode(public).decode()}"
+    key = ed25519.Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                           serialization.PublicFormat.Raw)
+    return key, f"v=DKIM1; k=ed25519; p={base64.b64encode(public).decode()}"
+
+
+@pytest.mark.parametrize("kind", ["rsa", "ed25519"])
+def test_signature_verifies_with_dkimpy(tmp_path, kind, example_editions):
+    key, record = _keys(kind)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    (tmp_path / "key.pem").write_bytes(pem)
+    signer = DkimSigner(tmp_path / "key.pem", "infolettre", "reseaucitesdesmetiers.example")
+    edition = example_editions["fr"]
+    prepared = PreparedEdition(Settings(), edition.subject, edition.html, edition.text)
+    raw = prepared.assemble(Recipient(
+        "anne@example.org", "Anne Müller",
+        {"unsubscribe_url": "https://x.example/u/1", "preferences_url": "https://x.example/p/1",
+         "view_online_url": "https://x.example/a/091/fr"},
+        {"List-Unsubscribe": "<https://x.example/u/1>",
+         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        prepared.new_message_id()))
+    signed = signer.sign(raw)
+
+    def dns(name, timeout=5):
+        assert name == b"infolettre._domainkey.reseaucitesdesmetiers.example."
+        return record.encode()
+
+    assert dkim.verify(signed, dnsfunc=dns)
+    tampered = signed.replace(b"https://x.example/u/1", b"https://evil.example/u/1", 1)
+    assert not dkim.verify(tampered, dnsfunc=dns)

@@ -1,0 +1,62 @@
+"""`infolettre send` and `infolettre campaign` as a user runs them (subprocesses)."""
+
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from mailer import db
+from tests.sending.conftest import EXAMPLE, add_subscribers
+from tests.support.webapp import infolettre_env
+from workers.models import Campaign, CampaignState, Delivery
+
+
+def run(env, *args, stdin=""):
+    return subprocess.run([sys.executable, "-m", "mailer", *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def setup(tmp_path):
+    env = infolettre_env(tmp_path)
+    url = env["INFOLETTRE_DATABASE_URL"]
+    db.upgrade(url)
+    add_subscribers(url, 9)
+    return env, url
+
+
+def test_send_shows_the_audience_and_asks(tmp_path):
+    env, url = setup(tmp_path)
+    refused = run(env, "send", str(EXAMPLE), stdin="n\n")
+    assert "9 subscribers (en: 3, fr: 6)" in refused.stdout
+    assert refused.returncode == 1
+    accepted = run(env, "send", str(EXAMPLE), stdin="y\n")
+    assert accepted.returncode == 0, accepted.stderr
+    assert "campaign 1 queued" in accepted.stdout
+    status = run(env, "campaign", "status", "1")
+    assert status.returncode == 0 and "SENDING" in status.stdout.upper()
+
+
+def test_test_send_and_schedule_and_control(tmp_path):
+    env, url = setup(tmp_path)
+    bad = run(env, "send", str(EXAMPLE), "--yes", "--test-to", "a@example.org,not-an-address")
+    assert bad.returncode == 2 and bad.stderr.startswith("--test-to: not-an-address:")
+    assert "Traceback" not in bad.stderr
+    ok = run(env, "send", str(EXAMPLE), "--yes", "--test-to", "A@Example.org")
+    assert ok.returncode == 0, ok.stderr
+    later = run(env, "send", str(EXAMPLE), "--yes", "--at", "2030-01-01 08:00")
+    assert "scheduled" in later.stdout
+    assert run(env, "campaign", "pause", "2").returncode == 0
+    assert run(env, "campaign", "cancel", "2").stdout.strip() == "campaign 2: cancelled"
+    missing = run(env, "campaign", "pause", "99")
+    assert missing.returncode == 2 and missing.stderr.strip() == "no campaign 99"
+    with db.session_scope(url) as session:
+        test = session.get(Campaign, 1)
+        assert test.test and test.test_recipients == ["a@example.org"]
+        languages = session.scalars(select(Delivery.language).where(Delivery.campaign_id == 1))
+        assert sorted(languages) == ["en", "fr"]
+        assert session.get(Campaign, 2).state == CampaignState.CANCELLED
+    listing = run(env, "campaign", "list")
+    assert listing.stdout.count("\n") == 2
+    follow = run(env, "campaign", "status", "2", "--follow")  # ended: one line, then exit
+    assert follow.returncode == 0 and "cancelled" in follow.stdout
+    assert "sent 0 failed 0 skipped 0 remaining 0" in follow.stdout

@@ -1,0 +1,47 @@
+"""The public archive: each sent issue's web page, an index and an Atom feed per language,
+served by the real web app and read by a real Chromium."""
+
+import xml.etree.ElementTree as ET
+
+import requests
+from sqlalchemy import select
+
+from mailer import db
+from mailer.render import render_file
+from tests.render.conftest import FULL_EXAMPLE
+from tests.support.browser import axe_violations
+from tests.support.webapp import WebProcess
+from workers import campaigns
+from workers.models import Campaign
+
+
+def test_archive_serves_sent_issues_not_test_sends(tmp_path, page):
+    web = WebProcess(tmp_path / "home")
+    url = web.env["INFOLETTRE_DATABASE_URL"]
+    db.upgrade(url)
+    editions = render_file(FULL_EXAMPLE)
+    with db.session_scope(url) as session:
+        campaigns.create(session, editions)  # sent to subscribers: published
+        campaigns.create(session, editions, test_to=["editor@example.org"])  # a test send
+        session.commit()
+        assert len(session.scalars(select(Campaign)).all()) == 2
+    web.start()
+    try:
+        page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
+        page.goto(f"{web.url}/archive/?lang=fr")
+        assert page.locator("li").count() == 1
+        assert axe_violations(page) == []
+        page.click("text=L'infolettre du Réseau")
+        assert page.url.endswith("/archive/091/fr")
+        assert "Marseille ouvre ses portes" in page.inner_text("body")
+        assert axe_violations(page) == []
+        assert requests.get(f"{web.url}/archive/091/de", timeout=10).status_code == 404
+        assert requests.get(f"{web.url}/archive/nope/fr", timeout=10).status_code == 404
+        feed = requests.get(f"{web.url}/archive/feed.en.atom", timeout=10)
+        assert feed.headers["Content-Type"].startswith("application/atom+xml")
+        atom = "{http://www.w3.org/2005/Atom}"
+        entries = ET.fromstring(feed.content).findall(f"{atom}entry")  # noqa: S314 (our own)
+        assert [e.find(f"{atom}title").text for e in entries] == [editions["en"].subject]
+        assert entries[0].find(f"{atom}link").get("href").endswith("/archive/091/en")
+    finally:
+        web.stop()
