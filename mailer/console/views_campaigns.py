@@ -128,3 +128,12 @@ def steer(campaign_id: int, action: str):
 
         start_campaign.delay(campaign_id)
     return redirect(url_for(".campaign", campaign_id=campaign_id))
+
+
+@bp.get("/campaigns")
+@requires(Role.EDITOR)
+def campaigns_history():
+    from mailer.console.history import history
+
+    with db.session_scope() as session:
+        return _page("history.html", rows=history(session))

@@ -5,10 +5,13 @@ from email.header import decode_header, make_header
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from mailer import db
+from mailer.console.models import AuditEntry
 from subscribers.models import Status, Subscriber
 from tests.console.test_access import ROOT, add_staff, sign_in
+from tests.support.browser import axe_violations
 from tests.support.webapp import CeleryWorker, WebProcess
 
 READERS = {"fr": 3, "en": 2}
@@ -53,6 +56,32 @@ def test_preview_test_send_launch_and_watch_to_100_percent(stack, smtp_server, p
     page.wait_for_selector("#state:text('done')", timeout=90_000)  # updated without reload
     assert page.inner_text("#percent") == "100" and page.inner_text("#sent") == "5"
     assert len(smtp_server.wait_for(6, timeout=30)) == 6
+    assert axe_violations(page) == []
+
+    page.goto(f"{stack.url}/console/campaigns")
+    launched = page.locator("#history tbody tr").first
+    assert launched.locator(".sent").inner_text() == "5"
+    assert launched.locator(".failed").inner_text() == "0"
+    assert axe_violations(page) == []
+
+
+def test_pause_resume_cancel_buttons(tmp_path, page):
+    web = WebProcess(tmp_path / "home", issues_dir=str(ROOT / "issues"))
+    add_staff(web.env, "sender@example.org", "sender")
+    web.start()
+    try:  # no worker: the campaign stays where the buttons put it
+        sign_in(page, web, "sender@example.org")
+        page.goto(f"{web.url}/console/issues/091.yaml/launch")
+        page.click("#confirm-launch")
+        for action, state in (("pause", "paused"), ("resume", "sending"),
+                              ("cancel", "cancelled")):
+            page.click(f"button[value={action}]")
+            page.wait_for_selector(f"#state:text('{state}')", timeout=15_000)
+        with db.session_scope(web.env["INFOLETTRE_DATABASE_URL"]) as session:
+            actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+        assert actions[-4:] == ["launch", "pause", "resume", "cancel"]
+    finally:
+        web.stop()
 
 
 def test_an_editor_cannot_launch_or_pause(stack, page):
