@@ -20,7 +20,7 @@ from mailer.settings import Settings, get_settings
 # "module:attribute" of each blueprint
 BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp",
               "mailer.bounces.webhooks:bp", "mailer.archive:bp", "mailer.console.views:bp",
-              "mailer.console.views_campaigns:bp"]
+              "mailer.console.views_campaigns:bp", "mailer.console.views_subscribers:bp"]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

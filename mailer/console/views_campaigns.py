@@ -91,18 +91,18 @@ def launch(name: str):
                                                              name)))
 
 
-def _campaign_or_404(session, campaign_id: int) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
+def found_or_404(session, model, key: int):
+    row = session.get(model, key)
+    if row is None:
         abort(404)
-    return campaign
+    return row
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 @requires(Role.EDITOR)
 def campaign(campaign_id: int):
     with db.session_scope() as session:
-        item = _campaign_or_404(session, campaign_id)
+        item = found_or_404(session, Campaign, campaign_id)
         return _page("campaign.html", campaign=item, progress=progress(session, item),
                      may_steer=g.staff["role"] in ("sender", "admin"))
 
@@ -111,7 +111,7 @@ def campaign(campaign_id: int):
 @requires(Role.EDITOR)
 def campaign_progress(campaign_id: int):
     with db.session_scope() as session:
-        return jsonify(progress(session, _campaign_or_404(session, campaign_id)))
+        return jsonify(progress(session, found_or_404(session, Campaign, campaign_id)))
 
 
 @bp.post("/campaigns/<int:campaign_id>/<action>")
@@ -120,7 +120,7 @@ def steer(campaign_id: int, action: str):
     if action not in STEERING:
         abort(404)
     with db.session_scope() as session:
-        _campaign_or_404(session, campaign_id)
+        found_or_404(session, Campaign, campaign_id)
         campaigns.set_state(session, campaign_id, STEERING[action])
         audit(session, g.staff["email"], action, campaign=campaign_id)
     if action == "resume":

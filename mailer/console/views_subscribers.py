@@ -1,0 +1,83 @@
+"""Subscribers: search, one subscriber's event history, CSV import by upload, GDPR erasure."""
+
+from __future__ import annotations
+
+import tempfile
+from functools import partial
+from pathlib import Path
+
+from flask import Blueprint, g, redirect, request, url_for
+from sqlalchemy import or_, select
+
+from mailer import db
+from mailer.console.access import audit, requires
+from mailer.console.models import Role
+from mailer.console.views import _page
+from mailer.console.views_campaigns import found_or_404
+from mailer.settings import get_settings
+from subscribers.csv_import import import_csv
+from subscribers.models import Subscriber, SubscriberEvent
+from subscribers.service import erase
+
+bp = Blueprint("console_subscribers", __name__, url_prefix="/console",
+               template_folder="templates")
+PAGE = 50
+
+
+@bp.get("/subscribers")
+@requires(Role.EDITOR)
+def search():
+    query = request.args.get("q", "").strip()
+    found = []
+    if query:
+        # LIKE wildcards typed by the user are matched literally.
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        with db.session_scope() as session:
+            found = list(session.scalars(
+                select(Subscriber)
+                .where(or_(Subscriber.email.ilike(pattern, escape="\\"),
+                           Subscriber.name.ilike(pattern, escape="\\")))
+                .order_by(Subscriber.email).limit(PAGE)))
+    return _page("subscribers.html", query=query, found=found)
+
+
+@bp.get("/subscribers/<int:subscriber_id>")
+@requires(Role.EDITOR)
+def show(subscriber_id: int):
+    with db.session_scope() as session:
+        subscriber = found_or_404(session, Subscriber, subscriber_id)
+        events = session.scalars(select(SubscriberEvent).where(
+            SubscriberEvent.subscriber_id == subscriber_id).order_by(SubscriberEvent.id)).all()
+        return _page("subscriber.html", subscriber=subscriber, events=events)
+
+
+@bp.post("/subscribers/import")
+@requires(Role.ADMIN)
+def upload():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _page("message.html", key="no_file"), 400
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.csv"
+        upload.save(path)
+        try:
+            report = import_csv(partial(db.session_scope, get_settings().db_url), path)
+        except (ValueError, UnicodeDecodeError) as error:
+            return _page("imported.html", report=None, error=str(error)), 400
+    with db.session_scope() as session:
+        audit(session, g.staff["email"], "import", file=upload.filename,
+              subscribed=report.subscribed, pending=report.pending, rejected=len(report.errors))
+    return _page("imported.html", report=report, error=None)
+
+
+@bp.post("/subscribers/<int:subscriber_id>/erase")
+@requires(Role.ADMIN)
+def erase_subscriber(subscriber_id: int):
+    with db.session_scope() as session:
+        subscriber = found_or_404(session, Subscriber, subscriber_id)
+        # Confirmation: the address typed again, so that no stray click erases anyone.
+        if request.form.get("confirm", "").strip().lower() != subscriber.email:
+            return _page("message.html", key="erase_unconfirmed"), 400
+        erase(session, subscriber.email)
+        audit(session, g.staff["email"], "erase", subscriber=subscriber_id)
+    return redirect(url_for(".search"))
