@@ -47,3 +47,15 @@ def test_editor_searches_but_cannot_import_or_erase(console, page):
     refused = requests.post(f"{console.url}/console/subscribers/1/erase", cookies=cookies,
                             data={"confirm": "x"}, allow_redirects=False, timeout=10)
     assert refused.status_code in (400, 403)
+
+
+def test_a_csv_bigger_than_the_form_limit_imports(console, page, tmp_path):
+    upload = tmp_path / "big.csv"
+    rows = "".join(f"reader{n}@example.org,fr,Reader {n},2026-01-02,salon\n" for n in range(3000))
+    upload.write_text("email,language,name,consent_date,consent_source\n" + rows)
+    assert upload.stat().st_size > 64 * 1024
+    sign_in(page, console, "admin@example.org")
+    page.goto(f"{console.url}/console/subscribers")
+    page.set_input_files("#file", str(upload))
+    page.click("#import")
+    assert "3000" in page.inner_text("#summary")
