@@ -23,6 +23,13 @@ def test_import_search_history_erase(console, page, tmp_path):
     assert rejected.count() == 1 and rejected.first.locator("td").first.inner_text() == "3"
     assert axe_violations(page) == []
 
+    page.goto(f"{console.url}/console/subscribers")
+    with page.expect_download() as download:
+        page.click("#export")
+    exported = download.value.path().read_text(encoding="utf-8")
+    assert exported.startswith("id,email,") and "ana@example.org" in exported
+    assert "ben@example.org" in exported and "not-an-address" not in exported
+
     page.goto(f"{console.url}/console/subscribers?q=lopes")
     page.click("text=ana@example.org")
     assert page.inner_text("#status") == "subscribed"
