@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from subscribers.models import EventKind, SubscriberEvent
+from subscribers.models import EventKind, Subscriber, SubscriberEvent
 from workers.models import Campaign, Delivery, DeliveryState
 
 REACTIONS = (EventKind.BOUNCED, EventKind.COMPLAINED, EventKind.UNSUBSCRIBED)
@@ -39,3 +39,31 @@ def history(session: Session, limit: int = 100) -> list[dict]:
     for row in rows:
         row["bounce_bar"] = round(100 * row["bounced"] / most)  # width of the chart's bar
     return rows
+
+
+JOINS = {EventKind.CONFIRMED: 1, EventKind.RESUBSCRIBED: 1}
+LEAVES = (EventKind.UNSUBSCRIBED, EventKind.BOUNCED, EventKind.COMPLAINED, EventKind.ERASED)
+
+
+def growth(session: Session) -> list[tuple[str, int]]:
+    """Subscribers at the end of each month, from the event log (streamed, not loaded).
+
+    An import counts as a join when it came with consent (else the row is only pending).
+    Erasure unlinks a person's events: their import then counts as a join, balanced by
+    the erasure's leave (approximate for someone erased after unsubscribing).
+    """
+    change: dict[str, int] = defaultdict(int)
+    rows = session.execute(
+        select(SubscriberEvent.at, SubscriberEvent.kind, Subscriber.id, Subscriber.consent_at)
+        .outerjoin(Subscriber, Subscriber.id == SubscriberEvent.subscriber_id)
+        .where(SubscriberEvent.kind.in_([*JOINS, EventKind.IMPORTED, *LEAVES]))
+        .execution_options(yield_per=5000))
+    for at, kind, subscriber_id, consent_at in rows:
+        if kind == EventKind.IMPORTED and subscriber_id is not None and consent_at is None:
+            continue
+        change[f"{at:%Y-%m}"] += -1 if kind in LEAVES else 1
+    total, out = 0, []
+    for month in sorted(change):
+        total += change[month]
+        out.append((month, total))
+    return out

@@ -133,7 +133,9 @@ def steer(campaign_id: int, action: str):
 @bp.get("/campaigns")
 @requires(Role.EDITOR)
 def campaigns_history():
-    from mailer.console.history import history
+    from mailer.console.history import growth, history
 
     with db.session_scope() as session:
-        return _page("history.html", rows=history(session))
+        months = growth(session)
+        peak = max((total for _month, total in months), default=0) or 1
+        return _page("history.html", rows=history(session), months=months, peak=peak)
