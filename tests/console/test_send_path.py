@@ -4,6 +4,7 @@ progress reach 100%, against a real Celery worker and a real SMTP server on 127.
 from mailer import db
 from tests.console.test_access import ROOT, add_staff, sign_in
 from tests.sending.conftest import add_subscribers
+from tests.support.browser import axe_violations
 from tests.support.webapp import CeleryWorker, WebProcess
 
 
@@ -34,6 +35,12 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
                                timeout=60_000)
         assert page.inner_text("#sent") == "12" and page.inner_text("#remaining") == "0"
         assert len(smtp_server.wait_for(14)) == 14
+
+        page.goto(f"{web.url}/console/campaigns")
+        history = page.inner_text("main")
+        assert "1 · 091 (test)" in history and "2 · 091" in history
+        assert page.locator("svg rect").count() >= 3  # subscribers by month, bounces by send
+        assert axe_violations(page) == []
 
         page.click("text=Se déconnecter")
         sign_in(page, web, "editor@example.org")
