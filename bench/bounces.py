@@ -23,14 +23,16 @@ from tests.support.servers import DovecotServer  # noqa: E402
 
 
 def accuracy(corpus: Path) -> None:
-    cases = yaml.safe_load((corpus / "manifest.yaml").read_text())
+    manifest = yaml.safe_load((corpus / "manifest.yaml").read_text())
+    cases = manifest["messages"] if isinstance(manifest, dict) else manifest
     found = right = false_bounces = replies = bounces = 0
     for case in cases:
         finding = analyse((corpus / case["file"]).read_bytes(), "bench")
-        right += finding.kind == case["class"]
+        right += finding.kind == case["class"] or (
+            case["class"] == NOT_BOUNCE and finding.kind == "unknown")  # review, not a bounce
         if case["class"] == NOT_BOUNCE:
             replies += 1
-            false_bounces += finding.kind != NOT_BOUNCE
+            false_bounces += finding.kind in ("hard", "soft", "delay", "complaint")
         else:
             bounces += 1
             found += (finding.recipient or "").lower() == (case["recipient"] or "").lower()
@@ -73,6 +75,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT / "tests" / "data" / "bounces")
     args = parser.parse_args()
     accuracy(args.corpus)
+    if (args.corpus / "set2").is_dir():
+        accuracy(args.corpus / "set2")
     throughput(args.corpus, args.messages)
 
 

@@ -19,8 +19,9 @@ from mailer.settings import Settings, get_settings
 
 # "module:attribute" of each blueprint
 BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp",
-              "mailer.bounces.webhooks:bp", "mailer.archive:bp", "mailer.console.views:bp",
-              "mailer.console.views_campaigns:bp", "mailer.console.views_subscribers:bp"]
+              "mailer.bounces.webhooks:bp", "mailer.archive:bp", "mailer.console.views:bp"]
+# Modules that add routes to a blueprint above, imported before it is registered.
+EXTENSIONS = ["mailer.console.sends", "mailer.console.history", "mailer.console.views_subscribers"]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(_security_headers)
+    for module in EXTENSIONS:
+        importlib.import_module(module)
     for target in BLUEPRINTS:
         module, attribute = target.split(":")
         blueprint = getattr(importlib.import_module(module), attribute)

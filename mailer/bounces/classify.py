@@ -29,13 +29,15 @@ _EMAIL = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
 # Soft whatever the code says: full mailboxes, quotas, greylisting, rate limits.
 _SOFT_WORDS = re.compile(
     r"mailbox (?:is )?full|over ?quota|quota exceeded|exceeded (?:the )?storage|insufficient "
-    r"(?:system )?storage|greylist|try again later|temporarily|rate limit|too many",
+    r"(?:system )?storage|greylist|try again later|temporarily|rate limit|too many|"
+    r"blocked using|block ?list|black ?list|spamhaus|listed at|not yet been delivered",
     re.IGNORECASE)
 _HARD_WORDS = re.compile(
     r"user unknown|unknown user|no such (?:user|mailbox|recipient)|does not exist|"
     r"mailbox unavailable|invalid (?:recipient|mailbox|address)|recipient (?:address )?"
     r"rejected|address rejected|not found|unrouteable|host or domain name not found|"
     r"domain (?:not found|does not exist)|account (?:has been )?disabled|"
+    r"(?:doesn't|does not) have an? \w+ account|no longer (?:active|valid)|"
     r"n'existe pas|inconnu|introuvable|unbekannt",
     re.IGNORECASE)
 
@@ -64,7 +66,10 @@ def _class_of(status: str | None, text: str, action: str = "failed") -> str:
         return SOFT
     if status and status.startswith("5"):
         return HARD
-    return HARD if _HARD_WORDS.search(text) else SOFT
+    if _HARD_WORDS.search(text):
+        return HARD
+    basic = _SMTP_CODE.search(text)  # no enhanced code: the plain SMTP reply decides
+    return HARD if basic and basic[1] == "5" else SOFT
 
 
 def _addresses_to_us(message: EmailMessage) -> list[str]:
@@ -169,6 +174,35 @@ def _scan(message: EmailMessage) -> list[str]:
     return [str(r, "utf-8", "replace") if isinstance(r, bytes) else str(r) for r in found]
 
 
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|delivery (?:status|failure|has failed)|returned mail|failure notice|"
+    r"mail delivery failed|could not be delivered|delayed|non remis|non distribu|échec|"
+    r"unzustellbar|nicht zugestellt", re.IGNORECASE)
+_DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery|delivery subsystem",
+                     re.IGNORECASE)
+_DELAYED = re.compile(r"delayed|not yet been delivered|will (?:continue|keep) trying|"
+                      r"retr(?:y|ying)", re.IGNORECASE)
+
+
+def _free_form(message: EmailMessage, text: str) -> Finding | None:
+    """A bounce in prose: from a mailer daemon or with a bounce's subject, the first
+    address in its text that is not the sender's or the daemon's."""
+    sender, subject = str(message.get("From", "")), str(message.get("Subject", ""))
+    if not (_DAEMON.search(sender) or _BOUNCE_SUBJECT.search(subject)):
+        return None
+    ours = {address.lower() for address in _addresses_to_us(message)}
+    plain = re.sub(r"<(?![^>]*@)[^>]+>", " ", text)  # HTML tags, not <addresses>
+    candidates = [a for a in _EMAIL.findall(plain) if a.lower() not in ours
+                  and not _DAEMON.search(a) and not a.lower().startswith("bounces")]
+    if not candidates:
+        return None
+    code = _STATUS.search(plain)
+    status = code[0] if code else None
+    delayed = _DELAYED.search(subject + " " + plain) and not (status or "").startswith("5")
+    kind = DELAY if delayed else _class_of(status, plain)
+    return Finding(kind, candidates[0], status, plain.strip()[:300])
+
+
 def _failed_recipients(message: EmailMessage, text: str) -> Finding | None:
     """Exim's plain-text bounces name the recipient in a header of their own."""
     failed = _EMAIL.findall(str(message.get("X-Failed-Recipients", "")))
@@ -194,7 +228,9 @@ def analyse(raw: bytes, secret: str) -> Finding:
     if finding is None:
         recipients = _scan(message)
         recipients = [r for r in recipients if _EMAIL.fullmatch(r)]
-        if recipients or (ours and _SMTP_CODE.search(text)):
+        if not recipients:
+            finding = _free_form(message, text)
+        if finding is None and (recipients or (ours and _SMTP_CODE.search(text))):
             code = _STATUS.search(text)
             finding = Finding(_class_of(code[0] if code else None, text),
                               recipients[0] if recipients else None,

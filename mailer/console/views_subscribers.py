@@ -8,22 +8,26 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from flask import Blueprint, Response, g, redirect, request, url_for
+from flask import Response, abort, g, redirect, request, url_for
 from sqlalchemy import or_, select
 
 from mailer import db
 from mailer.console.access import audit, requires
 from mailer.console.models import Role
-from mailer.console.views import _page
-from mailer.console.views_campaigns import found_or_404
+from mailer.console.views import _page, bp
 from mailer.settings import get_settings
 from subscribers.csv_import import import_csv
 from subscribers.models import Subscriber, SubscriberEvent
 from subscribers.service import erase
 
-bp = Blueprint("console_subscribers", __name__, url_prefix="/console",
-               template_folder="templates")
 PAGE = 50
+
+
+def found_or_404(session, model, key: int):
+    row = session.get(model, key)
+    if row is None:
+        abort(404)
+    return row
 
 
 @bp.record_once
@@ -34,13 +38,13 @@ def _larger_uploads(state) -> None:
 
 
 def _allow_csv_upload() -> None:
-    if request.endpoint == "console_subscribers.upload":
+    if request.endpoint == "console.subscribers_upload":
         request.max_content_length = get_settings().console_upload_max_bytes
 
 
 @bp.get("/subscribers")
 @requires(Role.EDITOR)
-def search():
+def subscribers_search():
     query = request.args.get("q", "").strip()
     found = []
     if query:
@@ -57,7 +61,7 @@ def search():
 
 @bp.get("/subscribers/<int:subscriber_id>")
 @requires(Role.EDITOR)
-def show(subscriber_id: int):
+def subscribers_show(subscriber_id: int):
     with db.session_scope() as session:
         subscriber = found_or_404(session, Subscriber, subscriber_id)
         events = session.scalars(select(SubscriberEvent).where(
@@ -67,7 +71,7 @@ def show(subscriber_id: int):
 
 @bp.post("/subscribers/import")
 @requires(Role.ADMIN)
-def upload():
+def subscribers_upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _page("message.html", key="no_file"), 400
@@ -86,7 +90,7 @@ def upload():
 
 @bp.get("/subscribers/export.csv")
 @requires(Role.ADMIN)
-def export():
+def subscribers_export():
     """Every subscriber as CSV, written row by row as the database yields them."""
     columns = [column.key for column in Subscriber.__table__.columns]
     with db.session_scope() as session:
@@ -113,7 +117,7 @@ def export():
 
 @bp.post("/subscribers/<int:subscriber_id>/erase")
 @requires(Role.ADMIN)
-def erase_subscriber(subscriber_id: int):
+def subscribers_erase(subscriber_id: int):
     with db.session_scope() as session:
         subscriber = found_or_404(session, Subscriber, subscriber_id)
         # Confirmation: the address typed again, so that no stray click erases anyone.
@@ -121,4 +125,4 @@ def erase_subscriber(subscriber_id: int):
             return _page("message.html", key="erase_unconfirmed"), 400
         erase(session, subscriber.email)
         audit(session, g.staff["email"], "erase", subscriber=subscriber_id)
-    return redirect(url_for(".search"))
+    return redirect(url_for(".subscribers_search"))

@@ -1,0 +1,112 @@
+"""Console pages that send: a test send, the launch with its confirmation, and a campaign's
+page whose progress updates without reload, with pause, resume and cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, g, jsonify, redirect, request, url_for
+
+from mailer import db
+from mailer.console.access import audit, requires
+from mailer.console.models import Role
+from mailer.console.views import _page, bp
+from mailer.issue import IssueInvalid
+from mailer.settings import get_settings
+from workers import campaigns
+from workers.audience import audience_counts
+from workers.models import Campaign, CampaignState, DeliveryState
+
+
+def _editions(name: str):
+    from mailer.render import render_file
+
+    path = Path(get_settings().issues_dir) / name
+    if path.suffix != ".yaml" or path.name != name or not path.is_file():
+        abort(404)
+    try:
+        return render_file(path)
+    except IssueInvalid:
+        abort(409)
+
+
+def _start(session, editions, test_to=None) -> int:
+    from workers.tasks import start_campaign
+
+    campaign = campaigns.create(session, editions, test_to)
+    session.commit()
+    start_campaign.delay(campaign.id)  # only once the campaign is committed
+    return campaign.id
+
+
+@bp.post("/issues/<name>/test")
+@requires(Role.EDITOR)
+def test_send(name: str):
+    editions = _editions(name)
+    language = request.form.get("language", "all")
+    if language != "all":
+        editions = {language: editions[language]} if language in editions else abort(400)
+    with db.session_scope() as session:
+        campaign_id = _start(session, editions, [g.staff["email"]])
+        audit(session, g.staff["email"], "test send", issue=name, language=language)
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+
+
+@bp.route("/issues/<name>/launch", methods=["GET", "POST"])
+@requires(Role.SENDER)
+def launch(name: str):
+    editions = _editions(name)
+    with db.session_scope() as session:
+        if request.method == "GET":
+            return _page("launch.html", name=name, audience=audience_counts(session))
+        campaign_id = _start(session, editions)
+        audit(session, g.staff["email"], "launch", issue=name, campaign=campaign_id)
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+
+
+def _progress(session, campaign_id: int) -> dict:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    count = campaigns.counts(session, campaign_id)
+    total = sum(count.values())
+    done = total - count[DeliveryState.QUEUED] - count[DeliveryState.SENDING]
+    return {"state": campaign.state, "total": total, "done": done,
+            "sent": count[DeliveryState.SENT], "failed": count[DeliveryState.FAILED],
+            "remaining": total - done,
+            "percent": round(100 * done / total) if total else 0}
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@requires(Role.EDITOR)
+def campaign(campaign_id: int):
+    with db.session_scope() as session:
+        return _page("campaign.html", campaign_id=campaign_id,
+                     progress=_progress(session, campaign_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/progress")
+@requires(Role.EDITOR)
+def progress(campaign_id: int):
+    with db.session_scope() as session:
+        return jsonify(_progress(session, campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/<action>")
+@requires(Role.SENDER)
+def steer(campaign_id: int, action: str):
+    states = {"pause": CampaignState.PAUSED, "resume": CampaignState.SENDING,
+              "cancel": CampaignState.CANCELLED}
+    if action not in states:
+        abort(404)
+    with db.session_scope() as session:
+        try:
+            campaigns.set_state(session, campaign_id, states[action])
+        except LookupError:
+            abort(404)
+        audit(session, g.staff["email"], action, campaign=campaign_id)
+    if action == "resume":
+        from workers.tasks import start_campaign
+
+        start_campaign.delay(campaign_id)
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))

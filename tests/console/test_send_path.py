@@ -1,0 +1,52 @@
+"""The whole path in a real Chromium: sign in → preview → test send → launch → watch the
+progress reach 100%, against a real Celery worker and a real SMTP server on 127.0.0.1."""
+
+from mailer import db
+from tests.console.test_access import ROOT, add_staff, sign_in
+from tests.sending.conftest import add_subscribers
+from tests.support.browser import axe_violations
+from tests.support.webapp import CeleryWorker, WebProcess
+
+
+def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server):
+    web = WebProcess(tmp_path / "home", issues_dir=str(ROOT / "issues"),
+                     smtp_url=smtp_server.url)
+    url = web.env["INFOLETTRE_DATABASE_URL"]
+    add_staff(web.env, "sender@example.org", "sender")
+    add_staff(web.env, "editor@example.org", "editor")
+    db.upgrade(url)
+    add_subscribers(url, 12)
+    worker = CeleryWorker(web.env, tmp_path / "worker.log").start()
+    web.start()
+    try:
+        page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
+        sign_in(page, web, "sender@example.org")
+        page.click("text=091.yaml")
+        page.click("text=M'envoyer un test")
+        page.wait_for_function("document.getElementById('state').textContent === 'done'",
+                               timeout=60_000)
+        assert page.inner_text("#sent") == "2"  # one per language, to the signed-in person
+        assert {m["To"] for m in smtp_server.wait_for(2)} == {"sender@example.org"}
+
+        page.goto(f"{web.url}/console/issues/091.yaml/launch")
+        assert "12" in page.inner_text("main")  # the audience, before confirming
+        page.click("text=Confirmer et lancer l'envoi")
+        page.wait_for_function("document.getElementById('percent').textContent === '100'",
+                               timeout=60_000)
+        assert page.inner_text("#sent") == "12" and page.inner_text("#remaining") == "0"
+        assert len(smtp_server.wait_for(14)) == 14
+
+        page.goto(f"{web.url}/console/campaigns")
+        history = page.inner_text("main")
+        assert "1 · 091 (test)" in history and "2 · 091" in history
+        assert page.locator("svg rect").count() >= 3  # subscribers by month, bounces by send
+        assert axe_violations(page) == []
+
+        page.click("text=Se déconnecter")
+        sign_in(page, web, "editor@example.org")
+        assert page.goto(f"{web.url}/console/issues/091.yaml/launch").status == 403
+        page.goto(f"{web.url}/console/issues/091.yaml")
+        assert page.locator("text=Lancer l'envoi").count() == 0
+    finally:
+        web.stop()
+        worker.stop()
