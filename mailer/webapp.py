@@ -21,7 +21,7 @@ from mailer.settings import Settings, get_settings
 BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp",
               "mailer.bounces.webhooks:bp", "mailer.archive:bp", "mailer.console.views:bp"]
 # Modules that add routes to a blueprint above, imported before it is registered.
-EXTENSIONS = ["mailer.console.sends", "mailer.console.history"]
+EXTENSIONS = ["mailer.console.sends", "mailer.console.history", "mailer.console.views_subscribers"]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

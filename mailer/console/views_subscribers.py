@@ -1,0 +1,128 @@
+"""Subscribers: search, one subscriber's event history, CSV import by upload, GDPR erasure."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from functools import partial
+from pathlib import Path
+
+from flask import Response, abort, g, redirect, request, url_for
+from sqlalchemy import or_, select
+
+from mailer import db
+from mailer.console.access import audit, requires
+from mailer.console.models import Role
+from mailer.console.views import _page, bp
+from mailer.settings import get_settings
+from subscribers.csv_import import import_csv
+from subscribers.models import Subscriber, SubscriberEvent
+from subscribers.service import erase
+
+PAGE = 50
+
+
+def found_or_404(session, model, key: int):
+    row = session.get(model, key)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.record_once
+def _larger_uploads(state) -> None:
+    # The app refuses bodies over 64 KB; a subscriber CSV is bigger. The limit must be
+    # raised before CSRFProtect (an earlier before_request) parses the form, hence first.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_csv_upload)
+
+
+def _allow_csv_upload() -> None:
+    if request.endpoint == "console.subscribers_upload":
+        request.max_content_length = get_settings().console_upload_max_bytes
+
+
+@bp.get("/subscribers")
+@requires(Role.EDITOR)
+def subscribers_search():
+    query = request.args.get("q", "").strip()
+    found = []
+    if query:
+        # LIKE wildcards typed by the user are matched literally.
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        with db.session_scope() as session:
+            found = list(session.scalars(
+                select(Subscriber)
+                .where(or_(Subscriber.email.ilike(pattern, escape="\\"),
+                           Subscriber.name.ilike(pattern, escape="\\")))
+                .order_by(Subscriber.email).limit(PAGE)))
+    return _page("subscribers.html", query=query, found=found)
+
+
+@bp.get("/subscribers/<int:subscriber_id>")
+@requires(Role.EDITOR)
+def subscribers_show(subscriber_id: int):
+    with db.session_scope() as session:
+        subscriber = found_or_404(session, Subscriber, subscriber_id)
+        events = session.scalars(select(SubscriberEvent).where(
+            SubscriberEvent.subscriber_id == subscriber_id).order_by(SubscriberEvent.id)).all()
+        return _page("subscriber.html", subscriber=subscriber, events=events)
+
+
+@bp.post("/subscribers/import")
+@requires(Role.ADMIN)
+def subscribers_upload():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _page("message.html", key="no_file"), 400
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.csv"
+        upload.save(path)
+        try:
+            report = import_csv(partial(db.session_scope, get_settings().db_url), path)
+        except (ValueError, UnicodeDecodeError) as error:
+            return _page("imported.html", report=None, error=str(error)), 400
+    with db.session_scope() as session:
+        audit(session, g.staff["email"], "import", file=upload.filename,
+              subscribed=report.subscribed, pending=report.pending, rejected=len(report.errors))
+    return _page("imported.html", report=report, error=None)
+
+
+@bp.get("/subscribers/export.csv")
+@requires(Role.ADMIN)
+def subscribers_export():
+    """Every subscriber as CSV, written row by row as the database yields them."""
+    columns = [column.key for column in Subscriber.__table__.columns]
+    with db.session_scope() as session:
+        audit(session, g.staff["email"], "export")
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        with db.session_scope() as session:
+            result = session.execute(select(*Subscriber.__table__.columns)
+                                     .order_by(Subscriber.id).execution_options(yield_per=1000))
+            for row in result:
+                writer.writerow(["" if value is None else value for value in row])
+                if buffer.tell() > 64 * 1024:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(rows(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=subscribers.csv"})
+
+
+@bp.post("/subscribers/<int:subscriber_id>/erase")
+@requires(Role.ADMIN)
+def subscribers_erase(subscriber_id: int):
+    with db.session_scope() as session:
+        subscriber = found_or_404(session, Subscriber, subscriber_id)
+        # Confirmation: the address typed again, so that no stray click erases anyone.
+        if request.form.get("confirm", "").strip().lower() != subscriber.email:
+            return _page("message.html", key="erase_unconfirmed"), 400
+        erase(session, subscriber.email)
+        audit(session, g.staff["email"], "erase", subscriber=subscriber_id)
+    return redirect(url_for(".subscribers_search"))
