@@ -85,21 +85,18 @@ def list_campaigns() -> None:
 
 
 def _progress(session, campaign_id: int, started: float, first_sent: int) -> tuple[str, bool]:
-    item = session.get(Campaign, campaign_id)
-    count = campaigns.counts(session, campaign_id)
-    total = sum(count.values())
-    done = total - count[DeliveryState.QUEUED] - count[DeliveryState.SENDING]
-    sent, failed = count[DeliveryState.SENT], count[DeliveryState.FAILED]
+    now = campaigns.progress(session, campaign_id)
+    total, done, sent = now["total"], now["done"], now["sent"]
     elapsed = max(time.monotonic() - started, 1e-6)
     rate = (sent - first_sent) / elapsed
     left = (total - done) / rate if rate > 0 else 0
     width = 30
     filled = int(width * done / total) if total else width
     bar = "#" * filled + "-" * (width - filled)
-    line = (f"[{bar}] {done}/{total} sent {sent} failed {failed} "
-            f"skipped {count[DeliveryState.SKIPPED]} remaining {total - done} "
-            f"{rate:.0f}/s left {left:.0f}s  {item.state}")
-    return line, item.state not in (CampaignState.SENDING, CampaignState.SCHEDULED)
+    line = (f"[{bar}] {done}/{total} sent {sent} failed {now['failed']} "
+            f"skipped {now['skipped']} remaining {now['remaining']} "
+            f"{rate:.0f}/s left {left:.0f}s  {now['state']}")
+    return line, now["state"] not in (CampaignState.SENDING, CampaignState.SCHEDULED)
 
 
 @campaign.command("status")

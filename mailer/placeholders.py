@@ -37,6 +37,3 @@ class Template:
             out.append(piece)
         return "".join(out)
 
-
-def fill(text: str, values: Mapping[str, str]) -> str:
-    return Template(text).fill(values)

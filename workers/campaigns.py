@@ -106,6 +106,17 @@ def counts(session: Session, campaign_id: int) -> Counter:
     return Counter(dict(rows.all()))
 
 
+def progress(session: Session, campaign_id: int) -> dict:
+    """Where a campaign stands: the figures the command line and the console show."""
+    count = counts(session, campaign_id)
+    total = sum(count.values())
+    done = total - count[DeliveryState.QUEUED] - count[DeliveryState.SENDING]
+    return {"state": session.get(Campaign, campaign_id).state, "total": total, "done": done,
+            "sent": count[DeliveryState.SENT], "failed": count[DeliveryState.FAILED],
+            "skipped": count[DeliveryState.SKIPPED], "remaining": total - done,
+            "percent": round(100 * done / total) if total else 0}
+
+
 def finish_if_done(session: Session, campaign: Campaign) -> bool:
     state = counts(session, campaign.id)
     if campaign.state == CampaignState.SENDING and campaign.planned and \

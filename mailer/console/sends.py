@@ -3,29 +3,23 @@ page whose progress updates without reload, with pause, resume and cancel."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import abort, g, jsonify, redirect, request, url_for
 
 from mailer import db
 from mailer.console.access import audit, requires
 from mailer.console.models import Role
-from mailer.console.views import _page, bp
+from mailer.console.views import _page, bp, issue_path
 from mailer.issue import IssueInvalid
-from mailer.settings import get_settings
 from workers import campaigns
 from workers.audience import audience_counts
-from workers.models import Campaign, CampaignState, DeliveryState
+from workers.models import Campaign, CampaignState
 
 
 def _editions(name: str):
     from mailer.render import render_file
 
-    path = Path(get_settings().issues_dir) / name
-    if path.suffix != ".yaml" or path.name != name or not path.is_file():
-        abort(404)
     try:
-        return render_file(path)
+        return render_file(issue_path(name))
     except IssueInvalid:
         abort(409)
 
@@ -79,16 +73,9 @@ def launch(name: str):
 
 
 def _progress(session, campaign_id: int) -> dict:
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
+    if session.get(Campaign, campaign_id) is None:
         abort(404)
-    count = campaigns.counts(session, campaign_id)
-    total = sum(count.values())
-    done = total - count[DeliveryState.QUEUED] - count[DeliveryState.SENDING]
-    return {"state": campaign.state, "total": total, "done": done,
-            "sent": count[DeliveryState.SENT], "failed": count[DeliveryState.FAILED],
-            "remaining": total - done,
-            "percent": round(100 * done / total) if total else 0}
+    return campaigns.progress(session, campaign_id)
 
 
 @bp.get("/campaigns/<int:campaign_id>")

@@ -84,6 +84,14 @@ def audit_log():
         return _page("audit.html", entries=entries)
 
 
+def issue_path(name: str) -> Path:
+    """An issue file of the issues folder, by its bare name; 404 for anything else."""
+    path = Path(get_settings().issues_dir) / name
+    if path.suffix != ".yaml" or path.name != name or not path.is_file():
+        abort(404)
+    return path
+
+
 @bp.get("/issues/<name>")
 @requires(Role.EDITOR)
 def issue(name: str):
@@ -91,9 +99,7 @@ def issue(name: str):
 
     from mailer.render import environment, render_file
 
-    path = Path(get_settings().issues_dir) / name
-    if path.suffix != ".yaml" or path.name != name or not path.is_file():
-        abort(404)
+    path = issue_path(name)
     try:
         editions = list(render_file(path).values())
     except IssueInvalid as error:
