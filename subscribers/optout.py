@@ -12,10 +12,17 @@ from subscribers.service import is_suppressed, log_event, set_status
 from subscribers.signup import Consent
 
 
-def unsubscribe(session: Session, subscriber: Subscriber, source: str) -> None:
-    """Idempotent: a second click, or a scanner replaying the POST, changes nothing more."""
+def unsubscribe(
+    session: Session, subscriber: Subscriber, source: str, campaign_id: int | None = None
+) -> None:
+    """Idempotent: a second click, or a scanner replaying the POST, changes nothing more.
+
+    `campaign_id` is the campaign whose email held the link, when it did."""
     if subscriber.status in (Status.PENDING, Status.SUBSCRIBED):
-        set_status(session, subscriber, Status.UNSUBSCRIBED, EventKind.UNSUBSCRIBED, source=source)
+        set_status(
+            session, subscriber, Status.UNSUBSCRIBED, EventKind.UNSUBSCRIBED,
+            campaign_id=campaign_id, source=source,
+        )
 
 
 def resubscribe(session: Session, subscriber: Subscriber, consent: Consent) -> bool:
@@ -45,10 +52,10 @@ def unsubscribe_by_mailto(session: Session, address: str) -> Subscriber | None:
     ):
         return None
     try:
-        subscriber_id = tokens.read(tokens.UNSUBSCRIBE, local.removeprefix(MAILTO_PREFIX))
+        signed = tokens.read(tokens.UNSUBSCRIBE, local.removeprefix(MAILTO_PREFIX))
     except tokens.InvalidToken:
         return None
-    subscriber = session.get(Subscriber, subscriber_id)
+    subscriber = session.get(Subscriber, signed.subscriber_id)
     if subscriber is not None:
-        unsubscribe(session, subscriber, source="mailto")
+        unsubscribe(session, subscriber, source="mailto", campaign_id=signed.campaign_id)
     return subscriber

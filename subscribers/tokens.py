@@ -8,6 +8,7 @@ confirmation links do.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
@@ -18,6 +19,14 @@ UNSUBSCRIBE = "unsubscribe"
 PREFERENCES = "preferences"
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+
+class Signed(NamedTuple):
+    """What a token proves: the subscriber, and for links in a campaign's email, the campaign
+    (so that an unsubscribe is counted against the issue that caused it)."""
+
+    subscriber_id: int
+    campaign_id: int | None = None
 
 
 class InvalidToken(Exception):
@@ -35,26 +44,34 @@ def _serializer(secret: str, purpose: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt=purpose)
 
 
-def make(purpose: str, subscriber_id: int, secret: str | None = None) -> str:
-    return _make(secret or get_settings().secret, purpose, subscriber_id)
+def make(
+    purpose: str, subscriber_id: int, campaign_id: int | None = None, secret: str | None = None
+) -> str:
+    # Tokens from before campaigns were carried hold the bare id; read() accepts both forms.
+    payload = subscriber_id if campaign_id is None else (subscriber_id, campaign_id)
+    return _make(secret or get_settings().secret, purpose, payload)
 
 
 # One message asks for the same recipient's unsubscribe token three times (footer link,
 # https and mailto List-Unsubscribe); a few recent ones are kept. Confirmation tokens
 # carry a timestamp and are made fresh.
 @lru_cache(maxsize=8)
-def _cached(secret: str, purpose: str, subscriber_id: int) -> str:
-    return _serializer(secret, purpose).dumps(subscriber_id)
+def _cached(secret: str, purpose: str, payload: int | tuple[int, int]) -> str:
+    return _serializer(secret, purpose).dumps(payload)
 
 
-def _make(secret: str, purpose: str, subscriber_id: int) -> str:
+def _make(secret: str, purpose: str, payload: int | tuple[int, int]) -> str:
     if purpose == CONFIRM:
-        return _serializer(secret, purpose).dumps(subscriber_id)
-    return _cached(secret, purpose, subscriber_id)
+        return _serializer(secret, purpose).dumps(payload)
+    return _cached(secret, purpose, payload)
 
 
-def read(purpose: str, token: str, secret: str | None = None) -> int:
-    """The subscriber id in a token; InvalidToken if it is not one of ours or has expired."""
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def read(purpose: str, token: str, secret: str | None = None) -> Signed:
+    """What a token signs; InvalidToken if it is not one of ours or has expired."""
     serializer = _serializer(secret or get_settings().secret, purpose)
     try:
         if isinstance(serializer, URLSafeTimedSerializer):
@@ -65,6 +82,8 @@ def read(purpose: str, token: str, secret: str | None = None) -> int:
         raise InvalidToken("expired") from error
     except BadSignature as error:
         raise InvalidToken("invalid") from error
-    if not isinstance(value, int):
-        raise InvalidToken("invalid")
-    return value
+    if _is_id(value):
+        return Signed(value)
+    if isinstance(value, list) and len(value) == 2 and all(map(_is_id, value)):
+        return Signed(*value)
+    raise InvalidToken("invalid")

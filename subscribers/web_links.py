@@ -29,11 +29,13 @@ class GoneSubscriber(Exception):
     """The token is valid but its subscriber was erased."""
 
 
-def _subscriber(session: Session, purpose: str, token: str) -> Subscriber:
-    subscriber = session.get(Subscriber, tokens.read(purpose, token))
+def _subscriber(session: Session, purpose: str, token: str) -> tuple[Subscriber, int | None]:
+    """The token's subscriber, and the campaign whose email held the link (if any)."""
+    signed = tokens.read(purpose, token)
+    subscriber = session.get(Subscriber, signed.subscriber_id)
     if subscriber is None:
         raise GoneSubscriber
-    return subscriber
+    return subscriber, signed.campaign_id
 
 
 @bp.errorhandler(tokens.InvalidToken)
@@ -54,7 +56,7 @@ def gone(_error):
 @bp.get("/confirm/<token>")
 def confirm_page(token: str):
     with db.session_scope(settings().db_url) as session:
-        subscriber = confirm(session, tokens.read(tokens.CONFIRM, token))
+        subscriber = confirm(session, tokens.read(tokens.CONFIRM, token).subscriber_id)
         if subscriber is None:
             raise GoneSubscriber
         language, status = subscriber.language, subscriber.status
@@ -66,7 +68,7 @@ def confirm_page(token: str):
 @bp.get("/unsubscribe/<token>")
 def unsubscribe_page(token: str):
     with db.session_scope(settings().db_url) as session:
-        subscriber = _subscriber(session, tokens.UNSUBSCRIBE, token)
+        subscriber, _campaign = _subscriber(session, tokens.UNSUBSCRIBE, token)
         return page("unsubscribe", subscriber.language, subscriber=subscriber, token=token)
 
 
@@ -75,8 +77,9 @@ def unsubscribe_page(token: str):
 def unsubscribe_now(token: str):
     one_click = request.form.get("List-Unsubscribe") == "One-Click"
     with db.session_scope(settings().db_url) as session:
-        subscriber = _subscriber(session, tokens.UNSUBSCRIBE, token)
-        unsubscribe(session, subscriber, source="one-click" if one_click else "page")
+        subscriber, campaign_id = _subscriber(session, tokens.UNSUBSCRIBE, token)
+        source = "one-click" if one_click else "page"
+        unsubscribe(session, subscriber, source=source, campaign_id=campaign_id)
         language = subscriber.language
     return page("unsubscribed", language, token=token)
 
@@ -84,7 +87,7 @@ def unsubscribe_now(token: str):
 @bp.post("/unsubscribe/<token>/resubscribe")
 def resubscribe_now(token: str):
     with db.session_scope(settings().db_url) as session:
-        subscriber = _subscriber(session, tokens.UNSUBSCRIBE, token)
+        subscriber, _campaign = _subscriber(session, tokens.UNSUBSCRIBE, token)
         language = subscriber.language
         consent = Consent("web:resubscribe", labels(language)["consent"], request.remote_addr)
         resubscribe(session, subscriber, consent)
@@ -94,7 +97,7 @@ def resubscribe_now(token: str):
 @bp.route("/preferences/<token>", methods=["GET", "POST"])
 def preferences(token: str):
     with db.session_scope(settings().db_url) as session:
-        subscriber = _subscriber(session, tokens.PREFERENCES, token)
+        subscriber, campaign_id = _subscriber(session, tokens.PREFERENCES, token)
         saved, error = False, None
         if request.method == "POST":
             try:
@@ -105,5 +108,5 @@ def preferences(token: str):
         return page(
             "preferences", subscriber.language, 400 if error else 200,
             subscriber=subscriber, saved=saved, error=error,
-            unsubscribe_action=unsubscribe_url(subscriber.id),
+            unsubscribe_action=unsubscribe_url(subscriber.id, campaign_id),
         )

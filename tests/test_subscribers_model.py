@@ -59,7 +59,7 @@ def test_mailto_unsubscribe(database_url):
     with db.session_scope(database_url) as session:
         subscriber_id = sign_up(session, check_applicant("cy@example.org", "fr", None), FORM)
         confirm(session, subscriber_id)
-    headers = links.list_unsubscribe_headers(subscriber_id)
+    headers = links.list_unsubscribe_headers(subscriber_id, campaign_id=7)
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     mailto = headers["List-Unsubscribe"].split("<mailto:")[1].split("?")[0]
     with db.session_scope(database_url) as session:
@@ -68,6 +68,9 @@ def test_mailto_unsubscribe(database_url):
         assert unsubscribe_by_mailto(session, mailto.replace("@", "@other.")) is None
         assert session.get(Subscriber, subscriber_id).status == Status.SUBSCRIBED
         assert unsubscribe_by_mailto(session, f"<{mailto}>").status == Status.UNSUBSCRIBED
+        left = session.scalars(select(SubscriberEvent).filter_by(
+            subscriber_id=subscriber_id, kind=EventKind.UNSUBSCRIBED)).one()
+        assert (left.campaign_id, left.detail) == (7, {"source": "mailto"})
 
 
 def test_erase_keeps_a_hash_and_the_anonymous_log(database_url):

@@ -42,17 +42,19 @@ def prepared(url: str, campaign_id: int, language: str, test: bool) -> PreparedE
     return PreparedEdition(get_settings(), row.subject, row.html, row.text, test=test)
 
 
-def recipient(settings: Settings, edition: PreparedEdition, delivery, slug: str) -> Recipient:
-    view_online = links.view_online_url(slug, delivery.language)
+def recipient(edition: PreparedEdition, delivery, campaign) -> Recipient:
+    """One delivery's envelope: its address and the signed links that carry the campaign."""
+    view_online = links.view_online_url(campaign.slug, delivery.language)
     if delivery.subscriber_id is None:  # a test send: links that lead nowhere harmful
         urls = {"unsubscribe_url": view_online, "preferences_url": view_online}
         headers = {}
     else:
+        ids = (delivery.subscriber_id, campaign.id)
         urls = {
-            "unsubscribe_url": links.unsubscribe_url(delivery.subscriber_id),
-            "preferences_url": links.preferences_url(delivery.subscriber_id),
+            "unsubscribe_url": links.unsubscribe_url(*ids),
+            "preferences_url": links.preferences_url(*ids),
         }
-        headers = links.list_unsubscribe_headers(delivery.subscriber_id)
+        headers = links.list_unsubscribe_headers(*ids)
     urls["view_online_url"] = view_online
     return Recipient(delivery.email, None, urls, headers, edition.new_message_id())
 
@@ -125,7 +127,7 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                     _campaign_state(conn, campaign_id) != CampaignState.SENDING:
                 break
             edition = prepared(url, campaign_id, delivery.language, campaign.test)
-            message = recipient(settings, edition, delivery, campaign.slug)
+            message = recipient(edition, delivery, campaign)
             raw = edition.assemble(message)
             if signer is not None:
                 raw = signer.sign(raw)

@@ -1,6 +1,10 @@
 """The whole path in a real Chromium: sign in → preview → test send → launch → watch the
 progress reach 100%, against a real Celery worker and a real SMTP server on 127.0.0.1."""
 
+import re
+
+import requests
+
 from mailer import db
 from tests.console.test_access import ROOT, add_staff, sign_in
 from tests.sending.conftest import add_subscribers
@@ -44,11 +48,25 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
         page.wait_for_function("document.getElementById('percent').textContent === '100'",
                                timeout=60_000)
         assert page.inner_text("#sent") == "12" and page.inner_text("#remaining") == "0"
-        assert len(smtp_server.wait_for(12)) == 12
+        received = smtp_server.wait_for(12)
+        assert len(received) == 12
+
+        # Two readers leave: one by the mail client's one-click (RFC 8058), one by the
+        # footer link in a browser. Both are counted against the campaign that reached them.
+        one_click = re.search(r"<(http[^>]+)>", received[0]["List-Unsubscribe"])[1]
+        assert requests.post(one_click, data={"List-Unsubscribe": "One-Click"},
+                             timeout=10).status_code == 200
+        html = next(p for p in received[1].walk() if p.get_content_type() == "text/html")
+        body = html.get_payload(decode=True).decode()
+        footer = re.search(r'href="([^"]*/unsubscribe/[^"]+)"', body)[1]
+        page.goto(footer)
+        page.click("form button[type=submit]")
 
         page.goto(f"{web.url}/console/campaigns")
         history = page.inner_text("main")
         assert "1 · 091 (test)" in history and "3 · 091" in history
+        cells = page.locator("tr", has_text="3 · 091").locator("td").all_inner_texts()
+        assert cells[2:] == ["12", "0", "0", "0", "2"]  # sent, failed, bounced, complained, left
         assert page.locator("svg rect").count() >= 3  # subscribers by month, bounces by send
         assert axe_violations(page) == []
 
