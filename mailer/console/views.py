@@ -6,6 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from babel import Locale
+from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
@@ -16,12 +18,19 @@ from mailer.issue import IssueInvalid, load_issue
 from mailer.settings import get_settings
 from mailer.webapp import limiter
 
+AUDIT_PAGE = 100
+
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 
 
+LABELS = Path(__file__).with_name("labels")
+
+
 @lru_cache(maxsize=1)
-def _labels() -> dict:
-    return yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text(encoding="utf-8"))
+def _labels() -> dict[str, dict]:
+    """Every catalogue of the console by language: `labels/<language>.yaml`."""
+    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+            for path in sorted(LABELS.glob("*.yaml"))}
 
 
 def _page(template: str, **context):
@@ -30,7 +39,15 @@ def _page(template: str, **context):
         get_settings().default_language
     labels = _labels()
     language = language if language in labels else "en"
-    return render_template(f"console/{template}", lang=language, t=labels[language], **context)
+    return render_template(f"console/{template}", lang=language, t=labels[language],
+                           count=lambda key, n: _count(labels[language][key], n, language),
+                           **context)
+
+
+def _count(forms: dict[str, str], n: int, language: str) -> str:
+    """A number in words of the language: the plural form and digit grouping of its locale."""
+    form = Locale.parse(language).plural_form(n)
+    return forms.get(form, forms["other"]).format(n=format_decimal(n, locale=language))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -79,9 +96,13 @@ def index():
 @requires(Role.ADMIN)
 def audit_log():
     with db.session_scope() as db_session:
-        entries = db_session.scalars(
-            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
-        return _page("audit.html", entries=entries)
+        # Newest first, a page at a time: `before` is the last id of the previous page.
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE + 1)
+        if request.args.get("before", "").isdigit():
+            query = query.where(AuditEntry.id < int(request.args["before"]))
+        entries = db_session.scalars(query).all()
+        older = entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None
+        return _page("audit.html", entries=entries[:AUDIT_PAGE], older=older)
 
 
 def issue_path(name: str) -> Path:

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from flask import Response, abort, g, redirect, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from mailer import db
 from mailer.console.access import audit, requires
@@ -17,7 +17,7 @@ from mailer.console.models import Role
 from mailer.console.views import _page, bp
 from mailer.settings import get_settings
 from subscribers.csv_import import import_csv
-from subscribers.models import Subscriber, SubscriberEvent
+from subscribers.models import Status, Subscriber, SubscriberEvent
 from subscribers.service import erase
 
 PAGE = 50
@@ -45,18 +45,26 @@ def _allow_csv_upload() -> None:
 @bp.get("/subscribers")
 @requires(Role.EDITOR)
 def subscribers_search():
+    """Every subscriber, or those matching an address or name and a state, by pages of
+    PAGE ordered by address; `after` is the last address of the previous page."""
     query = request.args.get("q", "").strip()
-    found = []
+    status = request.args.get("status", "")
+    after = request.args.get("after", "")
+    where = []
     if query:
         # LIKE wildcards typed by the user are matched literally.
         pattern = "%" + query.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        with db.session_scope() as session:
-            found = list(session.scalars(
-                select(Subscriber)
-                .where(or_(Subscriber.email.ilike(pattern, escape="\\"),
-                           Subscriber.name.ilike(pattern, escape="\\")))
-                .order_by(Subscriber.email).limit(PAGE)))
-    return _page("subscribers.html", query=query, found=found)
+        where.append(or_(Subscriber.email.ilike(pattern, escape="\\"),
+                         Subscriber.name.ilike(pattern, escape="\\")))
+    if status in set(Status):
+        where.append(Subscriber.status == status)
+    with db.session_scope() as session:
+        total = session.scalar(select(func.count()).select_from(Subscriber).where(*where))
+        found = session.scalars(select(Subscriber).where(*where, Subscriber.email > after)
+                                .order_by(Subscriber.email).limit(PAGE + 1)).all()
+    following = found[PAGE - 1].email if len(found) > PAGE else None
+    return _page("subscribers.html", query=query, status=status, statuses=list(Status),
+                 found=found[:PAGE], total=total, after=after, following=following)
 
 
 @bp.get("/subscribers/<int:subscriber_id>")

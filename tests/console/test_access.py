@@ -8,6 +8,8 @@ import sys
 import pytest
 import requests
 
+from mailer import db
+from mailer.console.access import audit
 from tests.support.browser import axe_violations
 from tests.support.webapp import WebProcess
 
@@ -57,6 +59,15 @@ def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
     page.click("text=Journal des actions")
     log = page.inner_text("main")
     assert "login" in log and "staff added" in log and "preview" in log
+    assert page.locator("text=Plus anciennes").count() == 0  # one page so far
+    with db.session_scope(console.env["INFOLETTRE_DATABASE_URL"]) as session:
+        for n in range(150):
+            audit(session, "robot@example.org", "export", n=n)
+    page.reload()
+    assert page.locator("main tbody tr").count() == 100
+    page.click("text=Plus anciennes")
+    older = page.inner_text("main")
+    assert "login" in older and "n: 49" in older and "n: 50" not in older
     page.click("text=Se déconnecter")
     assert "/console/login" in page.url
     page.goto(f"{console.url}/console/audit")

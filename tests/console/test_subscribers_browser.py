@@ -66,3 +66,16 @@ def test_a_csv_bigger_than_the_form_limit_imports(console, page, tmp_path):
     page.set_input_files("#file", str(upload))
     page.click("#import")
     assert "3000" in page.inner_text("#summary")
+
+    # Browsing them: a count in words of the language, pages of 50 in address order.
+    page.goto(f"{console.url}/console/subscribers?q=reader")
+    assert page.inner_text("#total").replace("\u202f", " ") == "3 000 personnes"
+    first = page.locator("#found tbody tr td:first-child").all_inner_texts()
+    page.click("text=Page suivante")
+    second = page.locator("#found tbody tr td:first-child").all_inner_texts()
+    assert len(first) == len(second) == 50 and first == sorted(first)
+    assert first[-1] < second[0] and second == sorted(second)
+    assert axe_violations(page) == []
+    page.select_option("#status", "pending")
+    page.click("text=Rechercher")
+    assert page.inner_text("#total") == "0 personne"  # French: zero takes the singular

@@ -1,0 +1,37 @@
+"""Every catalogue of words has the same keys in each language, and every word a template
+asks for is in it: a missing label would otherwise render as an empty string."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# (catalogue folder, templates that read it, the name templates give it)
+CATALOGUES = [
+    ("templates/labels", ["templates/email", "templates/archive", "templates"], "labels"),
+    ("subscribers/labels", ["subscribers/templates/subscribers"], "t"),
+    ("mailer/console/labels", ["mailer/console/templates/console"], "t"),
+]
+# Methods of mailer.labels.Labels, not entries of the catalogue.
+METHODS = {"date", "date_range", "time_range", "locale", "get"}
+
+
+def _catalogues(folder: str) -> dict[str, dict]:
+    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+            for path in sorted((ROOT / folder).glob("*.yaml"))}
+
+
+@pytest.mark.parametrize(("folder", "templates", "name"), CATALOGUES)
+def test_every_language_has_every_label_the_templates_use(folder, templates, name):
+    catalogues = _catalogues(folder)
+    assert {"fr", "en"} <= set(catalogues)
+    keys = {language: set(words) for language, words in catalogues.items()}
+    for language, have in keys.items():
+        assert have == keys["fr"], f"{folder}/{language}.yaml differs from fr.yaml"
+    used = set()
+    for directory in templates:
+        for template in (ROOT / directory).glob("*.*"):
+            used |= set(re.findall(rf"\b{name}\.([a-z_]+)", template.read_text("utf-8")))
+    assert used - METHODS - keys["fr"] == set()
