@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     site_origin: str = "http://127.0.0.1:8000"  # the network's website, allowed by CORS
 
     issues_dir: Path = Path("issues")  # where the console finds the issue files
+    console_timezone: str = "Europe/Paris"  # times shown in the console
+    console_session_hours: float = 12  # a console session ends after this long unused
     console_upload_max_bytes: int = 20 * 1024 * 1024  # a subscriber CSV uploaded in the console
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
     default_language: str = "fr"

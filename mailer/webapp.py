@@ -8,6 +8,7 @@ kept in Redis when `INFOLETTRE_REDIS_URL` is set so that every worker process sh
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 
 from flask import Flask
 from flask_limiter import Limiter
@@ -21,7 +22,8 @@ from mailer.settings import Settings, get_settings
 BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp",
               "mailer.bounces.webhooks:bp", "mailer.archive:bp", "mailer.console.views:bp"]
 # Modules that add routes to a blueprint above, imported before it is registered.
-EXTENSIONS = ["mailer.console.sends", "mailer.console.history", "mailer.console.views_subscribers"]
+EXTENSIONS = ["mailer.console.sends", "mailer.console.history", "mailer.console.views_subscribers",
+              "mailer.console.staff"]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
@@ -36,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session cookie
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console_session_hours),
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         RATELIMIT_ENABLED=settings.rate_limits,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",

@@ -1,14 +1,18 @@
-"""`infolettre staff add EMAIL --role editor|sender|admin`: accounts of the console."""
+"""Staff accounts from the command line: `staff add` (the first admin; the others can be
+added in the console) and `staff password` (when the last admin forgot theirs)."""
 
 from __future__ import annotations
 
 import click
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from mailer import db
-from mailer.console.access import add_staff, audit
-from mailer.console.models import Role
+from mailer.console.access import WeakPassword, add_staff, audit, set_password
+from mailer.console.models import Role, StaffMember
 from mailer.errors import UserError
+from subscribers.models import normalise_email
+from subscribers.validation import InvalidInput, check_email
 
 
 @click.group("staff")
@@ -21,13 +25,36 @@ def staff() -> None:
 @click.option("--role", type=click.Choice(["editor", "sender", "admin"]), required=True)
 @click.password_option(help="Asked for when not given (typed twice).")
 def add(email: str, role: str, password: str) -> None:
-    if len(password) < 10:
-        raise UserError("--password: 10 characters at least")
     db.upgrade()
     try:
         with db.session_scope() as session:
-            member = add_staff(session, email, password, Role[role.upper()])
+            member = add_staff(session, check_email(email), password, Role[role.upper()])
             audit(session, "command line", "staff added", email=member.email, role=role)
+    except InvalidInput as error:
+        raise UserError(f"EMAIL: {error.detail}") from None
+    except WeakPassword as error:
+        raise UserError(f"--password: {error}") from None
     except IntegrityError:
         raise UserError(f"{email}: already a staff member") from None
     click.echo(f"{email}: {role}")
+
+
+@staff.command("password")
+@click.argument("email")
+@click.password_option(help="Asked for when not given (typed twice).")
+def password(email: str, password: str) -> None:
+    """Set a member's password (for instance the last admin's, forgotten); ends their
+    sessions and enables the account again."""
+    db.upgrade()
+    with db.session_scope() as session:
+        member = session.scalar(select(StaffMember).where(
+            StaffMember.email == normalise_email(email)))
+        if member is None:
+            raise UserError(f"{email}: no such staff member")
+        try:
+            set_password(member, password)
+        except WeakPassword as error:
+            raise UserError(f"--password: {error}") from None
+        member.disabled_at = None
+        audit(session, "command line", "password set", email=member.email)
+    click.echo(f"{email}: password set")

@@ -30,6 +30,10 @@ class StaffMember(Base):
     language: Mapped[str] = mapped_column(String(8), default="fr")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Raised when the password or role changes or the account is disabled: every session
+    # opened before carries the old value and is refused.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def level(self) -> Role:

@@ -8,7 +8,7 @@ from flask import abort, g, jsonify, redirect, request, url_for
 from mailer import db
 from mailer.console.access import audit, requires
 from mailer.console.models import Role
-from mailer.console.views import _page, bp, issue_path
+from mailer.console.views import _page, bp, found_or_404, issue_path
 from mailer.issue import IssueInvalid
 from workers import campaigns
 from workers.audience import audience_counts
@@ -73,8 +73,7 @@ def launch(name: str):
 
 
 def _progress(session, campaign_id: int) -> dict:
-    if session.get(Campaign, campaign_id) is None:
-        abort(404)
+    found_or_404(session, Campaign, campaign_id)
     return campaigns.progress(session, campaign_id)
 
 

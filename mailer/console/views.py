@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from babel import Locale
+from babel.dates import format_datetime, get_timezone
 from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from mailer import db
-from mailer.console.access import audit, check_login, requires
+from mailer.console.access import audit, check_login, open_session, requires
 from mailer.console.models import AuditEntry, Role
 from mailer.issue import IssueInvalid, load_issue
 from mailer.settings import get_settings
@@ -41,7 +43,18 @@ def _page(template: str, **context):
     language = language if language in labels else "en"
     return render_template(f"console/{template}", lang=language, t=labels[language],
                            count=lambda key, n: _count(labels[language][key], n, language),
-                           **context)
+                           when=lambda moment: _when(moment, language), **context)
+
+
+def _when(moment: datetime | None, language: str) -> str:
+    """A time as the language writes it, in the console's time zone (SQLite gives UTC
+    without a zone)."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    zone = get_timezone(get_settings().console_timezone)
+    return format_datetime(moment, "short", tzinfo=zone, locale=language)
 
 
 def _count(forms: dict[str, str], n: int, language: str) -> str:
@@ -59,8 +72,7 @@ def login():
             member = check_login(db_session, email, request.form.get("password", ""))
             if member is not None:
                 audit(db_session, member.email, "login")
-                session.clear()
-                session["staff_id"] = member.id
+                open_session(member)
                 target = request.args.get("next", "")
                 # Only a path of this site: no open redirect.
                 if not target.startswith("/") or target.startswith("//"):
@@ -103,6 +115,13 @@ def audit_log():
         entries = db_session.scalars(query).all()
         older = entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None
         return _page("audit.html", entries=entries[:AUDIT_PAGE], older=older)
+
+
+def found_or_404(db_session, model, key: int):
+    row = db_session.get(model, key)
+    if row is None:
+        abort(404)
+    return row
 
 
 def issue_path(name: str) -> Path:

@@ -8,26 +8,19 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from flask import Response, abort, g, redirect, request, url_for
+from flask import Response, g, redirect, request, url_for
 from sqlalchemy import func, or_, select
 
 from mailer import db
 from mailer.console.access import audit, requires
 from mailer.console.models import Role
-from mailer.console.views import _page, bp
+from mailer.console.views import _page, bp, found_or_404
 from mailer.settings import get_settings
 from subscribers.csv_import import import_csv
 from subscribers.models import Status, Subscriber, SubscriberEvent
 from subscribers.service import erase
 
 PAGE = 50
-
-
-def found_or_404(session, model, key: int):
-    row = session.get(model, key)
-    if row is None:
-        abort(404)
-    return row
 
 
 @bp.record_once
