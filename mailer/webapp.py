@@ -23,7 +23,7 @@ BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp",
               "mailer.bounces.webhooks:bp", "mailer.archive:bp", "mailer.console.views:bp"]
 # Modules that add routes to a blueprint above, imported before it is registered.
 EXTENSIONS = ["mailer.console.sends", "mailer.console.history", "mailer.console.views_subscribers",
-              "mailer.console.staff"]
+              "mailer.console.staff", "mailer.console.issue_files"]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

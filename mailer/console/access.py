@@ -102,10 +102,10 @@ def requires(role: Role):
                         session.get("epoch") != member.session_epoch:
                     session.clear()
                     return redirect(url_for("console.login", next=request.path))
-                if member.level < role:
-                    abort(403)
                 g.staff = {"id": member.id, "email": member.email, "role": member.role,
                            "language": member.language}
+                if member.level < role:
+                    abort(403)  # after g.staff: the refusal is a console page in their language
             return view(*args, **kwargs)
 
         return wrapper

@@ -21,8 +21,22 @@ from mailer.settings import get_settings
 from mailer.webapp import limiter
 
 AUDIT_PAGE = 100
+# The views that take a file: up to `console_upload_max_bytes` instead of the app's 64 KB.
+UPLOADS = {"console.subscribers_upload", "console.issue_upload"}
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+
+
+@bp.record_once
+def _larger_uploads(state) -> None:
+    # The limit must be raised before CSRFProtect (an earlier before_request) parses the
+    # form, hence first in the app's list.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_uploads)
+
+
+def _allow_uploads() -> None:
+    if request.endpoint in UPLOADS:
+        request.max_content_length = get_settings().console_upload_max_bytes
 
 
 LABELS = Path(__file__).with_name("labels")
@@ -61,6 +75,16 @@ def _count(forms: dict[str, str], n: int, language: str) -> str:
     """A number in words of the language: the plural form and digit grouping of its locale."""
     form = Locale.parse(language).plural_form(n)
     return forms.get(form, forms["other"]).format(n=format_decimal(n, locale=language))
+
+
+@bp.errorhandler(403)
+def forbidden(_error):
+    return _page("message.html", key="forbidden"), 403
+
+
+@bp.errorhandler(404)
+def not_found(_error):
+    return _page("message.html", key="not_found"), 404
 
 
 @bp.route("/login", methods=["GET", "POST"])

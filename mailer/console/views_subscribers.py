@@ -23,18 +23,6 @@ from subscribers.service import erase
 PAGE = 50
 
 
-@bp.record_once
-def _larger_uploads(state) -> None:
-    # The app refuses bodies over 64 KB; a subscriber CSV is bigger. The limit must be
-    # raised before CSRFProtect (an earlier before_request) parses the form, hence first.
-    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_csv_upload)
-
-
-def _allow_csv_upload() -> None:
-    if request.endpoint == "console.subscribers_upload":
-        request.max_content_length = get_settings().console_upload_max_bytes
-
-
 @bp.get("/subscribers")
 @requires(Role.EDITOR)
 def subscribers_search():

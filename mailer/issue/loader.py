@@ -62,6 +62,8 @@ def _lines(node: yaml.Node, location: Location, into: dict[Location, int]) -> No
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             _lines(value, (*location, key.value), into)
+            # A field is reported on its key's line: a nested mapping starts on the next one.
+            into[(*location, key.value)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _lines(item, (*location, index), into)

@@ -75,6 +75,15 @@ def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
 
 
 def test_editor_cannot_see_admin_pages_and_wrong_password_is_refused(console, page):
+    page.goto(f"{console.url}/console/audit")
+    page.click("text=English")  # the sign-in page in English, still leading to the audit log
+    assert page.inner_text("h1") == "Sign in" and "next=/console/audit" in page.url
+    page.fill("#email", "editor@example.org")
+    page.fill("#password", "correct horse battery")
+    page.click("main button[type=submit]")
+    assert page.url.endswith("/console/audit")  # where she was going: refused, she is an editor
+    assert "Votre rôle ne permet pas" in page.inner_text("main")
+    page.click("text=Se déconnecter")
     sign_in(page, console, "editor@example.org", password="wrong password!")
     assert page.locator("[role=alert]").inner_text() == "Adresse ou mot de passe incorrect."
     sign_in(page, console, "editor@example.org")

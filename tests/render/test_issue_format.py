@@ -25,7 +25,7 @@ def test_examples_are_valid():
 
 def test_missing_translation_names_line_and_field(tmp_path):
     path = write_issue(tmp_path, MINIMAL.replace("          en: A title\n", ""))
-    assert problems(path) == [f"{path}:17: sections[0].articles[0].title.en: missing"]
+    assert problems(path) == [f"{path}:16: sections[0].articles[0].title.en: missing"]
 
 
 def test_declared_fallback_fills_a_missing_translation(tmp_path):
@@ -107,7 +107,7 @@ def test_a_third_language_needs_only_its_catalogue(tmp_path, monkeypatch):
     monkeypatch.setattr(labels, "LABELS_DIR", tmp_path / "labels")
     text = MINIMAL + "languages: [fr, en, de]\n"
     path = write_issue(tmp_path, text)
-    assert problems(path)[0] == f"{path}:4: title.de: missing"
+    assert problems(path)[0] == f"{path}:3: title.de: missing"
     editions = render_file(write_issue(tmp_path, text + "fallbacks: {de: en}\n"))
     assert set(editions) == {"fr", "en", "de"}
     assert 'lang="de"' in editions["de"].html and "Abmelden" in editions["de"].html
