@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from mailer import db
 from mailer.bounces.models import BounceEvent
 from mailer.console.access import requires
+from mailer.console.base import bp, page
 from mailer.console.models import Role
-from mailer.console.views import _page, bp
 from subscribers.models import EventKind, Subscriber, SubscriberEvent
 from workers import campaigns
 from workers.models import Campaign, DeliveryState
@@ -48,7 +48,7 @@ def history():
     for month in sorted(months):
         total += months[month]
         growth.append((month, total))
-    return _page("history.html", rows=rows, growth=growth,
+    return page("history.html", rows=rows, growth=growth,
                  peak=max([t for _, t in growth] + [1]),
                  worst=max([r["bounced"] for r in rows] + [1]))
 

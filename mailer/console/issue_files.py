@@ -13,8 +13,8 @@ from flask import g, redirect, request, send_file, url_for
 
 from mailer import db
 from mailer.console.access import audit, requires
+from mailer.console.base import bp, issue_path, page, uploaded_file
 from mailer.console.models import Role
-from mailer.console.views import _page, bp, issue_path
 from mailer.issue import IssueInvalid, load_issue
 from mailer.settings import get_settings
 
@@ -25,16 +25,14 @@ NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}\.yaml")
 @bp.post("/issues")
 @requires(Role.EDITOR)
 def issue_upload():
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _page("message.html", key="no_file"), 400
+    upload = uploaded_file()
     name = Path(upload.filename).name
     if not NAME.fullmatch(name):
-        return _page("message.html", key="issue_name_invalid"), 400
+        return page("message.html", key="issue_name_invalid"), 400
     folder = Path(get_settings().issues_dir)
     replacing = (folder / name).exists()
     if replacing and not request.form.get("replace"):
-        return _page("message.html", key="issue_exists"), 409
+        return page("message.html", key="issue_exists"), 409
     # Checked in a file of its own, then renamed into place in one step: the folder never
     # holds a half-written or invalid issue, and a failed upload leaves the old one.
     with tempfile.TemporaryDirectory(dir=folder, prefix=".upload-") as scratch:
@@ -44,7 +42,7 @@ def issue_upload():
             load_issue(candidate)
         except IssueInvalid as error:
             problems = [str(dataclasses.replace(p, file=name)) for p in error.problems]
-            return _page("issue.html", name=name, problems=problems, uploaded=True), 400
+            return page("issue.html", name=name, problems=problems, uploaded=True), 400
         os.replace(candidate, folder / name)
     with db.session_scope() as session:
         audit(session, g.staff["email"], "issue replaced" if replacing else "issue uploaded",

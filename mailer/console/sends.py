@@ -7,8 +7,8 @@ from flask import abort, g, jsonify, redirect, request, url_for
 
 from mailer import db
 from mailer.console.access import audit, requires
+from mailer.console.base import bp, found_or_404, issue_path, page
 from mailer.console.models import Role
-from mailer.console.views import _page, bp, found_or_404, issue_path
 from mailer.issue import IssueInvalid
 from workers import campaigns
 from workers.audience import audience_counts
@@ -66,7 +66,7 @@ def launch(name: str):
     editions = _editions(name)
     with db.session_scope() as session:
         if request.method == "GET":
-            return _page("launch.html", name=name, audience=audience_counts(session))
+            return page("launch.html", name=name, audience=audience_counts(session))
         campaign_id = _start(session, editions)
         audit(session, g.staff["email"], "launch", issue=name, campaign=campaign_id)
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
@@ -81,7 +81,7 @@ def _progress(session, campaign_id: int) -> dict:
 @requires(Role.EDITOR)
 def campaign(campaign_id: int):
     with db.session_scope() as session:
-        return _page("campaign.html", campaign_id=campaign_id,
+        return page("campaign.html", campaign_id=campaign_id,
                      progress=_progress(session, campaign_id))
 
 

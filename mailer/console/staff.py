@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from mailer import db
 from mailer.console import access
 from mailer.console.access import WeakPassword, audit, requires
+from mailer.console.base import bp, found_or_404, labels, page
 from mailer.console.models import Role, StaffMember
-from mailer.console.views import _labels, _page, bp, found_or_404
 from subscribers.validation import InvalidInput, check_email
 
 ROLES = [role.name.lower() for role in Role]
@@ -24,7 +24,7 @@ def _role(raw: str | None) -> Role:
 
 
 def _language(raw: str | None) -> str:
-    if raw not in _labels():
+    if raw not in labels():
         raise InvalidInput("language", "language_invalid")
     return raw
 
@@ -32,7 +32,7 @@ def _language(raw: str | None) -> str:
 def _team(error: InvalidInput | None = None, form: dict | None = None, status: int = 200):
     with db.session_scope() as session:
         members = session.scalars(select(StaffMember).order_by(StaffMember.email)).all()
-    return _page("staff.html", members=members, roles=ROLES, languages=list(_labels()),
+    return page("staff.html", members=members, roles=ROLES, languages=list(labels()),
                  error=error, form=form or {}), status
 
 
@@ -112,5 +112,5 @@ def account():
                 error = invalid
             else:
                 g.staff["language"], saved = member.language, True
-    return _page("account.html", error=error, saved=saved, languages=list(_labels())), \
+    return page("account.html", error=error, saved=saved, languages=list(labels())), \
         400 if error else 200

@@ -13,8 +13,8 @@ from sqlalchemy import func, or_, select
 
 from mailer import db
 from mailer.console.access import audit, requires
+from mailer.console.base import bp, found_or_404, page, uploaded_file
 from mailer.console.models import Role
-from mailer.console.views import _page, bp, found_or_404
 from mailer.settings import get_settings
 from subscribers.csv_import import import_csv
 from subscribers.models import Status, Subscriber, SubscriberEvent
@@ -44,7 +44,7 @@ def subscribers_search():
         found = session.scalars(select(Subscriber).where(*where, Subscriber.email > after)
                                 .order_by(Subscriber.email).limit(PAGE + 1)).all()
     following = found[PAGE - 1].email if len(found) > PAGE else None
-    return _page("subscribers.html", query=query, status=status, statuses=list(Status),
+    return page("subscribers.html", query=query, status=status, statuses=list(Status),
                  found=found[:PAGE], total=total, after=after, following=following)
 
 
@@ -55,26 +55,24 @@ def subscribers_show(subscriber_id: int):
         subscriber = found_or_404(session, Subscriber, subscriber_id)
         events = session.scalars(select(SubscriberEvent).where(
             SubscriberEvent.subscriber_id == subscriber_id).order_by(SubscriberEvent.id)).all()
-        return _page("subscriber.html", subscriber=subscriber, events=events)
+        return page("subscriber.html", subscriber=subscriber, events=events)
 
 
 @bp.post("/subscribers/import")
 @requires(Role.ADMIN)
 def subscribers_upload():
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _page("message.html", key="no_file"), 400
+    upload = uploaded_file()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.csv"
         upload.save(path)
         try:
             report = import_csv(partial(db.session_scope, get_settings().db_url), path)
         except (ValueError, UnicodeDecodeError) as error:
-            return _page("imported.html", report=None, error=str(error)), 400
+            return page("imported.html", report=None, error=str(error)), 400
     with db.session_scope() as session:
         audit(session, g.staff["email"], "import", file=upload.filename,
               subscribed=report.subscribed, pending=report.pending, rejected=len(report.errors))
-    return _page("imported.html", report=report, error=None)
+    return page("imported.html", report=report, error=None)
 
 
 @bp.get("/subscribers/export.csv")
@@ -111,7 +109,7 @@ def subscribers_erase(subscriber_id: int):
         subscriber = found_or_404(session, Subscriber, subscriber_id)
         # Confirmation: the address typed again, so that no stray click erases anyone.
         if request.form.get("confirm", "").strip().lower() != subscriber.email:
-            return _page("message.html", key="erase_unconfirmed"), 400
+            return page("message.html", key="erase_unconfirmed"), 400
         erase(session, subscriber.email)
         audit(session, g.staff["email"], "erase", subscriber=subscriber_id)
     return redirect(url_for(".subscribers_search"))

@@ -1,0 +1,114 @@
+"""The console's blueprint and what every page of it uses: the words of each language,
+numbers and times written as that language does, error pages, uploads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from babel import Locale
+from babel.dates import format_datetime, get_timezone
+from babel.numbers import format_decimal
+from flask import Blueprint, abort, g, render_template, request
+
+from mailer.settings import get_settings
+
+# The views that take a file: up to `console_upload_max_bytes` instead of the app's 64 KB.
+UPLOADS = {"console.subscribers_upload", "console.issue_upload"}
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+
+
+@bp.record_once
+def _larger_uploads(state) -> None:
+    # The limit must be raised before CSRFProtect (an earlier before_request) parses the
+    # form, hence first in the app's list.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_uploads)
+
+
+def _allow_uploads() -> None:
+    if request.endpoint in UPLOADS:
+        request.max_content_length = get_settings().console_upload_max_bytes
+
+
+LABELS = Path(__file__).with_name("labels")
+
+
+@lru_cache(maxsize=1)
+def labels() -> dict[str, dict]:
+    """Every catalogue of the console by language: `labels/<language>.yaml`."""
+    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+            for path in sorted(LABELS.glob("*.yaml"))}
+
+
+def page(template: str, **context):
+    staff = g.get("staff")
+    language = (staff or {}).get("language") or request.args.get("lang") or \
+        get_settings().default_language
+    catalogues = labels()
+    language = language if language in catalogues else "en"
+    words = catalogues[language]
+    return render_template(f"console/{template}", lang=language, t=words,
+                           count=lambda key, n: _count(words[key], n, language),
+                           when=lambda moment: _when(moment, language), **context)
+
+
+def _when(moment: datetime | None, language: str) -> str:
+    """A time as the language writes it, in the console's time zone (SQLite gives UTC
+    without a zone)."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    zone = get_timezone(get_settings().console_timezone)
+    return format_datetime(moment, "short", tzinfo=zone, locale=language)
+
+
+def _count(forms: dict[str, str], n: int, language: str) -> str:
+    """A number in words of the language: the plural form and digit grouping of its locale."""
+    form = Locale.parse(language).plural_form(n)
+    return forms.get(form, forms["other"]).format(n=format_decimal(n, locale=language))
+
+
+class NoFile(Exception):
+    """An upload form sent without its file."""
+
+
+@bp.errorhandler(NoFile)
+def no_file(_error):
+    return page("message.html", key="no_file"), 400
+
+
+def uploaded_file():
+    """The file of an upload form (its field is named `file`)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise NoFile
+    return upload
+
+
+@bp.errorhandler(403)
+def forbidden(_error):
+    return page("message.html", key="forbidden"), 403
+
+
+@bp.errorhandler(404)
+def not_found(_error):
+    return page("message.html", key="not_found"), 404
+
+
+def found_or_404(db_session, model, key: int):
+    row = db_session.get(model, key)
+    if row is None:
+        abort(404)
+    return row
+
+
+def issue_path(name: str) -> Path:
+    """An issue file of the issues folder, by its bare name; 404 for anything else."""
+    path = Path(get_settings().issues_dir) / name
+    if path.suffix != ".yaml" or path.name != name or not path.is_file():
+        abort(404)
+    return path
