@@ -23,7 +23,7 @@ BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp",
               "mailer.bounces.webhooks:bp", "mailer.archive:bp", "mailer.console.base:bp"]
 # Modules that add routes to a blueprint above, imported before it is registered.
 EXTENSIONS = [f"mailer.console.{name}" for name in (
-    "views", "issue_files", "sends", "history", "views_subscribers", "staff")]
+    "views", "issue_files", "sends", "history", "views_subscribers", "bounces", "staff")]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

@@ -1,0 +1,50 @@
+"""A person's verdict on an unplaced message: one test per verdict, and no second verdict."""
+
+import pytest
+
+from mailer import db
+from mailer.bounces import classify
+from mailer.bounces.models import BounceEvent
+from mailer.bounces.process import record
+from mailer.bounces.review import AlreadyReviewed, review
+from subscribers.models import Status, Subscriber
+from subscribers.service import is_suppressed
+from tests.sending.conftest import add_subscribers
+
+
+def _unplaced(url):
+    [email] = add_subscribers(url, 1)
+    with db.session_scope(url) as session:
+        event = record(session, "<odd@mx.example>", classify.Finding(
+            classify.UNKNOWN, reason="no recipient found"), "imap", "Subject: ?\n\n?")
+        return email, event.id
+
+
+@pytest.mark.parametrize(("verdict", "status", "score"), [
+    (classify.HARD, Status.BOUNCED, 0.0),
+    (classify.SOFT, Status.SUBSCRIBED, 1.0),
+    (classify.COMPLAINT, Status.COMPLAINED, 0.0),
+])
+def test_a_verdict_applies_the_bounce_policy(database_url, verdict, status, score):
+    email, event_id = _unplaced(database_url)
+    with db.session_scope(database_url) as session:
+        event = session.get(BounceEvent, event_id)
+        review(session, event, verdict, email, "staff@example.org")
+    with db.session_scope(database_url) as session:
+        subscriber = session.query(Subscriber).filter_by(email=email).one()
+        assert (subscriber.status, subscriber.bounce_score) == (status, score)
+        assert is_suppressed(session, email) == (status != Status.SUBSCRIBED)
+        event = session.get(BounceEvent, event_id)
+        assert (event.kind, event.subscriber_id) == (verdict, subscriber.id)
+        assert event.reason == "no recipient found · reviewed by staff@example.org"
+
+
+def test_not_a_bounce_changes_nobody_and_a_second_verdict_is_refused(database_url):
+    email, event_id = _unplaced(database_url)
+    with db.session_scope(database_url) as session:
+        event = session.get(BounceEvent, event_id)
+        review(session, event, classify.NOT_BOUNCE, None, "staff@example.org")
+    with db.session_scope(database_url) as session:
+        assert session.query(Subscriber).filter_by(email=email).one().status == Status.SUBSCRIBED
+        with pytest.raises(AlreadyReviewed):
+            review(session, session.get(BounceEvent, event_id), classify.HARD, email, "x")
