@@ -16,6 +16,7 @@ import click
 
 from mailer import db
 from mailer.cli_render import _render, write_editions
+from mailer.errors import UserError
 from mailer.settings import get_settings
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "issues" / "091.yaml"
@@ -29,7 +30,7 @@ def demo(file: str, count: int) -> None:
     """Render the example issue and send it to sample subscribers through a real worker."""
     from mailer.demo_data import seed
     from workers import campaigns
-    from workers.models import DeliveryState
+    from workers.models import Campaign, DeliveryState
     from workers.tasks import start_campaign
 
     settings = get_settings()
@@ -37,11 +38,16 @@ def demo(file: str, count: int) -> None:
     write_editions(editions, settings.home / "out")
     db.upgrade()
     with db.session_scope() as session:
-        added = seed(session, count)
-        campaign = campaigns.create(session, editions)
+        on_list = seed(session, count)
+        try:
+            campaign = campaigns.create(session, editions)
+        except campaigns.AlreadySending as error:
+            raise UserError(f"{file}: campaign {error.campaign_id} is still sending it; "
+                            f"see `infolettre campaign status {error.campaign_id}`") from None
         session.commit()
         campaign_id = campaign.id
-    click.echo(f"{count} sample subscribers ({added} new); campaign {campaign_id} created")
+    click.echo(f"{count} new sample subscribers, {on_list} on the list; "
+               f"campaign {campaign_id} created")
     start_campaign.delay(campaign_id)
     log = (settings.home / "worker.log").open("wb")
     worker = subprocess.Popen(
@@ -54,8 +60,8 @@ def demo(file: str, count: int) -> None:
         with db.session_scope() as session:
             while time.monotonic() - started < TIMEOUT:
                 counts = campaigns.counts(session, campaign_id)
-                if not counts[DeliveryState.QUEUED] and not counts[DeliveryState.SENDING] \
-                        and sum(counts.values()):
+                if session.get(Campaign, campaign_id).planned and \
+                        not counts[DeliveryState.QUEUED] and not counts[DeliveryState.SENDING]:
                     break
                 session.expire_all()
                 time.sleep(0.3)
@@ -66,6 +72,10 @@ def demo(file: str, count: int) -> None:
     elapsed = time.monotonic() - started
     click.echo(f"sent {counts[DeliveryState.SENT]}, failed {counts[DeliveryState.FAILED]}, "
                f"skipped {counts[DeliveryState.SKIPPED]} in {elapsed:.1f}s")
+    reached_before = on_list - sum(counts.values())
+    if reached_before > 0:
+        click.echo(f"{reached_before} subscribers had this issue from an earlier campaign: "
+                   "nobody gets an issue twice")
     click.echo(f"messages: {settings.outbox.resolve()}/new/ (one file each, any mail client)")
     click.echo(f"rendered issue: {(settings.home / 'out').resolve()}/")
     click.echo(f"worker log: {(settings.home / 'worker.log').resolve()}")

@@ -56,7 +56,12 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None) -> N
         if not yes and not click.confirm(f"Send{when}?"):
             raise SystemExit(1)
         at_utc = at.replace(tzinfo=dt.UTC) if at else None
-        campaign = campaigns.create(session, editions, recipients, at_utc)
+        try:
+            campaign = campaigns.create(session, editions, recipients, at_utc)
+        except campaigns.AlreadySending as error:
+            raise UserError(f"{file}: campaign {error.campaign_id} is sending this issue; "
+                            f"follow it with `infolettre campaign status "
+                            f"{error.campaign_id}`") from None
         session.commit()
         campaign_id = campaign.id
     if not at:
@@ -122,7 +127,7 @@ def _steer(campaign_id: int, state: CampaignState) -> None:
     with db.session_scope() as session:
         try:
             campaigns.set_state(session, campaign_id, state)
-        except LookupError as error:
+        except (LookupError, campaigns.NotNow) as error:
             raise UserError(str(error)) from None
     if state == CampaignState.SENDING:
         from workers.tasks import start_campaign

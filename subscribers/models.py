@@ -16,6 +16,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time with its zone: SQLite gives back UTC without one."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def normalise_email(email: str) -> str:
     """The form an address is stored and compared in: trimmed, lower case."""
     return email.strip().lower()

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from subscribers.models import Status, Subscriber, Suppression, email_hash
-from workers.models import Campaign, Delivery
+from workers.models import Campaign, Delivery, DeliveryState
 
 PAGE = 1000
 
@@ -44,12 +44,37 @@ def pages(session: Session, after_id: int) -> Iterator[list]:
         after_id = rows[-1].id
 
 
-def plan_page(session: Session, campaign: Campaign, rows: list, languages: list[str]) -> int:
-    """Write the delivery rows of one page of subscribers; returns how many were written."""
+# A delivery in these states may have reached its reader.
+REACHED = (DeliveryState.SENDING, DeliveryState.SENT, DeliveryState.UNKNOWN)
+
+
+def earlier_campaigns(session: Session, campaign: Campaign) -> list[int]:
+    """The other campaigns (not tests) of the same issue: a send cancelled and launched
+    again, or two launches at once."""
+    return list(session.scalars(select(Campaign.id).where(
+        Campaign.slug == campaign.slug, Campaign.test.is_(False), Campaign.id != campaign.id)))
+
+
+def reached_before(session: Session, slug: str) -> int:
+    """How many addresses a campaign of this issue (not a test) may already have reached."""
+    return session.scalar(
+        select(func.count(func.distinct(Delivery.email))).join(Campaign).where(
+            Campaign.slug == slug, Campaign.test.is_(False), Delivery.state.in_(REACHED)))
+
+
+def plan_page(session: Session, campaign: Campaign, rows: list, languages: list[str],
+              earlier: list[int] = ()) -> int:
+    """Write the delivery rows of one page of subscribers; returns how many were written.
+    Nobody whom a campaign in `earlier` may have reached is written again."""
     hashes = {email_hash(row.email): row for row in rows}
     suppressed = set(
         session.scalars(select(Suppression.email_hash).where(Suppression.email_hash.in_(hashes)))
     )
+    if earlier:
+        reached = set(session.scalars(select(Delivery.email).where(
+            Delivery.campaign_id.in_(earlier), Delivery.state.in_(REACHED),
+            Delivery.email.in_([row.email for row in rows]))))
+        suppressed |= {email_hash(email) for email in reached}
     values = [
         {
             "campaign_id": campaign.id,

@@ -11,19 +11,44 @@ from collections import Counter
 from collections.abc import Iterator
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailer.edition import Edition
-from subscribers.models import utcnow
+from subscribers.models import as_utc, utcnow
 from workers import audience
-from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
+from workers.models import (
+    LIVE_STATES,
+    Campaign,
+    CampaignEdition,
+    CampaignState,
+    Delivery,
+    DeliveryState,
+)
 
 BATCH = 500  # deliveries per batch task: one SMTP connection each
+
+
+class AlreadySending(Exception):
+    """The issue has a campaign that is not finished or cancelled (double click, second
+    terminal): launching another would mail its readers twice."""
+
+    def __init__(self, campaign_id: int) -> None:
+        super().__init__(f"campaign {campaign_id} is sending this issue")
+        self.campaign_id = campaign_id
+
+
+def live_campaign(session: Session, slug: str) -> int | None:
+    return session.scalar(select(Campaign.id).where(
+        Campaign.slug == slug, Campaign.test.is_(False), Campaign.state.in_(LIVE_STATES)))
 
 
 def create(session: Session, editions: dict[str, Edition], test_to: list[str] | None = None,
            at: dt.datetime | None = None) -> Campaign:
     slug = next(iter(editions.values())).slug
+    running = None if test_to else live_campaign(session, slug)
+    if running is not None:
+        raise AlreadySending(running)
     campaign = Campaign(
         slug=slug,
         test=bool(test_to),
@@ -31,8 +56,11 @@ def create(session: Session, editions: dict[str, Edition], test_to: list[str] | 
         scheduled_at=at,
         state=CampaignState.SCHEDULED if at else CampaignState.SENDING,
     )
-    session.add(campaign)
-    session.flush()
+    try:
+        with session.begin_nested():  # the unique index settles a launch at the same instant
+            session.add(campaign)
+    except IntegrityError:
+        raise AlreadySending(live_campaign(session, slug)) from None
     for language, edition in editions.items():
         session.add(CampaignEdition(campaign_id=campaign.id, language=language,
                                     subject=edition.subject, html=edition.html,
@@ -58,9 +86,10 @@ def plan(session: Session, campaign: Campaign, dispatch) -> None:
     are queued only after the commit); a planner killed halfway resumes from the
     checkpoint, and the first messages leave while the rest is still being planned."""
     languages = languages_of(session, campaign.id)
+    earlier = audience.earlier_campaigns(session, campaign)
     for rows in audience.pages(session, campaign.planned_upto):
         before = session.scalar(select(func.max(Delivery.id))) or 0
-        written = audience.plan_page(session, campaign, rows, languages)
+        written = audience.plan_page(session, campaign, rows, languages, earlier)
         after = session.scalar(select(func.max(Delivery.id))) or 0
         session.commit()
         if written:
@@ -128,10 +157,29 @@ def finish_if_done(session: Session, campaign: Campaign) -> bool:
     return False
 
 
+# The states each control may be used from: a finished or cancelled campaign stays so.
+MOVES = {
+    CampaignState.PAUSED: (CampaignState.SCHEDULED, CampaignState.SENDING),
+    CampaignState.SENDING: (CampaignState.PAUSED,),
+    CampaignState.CANCELLED: LIVE_STATES,
+}
+
+
+class NotNow(ValueError):
+    """A control that does not apply in the campaign's present state."""
+
+
 def set_state(session: Session, campaign_id: int, state: CampaignState) -> Campaign:
+    """Pause, resume (to SENDING) or cancel; a resumed campaign whose time has not come
+    goes back to waiting for it."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise LookupError(f"no campaign {campaign_id}")
+    if campaign.state not in MOVES[state]:
+        raise NotNow(f"campaign {campaign_id} is {campaign.state}: it cannot become {state}")
+    scheduled = campaign.scheduled_at
+    if state == CampaignState.SENDING and scheduled and as_utc(scheduled) > utcnow():
+        state = CampaignState.SCHEDULED
     campaign.state = state
     session.commit()
     return campaign

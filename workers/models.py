@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +33,10 @@ class CampaignState(enum.StrEnum):
     PAUSED = "paused"
     CANCELLED = "cancelled"
     DONE = "done"
+
+
+LIVE_STATES = (CampaignState.SCHEDULED, CampaignState.SENDING, CampaignState.PAUSED)
+LIVE_ISSUE = "NOT test AND state IN ({})".format(", ".join(f"'{s}'" for s in LIVE_STATES))
 
 
 class DeliveryState(enum.StrEnum):
@@ -58,6 +63,13 @@ class Campaign(Base):
     # Checkpoint of the planning pass: subscribers up to this id have their delivery row.
     planned_upto: Mapped[int] = mapped_column(default=0)
     planned: Mapped[bool] = mapped_column(default=False)
+
+    # One live campaign per issue, enforced by the database: of two launches in the same
+    # instant (a double click, two terminals) the second fails instead of mailing twice.
+    __table_args__ = (
+        Index("uq_campaign_live_issue", "slug", unique=True,
+              sqlite_where=text(LIVE_ISSUE), postgresql_where=text(LIVE_ISSUE)),
+    )
 
 
 class CampaignEdition(Base):

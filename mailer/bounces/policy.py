@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from mailer.bounces import classify
 from mailer.bounces.classify import Finding
 from mailer.settings import get_settings
-from subscribers.models import EventKind, Status, Subscriber, normalise_email, utcnow
+from subscribers.models import EventKind, Status, Subscriber, as_utc, normalise_email, utcnow
 from subscribers.service import log_event, set_status
 
 
@@ -27,10 +27,6 @@ def _subscriber(session: Session, finding: Finding) -> Subscriber | None:
         return session.scalar(select(Subscriber).where(
             Subscriber.email == normalise_email(finding.recipient)))
     return None
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def apply(session: Session, finding: Finding) -> Subscriber | None:
@@ -48,7 +44,7 @@ def apply(session: Session, finding: Finding) -> Subscriber | None:
                    campaign_id=finding.campaign_id, **detail)
     elif finding.kind in (classify.SOFT, classify.DELAY):
         now = utcnow()
-        last = _aware(subscriber.last_bounce_at) if subscriber.last_bounce_at else None
+        last = as_utc(subscriber.last_bounce_at) if subscriber.last_bounce_at else None
         if last and now - last > dt.timedelta(days=settings.bounce_window_days):
             subscriber.bounce_score = 0.0  # stale: start again
         if finding.kind == classify.SOFT and (last is None or last.date() != now.date()):

@@ -3,7 +3,7 @@ numbers and times written as that language does, error pages, uploads."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, render_template, request
 
 from mailer.settings import get_settings
+from subscribers.models import as_utc
 
 # The views that take a file: up to `console_upload_max_bytes` instead of the app's 64 KB.
 UPLOADS = {"console.subscribers_upload", "console.issue_upload"}
@@ -60,8 +61,7 @@ def _when(moment: datetime | None, language: str) -> str:
     without a zone)."""
     if moment is None:
         return "—"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    moment = as_utc(moment)
     zone = get_timezone(get_settings().console_timezone)
     return format_datetime(moment, "short", tzinfo=zone, locale=language)
 

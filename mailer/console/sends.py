@@ -11,7 +11,7 @@ from mailer.console.base import bp, found_or_404, issue_path, page
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid
 from workers import campaigns
-from workers.audience import audience_counts
+from workers.audience import audience_counts, reached_before
 from workers.models import Campaign, CampaignState
 
 
@@ -65,9 +65,17 @@ def _test_recipients(field: str) -> list[str]:
 def launch(name: str):
     editions = _editions(name)
     with db.session_scope() as session:
-        if request.method == "GET":
-            return page("launch.html", name=name, audience=audience_counts(session))
-        campaign_id = _start(session, editions)
+        slug = next(iter(editions.values())).slug
+        running = campaigns.live_campaign(session, slug)
+        if request.method == "GET" or running is not None:
+            return page("launch.html", name=name, audience=audience_counts(session),
+                        running=running, reached=reached_before(session, slug)), \
+                409 if running and request.method == "POST" else 200
+        try:
+            campaign_id = _start(session, editions)
+        except campaigns.AlreadySending as error:  # launched elsewhere in the same instant
+            return page("launch.html", name=name, audience={}, running=error.campaign_id,
+                        reached=0), 409
         audit(session, g.staff["email"], "launch", issue=name, campaign=campaign_id)
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
@@ -104,6 +112,8 @@ def steer(campaign_id: int, action: str):
             campaigns.set_state(session, campaign_id, states[action])
         except LookupError:
             abort(404)
+        except campaigns.NotNow:
+            return page("message.html", key="not_now"), 409
         audit(session, g.staff["email"], action, campaign=campaign_id)
     if action == "resume":
         from workers.tasks import start_campaign

@@ -1,0 +1,29 @@
+"""The README's main command, `infolettre demo`, on embedded defaults: run twice, the second
+run mails only the new sample subscribers (nobody gets an issue twice)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.webapp import infolettre_env
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _demo(env, cwd, count):
+    result = subprocess.run([sys.executable, "-m", "mailer", "demo", "--subscribers", str(count)],
+                            env=env, cwd=cwd, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_demo_sends_into_the_outbox_and_never_twice(tmp_path):
+    env = infolettre_env(tmp_path / "home")
+    for key in ("INFOLETTRE_DATABASE_URL", "INFOLETTRE_BROKER_URL"):
+        env.pop(key)  # the embedded defaults, as the README's command has them
+    first = _demo(env, tmp_path, 12)
+    assert "sent 12, failed 0" in first
+    second = _demo(env, tmp_path, 5)
+    assert "sent 5, failed 0" in second and "12 subscribers had this issue" in second
+    outbox = list((tmp_path / "home" / "outbox" / "new").iterdir())
+    assert len(outbox) == 17
