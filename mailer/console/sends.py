@@ -3,6 +3,9 @@ page whose progress updates without reload, with pause, resume and cancel."""
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from flask import abort, g, jsonify, redirect, request, url_for
 
 from mailer import db
@@ -10,6 +13,9 @@ from mailer.console.access import audit, requires
 from mailer.console.base import bp, found_or_404, issue_path, page
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid
+from mailer.settings import get_settings
+from subscribers.models import utcnow
+from subscribers.validation import InvalidInput
 from workers import campaigns
 from workers.audience import audience_counts, reached_before
 from workers.models import Campaign, CampaignState
@@ -24,12 +30,13 @@ def _editions(name: str):
         abort(409)
 
 
-def _start(session, editions, test_to=None) -> int:
+def _start(session, editions, test_to=None, at=None) -> int:
     from workers.tasks import start_campaign
 
-    campaign = campaigns.create(session, editions, test_to)
+    campaign = campaigns.create(session, editions, test_to, at)
     session.commit()
-    start_campaign.delay(campaign.id)  # only once the campaign is committed
+    if at is None:  # a scheduled campaign is started by the sweep when its time comes
+        start_campaign.delay(campaign.id)  # only once the campaign is committed
     return campaign.id
 
 
@@ -63,21 +70,41 @@ def _test_recipients(field: str) -> list[str]:
 @bp.route("/issues/<name>/launch", methods=["GET", "POST"])
 @requires(Role.SENDER)
 def launch(name: str):
+    """The audience per language and a confirmation; the send now, or at a chosen time."""
     editions = _editions(name)
+    slug = next(iter(editions.values())).slug
     with db.session_scope() as session:
-        slug = next(iter(editions.values())).slug
-        running = campaigns.live_campaign(session, slug)
-        if request.method == "GET" or running is not None:
-            return page("launch.html", name=name, audience=audience_counts(session),
-                        running=running, reached=reached_before(session, slug)), \
-                409 if running and request.method == "POST" else 200
-        try:
-            campaign_id = _start(session, editions)
-        except campaigns.AlreadySending as error:  # launched elsewhere in the same instant
-            return page("launch.html", name=name, audience={}, running=error.campaign_id,
-                        reached=0), 409
-        audit(session, g.staff["email"], "launch", issue=name, campaign=campaign_id)
-    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+        running, error = campaigns.live_campaign(session, slug), None
+        if request.method == "POST" and running is None:
+            try:
+                at = _send_time(request.form.get("at", ""))
+                campaign_id = _start(session, editions, at=at)
+            except InvalidInput as invalid:
+                error = invalid
+            except campaigns.AlreadySending as busy:  # launched elsewhere at the same instant
+                running = busy.campaign_id
+            else:
+                audit(session, g.staff["email"], "schedule" if at else "launch", issue=name,
+                      campaign=campaign_id, **({"at": at.isoformat()} if at else {}))
+                return redirect(url_for("console.campaign", campaign_id=campaign_id))
+        status = 409 if running and request.method == "POST" else 400 if error else 200
+        return page("launch.html", name=name, audience=audience_counts(session),
+                    running=running, reached=reached_before(session, slug), error=error,
+                    zone=get_settings().console_timezone), status
+
+
+def _send_time(typed: str) -> dt.datetime | None:
+    """The time typed in the form (the console's zone) in UTC; None for "now"."""
+    if not typed.strip():
+        return None
+    try:
+        local = dt.datetime.fromisoformat(typed.strip())
+    except ValueError:
+        raise InvalidInput("at", "at_invalid") from None
+    at = local.replace(tzinfo=ZoneInfo(get_settings().console_timezone)).astimezone(dt.UTC)
+    if at <= utcnow():
+        raise InvalidInput("at", "at_past")
+    return at
 
 
 def _progress(session, campaign_id: int) -> dict:
@@ -90,7 +117,8 @@ def _progress(session, campaign_id: int) -> dict:
 def campaign(campaign_id: int):
     with db.session_scope() as session:
         return page("campaign.html", campaign_id=campaign_id,
-                     progress=_progress(session, campaign_id))
+                    progress=_progress(session, campaign_id),
+                    scheduled=session.get(Campaign, campaign_id).scheduled_at)
 
 
 @bp.get("/campaigns/<int:campaign_id>/progress")

@@ -1,0 +1,57 @@
+"""A send scheduled from the console, in a real Chromium: a time in the console's zone, a
+past time refused, the campaign waiting, then started by the sweep when its time comes."""
+
+import datetime as dt
+import subprocess
+import sys
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+
+from mailer import db
+from tests.console.test_access import ROOT, add_staff, sign_in
+from tests.sending.conftest import add_subscribers
+from tests.support.webapp import CeleryWorker, WebProcess
+from workers.models import Campaign
+
+
+def _local(delta: dt.timedelta) -> str:
+    moment = dt.datetime.now(ZoneInfo("Europe/Paris")) + delta
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def test_schedule_a_send_and_let_the_sweep_start_it(tmp_path, page, smtp_server):
+    web = WebProcess(tmp_path / "home", issues_dir=str(ROOT / "issues"),
+                     smtp_url=smtp_server.url, console_timezone="Europe/Paris")
+    url = web.env["INFOLETTRE_DATABASE_URL"]
+    add_staff(web.env, "sender@example.org", "sender")
+    db.upgrade(url)
+    add_subscribers(url, 6)
+    worker = CeleryWorker(web.env, tmp_path / "worker.log").start()
+    web.start()
+    try:
+        sign_in(page, web, "sender@example.org")
+        page.goto(f"{web.url}/console/issues/091.yaml/launch")
+        assert "Europe/Paris" in page.inner_text("label[for=at]")
+        page.fill("#at", _local(-dt.timedelta(hours=1)))
+        page.click("text=Confirmer et lancer l'envoi")
+        assert "Cette heure est passée" in page.inner_text("#error")
+
+        page.fill("#at", _local(dt.timedelta(days=1)))
+        page.click("text=Confirmer et lancer l'envoi")
+        page.wait_for_function("document.getElementById('state').textContent === 'scheduled'")
+        assert page.is_visible("#cancel") and page.is_hidden("#resume")
+        page.wait_for_timeout(1500)
+        assert smtp_server.messages == []  # not before its time
+
+        with db.session_scope(url) as session:  # its time comes
+            session.execute(update(Campaign).values(
+                scheduled_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+        subprocess.run([sys.executable, "-c", "from workers.tasks import sweep; sweep.delay()"],
+                       env=web.env, cwd=ROOT, check=True, timeout=60)
+        page.wait_for_function("document.getElementById('percent').textContent === '100'",
+                               timeout=60_000)
+        assert len(smtp_server.wait_for(6)) == 6
+    finally:
+        web.stop()
+        worker.stop()
