@@ -3,10 +3,8 @@ server on 127.0.0.1: rate and time left while sending, pause, resume, cancel (co
 then the issue launched again reaching only those the first campaign did not, and a
 second launch at the same time refused. Nobody receives the issue twice."""
 
-from mailer import db
-from tests.console.test_access import ROOT, add_staff, sign_in
-from tests.sending.conftest import add_subscribers
-from tests.support.webapp import CeleryWorker, WebProcess
+from tests.console.conftest import sending_console
+from tests.console.test_access import sign_in
 
 READERS = 300
 
@@ -26,14 +24,7 @@ def _wait_steady(page, key="sent", seconds=1.5):
 
 def test_pause_resume_cancel_and_launch_again(tmp_path, page, smtp_server):
     smtp_server.data_delay = 0.02  # a slow relay: the send lasts long enough to steer
-    web = WebProcess(tmp_path / "home", issues_dir=str(ROOT / "issues"),
-                     smtp_url=smtp_server.url)
-    add_staff(web.env, "sender@example.org", "sender")
-    db.upgrade(web.env["INFOLETTRE_DATABASE_URL"])
-    add_subscribers(web.env["INFOLETTRE_DATABASE_URL"], READERS)
-    worker = CeleryWorker(web.env, tmp_path / "worker.log").start()
-    web.start()
-    try:
+    with sending_console(tmp_path, smtp_server, READERS) as web:
         sign_in(page, web, "sender@example.org")
         page.goto(f"{web.url}/console/issues/091.yaml/launch")
         page.click("text=Confirmer et lancer l'envoi")
@@ -74,6 +65,3 @@ def test_pause_resume_cancel_and_launch_again(tmp_path, page, smtp_server):
         received = [m["To"] for m in smtp_server.wait_for(READERS)]
         page.wait_for_timeout(500)
         assert len(received) == len(set(received)) == READERS  # each reader, once
-    finally:
-        web.stop()
-        worker.stop()

@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 
 from mailer import db
-from tests.console.test_access import ROOT, add_staff, sign_in
-from tests.sending.conftest import add_subscribers
-from tests.support.webapp import CeleryWorker, WebProcess
+from tests.console.conftest import sending_console
+from tests.console.test_access import ROOT, sign_in
 from workers.models import Campaign
 
 
@@ -21,15 +20,8 @@ def _local(delta: dt.timedelta) -> str:
 
 
 def test_schedule_a_send_and_let_the_sweep_start_it(tmp_path, page, smtp_server):
-    web = WebProcess(tmp_path / "home", issues_dir=str(ROOT / "issues"),
-                     smtp_url=smtp_server.url, console_timezone="Europe/Paris")
-    url = web.env["INFOLETTRE_DATABASE_URL"]
-    add_staff(web.env, "sender@example.org", "sender")
-    db.upgrade(url)
-    add_subscribers(url, 6)
-    worker = CeleryWorker(web.env, tmp_path / "worker.log").start()
-    web.start()
-    try:
+    with sending_console(tmp_path, smtp_server, 6, console_timezone="Europe/Paris") as web:
+        url = web.env["INFOLETTRE_DATABASE_URL"]
         sign_in(page, web, "sender@example.org")
         page.goto(f"{web.url}/console/issues/091.yaml/launch")
         assert "Europe/Paris" in page.inner_text("label[for=at]")
@@ -52,6 +44,3 @@ def test_schedule_a_send_and_let_the_sweep_start_it(tmp_path, page, smtp_server)
         page.wait_for_function("document.getElementById('percent').textContent === '100'",
                                timeout=60_000)
         assert len(smtp_server.wait_for(6)) == 6
-    finally:
-        web.stop()
-        worker.stop()

@@ -5,24 +5,14 @@ import re
 
 import requests
 
-from mailer import db
-from tests.console.test_access import ROOT, add_staff, sign_in
-from tests.sending.conftest import add_subscribers
+from tests.console.conftest import sending_console
+from tests.console.test_access import add_staff, sign_in
 from tests.support.browser import axe_violations
-from tests.support.webapp import CeleryWorker, WebProcess
 
 
 def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server):
-    web = WebProcess(tmp_path / "home", issues_dir=str(ROOT / "issues"),
-                     smtp_url=smtp_server.url)
-    url = web.env["INFOLETTRE_DATABASE_URL"]
-    add_staff(web.env, "sender@example.org", "sender")
-    add_staff(web.env, "editor@example.org", "editor")
-    db.upgrade(url)
-    add_subscribers(url, 12)
-    worker = CeleryWorker(web.env, tmp_path / "worker.log").start()
-    web.start()
-    try:
+    with sending_console(tmp_path, smtp_server, readers=12) as web:
+        add_staff(web.env, "editor@example.org", "editor")
         page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
         sign_in(page, web, "sender@example.org")
         page.click("text=091.yaml")
@@ -75,6 +65,3 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
         assert page.goto(f"{web.url}/console/issues/091.yaml/launch").status == 403
         page.goto(f"{web.url}/console/issues/091.yaml")
         assert page.locator("text=Lancer l'envoi").count() == 0
-    finally:
-        web.stop()
-        worker.stop()
