@@ -35,3 +35,25 @@ def test_every_language_has_every_label_the_templates_use(folder, templates, nam
         for template in (ROOT / directory).glob("*.*"):
             used |= set(re.findall(rf"\b{name}\.([a-z_]+)", template.read_text("utf-8")))
     assert used - METHODS - keys["fr"] == set()
+
+
+def test_the_console_names_every_state_class_and_role():
+    # Words looked up by a computed key (`t["status_" ~ s.status]`), which the scan above
+    # cannot see.
+    from mailer.bounces import classify
+    from mailer.bounces.review import VERDICTS
+    from mailer.console.models import Role
+    from subscribers.models import Status
+    from workers.models import CampaignState
+
+    kinds = [getattr(classify, name) for name in ("HARD", "SOFT", "DELAY", "COMPLAINT",
+                                                  "NOT_BOUNCE", "UNSUBSCRIBE", "UNKNOWN")]
+    needed = ({f"campaign_{state}" for state in CampaignState}
+              | {f"status_{status}" for status in Status}
+              | {f"kind_{kind}" for kind in kinds}
+              | {f"verdict_{verdict}" for verdict in VERDICTS}
+              | {f"role_{role.name.lower()}" for role in Role})
+    for language, words in _catalogues("mailer/console/labels").items():
+        needed_here = needed | {f"language_{code}" for code in _catalogues(
+            "mailer/console/labels")}
+        assert needed_here - set(words) == set(), language

@@ -44,13 +44,17 @@ def labels() -> dict[str, dict]:
             for path in sorted(LABELS.glob("*.yaml"))}
 
 
-def page(template: str, **context):
+def language_of_page() -> str:
+    """The signed-in member's language, else ?lang=, else the default; one with words."""
     staff = g.get("staff")
     language = (staff or {}).get("language") or request.args.get("lang") or \
         get_settings().default_language
-    catalogues = labels()
-    language = language if language in catalogues else "en"
-    words = catalogues[language]
+    return language if language in labels() else "en"
+
+
+def page(template: str, **context):
+    language = language_of_page()
+    words = labels()[language]
     return render_template(f"console/{template}", lang=language, t=words,
                            count=lambda key, n: _count(words[key], n, language),
                            when=lambda moment: _when(moment, language), **context)

@@ -10,7 +10,7 @@ from flask import abort, g, jsonify, redirect, request, url_for
 
 from mailer import db
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, found_or_404, issue_path, page
+from mailer.console.base import bp, found_or_404, issue_path, labels, language_of_page, page
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid
 from mailer.settings import get_settings
@@ -118,7 +118,9 @@ def campaign(campaign_id: int):
     with db.session_scope() as session:
         return page("campaign.html", campaign_id=campaign_id,
                     progress=_progress(session, campaign_id),
-                    scheduled=session.get(Campaign, campaign_id).scheduled_at)
+                    scheduled=session.get(Campaign, campaign_id).scheduled_at,
+                    state_names={state: labels()[language_of_page()][f"campaign_{state}"]
+                                 for state in CampaignState})
 
 
 @bp.get("/campaigns/<int:campaign_id>/progress")

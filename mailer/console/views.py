@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from mailer import db
 from mailer.console.access import audit, check_login, open_session, requires
-from mailer.console.base import bp, issue_path, page
+from mailer.console.base import bp, issue_path, labels, language_of_page, page
 from mailer.console.models import AuditEntry, Role
 from mailer.issue import IssueInvalid, load_issue
 from mailer.settings import get_settings
@@ -87,6 +87,7 @@ def issue(name: str):
     with db.session_scope() as db_session:
         audit(db_session, g.staff["email"], "preview", issue=name)
     # The preview partial is rendered by the rendering environment (autoescaped there).
+    words = labels()[language_of_page()]
     previews = Markup(environment().get_template("preview_editions.html.j2")  # noqa: S704
-                      .render(editions=editions))
+                      .render(editions=editions, words=words))
     return page("issue.html", name=name, problems=[], editions=editions, previews=previews)

@@ -52,7 +52,7 @@ def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
     page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
     page.click("text=091.yaml")
     assert page.locator("iframe").count() == 4  # two languages at 600 px and 375 px
-    assert "KB of Gmail's 102 KB" in page.inner_text("main")
+    assert "Ko sur les 102 Ko que Gmail" in page.inner_text("main")  # in the staff's language
     assert "NOUVELLES DES CITÉS DES MÉTIERS" in page.inner_text("main")  # the text part
     assert page.goto(f"{console.url}/console/issues/..%2Fpyproject.toml").status == 404
     page.goto(f"{console.url}/console/")

@@ -33,7 +33,7 @@ def test_pause_resume_cancel_and_launch_again(tmp_path, page, smtp_server):
         assert page.inner_text("#rate").endswith("/s") and page.is_hidden("#resume")
 
         page.click("#pause")
-        page.wait_for_function("document.getElementById('state').textContent === 'paused'")
+        page.wait_for_function("document.getElementById('state').dataset.state === 'paused'")
         paused_at = _wait_steady(page)
         assert paused_at < READERS and page.is_visible("#resume") and page.is_hidden("#pause")
         assert page.inner_text("#rate") == "—"
@@ -43,10 +43,10 @@ def test_pause_resume_cancel_and_launch_again(tmp_path, page, smtp_server):
 
         page.once("dialog", lambda dialog: dialog.dismiss())  # "Cancel?" — no: still sending
         page.click("#cancel")
-        assert page.inner_text("#state") == "sending"
+        assert page.get_attribute("#state", "data-state") == "sending"
         page.once("dialog", lambda dialog: dialog.accept())
         page.click("#cancel")
-        page.wait_for_function("document.getElementById('state').textContent === 'cancelled'")
+        page.wait_for_function("document.getElementById('state').dataset.state === 'cancelled'")
         reached = _wait_steady(page)
         assert reached < READERS
         assert page.is_hidden("#pause") and page.is_hidden("#resume") and page.is_hidden("#cancel")

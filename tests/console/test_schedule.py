@@ -31,7 +31,7 @@ def test_schedule_a_send_and_let_the_sweep_start_it(tmp_path, page, smtp_server)
 
         page.fill("#at", _local(dt.timedelta(days=1)))
         page.click("text=Confirmer et lancer l'envoi")
-        page.wait_for_function("document.getElementById('state').textContent === 'scheduled'")
+        page.wait_for_function("document.getElementById('state').dataset.state === 'scheduled'")
         assert page.is_visible("#cancel") and page.is_hidden("#resume")
         page.wait_for_timeout(1500)
         assert smtp_server.messages == []  # not before its time

@@ -17,7 +17,7 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
         sign_in(page, web, "sender@example.org")
         page.click("text=091.yaml")
         page.click("text=M'envoyer un test")
-        page.wait_for_function("document.getElementById('state').textContent === 'done'",
+        page.wait_for_function("document.getElementById('state').dataset.state === 'done'",
                                timeout=60_000)
         assert page.inner_text("#sent") == "2"  # one per language, to the signed-in person
         assert {m["To"] for m in smtp_server.wait_for(2)} == {"sender@example.org"}
@@ -26,7 +26,7 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
         page.fill("#addresses", "a@example.org, b@example.org")
         page.select_option("#language", "en")
         page.click("text=M'envoyer un test")
-        page.wait_for_function("document.getElementById('state').textContent === 'done'",
+        page.wait_for_function("document.getElementById('state').dataset.state === 'done'",
                                timeout=60_000)
         assert sorted(m["To"] for m in smtp_server.wait_for(4)[2:]) == [
             "a@example.org", "b@example.org"]
