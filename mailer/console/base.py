@@ -93,6 +93,16 @@ def uploaded_file():
     return upload
 
 
+@bp.errorhandler(400)
+def bad_request(_error):
+    return page("message.html", key="bad_request"), 400
+
+
+@bp.errorhandler(409)
+def conflict(_error):
+    return page("message.html", key="conflict"), 409
+
+
 @bp.errorhandler(403)
 def forbidden(_error):
     return page("message.html", key="forbidden"), 403

@@ -22,8 +22,12 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
         assert page.inner_text("#sent") == "2"  # one per language, to the signed-in person
         assert {m["To"] for m in smtp_server.wait_for(2)} == {"sender@example.org"}
 
-        page.goto(f"{web.url}/console/issues/091.yaml")  # listed addresses, one language
-        page.fill("#addresses", "a@example.org, b@example.org")
+        page.goto(f"{web.url}/console/issues/091.yaml")  # a mistyped address: said, not sent
+        page.fill("#addresses", "a@example.org, a.example.org")
+        page.click("text=M'envoyer un test")
+        assert "a.example.org" in page.inner_text("[role=alert]")
+        page.click("text=Retour")
+        page.fill("#addresses", "a@example.org, b@example.org")  # listed, one language
         page.select_option("#language", "en")
         page.click("text=M'envoyer un test")
         page.wait_for_function("document.getElementById('state').dataset.state === 'done'",
