@@ -62,10 +62,11 @@ class Settings(BaseSettings):
     send_rate_per_second: int = 0
     send_rate_per_hour: int = 0
 
-    # Bounces (Mailman-like): soft bounces count one point a day at most; the score starts
-    # again after `bounce_window_days` without a bounce; reaching the threshold suppresses.
-    bounce_score_threshold: float = 5.0
-    bounce_window_days: int = 7
+    # Bounces (mailer/bounces/policy.py): soft bounces count one point per campaign; the
+    # score starts again after `bounce_window_days` without one (longer than the time between
+    # two issues); reaching the threshold (soft bounces from three issues) suppresses.
+    bounce_score_threshold: float = 3.0
+    bounce_window_days: int = 180
     bounce_poll_seconds: int = 300
     bounce_keep_days: int = 90  # the raw message of a bounce is kept this long
     # Relay webhooks (POST /webhooks/<provider>); a provider without its secret is refused.

@@ -46,6 +46,7 @@ class EventKind(enum.StrEnum):
     RESUBSCRIBED = "resubscribed"
     LANGUAGE_CHANGED = "language_changed"
     BOUNCED = "bounced"
+    DELAYED = "delayed"  # a delay notice: recorded, counts nothing
     COMPLAINED = "complained"
     IMPORTED = "imported"
     ERASED = "erased"

@@ -12,7 +12,7 @@ import logging
 import time
 from functools import lru_cache
 
-from sqlalchemy import Connection, bindparam, exists, func, select, text, update
+from sqlalchemy import Connection, bindparam, exists, select, text, update
 
 from mailer import verp
 from mailer.dkim import signer_for
@@ -123,7 +123,6 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                       settings.redis_url)
     url = conn.engine.url.render_as_string(hide_password=False)
     sent = 0
-    delivered: list[int] = []  # subscribers reached: their bounce score decays
     checked = time.monotonic()
     try:
         for delivery in queued:
@@ -154,27 +153,11 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
             if outcome.accepted:
                 _record(conn, delivery.id, DeliveryState.SENT, outcome.reply)
                 sent += 1
-                if delivery.subscriber_id:
-                    delivered.append(delivery.subscriber_id)
             else:
                 _record(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
                 if outcome.hard_bounce and on_hard_bounce and delivery.subscriber_id:
                     on_hard_bounce(delivery.subscriber_id, campaign_id, outcome.reply)
     finally:
         outbox.close()
-        _decay_bounce_scores(conn, delivered)
     return sent
 
-
-def _decay_bounce_scores(conn: Connection, subscriber_ids: list[int]) -> None:
-    """A delivery that went through takes a point off a soft-bounce score (one statement
-    per batch, touching only the few subscribers that have a score)."""
-    if subscriber_ids:
-        conn.execute(
-            update(Subscriber)
-            .where(Subscriber.id.in_(subscriber_ids), Subscriber.bounce_score > 0)
-            .values(bounce_score=func.max(Subscriber.bounce_score - 1, 0)
-                    if conn.dialect.name == "sqlite"
-                    else func.greatest(Subscriber.bounce_score - 1, 0))
-        )
-        conn.commit()

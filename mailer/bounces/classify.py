@@ -28,7 +28,7 @@ _SMTP_CODE = re.compile(r"\b([45])\d\d[ -]")
 _EMAIL = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
 # Soft whatever the code says: full mailboxes, quotas, greylisting, rate limits.
 _SOFT_WORDS = re.compile(
-    r"mailbox (?:is )?full|over ?quota|quota exceeded|exceeded (?:the )?storage|insufficient "
+    r"mailbox (?:is )?full|\bquota\b|exceeded (?:the )?storage|insufficient "
     r"(?:system )?storage|greylist|try again later|temporarily|rate limit|too many|"
     r"blocked using|block ?list|black ?list|spamhaus|listed at|not yet been delivered",
     re.IGNORECASE)
@@ -107,7 +107,7 @@ def _dsn(message: EmailMessage) -> Finding | None:
                     line.partition(":") for line in re.sub(r"\r?\n[ \t]+", " ", block).splitlines())
                 if value
             )
-            recipient = fields.get("final-recipient") or fields.get("original-recipient")
+            recipient = _dsn_recipient(fields)
             if not recipient:
                 continue
             action = fields.get("action", "failed").lower()
@@ -116,9 +116,21 @@ def _dsn(message: EmailMessage) -> Finding | None:
             code = _STATUS.search(fields.get("status", ""))
             status = code[0] if code else None
             diagnostic = fields.get("diagnostic-code", "")
-            return Finding(_class_of(status, diagnostic, action),
-                           recipient.split(";")[-1].strip().strip("<>"), status, diagnostic[:300])
+            return Finding(_class_of(status, diagnostic, action), recipient, status,
+                           diagnostic[:300])
     return None
+
+
+def _dsn_recipient(fields: dict[str, str]) -> str | None:
+    """The address we sent to: Original-Recipient when it is an Internet address (a
+    forwarder's Final-Recipient is another), else Final-Recipient."""
+    for name in ("original-recipient", "final-recipient"):
+        kind, _, address = fields.get(name, "").partition(";")
+        address = address.strip().strip("<>")
+        if kind.strip().lower() == "rfc822" and _EMAIL.fullmatch(address):
+            return address
+    final = fields.get("final-recipient")
+    return final.split(";")[-1].strip().strip("<>") if final else None
 
 
 def _ses(text: str) -> Finding | None:
@@ -184,11 +196,15 @@ _DELAYED = re.compile(r"delayed|not yet been delivered|will (?:continue|keep) tr
                       r"retr(?:y|ying)", re.IGNORECASE)
 
 
+def _from_daemon(message: EmailMessage) -> bool:
+    return bool(_DAEMON.search(str(message.get("From", "")))
+                or _BOUNCE_SUBJECT.search(str(message.get("Subject", ""))))
+
+
 def _free_form(message: EmailMessage, text: str) -> Finding | None:
     """A bounce in prose: from a mailer daemon or with a bounce's subject, the first
     address in its text that is not the sender's or the daemon's."""
-    sender, subject = str(message.get("From", "")), str(message.get("Subject", ""))
-    if not (_DAEMON.search(sender) or _BOUNCE_SUBJECT.search(subject)):
+    if not _from_daemon(message):
         return None
     ours = {address.lower() for address in _addresses_to_us(message)}
     plain = re.sub(r"<(?![^>]*@)[^>]+>", " ", text)  # HTML tags, not <addresses>
@@ -198,6 +214,7 @@ def _free_form(message: EmailMessage, text: str) -> Finding | None:
         return None
     code = _STATUS.search(plain)
     status = code[0] if code else None
+    subject = str(message.get("Subject", ""))
     delayed = _DELAYED.search(subject + " " + plain) and not (status or "").startswith("5")
     kind = DELAY if delayed else _class_of(status, plain)
     return Finding(kind, candidates[0], status, plain.strip()[:300])
@@ -223,7 +240,9 @@ def analyse(raw: bytes, secret: str) -> Finding:
     finding = _complaint(message) or _dsn(message)
     text = _text_of(message)
     finding = finding or _ses(text) or _failed_recipients(message, text)
-    if finding is None and is_auto_reply(message, text):
+    # Mail from a mailer daemon is a bounce even when marked Auto-Submitted (RFC 3834 has
+    # delivery reports say "auto-generated"); an out-of-office comes from a person.
+    if finding is None and not _from_daemon(message) and is_auto_reply(message, text):
         return Finding(NOT_BOUNCE, reason="auto-reply")
     if finding is None:
         recipients = _scan(message)

@@ -1,9 +1,18 @@
-"""What a finding does to a subscriber (Mailman-like, thresholds in the settings).
+"""What a finding does to a subscriber: a small state machine, thresholds in the settings.
 
-A hard bounce suppresses at once; soft bounces add one point a day at most, the score
-starts again when the last bounce is older than the window, and the threshold suppresses;
-a complaint unsubscribes and suppresses; a later successful delivery takes a point off
-(workers.sending, once per batch).
+Mailman's bounce score, fitted to a newsletter sent every few months rather than a list
+with daily traffic:
+
+- a hard bounce suppresses at once (HARD);
+- a complaint unsubscribes and suppresses (COMPLAINT);
+- a soft bounce adds one point per campaign (per day when the campaign is unknown), so
+  that the retries and reports of one issue count once (SOFT);
+- the score starts again when the last soft bounce is older than `bounce_window_days`
+  (STALE), and reaching `bounce_score_threshold` suppresses (THRESHOLD);
+- a delay notice is recorded and counts nothing: the message may still arrive (DELAY).
+
+A relay's acceptance is not a delivery (the receiving server may bounce it an hour later),
+so sending never takes points off.
 """
 
 from __future__ import annotations
@@ -16,7 +25,15 @@ from sqlalchemy.orm import Session
 from mailer.bounces import classify
 from mailer.bounces.classify import Finding
 from mailer.settings import get_settings
-from subscribers.models import EventKind, Status, Subscriber, as_utc, normalise_email, utcnow
+from subscribers.models import (
+    EventKind,
+    Status,
+    Subscriber,
+    SubscriberEvent,
+    as_utc,
+    normalise_email,
+    utcnow,
+)
 from subscribers.service import log_event, set_status
 
 
@@ -30,7 +47,6 @@ def _subscriber(session: Session, finding: Finding) -> Subscriber | None:
 
 
 def apply(session: Session, finding: Finding) -> Subscriber | None:
-    settings = get_settings()
     subscriber = _subscriber(session, finding)
     if subscriber is None or subscriber.status != Status.SUBSCRIBED:
         return subscriber
@@ -42,18 +58,36 @@ def apply(session: Session, finding: Finding) -> Subscriber | None:
     elif finding.kind == classify.HARD:
         set_status(session, subscriber, Status.BOUNCED, EventKind.BOUNCED,
                    campaign_id=finding.campaign_id, **detail)
-    elif finding.kind in (classify.SOFT, classify.DELAY):
-        now = utcnow()
-        last = as_utc(subscriber.last_bounce_at) if subscriber.last_bounce_at else None
-        if last and now - last > dt.timedelta(days=settings.bounce_window_days):
-            subscriber.bounce_score = 0.0  # stale: start again
-        if finding.kind == classify.SOFT and (last is None or last.date() != now.date()):
-            subscriber.bounce_score += 1.0  # at most one point a day
-        subscriber.last_bounce_at = now
-        log_event(session, subscriber, EventKind.BOUNCED, campaign_id=finding.campaign_id,
-                  score=subscriber.bounce_score, **detail)
-        if subscriber.bounce_score >= settings.bounce_score_threshold:
-            set_status(session, subscriber, Status.BOUNCED, EventKind.BOUNCED,
-                       campaign_id=finding.campaign_id, reason="soft bounce score reached")
+    elif finding.kind == classify.SOFT:
+        _soft(session, subscriber, finding, detail)
+    elif finding.kind == classify.DELAY:
+        log_event(session, subscriber, EventKind.DELAYED, campaign_id=finding.campaign_id,
+                  **detail)
     return subscriber
 
+
+def _soft(session: Session, subscriber: Subscriber, finding: Finding, detail: dict) -> None:
+    settings = get_settings()
+    now = utcnow()
+    last = as_utc(subscriber.last_bounce_at) if subscriber.last_bounce_at else None
+    if last and now - last > dt.timedelta(days=settings.bounce_window_days):
+        subscriber.bounce_score = 0.0  # stale: start again
+    if not _counted(session, subscriber, finding, last, now):
+        subscriber.bounce_score += 1.0
+    subscriber.last_bounce_at = now
+    log_event(session, subscriber, EventKind.BOUNCED, campaign_id=finding.campaign_id,
+              score=subscriber.bounce_score, **detail)
+    if subscriber.bounce_score >= settings.bounce_score_threshold:
+        set_status(session, subscriber, Status.BOUNCED, EventKind.BOUNCED,
+                   campaign_id=finding.campaign_id, reason="soft bounce score reached")
+
+
+def _counted(session: Session, subscriber: Subscriber, finding: Finding,
+             last: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether this bounce's campaign (or, without one, this day) has its point already."""
+    if finding.campaign_id is None:
+        return last is not None and last.date() == now.date()
+    return session.scalar(select(SubscriberEvent.id).where(
+        SubscriberEvent.subscriber_id == subscriber.id,
+        SubscriberEvent.kind == EventKind.BOUNCED,
+        SubscriberEvent.campaign_id == finding.campaign_id).limit(1)) is not None

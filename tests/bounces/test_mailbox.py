@@ -100,7 +100,7 @@ def test_soft_bounces_count_once_a_day_and_suppress_at_the_threshold(mailbox_env
         assert session.get(Subscriber, person).bounce_score == 1.0
     monkeypatch.setenv("INFOLETTRE_BOUNCE_SCORE_THRESHOLD", "2")
     get_settings.cache_clear()
-    days_ago(30)  # stale: the score starts again
+    days_ago(200)  # stale (older than bounce_window_days): the score starts again
     bounce("stale")
     with db.session_scope(url) as session:
         assert session.get(Subscriber, person).bounce_score == 1.0

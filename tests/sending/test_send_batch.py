@@ -183,16 +183,3 @@ def test_dropped_connection_resumes_the_batch_where_it_stopped(send_env, smtp_se
         assert sending.send_batch(get_settings(), conn, campaign.id, *batches[0]) == 3
     received = sorted(m["To"].split("<")[-1].rstrip(">") for m in smtp_server.messages)
     assert received == emails
-
-
-def test_a_delivery_takes_a_point_off_the_bounce_score(send_env, smtp_server, example_editions):
-    add_subscribers(send_env, 2)
-    with db.session_scope(send_env) as session:
-        session.get(Subscriber, 1).bounce_score = 2.0
-        session.get(Subscriber, 2).bounce_score = 0.5
-    campaign, batches = planned(send_env, example_editions)
-    with db.get_engine(send_env).connect() as conn:
-        sending.send_batch(get_settings(), conn, campaign.id, *batches[0])
-    with db.session_scope(send_env) as session:
-        assert session.get(Subscriber, 1).bounce_score == 1.0
-        assert session.get(Subscriber, 2).bounce_score == 0.0

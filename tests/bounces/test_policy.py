@@ -1,0 +1,87 @@
+"""The bounce policy, one test per transition (mailer/bounces/policy.py), on SQLite and on
+PostgreSQL: HARD, COMPLAINT, SOFT (once per campaign, once a day without one), STALE,
+THRESHOLD, DELAY, and nothing at all for someone no longer subscribed."""
+
+import datetime as dt
+
+import pytest
+
+from mailer import db
+from mailer.bounces import classify, policy
+from mailer.settings import get_settings
+from subscribers.models import EventKind, Status, Subscriber, utcnow
+from subscribers.service import is_suppressed
+from tests.sending.conftest import add_subscribers
+
+
+@pytest.fixture
+def reader(database_url):
+    [email] = add_subscribers(database_url, 1)
+    return database_url, email
+
+
+def bounce(url, email, kind, campaign_id=None):
+    with db.session_scope(url) as session:
+        policy.apply(session, classify.Finding(kind, email, campaign_id=campaign_id))
+    with db.session_scope(url) as session:
+        person = session.query(Subscriber).filter_by(email=email).one()
+        return person.status, person.bounce_score, is_suppressed(session, email)
+
+
+def test_hard_bounce_suppresses_at_once(reader):
+    assert bounce(*reader, classify.HARD, 1) == (Status.BOUNCED, 0.0, True)
+
+
+def test_complaint_unsubscribes_and_suppresses(reader):
+    assert bounce(*reader, classify.COMPLAINT, 1) == (Status.COMPLAINED, 0.0, True)
+
+
+def test_soft_bounce_counts_one_point(reader):
+    assert bounce(*reader, classify.SOFT, 1) == (Status.SUBSCRIBED, 1.0, False)
+
+
+def test_soft_bounces_of_one_campaign_count_once(reader):
+    for _ in range(3):  # a report, a retry's report, a late duplicate
+        result = bounce(*reader, classify.SOFT, 1)
+    assert result == (Status.SUBSCRIBED, 1.0, False)
+    assert bounce(*reader, classify.SOFT, 2)[1] == 2.0  # the next issue: a second point
+
+
+def test_soft_bounces_without_a_campaign_count_once_a_day(reader):
+    bounce(*reader, classify.SOFT)
+    assert bounce(*reader, classify.SOFT)[1] == 1.0
+
+
+def test_a_stale_score_starts_again(reader):
+    url, email = reader
+    bounce(url, email, classify.SOFT, 1)
+    bounce(url, email, classify.SOFT, 2)
+    with db.session_scope(url) as session:
+        person = session.query(Subscriber).filter_by(email=email).one()
+        person.last_bounce_at = utcnow() - dt.timedelta(
+            days=get_settings().bounce_window_days + 1)
+    assert bounce(url, email, classify.SOFT, 3)[1] == 1.0
+
+
+def test_soft_bounces_of_three_issues_suppress(reader):
+    url, email = reader
+    assert get_settings().bounce_score_threshold == 3.0
+    bounce(url, email, classify.SOFT, 1)
+    bounce(url, email, classify.SOFT, 2)
+    assert bounce(url, email, classify.SOFT, 3) == (Status.BOUNCED, 3.0, True)
+
+
+def test_a_delay_notice_counts_nothing(reader):
+    url, email = reader
+    assert bounce(url, email, classify.DELAY, 1) == (Status.SUBSCRIBED, 0.0, False)
+    with db.session_scope(url) as session:
+        person = session.query(Subscriber).filter_by(email=email).one()
+        assert [event.kind for event in person.events][-1] == EventKind.DELAYED
+        assert person.last_bounce_at is None
+    assert bounce(url, email, classify.SOFT, 1)[1] == 1.0  # then the failure still counts
+
+
+def test_nothing_happens_to_someone_no_longer_subscribed(reader):
+    url, email = reader
+    bounce(url, email, classify.HARD, 1)
+    assert bounce(url, email, classify.COMPLAINT, 2) == (Status.BOUNCED, 0.0, True)
