@@ -13,14 +13,18 @@ from mailer.settings import get_settings
 from workers.models import Campaign, CampaignEdition, CampaignState
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
-PUBLISHED = (CampaignState.SENDING, CampaignState.DONE)
+# Listed in the index and the feed: issues going or gone out to subscribers.
+PUBLISHED = (CampaignState.SENDING, CampaignState.PAUSED, CampaignState.DONE)
+# Their "view online" page also answers for a cancelled campaign: its readers have the link.
+VIEWABLE = (*PUBLISHED, CampaignState.CANCELLED)
 
 
-def _published(session, language: str | None = None):
+def _published(session, language: str | None = None, states=PUBLISHED):
     """(campaign, edition) of every issue sent to subscribers, newest first, one per slug."""
     query = (select(Campaign, CampaignEdition)
              .join(CampaignEdition, CampaignEdition.campaign_id == Campaign.id)
-             .where(Campaign.test.is_(False), Campaign.state.in_(PUBLISHED))
+             .where(Campaign.test.is_(False), Campaign.state.in_(states),
+                    Campaign.started_at.is_not(None))
              .order_by(Campaign.started_at.desc(), Campaign.id.desc()))
     if language:
         query = query.where(CampaignEdition.language == language)
@@ -35,7 +39,7 @@ def _published(session, language: str | None = None):
 @bp.get("/<slug>/<language>")
 def issue(slug: str, language: str):
     with db.session_scope() as session:
-        for campaign, edition in _published(session, language):
+        for campaign, edition in _published(session, language, VIEWABLE):
             if campaign.slug == slug:
                 return Response(edition.web_html, mimetype="text/html")
     abort(404)

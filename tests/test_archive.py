@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from mailer import db
 from mailer.render import render_file
-from tests.render.conftest import FULL_EXAMPLE
+from subscribers.models import utcnow
+from tests.render.conftest import FULL_EXAMPLE, PROGRAMME_EXAMPLE
 from tests.support.browser import axe_violations
 from tests.support.webapp import WebProcess
 from workers import campaigns
-from workers.models import Campaign
+from workers.models import Campaign, CampaignState
 
 
 def test_archive_serves_sent_issues_not_test_sends(tmp_path, page):
@@ -20,11 +21,15 @@ def test_archive_serves_sent_issues_not_test_sends(tmp_path, page):
     url = web.env["INFOLETTRE_DATABASE_URL"]
     db.upgrade(url)
     editions = render_file(FULL_EXAMPLE)
+    spring = render_file(PROGRAMME_EXAMPLE)
     with db.session_scope(url) as session:
-        campaigns.create(session, editions)  # sent to subscribers: published
+        campaigns.create(session, editions).started_at = utcnow()  # sent: published
         campaigns.create(session, editions, test_to=["editor@example.org"])  # a test send
+        # Cancelled halfway: not listed, but its readers' "view online" links still work.
+        cancelled = campaigns.create(session, spring)
+        cancelled.started_at, cancelled.state = utcnow(), CampaignState.CANCELLED
         session.commit()
-        assert len(session.scalars(select(Campaign)).all()) == 2
+        assert len(session.scalars(select(Campaign)).all()) == 3
     web.start()
     try:
         page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
@@ -36,6 +41,8 @@ def test_archive_serves_sent_issues_not_test_sends(tmp_path, page):
         assert "Marseille ouvre ses portes" in page.inner_text("body")
         assert axe_violations(page) == []
         assert requests.get(f"{web.url}/archive/091/de", timeout=10).status_code == 404
+        slug = next(iter(spring.values())).slug
+        assert requests.get(f"{web.url}/archive/{slug}/fr", timeout=10).status_code == 200
         assert requests.get(f"{web.url}/archive/nope/fr", timeout=10).status_code == 404
         feed = requests.get(f"{web.url}/archive/feed.en.atom", timeout=10)
         assert feed.headers["Content-Type"].startswith("application/atom+xml")
