@@ -43,13 +43,14 @@ def test_the_console_names_every_state_class_and_role():
     from mailer.bounces import classify
     from mailer.bounces.review import VERDICTS
     from mailer.console.models import Role
-    from subscribers.models import Status
+    from subscribers.models import EventKind, Status
     from workers.models import CampaignState
 
     kinds = [getattr(classify, name) for name in ("HARD", "SOFT", "DELAY", "COMPLAINT",
                                                   "NOT_BOUNCE", "UNSUBSCRIBE", "UNKNOWN")]
     needed = ({f"campaign_{state}" for state in CampaignState}
               | {f"status_{status}" for status in Status}
+              | {f"event_{kind}" for kind in EventKind}
               | {f"kind_{kind}" for kind in kinds}
               | {f"verdict_{verdict}" for verdict in VERDICTS}
               | {f"role_{role.name.lower()}" for role in Role})
