@@ -5,15 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import g, redirect, request, session, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mailer import db
+from mailer.bounces.models import BounceEvent
 from mailer.console.access import audit, check_login, open_session, requires
 from mailer.console.base import bp, issue_path, labels, language_of_page, page
 from mailer.console.models import AuditEntry, Role
 from mailer.issue import IssueInvalid, load_issue
 from mailer.settings import get_settings
 from mailer.webapp import limiter
+from subscribers.models import Status, Subscriber
+from workers.audience import audience_counts
+from workers.models import Campaign
 
 AUDIT_PAGE = 100
 
@@ -56,7 +60,21 @@ def index():
             issues.append((path.name, []))
         except IssueInvalid as error:
             issues.append((path.name, [str(problem) for problem in error.problems]))
-    return page("index.html", issues=issues)
+    with db.session_scope() as db_session:
+        return page("index.html", issues=issues, glance=_at_a_glance(db_session))
+
+
+def _at_a_glance(db_session) -> dict:
+    """The list, the latest campaign and what waits for a person, for the home page."""
+    return {
+        "audience": audience_counts(db_session),
+        "pending": db_session.scalar(select(func.count()).where(
+            Subscriber.status == Status.PENDING)),
+        "latest": db_session.scalars(select(Campaign).where(Campaign.test.is_(False))
+                                     .order_by(Campaign.id.desc()).limit(1)).first(),
+        "to_review": db_session.scalar(select(func.count()).where(
+            BounceEvent.kind == "unknown")),
+    }
 
 
 @bp.get("/audit")

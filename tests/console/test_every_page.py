@@ -31,6 +31,10 @@ def test_every_console_page(console, page, language):
         session.execute(update(StaffMember).values(language=language))
     page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
     sign_in(page, console, "admin@example.org")
+    page.goto(console.url + "/console/")
+    glance = page.inner_text("#glance")
+    assert ("3 personnes abonnées" if language == "fr" else "3 subscribers") in glance
+    assert "1 · 091" in glance
     for path in PAGES:
         assert page.goto(console.url + path).status == 200, path
         assert page.get_attribute("html", "lang") == language
