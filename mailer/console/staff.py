@@ -98,8 +98,8 @@ def account():
                 member.language = _language(request.form.get("language"))
                 new = request.form.get("new_password", "")
                 if new:
-                    if access.check_login(session, member.email,
-                                   request.form.get("current_password", "")) is None:
+                    current = request.form.get("current_password", "")
+                    if access.check_login(session, member.email, current) is None:
                         raise InvalidInput("current_password", "bad_login")
                     try:
                         access.set_password(member, new)
