@@ -45,6 +45,8 @@ def live_campaign(session: Session, slug: str) -> int | None:
 
 def create(session: Session, editions: dict[str, Edition], test_to: list[str] | None = None,
            at: dt.datetime | None = None) -> Campaign:
+    """A campaign of these editions: a test send to `test_to`, or the issue's one mailing
+    to the list (now, or at `at`); AlreadySending while another mailing of it is live."""
     slug = next(iter(editions.values())).slug
     running = None if test_to else live_campaign(session, slug)
     if running is not None:
