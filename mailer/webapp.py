@@ -40,6 +40,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console_session_hours),
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        # Over https the __Host- prefix makes the browser refuse the cookie from a subdomain
+        # or over plain http (no cookie tossing).
+        SESSION_COOKIE_NAME="__Host-session" if settings.base_url.startswith("https://")
+        else "session",
         RATELIMIT_ENABLED=settings.rate_limits,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,

@@ -12,6 +12,7 @@ from mailer.console import access
 from mailer.console.access import WeakPassword, audit, requires
 from mailer.console.base import bp, found_or_404, labels, page
 from mailer.console.models import Role, StaffMember
+from mailer.webapp import limiter
 from subscribers.validation import InvalidInput, check_email
 
 ROLES = [role.name.lower() for role in Role]
@@ -87,6 +88,7 @@ def staff_change(member_id: int):
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@limiter.limit("10/minute;50/hour", methods=["POST"], key_func=lambda: request.remote_addr)
 @requires(Role.EDITOR)
 def account():
     """One's own language and password (the current password proves it is still you)."""

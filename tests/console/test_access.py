@@ -117,3 +117,16 @@ def test_staff_add_refuses_short_passwords_and_duplicates(tmp_path):
                             "--role", "admin", "--password", "another long one"], env=web.env,
                            capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert again.returncode == 2 and "already a staff member" in again.stderr
+
+
+def test_over_https_the_session_cookie_is_host_only_secure_and_http_only():
+    from mailer.settings import Settings
+    from mailer.webapp import create_app
+
+    app = create_app(Settings(base_url="https://news.example.org", secret_key="k" * 32))
+    answer = app.test_client().get("/console/login", base_url="https://news.example.org")
+    cookie = answer.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    for attribute in ("Secure", "HttpOnly", "Path=/", "SameSite=Lax"):
+        assert attribute in cookie
+    assert "Domain" not in cookie
