@@ -51,6 +51,7 @@ def test_the_console_names_every_state_class_and_role():
     needed = ({f"campaign_{state}" for state in CampaignState}
               | {f"status_{status}" for status in Status}
               | {f"event_{kind}" for kind in EventKind}
+              | {"delivery_failed", "delivery_unknown"}
               | {f"kind_{kind}" for kind in kinds}
               | {f"verdict_{verdict}" for verdict in VERDICTS}
               | {f"role_{role.name.lower()}" for role in Role})

@@ -7,6 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import abort, g, jsonify, redirect, request, url_for
+from sqlalchemy import select
 
 from mailer import db
 from mailer.console.access import audit, requires
@@ -18,7 +19,9 @@ from subscribers.models import utcnow
 from subscribers.validation import InvalidInput, check_email
 from workers import campaigns
 from workers.audience import audience_counts, reached_before
-from workers.models import Campaign, CampaignState
+from workers.models import Campaign, CampaignState, Delivery, DeliveryState
+
+TROUBLES_SHOWN = 100
 
 
 def _editions(name: str):
@@ -120,9 +123,16 @@ def _progress(session, campaign_id: int) -> dict:
 @requires(Role.EDITOR)
 def campaign(campaign_id: int):
     with db.session_scope() as session:
-        return page("campaign.html", campaign_id=campaign_id,
-                    progress=_progress(session, campaign_id),
+        progress = _progress(session, campaign_id)
+        # The deliveries that did not go through, with the relay's answer (the first ones).
+        troubles = session.execute(
+            select(Delivery.email, Delivery.state, Delivery.reply)
+            .where(Delivery.campaign_id == campaign_id,
+                   Delivery.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)))
+            .order_by(Delivery.id).limit(TROUBLES_SHOWN)).all()
+        return page("campaign.html", campaign_id=campaign_id, progress=progress,
                     scheduled=session.get(Campaign, campaign_id).scheduled_at,
+                    troubles=troubles,
                     state_names={state: labels()[language_of_page()][f"campaign_{state}"]
                                  for state in CampaignState})
 

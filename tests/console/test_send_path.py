@@ -36,14 +36,19 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
             "a@example.org", "b@example.org"]
         smtp_server.messages.clear()
 
+        smtp_server.reject_rcpt["reader00003@example.org"] = "550 5.1.1 No such user"
         page.goto(f"{web.url}/console/issues/091.yaml/launch")
         assert "12" in page.inner_text("main")  # the audience, before confirming
         page.click("text=Confirmer et lancer l'envoi")
         page.wait_for_function("document.getElementById('percent').textContent === '100'",
                                timeout=60_000)
-        assert page.inner_text("#sent") == "12" and page.inner_text("#remaining") == "0"
-        received = smtp_server.wait_for(12)
-        assert len(received) == 12
+        assert page.inner_text("#sent") == "11" and page.inner_text("#remaining") == "0"
+        assert page.inner_text("#failed") == "1"
+        page.reload()  # the refused address, with the relay's answer
+        assert "reader00003@example.org" in page.inner_text("#troubles")
+        assert "550 5.1.1 No such user" in page.inner_text("#troubles")
+        received = smtp_server.wait_for(11)
+        assert len(received) == 11
 
         # Two readers leave: one by the mail client's one-click (RFC 8058), one by the
         # footer link in a browser. Both are counted against the campaign that reached them.
@@ -60,7 +65,7 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
         history = page.inner_text("main")
         assert "1 · 091 (test)" in history and "3 · 091" in history
         cells = page.locator("tr", has_text="3 · 091").locator("td").all_inner_texts()
-        assert cells[2:] == ["12", "0", "0", "0", "2"]  # sent, failed, bounced, complained, left
+        assert cells[2:] == ["11", "1", "0", "0", "2"]  # sent, failed, bounced, complained, left
         assert page.locator("svg rect").count() >= 3  # subscribers by month, bounces by send
         assert axe_violations(page) == []
 
