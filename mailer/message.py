@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import binascii
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, localtime
 
-from mailer.placeholders import Template
+from mailer.placeholders import Template, bind
 from mailer.settings import Settings
 
 CRLF = b"\r\n"
@@ -60,7 +61,7 @@ class EncodedTemplate:
 class Recipient:
     email: str
     name: str | None
-    urls: dict[str, str]  # unsubscribe_url, preferences_url, view_online_url
+    urls: dict[str, str]  # the markers the edition left per recipient
     headers: dict[str, str]  # List-Unsubscribe, List-Unsubscribe-Post
     message_id: str
 
@@ -70,11 +71,14 @@ def _header_lines(pairs) -> bytes:
 
 
 class PreparedEdition:
+    """`shared` fills the markers whose value is the same for every recipient (the
+    view-online URL) once, here, rather than in each message."""
+
     def __init__(self, settings: Settings, subject: str, html: str, text: str,
-                 test: bool = False) -> None:
+                 test: bool = False, shared: Mapping[str, str] | None = None) -> None:
         self.domain = settings.bounce_domain
-        self.html = EncodedTemplate(html)
-        self.text = EncodedTemplate(text)
+        self.html = EncodedTemplate(bind(html, shared or {}))
+        self.text = EncodedTemplate(bind(text, shared or {}))
         boundary = f"=_infolettre_{uuid.uuid4().hex}"
         subject = f"[TEST] {subject}" if test else subject
         sender = formataddr((clean_header(settings.from_name), settings.from_address), "utf-8")

@@ -20,6 +20,11 @@ NAMES = ("unsubscribe_url", "preferences_url", "view_online_url")
 _MARKER = re.compile(r"%%(" + "|".join(NAMES) + r")%%")
 
 
+def bind(text: str, values: Mapping[str, str]) -> str:
+    """Fill the markers named in `values` once, for every recipient alike; others stay."""
+    return _MARKER.sub(lambda marker: values.get(marker[1], marker[0]), text)
+
+
 class Template:
     """A rendered text split once around its markers, filled many times."""
 

@@ -33,33 +33,37 @@ CHECK_SECONDS = 0.5
 
 
 @lru_cache(maxsize=32)
-def prepared(url: str, campaign_id: int, language: str, test: bool) -> PreparedEdition:
-    """The edition of a campaign, read and prepared once per worker process."""
+def prepared(url: str, campaign_id: int, language: str) -> PreparedEdition:
+    """The edition of a campaign, read and prepared once per worker process, with the links
+    that are the same for all its recipients already in it."""
     from mailer.db import get_engine
     from mailer.settings import get_settings
 
     with get_engine(url).connect() as conn:
         row = conn.execute(
-            select(CampaignEdition).filter_by(campaign_id=campaign_id, language=language)
+            select(CampaignEdition.subject, CampaignEdition.html, CampaignEdition.text,
+                   Campaign.slug, Campaign.test)
+            .join(Campaign, Campaign.id == CampaignEdition.campaign_id)
+            .where(CampaignEdition.campaign_id == campaign_id,
+                   CampaignEdition.language == language)
         ).one()
-    return PreparedEdition(get_settings(), row.subject, row.html, row.text, test=test)
+    view_online = links.view_online_url(row.slug, language)
+    shared = {"view_online_url": view_online}
+    if row.test:  # a test send: links that lead nowhere harmful, the same for everyone
+        shared |= {"unsubscribe_url": view_online, "preferences_url": view_online}
+    return PreparedEdition(get_settings(), row.subject, row.html, row.text, test=row.test,
+                           shared=shared)
 
 
-def recipient(edition: PreparedEdition, delivery, campaign) -> Recipient:
+def recipient(edition: PreparedEdition, delivery, campaign_id: int) -> Recipient:
     """One delivery's envelope: its address and the signed links that carry the campaign."""
-    view_online = links.view_online_url(campaign.slug, delivery.language)
-    if delivery.subscriber_id is None:  # a test send: links that lead nowhere harmful
-        urls = {"unsubscribe_url": view_online, "preferences_url": view_online}
-        headers = {}
-    else:
-        ids = (delivery.subscriber_id, campaign.id)
-        urls = {
-            "unsubscribe_url": links.unsubscribe_url(*ids),
-            "preferences_url": links.preferences_url(*ids),
-        }
-        headers = links.list_unsubscribe_headers(*ids)
-    urls["view_online_url"] = view_online
-    return Recipient(delivery.email, None, urls, headers, edition.new_message_id())
+    if delivery.subscriber_id is None:  # a test send: its links are in the edition
+        return Recipient(delivery.email, None, {}, {}, edition.new_message_id())
+    ids = (delivery.subscriber_id, campaign_id)
+    urls = {"unsubscribe_url": links.unsubscribe_url(*ids),
+            "preferences_url": links.preferences_url(*ids)}
+    return Recipient(delivery.email, None, urls, links.list_unsubscribe_headers(*ids),
+                     edition.new_message_id())
 
 
 def _campaign_state(conn: Connection, campaign_id: int) -> str:
@@ -130,8 +134,8 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                 checked = time.monotonic()
                 if _campaign_state(conn, campaign_id) != CampaignState.SENDING:
                     break
-            edition = prepared(url, campaign_id, delivery.language, campaign.test)
-            message = recipient(edition, delivery, campaign)
+            edition = prepared(url, campaign_id, delivery.language)
+            message = recipient(edition, delivery, campaign_id)
             raw = edition.assemble(message)
             if signer is not None:
                 raw = signer.sign(raw)

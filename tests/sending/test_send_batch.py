@@ -80,6 +80,7 @@ def test_message_headers_and_parts(send_env, smtp_server, example_editions):
     html = message.get_body(("html",)).get_content()
     assert html.startswith("<!doctype html>") and "%%" not in html
     assert unsubscribe[1:].split(">")[0] in html  # the footer link is the recipient's own
+    assert "/archive/091/" in html  # view online: filled once per edition
     mail_from, _ = smtp_server.envelopes[0]
     subscriber_id = deliveries(send_env, campaign_id)  # the VERP names campaign and subscriber
     assert verp.decode(get_settings().secret, mail_from)[0] == campaign_id
@@ -95,6 +96,11 @@ def test_test_send_goes_only_to_listed_addresses_marked_test(send_env, smtp_serv
     assert all("TEST" in str(m["Subject"]) or "=?utf-8" in str(m["Subject"])
                for m in smtp_server.messages)
     assert {m["To"] for m in smtp_server.messages} == {"editor@example.org"}
+    for sent in smtp_server.messages:  # no unsubscribe link that would act on anybody
+        body = message_from_bytes(sent.as_bytes(), policy=email.policy.default)
+        html = body.get_body(("html",)).get_content()
+        assert sent["List-Unsubscribe"] is None and "/unsubscribe/" not in html
+        assert "/archive/091/" in html and "%%" not in html
 
 
 def test_permanent_refusal_fails_the_delivery_and_records_a_hard_bounce(
