@@ -68,9 +68,13 @@ def open_session(member: StaffMember) -> None:
     session["epoch"] = member.session_epoch
 
 
-def check_login(db_session: Session, email: str, password: str) -> StaffMember | None:
-    member = db_session.scalar(select(StaffMember).where(
+def find_staff(db_session: Session, email: str) -> StaffMember | None:
+    return db_session.scalar(select(StaffMember).where(
         StaffMember.email == normalise_email(email)))
+
+
+def check_login(db_session: Session, email: str, password: str) -> StaffMember | None:
+    member = find_staff(db_session, email)
     try:
         hasher.verify(member.password_hash if member else _DUMMY, password)
     except (VerificationError, InvalidHashError):

@@ -93,24 +93,16 @@ def uploaded_file():
     return upload
 
 
-@bp.errorhandler(400)
-def bad_request(_error):
-    return page("message.html", key="bad_request"), 400
+# HTTP errors raised in console views, shown as console pages in the member's language.
+ERROR_PAGES = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict"}
 
 
-@bp.errorhandler(409)
-def conflict(_error):
-    return page("message.html", key="conflict"), 409
+def _error_page(error):
+    return page("message.html", key=ERROR_PAGES[error.code]), error.code
 
 
-@bp.errorhandler(403)
-def forbidden(_error):
-    return page("message.html", key="forbidden"), 403
-
-
-@bp.errorhandler(404)
-def not_found(_error):
-    return page("message.html", key="not_found"), 404
+for _code in ERROR_PAGES:
+    bp.register_error_handler(_code, _error_page)
 
 
 def found_or_404(db_session, model, key: int):

@@ -4,14 +4,12 @@ added in the console) and `staff password` (when the last admin forgot theirs)."
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from mailer import db
-from mailer.console.access import WeakPassword, add_staff, audit, set_password
-from mailer.console.models import Role, StaffMember
+from mailer.console.access import WeakPassword, add_staff, audit, find_staff, set_password
+from mailer.console.models import Role
 from mailer.errors import UserError
-from subscribers.models import normalise_email
 from subscribers.validation import InvalidInput, check_email
 
 
@@ -47,8 +45,7 @@ def password(email: str, password: str) -> None:
     sessions and enables the account again."""
     db.upgrade()
     with db.session_scope() as session:
-        member = session.scalar(select(StaffMember).where(
-            StaffMember.email == normalise_email(email)))
+        member = find_staff(session, email)
         if member is None:
             raise UserError(f"{email}: no such staff member")
         try:
