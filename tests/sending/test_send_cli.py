@@ -60,3 +60,15 @@ def test_test_send_and_schedule_and_control(tmp_path):
     follow = run(env, "campaign", "status", "2", "--follow")  # ended: one line, then exit
     assert follow.returncode == 0 and "cancelled" in follow.stdout
     assert "sent 0 failed 0 skipped 0 remaining 0" in follow.stdout
+
+
+def test_a_second_mailing_and_an_impossible_control_are_clear_errors(tmp_path):
+    env, _url = setup(tmp_path)
+    assert run(env, "send", str(EXAMPLE), "--yes").returncode == 0
+    again = run(env, "send", str(EXAMPLE), "--yes")
+    assert again.returncode == 2 and "campaign 1 is sending this issue" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert run(env, "campaign", "cancel", "1").returncode == 0
+    resumed = run(env, "campaign", "resume", "1")
+    assert resumed.returncode == 2
+    assert resumed.stderr.strip() == "campaign 1 is cancelled: it cannot become sending"

@@ -1,0 +1,69 @@
+"""Each bad input the console handles, fed to the running web app (real gunicorn, real
+database) by a signed-in admin: a clear message, the right status, nothing changed."""
+
+import html
+import re
+
+import requests
+
+from mailer import db
+from mailer.bounces import classify
+from mailer.bounces.process import record
+from mailer.render import render_file
+from tests.console.test_access import ROOT
+from workers import campaigns
+from workers.models import CampaignState
+
+
+def _signed_in(console) -> tuple[requests.Session, str]:
+    http = requests.Session()
+    form = http.get(f"{console.url}/console/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    http.post(f"{console.url}/console/login", timeout=10, data={
+        "email": "admin@example.org", "password": "correct horse battery", "csrf_token": token})
+    page = http.get(f"{console.url}/console/account", timeout=10).text  # a new session's token
+    return http, re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+
+
+def _post(http, token, url, status, message, **fields):
+    answer = http.post(url, data={"csrf_token": token, **fields}, timeout=30)
+    assert answer.status_code == status, (url, answer.status_code)
+    assert message in html.unescape(answer.text), url
+
+
+def test_each_bad_input_gets_its_message(console):
+    http, token = _signed_in(console)
+    base = f"{console.url}/console"
+    db_url = console.env["INFOLETTRE_DATABASE_URL"]
+
+    # Team and account
+    _post(http, token, f"{base}/staff", 400, "Cette adresse a déjà un compte.",
+          email="editor@example.org", role="editor", language="fr", password="long enough!")
+    _post(http, token, f"{base}/staff", 400, "Choisissez un des rôles proposés.",
+          email="new@example.org", role="owner", language="fr", password="long enough!")
+    _post(http, token, f"{base}/staff", 400, "Cette adresse e-mail n'est pas valide.",
+          email="nobody", role="editor", language="fr", password="long enough!")
+    _post(http, token, f"{base}/account", 400, "10 caractères au moins.", language="fr",
+          current_password="correct horse battery", new_password="short")
+    _post(http, token, f"{base}/account", 400, "Choisissez une des langues proposées.",
+          language="xx")
+
+    # Issue upload without a file; a launch at an unreadable time
+    _post(http, token, f"{base}/issues", 400, "Choisissez d'abord un fichier.")
+    _post(http, token, f"{base}/subscribers/import", 400, "Choisissez d'abord un fichier.")
+    _post(http, token, f"{base}/issues/091.yaml/launch", 400, "Heure d'envoi illisible",
+          at="next tuesday")
+
+    # A control that does not apply; a bounce verdict that is not one
+    with db.session_scope(db_url) as session:
+        done = campaigns.create(session, render_file(ROOT / "issues" / "091.yaml"))
+        done.state = CampaignState.DONE
+        event = record(session, "<odd@mx.example>", classify.Finding(classify.UNKNOWN),
+                       "imap", "?")
+        campaign_id, event_id = done.id, event.id
+    _post(http, token, f"{base}/campaigns/{campaign_id}/resume", 409,
+          "ne s'applique pas à l'envoi dans son état actuel")
+    _post(http, token, f"{base}/bounces/{event_id}", 400, "Choisissez un verdict.",
+          verdict="maybe")
+    _post(http, token, f"{base}/bounces/{event_id}", 400,
+          "Cette adresse e-mail n'est pas valide.", verdict="hard", recipient="nope")
