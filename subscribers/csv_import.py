@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from subscribers.models import EventKind, Status, Subscriber, Suppression, as_utc, email_hash
+from subscribers.models import EventKind, Status, Subscriber, Suppression, email_hash
 from subscribers.service import log_event
 from subscribers.validation import Applicant, InvalidInput, check_applicant
 
@@ -45,7 +45,7 @@ def _parse_date(raw: str) -> datetime | None:
         value = datetime.fromisoformat(raw.strip())
     except ValueError as error:
         raise InvalidInput("consent_date", "", f"not an ISO date: {raw!r}") from error
-    return as_utc(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # a date alone: UTC
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:

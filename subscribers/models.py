@@ -6,19 +6,14 @@ import enum
 import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mailer.db import Base
+from mailer.db import Base, UtcDateTime
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A stored time with its zone: SQLite gives back UTC without one."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def normalise_email(email: str) -> str:
@@ -61,22 +56,22 @@ class Subscriber(Base):
     language: Mapped[str] = mapped_column(String(8))
     name: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default=Status.PENDING, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UtcDateTime, default=utcnow, onupdate=utcnow
     )
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     # Consent: when, from which form or import, from which IP, with which wording.
-    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     consent_source: Mapped[str | None] = mapped_column(String(200))
     consent_ip: Mapped[str | None] = mapped_column(String(64))
     consent_text: Mapped[str | None] = mapped_column(Text)
 
     # Bounce score (Mailman-like): at most one point a day, reset when stale.
     bounce_score: Mapped[float] = mapped_column(default=0.0)
-    last_bounce_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_bounce_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     events: Mapped[list[SubscriberEvent]] = relationship(
         back_populates="subscriber", order_by="SubscriberEvent.id"
@@ -95,7 +90,7 @@ class SubscriberEvent(Base):
         ForeignKey("subscriber.id", ondelete="SET NULL"), index=True
     )
     kind: Mapped[str] = mapped_column(String(32))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     detail: Mapped[dict | None] = mapped_column(JSON)
     campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
@@ -109,4 +104,4 @@ class Suppression(Base):
 
     email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     reason: Mapped[str] = mapped_column(String(32))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailer.edition import Edition
-from subscribers.models import as_utc, utcnow
+from subscribers.models import utcnow
 from workers import audience
 from workers.models import (
     LIVE_STATES,
@@ -180,7 +180,7 @@ def set_state(session: Session, campaign_id: int, state: CampaignState) -> Campa
     if campaign.state not in MOVES[state]:
         raise NotNow(f"campaign {campaign_id} is {campaign.state}: it cannot become {state}")
     scheduled = campaign.scheduled_at
-    if state == CampaignState.SENDING and scheduled and as_utc(scheduled) > utcnow():
+    if state == CampaignState.SENDING and scheduled and scheduled > utcnow():
         state = CampaignState.SCHEDULED
     campaign.state = state
     session.commit()

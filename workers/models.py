@@ -12,7 +12,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mailer.db import Base
+from mailer.db import Base, UtcDateTime
 from subscribers.models import utcnow
 
 
@@ -56,10 +55,10 @@ class Campaign(Base):
     state: Mapped[str] = mapped_column(String(16), default=CampaignState.SENDING)
     test: Mapped[bool] = mapped_column(default=False)
     test_recipients: Mapped[list | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Checkpoint of the planning pass: subscribers up to this id have their delivery row.
     planned_upto: Mapped[int] = mapped_column(default=0)
     planned: Mapped[bool] = mapped_column(default=False)
@@ -99,7 +98,7 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     reply: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UtcDateTime, default=utcnow, onupdate=utcnow
     )
 
     __table_args__ = (

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mailer.db import Base
+from mailer.db import Base, UtcDateTime
 from subscribers.models import utcnow
 
 
@@ -19,7 +19,7 @@ class BounceEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)  # Message-ID or a digest
     source: Mapped[str] = mapped_column(String(20))  # imap, or the provider's name
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow,
                                                   index=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
     recipient: Mapped[str | None] = mapped_column(String(320))

@@ -30,7 +30,6 @@ from subscribers.models import (
     Status,
     Subscriber,
     SubscriberEvent,
-    as_utc,
     normalise_email,
     utcnow,
 )
@@ -69,7 +68,7 @@ def apply(session: Session, finding: Finding) -> Subscriber | None:
 def _soft(session: Session, subscriber: Subscriber, finding: Finding, detail: dict) -> None:
     settings = get_settings()
     now = utcnow()
-    last = as_utc(subscriber.last_bounce_at) if subscriber.last_bounce_at else None
+    last = subscriber.last_bounce_at
     if last and now - last > dt.timedelta(days=settings.bounce_window_days):
         subscriber.bounce_score = 0.0  # stale: start again
     if not _counted(session, subscriber, finding, last, now):

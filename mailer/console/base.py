@@ -14,7 +14,6 @@ from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, render_template, request
 
 from mailer.settings import get_settings
-from subscribers.models import as_utc
 
 # The views that take a file: up to `console_upload_max_bytes` instead of the app's 64 KB.
 UPLOADS = {"console.subscribers_upload", "console.issue_upload"}
@@ -61,11 +60,9 @@ def page(template: str, **context):
 
 
 def _when(moment: datetime | None, language: str) -> str:
-    """A time as the language writes it, in the console's time zone (SQLite gives UTC
-    without a zone)."""
+    """A time as the language writes it, in the console's time zone."""
     if moment is None:
         return "—"
-    moment = as_utc(moment)
     zone = get_timezone(get_settings().console_timezone)
     return format_datetime(moment, "short", tzinfo=zone, locale=language)
 
