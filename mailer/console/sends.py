@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mailer import db
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, found_or_404, issue_path, labels, language_of_page, page
+from mailer.console.base import bp, found_or_404, issue_path, page
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid
 from mailer.settings import get_settings
@@ -132,9 +132,7 @@ def campaign(campaign_id: int):
             .order_by(Delivery.id).limit(TROUBLES_SHOWN)).all()
         return page("campaign.html", campaign_id=campaign_id, progress=progress,
                     scheduled=session.get(Campaign, campaign_id).scheduled_at,
-                    troubles=troubles,
-                    state_names={state: labels()[language_of_page()][f"campaign_{state}"]
-                                 for state in CampaignState})
+                    troubles=troubles, states=list(CampaignState))
 
 
 @bp.get("/campaigns/<int:campaign_id>/progress")
