@@ -58,8 +58,9 @@ def test_import_export_count_erase(tmp_path):
 def test_a_file_without_email_column_is_a_clear_error(tmp_path):
     env = infolettre_env(tmp_path / "home")
     listing = tmp_path / "wrong.csv"
-    listing.write_text("mail;langue\nann@example.org;fr\n", encoding="utf-8")
+    listing.write_text("adresse;langue\nann@example.org;fr\n", encoding="utf-8")
     result = run(env, "import", str(listing))
     assert result.returncode == 2
-    assert f"{listing}:1: no 'email' column" in result.stderr
+    assert f"{listing}:1: unknown column 'adresse'" in result.stderr
+    assert "rejected, nothing imported" in result.stderr
     assert "Traceback" not in result.stderr
