@@ -125,13 +125,16 @@ def sniff_separator(path: Path, encoding: str) -> str:
         size += len(line)
         if size > SAMPLE_CHARS:
             break
-    text = "".join(sample)
+    text = "".join(sample)[: 2 * SAMPLE_CHARS]  # one endless line stays a sample
     candidates = list(SEPARATORS)
     with contextlib.suppress(csv.Error):  # one column, or too few lines to tell
         candidates.insert(0, csv.Sniffer().sniff(text, SEPARATORS).delimiter)
     first = sample[0] if sample else ""
     for separator in candidates:
-        header = next(csv.reader(io.StringIO(first), delimiter=separator), [])
+        try:
+            header = next(csv.reader(io.StringIO(first), delimiter=separator), [])
+        except csv.Error:  # a broken header: `records` reports it with its line
+            continue
         if any(COLUMNS.get(column_key(cell)) == "email" for cell in header):
             return separator
     return candidates[0] if len(candidates) > len(SEPARATORS) else ","
