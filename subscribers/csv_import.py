@@ -13,14 +13,17 @@ export's) keeps a pending, unsubscribed or suppressed person so.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mailer.settings import get_settings
 from subscribers.csv_cells import restore
 from subscribers.csv_dates import date_order
 from subscribers.csv_problems import FileRejected, Problem
@@ -37,6 +40,7 @@ from subscribers.service import log_events, suppress
 
 BATCH = 500
 ACTIVE = (Status.SUBSCRIBED, Status.PENDING)
+OUTCOMES = ("subscribed", "pending", "inactive", "unchanged")  # counted in the Report
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
                   "cp1252": "Windows-1252", "iso8859_15": "ISO-8859-15",
                   "mac_roman": "Mac OS Roman", "cp850": "DOS (850)"}
@@ -134,13 +138,37 @@ def _save(session: Session, rows: list[Row], source: str) -> None:
             suppress(session, row.email, reason=row.status.value)
 
 
+def _store(session_factory, checked: list[Row], source: str) -> Counter:
+    """Save the rows of one batch whose address is new, in one transaction; how many of
+    each of OUTCOMES. A signup of one of these addresses committed meanwhile
+    breaks the unique index: the batch is then done again, and that address left alone."""
+    for attempt in range(3):
+        try:
+            with session_factory() as session:
+                known = _known(session, {row.email for row in checked})
+                counts: Counter = Counter()
+                new = []
+                for row in checked:
+                    if row.email in known:
+                        counts["unchanged"] += 1
+                        continue
+                    known.add(row.email)  # a second row for it later in the file
+                    new.append(row)
+                    counts[row.status.value if row.status in ACTIVE else "inactive"] += 1
+                if new:
+                    _save(session, new, source)
+            return counts
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def import_csv(session_factory, path: Path, name: str | None = None,
                zone: str | None = None) -> Report:
     """Import the CSV file `path`, shown to people as `name` (never a server path); naive
     times are read in `zone` (the console's). FileRejected, before anything is saved, for a
     file that cannot be read whole; the Report lists each rejected row."""
-    from mailer.settings import get_settings
-
     zone = zone or get_settings().console_timezone
     report = Report(survey(path))
     source = f"import:{name or path.name}"[:200]
@@ -157,21 +185,7 @@ def import_csv(session_factory, path: Path, name: str | None = None,
                 report.errors.append(rejected.problem)
         if not checked:
             continue
-        with session_factory() as session:
-            known = _known(session, {row.email for row in checked})
-            new = []
-            for row in checked:
-                if row.email in known:
-                    report.unchanged += 1
-                    continue
-                known.add(row.email)  # a second row for it later in the file
-                new.append(row)
-                if row.status == Status.SUBSCRIBED:
-                    report.subscribed += 1
-                elif row.status == Status.PENDING:
-                    report.pending += 1
-                else:
-                    report.inactive += 1
-            if new:
-                _save(session, new, source)
+        counts = _store(session_factory, checked, source)
+        for outcome in OUTCOMES:
+            setattr(report, outcome, getattr(report, outcome) + counts[outcome])
     return report

@@ -209,3 +209,25 @@ def test_a_status_column_keeps_people_who_left_out(sqlite_url, tmp_path):
         statuses = dict(session.execute(select(Subscriber.email, Subscriber.status)).all())
     assert statuses == {"a@example.org": Status.PENDING, "b@example.org": Status.UNSUBSCRIBED,
                         "c@example.org": Status.BOUNCED, "d@example.org": Status.PENDING}
+
+
+def test_a_signup_during_the_import_leaves_that_address_alone(sqlite_url, tmp_path, monkeypatch):
+    from subscribers import csv_import
+
+    with db.session_scope(sqlite_url) as session:
+        session.add(Subscriber(email="race@example.org", language="en", status=Status.PENDING))
+    real, calls = csv_import._known, []
+
+    def late(session, emails):  # as if the signup committed just after the lookup
+        calls.append(emails)
+        return set() if len(calls) == 1 else real(session, emails)
+
+    monkeypatch.setattr(csv_import, "_known", late)
+    path = tmp_path / "race.csv"
+    path.write_text("email,language,consent_date\nrace@example.org,fr,2025-01-01\n"
+                    "new@example.org,fr,2025-01-01\n")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.subscribed, report.unchanged, len(calls)) == (1, 1, 2)
+    with db.session_scope(sqlite_url) as session:
+        assert session.scalar(select(Subscriber.language).where(
+            Subscriber.email == "race@example.org")) == "en"
