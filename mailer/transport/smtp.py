@@ -1,8 +1,10 @@
-"""One SMTP connection per batch, and what each SMTP reply means for a delivery.
+"""The SMTP relay: one connection kept for the messages that follow, and what each reply
+means for a delivery.
 
 With PIPELINING (RFC 2920) MAIL, RCPT and DATA go out together and their three replies are
 read after, so a message costs two round trips instead of four. The message is sent after
 DATA as it is: mailer.message guarantees CRLF line ends and no line starting with a dot.
+Commands are written as UTF-8 bytes, so an SMTPUTF8 (RFC 6531) envelope goes as it is.
 """
 
 from __future__ import annotations
@@ -10,25 +12,36 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass
 
-from mailer.transport import SmtpConfig
+from mailer.address import wire_form
+from mailer.server_url import ServerUrl
+from mailer.transport import Ambiguous, Outcome, TemporaryFailure
 
-
-class TemporaryFailure(Exception):
-    """4xx, or the connection went away before the message was handed over: try later."""
-
-
-class Ambiguous(Exception):
-    """The connection broke after the message data was sent: it may have been accepted."""
+Reply = tuple[int, bytes]
+CLOSING = 421  # RFC 5321 4.2.3: the service is closing the channel, whatever was asked
 
 
 @dataclass(frozen=True)
-class Outcome:
-    accepted: bool
-    reply: str
-    hard_bounce: bool = False  # the relay refused the recipient for good (5xx on RCPT)
+class SmtpConfig:
+    server: ServerUrl
 
+    @classmethod
+    def from_url(cls, url: str) -> SmtpConfig:
+        return cls(ServerUrl.parse(url, "INFOLETTRE_SMTP_URL", "smtp", (25, 465)))
 
-Reply = tuple[int, bytes]
+    def connect(self, timeout: float = 30.0) -> smtplib.SMTP:
+        server = self.server
+        if server.tls:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                server.host, server.port, timeout=timeout, context=server.tls_context()
+            )
+        else:
+            smtp = smtplib.SMTP(server.host, server.port, timeout=timeout)
+            if server.options.get("starttls", "0") in ("1", "true", "yes"):
+                smtp.starttls(context=server.tls_context())
+        smtp.ehlo_or_helo_if_needed()
+        if server.username:
+            smtp.login(server.username, server.password or "")
+        return smtp
 
 
 def _text(reply: Reply) -> str:
@@ -39,36 +52,48 @@ def _address(address: str) -> str:
     return address.replace("\r", "").replace("\n", "").replace(">", "")
 
 
-class SmtpBatch:
+class SmtpSender:
     """Sends messages one after the other over one connection (opened on first use)."""
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
         self.smtp: smtplib.SMTP | None = None
-        self.pipelining = False
+        self.pipelining = self.smtputf8 = False
 
-    def _envelope(self, mail_from: str, rcpt: str) -> tuple[Reply, Reply, Reply]:
+    def _connection(self) -> smtplib.SMTP:
         if self.smtp is None:
-            self.smtp = self.config.connect()
+            try:
+                self.smtp = self.config.connect()
+            except (smtplib.SMTPException, OSError) as error:
+                raise TemporaryFailure(f"relay unavailable: {error}") from error
             self.pipelining = self.smtp.has_extn("pipelining")
-        smtp = self.smtp
-        commands = [f"MAIL FROM:<{_address(mail_from)}>", f"RCPT TO:<{_address(rcpt)}>", "DATA"]
+            self.smtputf8 = self.smtp.has_extn("smtputf8")
+        return self.smtp
+
+    def address(self, email: str) -> str:
+        if not email.rpartition("@")[0].isascii():
+            self._connection()  # whether the relay offers SMTPUTF8 is in its EHLO reply
+        return wire_form(email, self.smtputf8)
+
+    def _envelope(self, mail_from: str, rcpt: str, utf8: bool) -> tuple[Reply, Reply, Reply]:
+        smtp = self._connection()
+        commands = [f"MAIL FROM:<{_address(mail_from)}>{' SMTPUTF8' if utf8 else ''}",
+                    f"RCPT TO:<{_address(rcpt)}>", "DATA"]
         if self.pipelining:
-            smtp.send("".join(f"{command}\r\n" for command in commands))
+            smtp.send("".join(f"{command}\r\n" for command in commands).encode())
             return smtp.getreply(), smtp.getreply(), smtp.getreply()
         replies = []
         for command in commands:
-            smtp.putcmd(command)
+            smtp.send(f"{command}\r\n".encode())
             replies.append(smtp.getreply())
             if replies[-1][0] >= 400:
                 return (*replies, *[(503, b"not sent")] * (3 - len(replies)))
         return tuple(replies)
 
     def send(self, raw: bytes, mail_from: str, rcpt: str) -> Outcome:
-        """Accepted (2xx), refused for good (5xx: Outcome not accepted), or an exception:
-        TemporaryFailure (try again later) or Ambiguous (never try again)."""
+        utf8 = self.smtputf8 and not (rcpt.isascii() and raw.isascii())
         try:
-            mail, recipient, data = self._envelope(mail_from, rcpt)
+            mail, recipient, data = self._envelope(mail_from, rcpt, utf8)
             if data[0] == 354 and (mail[0] >= 400 or recipient[0] >= 400):
                 self.smtp.send(b".\r\n")  # a server that opened DATA anyway: close it empty
                 self.smtp.getreply()
@@ -78,10 +103,11 @@ class SmtpBatch:
             if recipient[0] >= 400:
                 return self._refused(recipient, hard_bounce=True)
             if data[0] != 354:
-                return self._refused(data)
+                self._reset()
+                raise TemporaryFailure(_text(data))  # DATA refused: the relay's trouble
         except (smtplib.SMTPException, OSError) as error:
             self.close()
-            raise TemporaryFailure(str(error)) from error
+            raise TemporaryFailure(f"connection lost: {error}") from error
         try:
             self.smtp.send(raw if raw.endswith(b"\r\n") else raw + b"\r\n")
             self.smtp.send(b".\r\n")
@@ -94,9 +120,10 @@ class SmtpBatch:
         return Outcome(True, _text(reply))
 
     def _refused(self, reply: Reply, hard_bounce: bool = False) -> Outcome:
+        """5xx: this delivery fails; 4xx: try it later (421: the relay is going away)."""
         self._reset()
         if reply[0] < 500:
-            raise TemporaryFailure(_text(reply))
+            raise TemporaryFailure(_text(reply), relay=reply[0] == CLOSING)
         return Outcome(False, _text(reply), hard_bounce)
 
     def _reset(self) -> None:
