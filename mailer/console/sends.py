@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mailer import db
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, found_or_404, issue_path, page
+from mailer.console.base import _when, bp, found_or_404, issue_path, language_of_page, page
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid
 from mailer.settings import get_settings
@@ -151,7 +151,11 @@ def campaign(campaign_id: int):
 @requires(Role.EDITOR)
 def progress(campaign_id: int):
     with db.session_scope() as session:
-        return jsonify(_progress(session, campaign_id))
+        now = _progress(session, campaign_id)
+    # The moment as the page writes it (the console's zone, the member's language).
+    now["relay_down_since"] = _when(now["relay_down_since"], language_of_page()) \
+        if now["relay_down_since"] else None
+    return jsonify(now)
 
 
 @bp.post("/campaigns/<int:campaign_id>/<action>")

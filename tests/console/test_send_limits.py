@@ -65,6 +65,8 @@ def test_campaign_page_says_it_waits_for_the_relay(tmp_path, page, smtp_server):
         page.click("text=Confirmer et lancer l'envoi")
         page.wait_for_selector("#relay:not([hidden])", timeout=30_000)
         assert "En attente du relais depuis" in page.inner_text("#relay")
+        page.wait_for_function("/\\d\\d:\\d\\d/.test("
+                               "document.getElementById('relay-since').textContent)")
         smtp_server.start()
         page.wait_for_function("document.getElementById('percent').textContent === '100'",
                                timeout=60_000)
