@@ -3,12 +3,14 @@ means for a delivery.
 
 With PIPELINING (RFC 2920) MAIL, RCPT and DATA go out together and their three replies are
 read after, so a message costs two round trips instead of four. The message is sent after
-DATA as it is: mailer.message guarantees CRLF line ends and no line starting with a dot.
+DATA as it is (mailer.message guarantees CRLF line ends and no line starting with a dot);
+any other message, such as a confirmation email, is dot-stuffed here (RFC 5321 4.5.2).
 Commands are written as UTF-8 bytes, so an SMTPUTF8 (RFC 6531) envelope goes as it is.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 from dataclasses import dataclass
 
@@ -108,6 +110,8 @@ class SmtpSender:
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             raise TemporaryFailure(f"connection lost: {error}") from error
+        if raw.startswith(b".") or b"\n." in raw:  # RFC 5321 4.5.2 dot-stuffing
+            raw = re.sub(rb"(?m)^\.", b"..", raw)
         try:
             self.smtp.send(raw if raw.endswith(b"\r\n") else raw + b"\r\n")
             self.smtp.send(b".\r\n")
