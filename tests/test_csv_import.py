@@ -1,6 +1,6 @@
 """Subscriber CSV files as the world writes them: whole or not at all, every row its line.
 
-The files in tests/data/csv came from the field (a spreadsheet's "CSV (Windows)", RFC 4180
+The files in tests/data came from the field (a spreadsheet's "CSV (Windows)", RFC 4180
 quotes, international addresses); the others are built here after the ways other systems
 failed: a bad byte far down a big file, mixed encodings, an unclosed quote, a huge cell, a
 workbook instead of a CSV, month-first dates, formulas.
@@ -20,7 +20,7 @@ from subscribers.csv_import import import_csv, survey
 from subscribers.csv_problems import FileRejected
 from subscribers.models import Status, Subscriber
 
-DATA = Path(__file__).parent / "data" / "csv"
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(autouse=True)
