@@ -62,6 +62,8 @@ class Campaign(Base):
     # Checkpoint of the planning pass: subscribers up to this id have their delivery row.
     planned_upto: Mapped[int] = mapped_column(default=0)
     planned: Mapped[bool] = mapped_column(default=False)
+    # Why the campaign paused itself (mailer.bounces.breaker); cleared on resume.
+    pause_reason: Mapped[str | None] = mapped_column(String(500))
 
     # One live campaign per issue, enforced by the database: of two launches in the same
     # instant (a double click, two terminals) the second fails instead of mailing twice.

@@ -15,6 +15,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, bindparam, exists, select, text, update
 
 from mailer import verp
+from mailer.bounces.breaker import Guard
 from mailer.dkim import signer_for
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
@@ -107,8 +108,8 @@ def _record(conn: Connection, delivery_id: int, state: str, reply: str | None) -
     conn.commit()
 
 
-def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int, high: int,
-               on_hard_bounce=None) -> int:
+def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
+               high: int) -> int:
     """Send the queued deliveries with ids in [low, high]; returns how many were sent."""
     campaign = conn.execute(select(Campaign).where(Campaign.id == campaign_id)).one()
     if campaign.state != CampaignState.SENDING:
@@ -126,6 +127,7 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
     quota = RateLimit(settings.send_rate_per_second, settings.send_rate_per_hour,
                       settings.redis_url)
     url = conn.engine.url.render_as_string(hide_password=False)
+    guard = Guard(settings, conn, campaign_id)  # refusals judged; the breaker pauses
     sent = 0
     checked = time.monotonic()
     try:
@@ -147,6 +149,9 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
             try:
                 outcome = outbox.send(raw, mail_from, delivery.email)
             except TemporaryFailure as error:
+                if guard.stops(error):  # refused MAIL FROM, failed login: paused
+                    _record(conn, delivery.id, DeliveryState.QUEUED, str(error)[:500])
+                    break
                 final = delivery.attempts + 1 >= MAX_ATTEMPTS
                 _record(conn, delivery.id,
                         DeliveryState.FAILED if final else DeliveryState.QUEUED, str(error)[:500])
@@ -156,11 +161,12 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                 continue
             if outcome.accepted:
                 _record(conn, delivery.id, DeliveryState.SENT, outcome.reply)
+                guard.accepted()
                 sent += 1
             else:
                 _record(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
-                if outcome.hard_bounce and on_hard_bounce and delivery.subscriber_id:
-                    on_hard_bounce(delivery.subscriber_id, campaign_id, outcome.reply)
+                if guard.refused(delivery, outcome.reply):
+                    break
     finally:
         outbox.close()
     return sent

@@ -17,6 +17,12 @@ class TemporaryFailure(Exception):
     """4xx, or the connection went away before the message was handed over: try later."""
 
 
+class SenderRefused(TemporaryFailure):
+    """The relay refused our MAIL FROM: no recipient is at fault (mailer.bounces.breaker)."""
+
+    stage = "mail"
+
+
 class Ambiguous(Exception):
     """The connection broke after the message data was sent: it may have been accepted."""
 
@@ -74,7 +80,7 @@ class SmtpBatch:
                 self.smtp.getreply()
             if mail[0] >= 400:  # a refused sender is our problem, not the recipient's
                 self._reset()
-                raise TemporaryFailure(_text(mail))
+                raise SenderRefused(_text(mail))
             if recipient[0] >= 400:
                 return self._refused(recipient, hard_bounce=True)
             if data[0] != 354:

@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from mailer.db import get_engine, session_scope
 from mailer.settings import get_settings
-from subscribers import service
-from subscribers.models import EventKind, Status, Subscriber, utcnow
+from subscribers.models import utcnow
 from workers import campaigns, sending
 from workers.app import app
 from workers.models import Campaign, CampaignState
@@ -41,14 +40,6 @@ def start_campaign(campaign_id: int) -> None:
         campaigns.finish_if_done(session, campaign)
 
 
-def _hard_bounce(subscriber_id: int, campaign_id: int, reply: str) -> None:
-    with session_scope() as session:
-        subscriber = session.get(Subscriber, subscriber_id)
-        if subscriber is not None and subscriber.status == Status.SUBSCRIBED:
-            service.set_status(session, subscriber, Status.BOUNCED, EventKind.BOUNCED,
-                               campaign_id=campaign_id, reply=reply, source="smtp")
-
-
 @app.task(name="workers.send_batch", bind=True, autoretry_for=(TemporaryFailure,),
           retry_backoff=5, retry_backoff_max=600, retry_jitter=True, max_retries=10)
 def send_batch(self, campaign_id: int, low: int, high: int) -> int:
@@ -56,7 +47,7 @@ def send_batch(self, campaign_id: int, low: int, high: int) -> int:
     the task later (the rows already sent stay sent); a 5xx fails that delivery only."""
     settings = get_settings()
     with get_engine().connect() as conn:
-        sent = sending.send_batch(settings, conn, campaign_id, low, high, _hard_bounce)
+        sent = sending.send_batch(settings, conn, campaign_id, low, high)
     with session_scope() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is not None:

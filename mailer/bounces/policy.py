@@ -7,7 +7,8 @@ with daily traffic:
   (user unknown, host unknown, account disabled; see mailer.bounces.reasons);
 - a failure that is the sender's or the path's (authentication, reputation, content, size,
   rate, relay, network) never touches the subscriber: it is recorded against its campaign
-  and shown to staff (SENDER_SIDE);
+  and shown to staff, and on the person's page as a refusal that counts nothing
+  (SENDER_SIDE);
 - a complaint unsubscribes and suppresses (COMPLAINT);
 - a soft bounce adds one point per campaign (per day when the campaign is unknown), so
   that the retries and reports of one issue count once (SOFT);
@@ -54,10 +55,12 @@ def apply(session: Session, finding: Finding) -> Subscriber | None:
     subscriber = _subscriber(session, finding)
     if subscriber is None or subscriber.status != Status.SUBSCRIBED:
         return subscriber
-    if counts_nothing(finding):
-        return subscriber
     detail = {"smtp_status": finding.status, "reason": finding.reason[:200],
               "class": finding.kind, "cause": str(finding.cause)}
+    if counts_nothing(finding):  # shown on the person's page, held against nobody
+        log_event(session, subscriber, EventKind.REFUSED, campaign_id=finding.campaign_id,
+                  **detail)
+        return subscriber
     if finding.kind == classify.COMPLAINT:
         set_status(session, subscriber, Status.COMPLAINED, EventKind.COMPLAINED,
                    campaign_id=finding.campaign_id, **detail)
