@@ -70,10 +70,11 @@ def report(since: dt.datetime | None) -> None:
         _table("by reason (whose fault):",
                [(f"{cause} ({fault})", n) for cause, fault, n in
                 grouped(Event.cause, Event.fault) if cause])
-        senders = [(domain, cause, n) for domain, cause, n in
-                   grouped(Event.domain, Event.cause) if advice.is_senders(cause)]
+        senders = [(domain, cause, n) for domain, cause, fault, n in
+                   grouped(Event.domain, Event.cause, Event.fault) if fault in ("sender", "path")]
         if senders:
-            click.echo("refused for the sender's reasons (not counted against anyone):")
+            click.echo("refused for the sender's or the network's reasons (held against "
+                       "no subscriber):")
             for domain, cause, n in senders[:20]:
                 click.echo("  " + advice.sentence(domain or "the relay", n, cause))
         _table("by receiving domain:",

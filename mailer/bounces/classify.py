@@ -88,6 +88,7 @@ def _dsn(message: Message, text: str) -> list[Finding] | None:
     if not blocks:  # no report, or none that names an address: read the prose
         return None
     findings = []
+    everyone = [mailbox.dsn_recipient(fields) for fields in blocks]
     for fields in blocks:
         recipient = mailbox.dsn_recipient(fields)
         action = fields.get("action", "").lower().split()[0] if fields.get("action") else ""
@@ -96,9 +97,13 @@ def _dsn(message: Message, text: str) -> list[Finding] | None:
             continue
         words = fields.get("diagnostic-code", "").partition(";")[2] or \
             fields.get("diagnostic-code", "")
-        own = mailbox.lines_about(text, recipient)
-        findings.append(failure(recipient, status or None, f"{words}\n{own}",
-                                action or "failed", failed=action != "delayed"))
+        finding = failure(recipient, status or None, words, action or "failed",
+                          failed=action != "delayed")
+        if finding.cause == Reason.UNKNOWN:  # the report's own words say more
+            own = mailbox.lines_about(text, recipient, everyone)
+            finding = failure(recipient, status or None, f"{words}\n{own}",
+                              action or "failed", failed=action != "delayed")
+        findings.append(finding)
     return findings
 
 

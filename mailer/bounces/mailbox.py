@@ -16,7 +16,9 @@ from mailer.bounces import reading
 
 _A = reading.ADDRESS.pattern
 # A line that is an address alone, or starts with one (Postfix, qmail, Exim, Gmail).
-_ALONE = re.compile(rf"^[\s>*-]*<?(?:mailto:)?({_A})>?\s*(?::|\.\.\.|\(|\[|,|\s+on\s|$)",
+# Sendmail's transcript puts the SMTP reply first: `550 5.1.1 <a@b>... User unknown`.
+_ALONE = re.compile(rf"^[\s>*-]*(?:[45]\d\d[ -](?:[45]\.\d{{1,3}}\.\d{{1,3}}\s+)?)?"
+                    rf"<?(?:mailto:)?({_A})>?\s*(?::|\.\.\.|\(|\[|,|\s+on\s|\s+<|$)",
                     re.IGNORECASE | re.MULTILINE)
 # An address the MTA introduces as the recipient that failed.
 _INTRODUCED = re.compile(
@@ -74,15 +76,11 @@ def context(body: str, recipient: str, everyone: list[str]) -> str:
     return "\n".join(own)
 
 
-def lines_about(text: str, recipient: str) -> str:
-    """A DSN's human-readable lines that name `recipient`, with the two that follow."""
-    lines = reading.before_quoted(text).splitlines()
-    low = recipient.lower()
-    picked = []
-    for i, line in enumerate(lines):
-        if low in line.lower():
-            picked += lines[i:i + 3]
-    return "\n".join(picked)
+def lines_about(text: str, recipient: str, everyone: list[str]) -> str:
+    """A DSN's human-readable lines about `recipient`: a few from where it is named, up to
+    where another recipient is."""
+    body = "\n".join(line for line in reading.before_quoted(text).splitlines() if line.strip())
+    return "\n".join(context(body, recipient, everyone).splitlines()[:5])
 
 
 def dsn_blocks(message: Message) -> list[dict[str, str]] | None:

@@ -96,7 +96,7 @@ WORDS: tuple[tuple[Reason, re.Pattern], ...] = (
         r"(?! of the mailbox)", r"try (?:again )?(?:later|in \d+)(?=.*(?:rate|volume|many))",
         r"too much mail|over (?:the )?(?:sending )?limit|limit exceeded")),
     (Reason.SYSTEM_ERROR, _words(  # a name server's hiccup is no verdict on the domain
-        r"name server reply|host not found, try again|try again later.{0,40}locked|"
+        r"name server reply|host not found,\s+try again|try again later.{0,40}locked|"
         r"temporar(?:y|ily) (?:locked|failure|error|unavailable)")),
     (Reason.ACCOUNT_DISABLED, _words(
         r"(?:account|mailbox|user|address)(?: \S+)? (?:has been |is |was )?(?:disabled|"
