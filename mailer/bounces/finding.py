@@ -52,3 +52,17 @@ def failure(recipient: str | None, status: str | None, text: str, action: str = 
 def from_reply(reply: str) -> Finding:
     """A relay's refusal during the SMTP transaction (`550 5.1.1 …`), judged like a report."""
     return failure(None, None, reply)
+
+
+def provider_failure(recipient: str | None, text: str, permanent: bool) -> Finding:
+    """A failure a provider (Postmark, Mailgun) has already called permanent or not: its
+    words still decide the reason and whose fault; without words we know, its own call
+    stands (permanent: the address's)."""
+    finding = failure(recipient, None, text)
+    if finding.cause == Reason.UNKNOWN:
+        finding.permanent = permanent
+        finding.kind = HARD if permanent else SOFT
+        finding.fault = Fault.RECIPIENT if permanent else Fault.UNKNOWN
+    elif not permanent:
+        finding.permanent, finding.kind = False, SOFT
+    return finding

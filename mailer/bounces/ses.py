@@ -37,8 +37,13 @@ def _json(text: str) -> dict | None:
 
 def ses_notification(text: str) -> Finding | None:
     """The first Finding of an SES notification (JSON), or None for anything else."""
-    found = notification(_json(text) or {})
+    found = findings_of(text)
     return found[0] if found else None
+
+
+def findings_of(text: str) -> list[Finding]:
+    """Every Finding of an SES notification (JSON text); [] for anything else."""
+    return notification(_json(text) or {}) or []
 
 
 def notification(data: dict) -> list[Finding] | None:

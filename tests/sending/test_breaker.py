@@ -7,9 +7,10 @@ from collections import Counter
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from click.testing import CliRunner
 from sqlalchemy import select
 
-from mailer import db
+from mailer import cli_send, db
 from mailer.bounces.models import BounceEvent
 from mailer.settings import get_settings
 from subscribers.models import Status, Subscriber
@@ -73,6 +74,9 @@ def test_a_relay_that_refuses_every_recipient_pauses_and_nobody_is_lost(
     assert {(c, f) for c, f, _ in refused} == {("relay denied", "sender")}
     rows = deliveries(send_env, campaign.id)
     assert {row.state for row in rows.values()} == {DeliveryState.QUEUED}
+    shown = CliRunner().invoke(cli_send.campaign, ["status", str(campaign.id)]).output
+    assert "paused by the circuit breaker: 5 refusals in a row" in shown
+    assert "example.org refused 5 messages: the relay refuses to relay for us" in shown
 
     smtp_server.refuse_rcpt = ""  # the relay is fixed: resume goes on where it stopped
     assert resume(send_env, campaign.id) == (CampaignState.DONE, None)
