@@ -41,13 +41,18 @@ __all__ = ["BOUNCES", "COMPLAINT", "DELAY", "HARD", "NOT_BOUNCE", "SOFT", "UNKNO
            "ses_notification"]
 
 
+# Challenge-response and whitelist systems: the subject says it, or the body asks the sender
+# to prove itself (a real refusal may mention a whitelist in passing: not enough).
+_CHALLENGE_SUBJECT = re.compile(
+    r"challenge|verif(?:y|ication)|confirm|white-?list|approv|authori[sz]ation request|"
+    r"spam ?(?:protection|arrest)|anti-?spam", re.IGNORECASE)
 _CHALLENGE = re.compile(
     r"verify (?:that )?you are (?:a )?(?:human|real|not a robot)|(?:confirm|verify) (?:that )?"
-    r"you (?:are|sent)|white-?list|approved senders?|sender verification|challenge|"
-    r"spam ?arrest|boxbe|mailbox is protected|i only accept|awaiting (?:your )?"
-    r"(?:verification|confirmation)|(?:needs|requires) (?:your )?(?:verification|approval)|"
-    r"confirm your (?:e-?mail|address|identity|message)|please (?:click|reply) .{0,60}"
-    r"(?:deliver|verif|confirm)", re.IGNORECASE)
+    r"you (?:are|sent)|(?:add|put) .{0,40}(?:to|on) (?:my|the|your) (?:white-?list|approved)|"
+    r"approved senders? list|sender verification|spam ?arrest|boxbe|mailbox is protected|"
+    r"i only accept|awaiting (?:your )?(?:verification|confirmation)|(?:needs|requires) "
+    r"(?:your )?(?:verification|approval)|confirm your (?:e-?mail|address|identity|message)|"
+    r"please (?:click|reply) .{0,60}(?:deliver|verif|confirm)", re.IGNORECASE)
 _NOT_READ = re.compile(
     r"no longer (?:read|monitored|checked|in use|used|active)|(?:not|n'est plus|ne sont plus)"
     r" (?:monitored|consult|lue?s?|relevée?)|wird nicht mehr (?:gelesen|abgerufen)|"
@@ -162,7 +167,7 @@ def analyse(raw: bytes, secret: str) -> Finding:
     return analyse_all(raw, secret)[0]
 
 
-def _analyse(message: Message) -> list[Finding]:
+def _analyse(message: Message, depth: int = 0) -> list[Finding]:
     complaint = complaints.complaint(message)
     if complaint is not None:
         kind, recipient, why = complaint
@@ -172,7 +177,8 @@ def _analyse(message: Message) -> list[Finding]:
     if notified is not None:
         return notified or [Finding(NOT_BOUNCE, reason="SES delivery notification")]
     subject = reading.header(message, "Subject")
-    if _CHALLENGE.search(subject) or _CHALLENGE.search(reading.before_quoted(text)[:2000]):
+    if _CHALLENGE.search(reading.before_quoted(text)[:2000]) or (
+            _CHALLENGE_SUBJECT.search(subject) and not _BOUNCE_SUBJECT.search(subject)):
         return [Finding(NOT_BOUNCE, reason="challenge-response or whitelist notice")]
     reported = _dsn(message, text)
     if reported is not None:
@@ -185,6 +191,9 @@ def _analyse(message: Message) -> list[Finding]:
         findings = _free_form(message, text)
         if findings:
             return findings
+        inner = reading.original_headers(message)  # a report forwarded whole, as the copy
+        if depth == 0 and inner is not None and inner.is_multipart():
+            return _analyse(inner, depth + 1)
     return [Finding(UNKNOWN)]
 
 

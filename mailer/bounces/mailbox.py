@@ -18,7 +18,7 @@ _A = reading.ADDRESS.pattern
 # A line that is an address alone, or starts with one (Postfix, qmail, Exim, Gmail).
 # Sendmail's transcript puts the SMTP reply first: `550 5.1.1 <a@b>... User unknown`.
 _ALONE = re.compile(rf"^[\s>*-]*(?:[45]\d\d[ -](?:[45]\.\d{{1,3}}\.\d{{1,3}}\s+)?)?"
-                    rf"<?(?:mailto:)?({_A})>?\s*(?::|\.\.\.|\(|\[|,|\s+on\s|\s+<|$)",
+                    rf"<?(?:mailto:)?({_A})>?(?::|\.\.\.|\s*[(\[,<]|\s+\w|\s*$)",
                     re.IGNORECASE | re.MULTILINE)
 # An address the MTA introduces as the recipient that failed.
 _INTRODUCED = re.compile(
@@ -30,8 +30,9 @@ _INTRODUCED = re.compile(
 _NOT_HERE = re.compile(
     r"^\s*(?:from|to|subject|date|sent|sender|reply-to|return-path|message-id|in-reply-to|references|received|"
     r"delivered-to|x-[\w-]+|dkim-signature|list-[\w-]+|cc|resent-[\w-]+|reporting-mta|"
-    r"arrival-date|by|with|id)\s*:|contact|please (?:send|write|mail|e-?mail)|write to|"
-    r"help ?desk|support|administrator at|\bsend (?:mail|an e-?mail) to", re.IGNORECASE)
+    r"arrival-date|by|with|id)\s*:|please (?:send|write|mail|e-?mail)|write to|"
+    r"\b(?:contact|help ?desk|support)\b(?![\w.+-]*@)|administrator at|"
+    r"\bsend (?:mail|an e-?mail) to", re.IGNORECASE)
 _ROLE = re.compile(r"^(?:mailer-daemon|postmaster|abuse|noreply|no-reply|bounces?(?:\+|$)|"
                    r"double-bounce|root|hostmaster|webmaster|mail-daemon)", re.IGNORECASE)
 
@@ -158,4 +159,8 @@ def flufl(message: Message, ours: set[str]) -> list[str]:
         return []
     addresses = [str(r, "utf-8", "replace") if isinstance(r, bytes) else str(r)
                  for r in found]
-    return [a for a in addresses if reading.ADDRESS.fullmatch(a) and usable(a, ours)]
+    # Only what the notice itself names, on a line that may name a recipient.
+    lines = [line.lower() for line in reading.report_text(message).splitlines()
+             if not _NOT_HERE.search(line)]
+    return [a for a in addresses if reading.ADDRESS.fullmatch(a) and usable(a, ours)
+            and any(a.lower() in line for line in lines)]

@@ -63,7 +63,9 @@ WORDS: tuple[tuple[Reason, re.Pattern], ...] = (
     (Reason.RELAY_DENIED, _words(
         r"relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed|authori[sz]ed))",
         r"(?:unable|not (?:permitted|allowed|authori[sz]ed)) to relay", r"we do not relay",
-        r"no relaying", r"isn't in my list of allowed rcpthosts", r"relay prohibited")),
+        r"no relaying", r"isn't in my list of allowed rcpthosts", r"relay prohibited",
+        r"not (?:an open |a )?(?:relay|gateway)\b", r"not configured to relay", r"as a relay",
+        r"relay .{0,30}without authentication", r"we don'?t handle mail for")),
     (Reason.VIRUS, _words(r"\bvirus", r"malware", r"infected", r"trojan")),
     (Reason.POLICY, _words(
         r"\bspf\b", r"\bdkim\b", r"\bdmarc\b", r"unauthenticated", r"not authenticated",
@@ -72,26 +74,34 @@ WORDS: tuple[tuple[Reason, re.Pattern], ...] = (
         r"(?:is )?not (?:authori[sz]ed|allowed)", r"sender (?:address )?rejected",
         r"domain of sender .* does not (?:resolve|exist)", r"5\.7\.2[3-7]\b", r"5\.7\.509",
         r"reverse dns|\bptr\b|rdns|no reverse", r"policy reasons?|policy violation",
-        r"not accepted for policy")),
+        r"not accepted for policy", r"denied by policy",
+        r"organi[sz]ation(?:al)? (?:policy|settings)",
+        r"administrative prohibition", r"delivery not authori[sz]ed", r"starttls is required",
+        r"authentication (?:required|credentials invalid)", r"members-only|closed mailing list",
+        r"invalid sender|unroutable sender")),
     (Reason.BLOCKED, _words(
         r"block ?list|black ?list|blocked using|spamhaus|spamcop|barracuda|\bdnsbl\b|\brbl\b",
         r"(?<!not )listed (?:at|in|on|by) (?!(?:public |domino|name|address))",
         r"(?:poor|bad|low) (?:sender |ip )?reputation|reputation",
         r"not accepted from (?:this|your) ip|(?:your|sending|client|sender|connecting) ip",
         r"client host .*(?:blocked|rejected|refused)|access denied.*\bip\b|banned",
-        r"5\.7\.(?:6\d\d|7\d\d|512)\b")),
+        r"5\.7\.(?:6\d\d|7\d\d|512)\b", r"bad sender ip|sender ip address rejected|dynamic ip",
+        r"zombie|looks (?:suspiciously )?like (?:a )?spammer|you are sending spam|user complaints",
+        r"not allowed to send mail from|host network not allowed|smtp server of your isp",
+        r"refused to talk to me|based on (?:a )?blacklist|\brbl\b")),
     (Reason.SPAM, _words(
         r"\bspam\b|\bjunk\b|unsolicited|\buce\b|bulk (?:e-?)?mail|phishing|suspicious",
         r"(?:unacceptable|prohibited|illegal|forbidden) (?:content|attachment)",
         r"content (?:rejected|filter|policy)|rejected (?:because of|due to) .*content",
         r"message (?:content )?(?:rejected|refused|filtered) (?:as|by|for)",
-        r"attachment .*not allowed")),
+        r"attachment .*not allowed", r"message filtered|banned content|spamassassin")),
     (Reason.TOO_BIG, _words(
         r"message (?:size|length|file) (?:exceeds|too)|too (?:big|large)|size (?:limit )?exceed",
         r"exceeds? (?:the )?(?:fixed |maximum |max |message )+(?:message )?size",
         r"message is larger than")),
     (Reason.RATE_LIMITED, _words(
-        r"rate[- ]?limit|too many (?:messages|connections|mails|emails|recipients|sessions)",
+        r"rate[- ]?limit|too many (?:messages|connections|mails|emails|recipients|sessions)"
+        r"(?! on the server)|try again slower",
         r"throttl|(?:sending|receiving) (?:mail )?at a rate|unusual rate|exceeded .* limit"
         r"(?! of the mailbox)", r"try (?:again )?(?:later|in \d+)(?=.*(?:rate|volume|many))",
         r"too much mail|over (?:the )?(?:sending )?limit|limit exceeded")),
@@ -103,18 +113,23 @@ WORDS: tuple[tuple[Reason, re.Pattern], ...] = (
         r"deactivated|inactive|suspended|locked|frozen|closed|discontinued|expired|blocked)",
         r"(?:disabled|inactive|suspended|deactivated|closed) (?:account|mailbox|user)",
         r"no longer (?:active|in (?:use|service)|available|valid|exists?)",
-        r"compte (?:désactivé|bloqué|suspendu|inactif)", r"gesperrt|deaktiviert")),
+        r"compte (?:désactivé|bloqué|suspendu|inactif)", r"gesperrt|deaktiviert",
+        r"archived recipient|destinataire archiv|user is terminated|temporarily inactive",
+        r"no longer accepts mail")),
     (Reason.MAILBOX_FULL, _words(
         r"mail ?box (?:is )?(?:full|over|exceeded)|over ?quota|quota|storage (?:allocation|"
         r"limit|space)|insufficient (?:system )?storage|mailbox size limit|(?:disk|mailbox) "
         r"(?:space )?(?:is )?full|out of storage|boîte .*pleine|voll\b|exceeded storage",
-        r"exceeds? (?:the |its )?(?:mailbox|storage)")),
+        r"exceeds? (?:the |its )?(?:mailbox|storage)", r"space left|enough (?:storage )?space|"
+        r"used up|mail ?folder is full|exceeded the local limit|too many messages on the server",
+        r"destinataire pleine")),
     (Reason.HOST_UNKNOWN, _words(
         r"host (?:or domain name )?(?:not found|unknown)|unknown (?:host|domain)|"
         r"domain (?:not found|does not exist|doesn't exist|name not found)|no such domain",
         r"unrouteable (?:mail )?domain|name service error|couldn't find any host|"
         r"no (?:mx|mail exchanger)|nxdomain|null mx|host not found|couldn't find a mail exchanger|"
-        r"illegal host|does not accept mail|domain is not reachable|"
+        r"illegal host|does not accept mail|domain is not reachable|unr[o]?ut[e]?able address|"
+        r"domain must exist|name or service not known|"
         r"domain (?:is )?(?:unknown|not (?:valid|exist))|domaine inexistant")),
     (Reason.USER_UNKNOWN, _words(
         r"user(?:name)? (?:is )?(?:unknown|not (?:found|known|exist|listed|local))|"
@@ -128,8 +143,14 @@ WORDS: tuple[tuple[Reason, re.Pattern], ...] = (
         r"mailbox (?:not found|unavailable|does not|name not allowed)|"
         r"no mailbox here|not listed in (?:public )?(?:name|domino|address)|"
         r"(?:doesn't|does not) have an? .{0,40}account|recipient name is not recognized|"
-        r"e-?mail account (?:that you tried to reach )?does not exist|unrouteable address|"
+        r"e-?mail account (?:that you tried to reach )?does not exist|"
         r"not our customer|no account|account (?:not found|unknown)|"
+        r"not present in (?:the )?directory|is not an? (?:known|local|valid|active) (?:user|"
+        r"address|mailbox|recipient)|can'?t accept user|there is no one at this address|"
+        r"no (?:mail ?box|such person) .{0,30}(?:available|here|address)|no valid recipients|"
+        r"recipient (?:is )?not (?:local|ok|accepted)|recipient ?not ?found|bad ?rcpt ?to|"
+        r"valid ?rcpt ?to|envelope recipient has been denied|destination addresses were unknown|"
+        r"missing home directory|no existe|nessun utente|"
         r"n'existe pas|inconnu|introuvable|unbekannt|existiert nicht|"
         r"addressee unknown|invalid .{0,20}userid|bad destination mailbox|mailbox unknown|"
         r"unknown alias")),
