@@ -230,7 +230,9 @@ def judge(status: str | None, text: str, failed: bool | None = None) -> Verdict:
     failed: the report's own word (DSN `Action: failed` is True) when there is no code.
     A `4xx` reply or `4.x.x` code is temporary; `5xx`/`5.x.x` permanent; with neither, the
     report's word, else final only for the reasons that are the address's own."""
-    text = _HEADER_LINE.sub("", text or "")
+    # Header lines out, then one space for every run of blanks: MTAs wrap their words
+    # anywhere ("Host not\n    found").
+    text = " ".join(_HEADER_LINE.sub("", text or "").split())
     if status is None:
         found = STATUS.search(text)
         status = found[0] if found else None
