@@ -76,3 +76,26 @@ def test_undo_restores_the_bounced_of_a_campaign_only(database_url):
         entry = session.query(AuditEntry).one()
         assert (entry.action, entry.detail["restored"]) == ("bounces undone", 2)
         assert undo.suppressed(session, undo.Scope(campaign_id=1)) == []
+
+
+def test_undo_by_period_and_reason(database_url):
+    """--since keeps older suppressions; --reason only that reason's."""
+    import datetime as dt
+
+    from mailer.bounces import undo
+    from subscribers.models import SubscriberEvent, utcnow
+
+    emails = add_subscribers(database_url, 3)
+    with db.session_scope(database_url) as session:
+        for email, cause in zip(emails, ("user unknown", "host unknown", "user unknown"),
+                                strict=True):
+            policy.apply(session, classify.Finding(classify.HARD, email, campaign_id=5,
+                                                   cause=cause))
+        first = session.query(SubscriberEvent).filter(
+            SubscriberEvent.kind == "bounced").order_by(SubscriberEvent.id).first()
+        first.at = utcnow() - dt.timedelta(days=10)  # the first one, ten days ago
+    with db.session_scope(database_url) as session:
+        since = undo.suppressed(session, undo.Scope(since=utcnow() - dt.timedelta(days=1)))
+        assert [p.email for p in since] == emails[1:]
+        host = undo.suppressed(session, undo.Scope(campaign_id=5, reason="host unknown"))
+        assert [p.email for p in host] == [emails[1]]
