@@ -70,7 +70,8 @@ _DAEMON = re.compile(r"mailer-daemon|postmaster|mail ?delivery|delivery subsyste
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|undelivered|delivery (?:status|failure|has failed|failed|problem|"
     r"notification)|returned mail|failure notice|mail delivery failed|could not be "
-    r"delivered|not delivered|delayed|non remis|non distribu|échec|unzustellbar|nicht "
+    r"delivered|not delivered|non-?delivery|delayed|non remis|non distribu|échec|"
+    r"unzustellbar|nicht "
     r"zugestellt|rejected|returned to sender|nondeliverable|mail system error", re.IGNORECASE)
 
 
@@ -186,7 +187,8 @@ def _analyse(message: Message, depth: int = 0) -> list[Finding]:
     daemon = from_daemon(message)
     if not daemon and is_auto_reply(message, text):
         return [_auto_reply(message, text)]
-    if daemon or reading.header(message, "X-Failed-Recipients") or (
+    reported = reading.content_type(message) == "multipart/report"
+    if daemon or reported or reading.header(message, "X-Failed-Recipients") or (
             reading.original_headers(message) is not None and _FAILED.search(text)):
         findings = _free_form(message, text)
         if findings:

@@ -18,21 +18,27 @@ _A = reading.ADDRESS.pattern
 # A line that is an address alone, or starts with one (Postfix, qmail, Exim, Gmail).
 # Sendmail's transcript puts the SMTP reply first: `550 5.1.1 <a@b>... User unknown`.
 _ALONE = re.compile(rf"^[\s>*-]*(?:[45]\d\d[ -](?:[45]\.\d{{1,3}}\.\d{{1,3}}\s+)?)?"
-                    rf"<?(?:mailto:)?({_A})>?(?::|\.\.\.|\s*[(\[,<]|\s+\w|\s*$)",
+                    rf"<?(?:mailto:)?({_A})>?(?::|\s*\.\.\.|\s*[(\[,<]|\s+\w|\s*$)",
                     re.IGNORECASE | re.MULTILINE)
 # An address the MTA introduces as the recipient that failed.
 _INTRODUCED = re.compile(
     rf"\b(?:rcpt to|recipient|deliver(?:ed|y)? to|sent to|reach|addressed to|unknown user|"
     rf"user unknown|no such user|mailbox|failed|address(?:es)?|destinataire|empfänger|for|"
-    rf"to|remis à|à|an)\s*(?:address|\(s\))?\s*[:=]?\s*<?(?:rfc822;\s*)?(?<![\w.+-])({_A})>?",
+    rf"to|remis à|à|an|errors?)\s*(?:address|\(s\))?\s*[:=]?\s*<?(?:rfc822;\s*)?"
+    rf"(?<![\w.+-])({_A})>?",
     re.IGNORECASE)
-# Lines whose addresses are never the failed recipient.
+# "(expanded from: a@b)", "(generated from a@b)": the address we sent to, before an alias.
+_EXPANDED = re.compile(rf"\((?:expanded|generated) from:?\s*<?({_A})>?\)", re.IGNORECASE)
+# Lines whose addresses are never the failed recipient: headers (the returned copy's, or
+# continuation lines of its Received), and prose pointing to a help desk.
 _NOT_HERE = re.compile(
-    r"^\s*(?:from|to|subject|date|sent|sender|reply-to|return-path|message-id|in-reply-to|references|received|"
-    r"delivered-to|x-[\w-]+|dkim-signature|list-[\w-]+|cc|resent-[\w-]+|reporting-mta|"
-    r"arrival-date|by|with|id)\s*:|please (?:send|write|mail|e-?mail)|write to|"
-    r"\b(?:contact|help ?desk|support)\b(?![\w.+-]*@)|administrator at|"
-    r"\bsend (?:mail|an e-?mail) to", re.IGNORECASE)
+    r"^\s*(?:from|to|subject|date|sent|sender|reply-to|return-path|message-id|in-reply-to|"
+    r"references|received|delivered-to|x-[\w-]+|dkim-signature|list-[\w-]+|cc|"
+    r"resent-[\w-]+|reporting-mta|arrival-date|by|with|id)\s*:|^\s+(?:for|by|with|id|from)\s",
+    re.IGNORECASE)
+_PROSE = re.compile(r"please (?:send|write|mail|e-?mail)|write to|administrator at|"
+                    r"\b(?:contact|help ?desk|support)\b(?![\w.+-]*@)|"
+                    r"\bsend (?:mail|an e-?mail) to", re.IGNORECASE)
 _ROLE = re.compile(r"^(?:mailer-daemon|postmaster|abuse|noreply|no-reply|bounces?(?:\+|$)|"
                    r"double-bounce|root|hostmaster|webmaster|mail-daemon)", re.IGNORECASE)
 
@@ -45,14 +51,20 @@ def recipients(body: str, ours: set[str]) -> list[str]:
     """The failed recipients the MTA's own lines name, in order, each once."""
     lines = [line for line in body.splitlines() if not _NOT_HERE.search(line)]
     # The MTA's own recipient lines first; an address it introduces in a sentence only
-    # when there are none.
+    # when there are none. An alias's target gives way to the address it was expanded from.
     for pattern in (_ALONE, _INTRODUCED):
         found: list[str] = []
-        for line in lines:
+        for number, line in enumerate(lines):
+            if pattern is _INTRODUCED and _PROSE.search(line):
+                continue
             for match in pattern.finditer(line):
-                address = match[1].rstrip(".")
+                after = _EXPANDED.search(" ".join(lines[number:number + 2]))
+                address = (after[1] if after else match[1]).strip("'\"").rstrip(".")
                 if usable(address, ours) and address.lower() not in map(str.lower, found):
                     found.append(address)
+        if not found:
+            found = [m[1] for line in lines for m in _EXPANDED.finditer(line)
+                     if usable(m[1], ours)][:1]
         if found:
             return found
     return []

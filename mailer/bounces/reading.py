@@ -17,9 +17,11 @@ ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 # Where the copy of the returned message starts in a bounce's prose: nothing after it
 # names a failed recipient (its To and From are the original's).
 QUOTED = re.compile(
-    r"^\s*(?:-{2,}.*(?:original message|returned message|message (?:header|text|body)|"
+    r"^\s*\|?\s*(?:-{2,}.*(?:original message|returned message|"
+    r"message (?:header|text|body)|"
     r"copy of (?:the|your) message|message follows|headers? follow|undelivered message|"
-    r"original text)|(?:original message|returned message|the (?:original|returned) "
+    r"original text|message text follows|start of returned message)|"
+    r"(?:original message|returned message|the (?:original|returned) "
     r"message (?:headers )?follows?)|-+ ?below this line is a copy|"
     r"-{3,} (?:original|forwarded) )", re.IGNORECASE | re.MULTILINE)
 ORIGINAL = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
