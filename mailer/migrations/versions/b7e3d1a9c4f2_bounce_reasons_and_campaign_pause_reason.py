@@ -2,7 +2,7 @@
 campaign paused itself
 
 Revision ID: b7e3d1a9c4f2
-Revises: 8d41f0c3a2e7
+Revises: b3e5d7a91c02
 Create Date: 2026-11-30 14:20:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e3d1a9c4f2"
-down_revision = "8d41f0c3a2e7"
+down_revision = "b3e5d7a91c02"
 branch_labels = None
 depends_on = None
 
