@@ -1,9 +1,10 @@
-"""Sending one batch of a campaign, one message at a time, each recorded before and after.
+"""Sending one batch of a campaign, a small group of messages at a time.
 
-Exactly once: a delivery is claimed (queued → sending, committed) just before its SMTP
-transaction and recorded (sent or failed, committed) just after. A worker killed between
-the two leaves one row in `sending`: recovery marks it `unknown` and never re-sends it, so
-nobody is mailed twice; every row still `queued` is sent by the next batch task.
+Exactly once: the deliveries of a group are claimed (queued → sending, committed) just
+before their SMTP transactions and recorded (sent or failed) just after (workers.ledger).
+A worker killed between the two leaves at most the group's rows in `sending`: recovery
+marks them `unknown` and never re-sends them, so nobody is mailed twice; every row still
+`queued` is sent by the next batch task.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import logging
 import time
 from functools import lru_cache
 
-from sqlalchemy import Connection, bindparam, exists, select, text, update
+from sqlalchemy import Connection, exists, select, update
 
 from mailer import verp
 from mailer.dkim import signer_for
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
 from subscribers import links
-from subscribers.models import Status, Subscriber, utcnow
+from subscribers.models import Status, Subscriber
+from workers.ledger import GROUP, Ledger
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
 from workers.outbox import open_batch
 from workers.ratelimit import RateLimit
@@ -84,27 +86,11 @@ def _skip_unsubscribed(conn: Connection, campaign_id: int, low: int, high: int) 
     conn.commit()
 
 
-# Two statements per message, written out once: the claim, and the outcome.
-_CLAIM = text(
-    "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = :now "
-    "WHERE id = :id AND state = 'queued'"
-).bindparams(bindparam("now", type_=Delivery.updated_at.type))
-_RECORD = text(
-    "UPDATE delivery SET state = :state, reply = :reply, updated_at = :now WHERE id = :id"
-).bindparams(bindparam("now", type_=Delivery.updated_at.type))
-
-
-def _claim(conn: Connection, delivery_id: int) -> bool:
-    """queued → sending, committed; False if another worker has it already."""
-    claimed = conn.execute(_CLAIM, {"id": delivery_id, "now": utcnow()}).rowcount == 1
-    conn.commit()
-    return claimed
-
-
-def _record(conn: Connection, delivery_id: int, state: str, reply: str | None) -> None:
-    conn.execute(_RECORD, {"id": delivery_id, "state": str(state), "reply": reply,
-                           "now": utcnow()})
-    conn.commit()
+def _build(signer, url: str, campaign_id: int, delivery) -> bytes:
+    """One delivery's message, signed when DKIM is on."""
+    edition = prepared(url, campaign_id, delivery.language)
+    raw = edition.assemble(recipient(edition, delivery, campaign_id))
+    return signer.sign(raw) if signer is not None else raw
 
 
 def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int, high: int,
@@ -121,47 +107,70 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                Delivery.state == DeliveryState.QUEUED)
         .order_by(Delivery.id)
     ).all()
+    conn.commit()
     outbox = open_batch(settings)
     signer = signer_for(settings)
     quota = RateLimit(settings.send_rate_per_second, settings.send_rate_per_hour,
                       settings.redis_url)
     url = conn.engine.url.render_as_string(hide_password=False)
+    ledger = Ledger(conn)
     sent = 0
     checked = time.monotonic()
     try:
-        for delivery in queued:
+        for start in range(0, len(queued), GROUP):
             if time.monotonic() - checked > CHECK_SECONDS:
                 checked = time.monotonic()
-                if _campaign_state(conn, campaign_id) != CampaignState.SENDING:
+                if ledger.campaign_state(campaign_id) != CampaignState.SENDING:
                     break
-            edition = prepared(url, campaign_id, delivery.language)
-            message = recipient(edition, delivery, campaign_id)
-            raw = edition.assemble(message)
-            if signer is not None:
-                raw = signer.sign(raw)
-            quota.wait()
-            if not _claim(conn, delivery.id):
-                continue  # another worker has it
-            mail_from = verp.encode(settings.secret, settings.bounce_domain, campaign_id,
-                                    delivery.subscriber_id or 0)
-            try:
-                outcome = outbox.send(raw, mail_from, delivery.email)
-            except TemporaryFailure as error:
-                final = delivery.attempts + 1 >= MAX_ATTEMPTS
-                _record(conn, delivery.id,
-                        DeliveryState.FAILED if final else DeliveryState.QUEUED, str(error)[:500])
-                raise
-            except Ambiguous as error:
-                _record(conn, delivery.id, DeliveryState.UNKNOWN, str(error)[:500])
-                continue
-            if outcome.accepted:
-                _record(conn, delivery.id, DeliveryState.SENT, outcome.reply)
-                sent += 1
-            else:
-                _record(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
-                if outcome.hard_bounce and on_hard_bounce and delivery.subscriber_id:
-                    on_hard_bounce(delivery.subscriber_id, campaign_id, outcome.reply)
+            group = queued[start:start + GROUP]
+            messages = {delivery.id: _build(signer, url, campaign_id, delivery)
+                        for delivery in group}
+            for _ in group:
+                quota.wait()  # before the claim, so that a claim lasts only the SMTP time
+            claimed = ledger.claim(list(messages))
+            group = [delivery for delivery in group if delivery.id in claimed]
+            sent += _send_group(settings, outbox, ledger, campaign_id, group, messages,
+                                on_hard_bounce)
     finally:
+        ledger.close()
         outbox.close()
     return sent
 
+
+def _send_group(settings: Settings, outbox, ledger: Ledger, campaign_id: int, group: list,
+                messages: dict[int, bytes], on_hard_bounce) -> int:
+    """Hand each claimed delivery of the group to the relay, then record them all at once.
+
+    A TemporaryFailure stops the batch (the task is retried later): the deliveries after
+    it go back to `queued`. Anything unexpected leaves the delivery in flight in `sending`
+    (it may have gone out: recovery marks it `unknown`) and queues the rest again."""
+    outcomes: list[tuple[int, str, str | None]] = []
+    bounced: list[tuple[int, str]] = []
+    in_flight = None
+    try:
+        for delivery in group:
+            in_flight = delivery.id
+            mail_from = verp.encode(settings.secret, settings.bounce_domain, campaign_id,
+                                    delivery.subscriber_id or 0)
+            try:
+                outcome = outbox.send(messages[delivery.id], mail_from, delivery.email)
+            except TemporaryFailure as error:
+                final = delivery.attempts + 1 >= MAX_ATTEMPTS
+                outcomes.append((delivery.id, DeliveryState.FAILED if final
+                                 else DeliveryState.QUEUED, str(error)[:500]))
+                raise
+            except Ambiguous as error:
+                outcomes.append((delivery.id, DeliveryState.UNKNOWN, str(error)[:500]))
+                continue
+            if outcome.accepted:
+                outcomes.append((delivery.id, DeliveryState.SENT, outcome.reply))
+            else:
+                outcomes.append((delivery.id, DeliveryState.FAILED, outcome.reply))
+                if outcome.hard_bounce and delivery.subscriber_id:
+                    bounced.append((delivery.subscriber_id, outcome.reply))
+    finally:
+        done = {outcome[0] for outcome in outcomes} | {in_flight}
+        ledger.record(outcomes, [delivery.id for delivery in group if delivery.id not in done])
+        for subscriber_id, reply in bounced if on_hard_bounce else ():
+            on_hard_bounce(subscriber_id, campaign_id, reply)
+    return sum(outcome[1] == DeliveryState.SENT for outcome in outcomes)
