@@ -31,8 +31,8 @@ _RECORD = text(
     "UPDATE delivery SET state = :state, reply = :reply, updated_at = :now WHERE id = :id"
 ).bindparams(bindparam("now", type_=Delivery.updated_at.type))
 _RELEASE = text(
-    "UPDATE delivery SET state = 'queued', attempts = attempts - 1, updated_at = :now "
-    "WHERE id IN :ids AND state = 'sending'"
+    "UPDATE delivery SET state = 'queued', attempts = attempts - 1, "
+    "reply = coalesce(:reply, reply), updated_at = :now WHERE id IN :ids AND state = 'sending'"
 ).bindparams(bindparam("now", type_=Delivery.updated_at.type), bindparam("ids", expanding=True))
 
 
@@ -81,16 +81,16 @@ class Ledger:
         return set(claimed)
 
     def record(self, outcomes: Iterable[tuple[int, str, str | None]],
-               release: Sequence[int] = ()) -> None:
+               release: Sequence[int] = (), reason: str | None = None) -> None:
         """Each (id, state, reply) recorded; the `release` ids, claimed but never handed to
-        the relay, queued again as if never claimed."""
+        the relay, queued again as if never claimed (with `reason` as their reply)."""
         now = utcnow()
         rows = [{"id": id_, "state": str(state), "reply": reply, "now": now}
                 for id_, state, reply in outcomes]
         if rows:
             self.records.execute(_RECORD, rows)
         if release:
-            self.records.execute(_RELEASE, {"ids": list(release), "now": now})
+            self.records.execute(_RELEASE, {"ids": list(release), "reply": reason, "now": now})
         self.records.commit()
 
     def close(self) -> None:

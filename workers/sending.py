@@ -5,6 +5,11 @@ before their SMTP transactions and recorded (sent or failed) just after (workers
 A worker killed between the two leaves at most the group's rows in `sending`: recovery
 marks them `unknown` and never re-sends them, so nobody is mailed twice; every row still
 `queued` is sent by the next batch task.
+
+Poison isolation: a message that cannot be built, signed or addressed fails that delivery
+alone, with the reason in its row, and the batch goes on. A relay that is unavailable
+stops the batch without counting an attempt against anyone (RelayDown); a recipient's
+server that says "later" leaves that row queued and the batch goes on (Deferred at the end).
 """
 
 from __future__ import annotations
@@ -13,25 +18,34 @@ import logging
 import time
 from functools import lru_cache
 
-from sqlalchemy import Connection, exists, select, update
+from sqlalchemy import Connection, bindparam, exists, select, text, update
 
 from mailer import verp
 from mailer.dkim import signer_for
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
+from mailer.transport import Ambiguous, TemporaryFailure, get_sender
 from subscribers import links
-from subscribers.models import Status, Subscriber
+from subscribers.models import Status, Subscriber, utcnow
+from workers.compose import Poison, build
 from workers.ledger import GROUP, Ledger
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
-from workers.outbox import open_batch
 from workers.ratelimit import RateLimit
-from workers.smtp import Ambiguous, TemporaryFailure
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # Seconds between two looks at the campaign's state: a pause or a cancel takes effect
 # within this time, whatever the relay's speed (one indexed read each).
 CHECK_SECONDS = 0.5
+
+
+class RelayDown(Exception):
+    """The relay is unavailable: the batch stopped, and no row lost an attempt."""
+
+
+class Deferred(Exception):
+    """Some recipients' servers answered 4xx: their rows stay queued for a later try."""
+
 
 
 @lru_cache(maxsize=32)
@@ -68,10 +82,6 @@ def recipient(edition: PreparedEdition, delivery, campaign_id: int) -> Recipient
                      edition.new_message_id())
 
 
-def _campaign_state(conn: Connection, campaign_id: int) -> str:
-    return conn.execute(select(Campaign.state).where(Campaign.id == campaign_id)).scalar_one()
-
-
 def _skip_unsubscribed(conn: Connection, campaign_id: int, low: int, high: int) -> None:
     """Honour unsubscribes, bounces, complaints and erasures that arrived after planning."""
     still_subscribed = exists().where(Subscriber.id == Delivery.subscriber_id,
@@ -86,16 +96,33 @@ def _skip_unsubscribed(conn: Connection, campaign_id: int, low: int, high: int) 
     conn.commit()
 
 
-def _build(signer, url: str, campaign_id: int, delivery) -> bytes:
-    """One delivery's message, signed when DKIM is on."""
-    edition = prepared(url, campaign_id, delivery.language)
-    raw = edition.assemble(recipient(edition, delivery, campaign_id))
-    return signer.sign(raw) if signer is not None else raw
+# A row moved without being sent: a claimed one given back untried (the relay went away,
+# its attempt not counted), or a queued one whose message cannot be made (poison).
+_MOVE = text(
+    "UPDATE delivery SET state = :to, attempts = attempts - :given_back, reply = :reply, "
+    "updated_at = :now WHERE id = :id AND state = :from"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type))
+
+
+def _move(conn: Connection, delivery_id: int, before: str, after: str, reason: str,
+          given_back: int = 0) -> None:
+    conn.execute(_MOVE, {"id": delivery_id, "from": str(before), "to": str(after),
+                         "reply": reason[:500], "given_back": given_back, "now": utcnow()})
+    conn.commit()
+
+
+def _relay_up(conn: Connection, campaign_id: int) -> None:
+    conn.execute(update(Campaign).where(Campaign.id == campaign_id).values(
+        relay_down_since=None, relay_reply=None, relay_failures=0, relay_retry_at=None))
+    conn.commit()
 
 
 def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int, high: int,
                on_hard_bounce=None) -> int:
-    """Send the queued deliveries with ids in [low, high]; returns how many were sent."""
+    """Send the queued deliveries with ids in [low, high]; returns how many were sent.
+
+    Raises RelayDown (the relay is unavailable: the rest of the batch waits, untouched)
+    or, once the batch is through, Deferred (some recipients are to be tried again later)."""
     campaign = conn.execute(select(Campaign).where(Campaign.id == campaign_id)).one()
     if campaign.state != CampaignState.SENDING:
         return 0
@@ -108,13 +135,14 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
         .order_by(Delivery.id)
     ).all()
     conn.commit()
-    outbox = open_batch(settings)
+    outbox = get_sender(settings)
     signer = signer_for(settings)
     quota = RateLimit(settings.send_rate_per_second, settings.send_rate_per_hour,
                       settings.redis_url)
     url = conn.engine.url.render_as_string(hide_password=False)
     ledger = Ledger(conn)
-    sent = 0
+    relay_was_down = campaign.relay_down_since is not None
+    sent = deferred = 0
     checked = time.monotonic()
     try:
         for start in range(0, len(queued), GROUP):
@@ -122,55 +150,91 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                 checked = time.monotonic()
                 if ledger.campaign_state(campaign_id) != CampaignState.SENDING:
                     break
-            group = queued[start:start + GROUP]
-            messages = {delivery.id: _build(signer, url, campaign_id, delivery)
-                        for delivery in group}
-            for _ in group:
+            ready = []
+            for delivery in queued[start:start + GROUP]:
+                edition = prepared(url, campaign_id, delivery.language)
+                try:
+                    raw, address = build(edition, recipient(edition, delivery, campaign_id),
+                                         outbox, signer)
+                except Poison as error:
+                    log.warning("delivery %s not sent: %s", delivery.id, error)
+                    _move(conn, delivery.id, DeliveryState.QUEUED, DeliveryState.FAILED,
+                          str(error))
+                    continue
+                except TemporaryFailure as error:
+                    raise RelayDown(str(error)) from error
+                ready.append((delivery, raw, address))
+            for _ in ready:
                 quota.wait()  # before the claim, so that a claim lasts only the SMTP time
-            claimed = ledger.claim(list(messages))
-            group = [delivery for delivery in group if delivery.id in claimed]
-            sent += _send_group(settings, outbox, ledger, campaign_id, group, messages,
-                                on_hard_bounce)
+            claimed = ledger.claim([delivery.id for delivery, _, _ in ready])
+            group = _Group(settings, campaign_id, ledger, on_hard_bounce)
+            group.send(outbox, [message for message in ready if message[0].id in claimed])
+            sent, deferred = sent + group.sent, deferred + group.deferred
+            if group.sent and relay_was_down:
+                _relay_up(conn, campaign_id)
+                relay_was_down = False
     finally:
         ledger.close()
         outbox.close()
+    if deferred:
+        raise Deferred(f"{deferred} recipient(s) to try again later")
     return sent
 
 
-def _send_group(settings: Settings, outbox, ledger: Ledger, campaign_id: int, group: list,
-                messages: dict[int, bytes], on_hard_bounce) -> int:
-    """Hand each claimed delivery of the group to the relay, then record them all at once.
+class _Group:
+    """One group's SMTP transactions, recorded all at once after the last (or after a
+    failure: then the deliveries never handed to the relay go back to `queued`, their
+    attempt not counted, while the one in flight stays `sending`: it may have gone out)."""
 
-    A TemporaryFailure stops the batch (the task is retried later): the deliveries after
-    it go back to `queued`. Anything unexpected leaves the delivery in flight in `sending`
-    (it may have gone out: recovery marks it `unknown`) and queues the rest again."""
-    outcomes: list[tuple[int, str, str | None]] = []
-    bounced: list[tuple[int, str]] = []
-    in_flight = None
-    try:
-        for delivery in group:
-            in_flight = delivery.id
-            mail_from = verp.encode(settings.secret, settings.bounce_domain, campaign_id,
-                                    delivery.subscriber_id or 0)
-            try:
-                outcome = outbox.send(messages[delivery.id], mail_from, delivery.email)
-            except TemporaryFailure as error:
-                final = delivery.attempts + 1 >= MAX_ATTEMPTS
-                outcomes.append((delivery.id, DeliveryState.FAILED if final
-                                 else DeliveryState.QUEUED, str(error)[:500]))
-                raise
-            except Ambiguous as error:
-                outcomes.append((delivery.id, DeliveryState.UNKNOWN, str(error)[:500]))
-                continue
-            if outcome.accepted:
-                outcomes.append((delivery.id, DeliveryState.SENT, outcome.reply))
-            else:
-                outcomes.append((delivery.id, DeliveryState.FAILED, outcome.reply))
-                if outcome.hard_bounce and delivery.subscriber_id:
-                    bounced.append((delivery.subscriber_id, outcome.reply))
-    finally:
-        done = {outcome[0] for outcome in outcomes} | {in_flight}
-        ledger.record(outcomes, [delivery.id for delivery in group if delivery.id not in done])
-        for subscriber_id, reply in bounced if on_hard_bounce else ():
-            on_hard_bounce(subscriber_id, campaign_id, reply)
-    return sum(outcome[1] == DeliveryState.SENT for outcome in outcomes)
+    def __init__(self, settings: Settings, campaign_id: int, ledger: Ledger,
+                 on_hard_bounce) -> None:
+        self.settings, self.campaign_id, self.ledger = settings, campaign_id, ledger
+        self.on_hard_bounce = on_hard_bounce
+        self.outcomes: list[tuple[int, str, str | None]] = []
+        self.bounced: list[tuple[int, str]] = []
+        self.sent = self.deferred = 0
+
+    def send(self, outbox, messages: list) -> None:
+        in_flight = reason = None
+        try:
+            for delivery, raw, address in messages:
+                in_flight = delivery.id
+                self._one(outbox, delivery, raw, address)
+            in_flight = None
+        except RelayDown as error:
+            in_flight, reason = None, str(error)[:500]  # refused before the data: given back
+            raise
+        finally:
+            done = {outcome[0] for outcome in self.outcomes} | {in_flight}
+            self.ledger.record(self.outcomes, [delivery.id for delivery, _, _ in messages
+                                               if delivery.id not in done], reason)
+            for subscriber_id, reply in self.bounced if self.on_hard_bounce else ():
+                self.on_hard_bounce(subscriber_id, self.campaign_id, reply)
+
+    def _one(self, outbox, delivery, raw: bytes, address: str) -> None:
+        settings = self.settings
+        mail_from = verp.encode(settings.secret, settings.bounce_domain, self.campaign_id,
+                                delivery.subscriber_id or 0)
+        try:
+            outcome = outbox.send(raw, mail_from, address)
+        except TemporaryFailure as error:
+            if error.relay:  # nothing to do with this recipient: the attempt is given back
+                raise RelayDown(str(error)) from error
+            final = delivery.attempts + 1 >= MAX_ATTEMPTS
+            self._record(delivery, DeliveryState.FAILED if final else DeliveryState.QUEUED,
+                         str(error)[:500])
+            self.deferred += not final
+            return
+        except Ambiguous as error:
+            self._record(delivery, DeliveryState.UNKNOWN, str(error)[:500])
+            return
+        if outcome.accepted:
+            self._record(delivery, DeliveryState.SENT, outcome.reply)
+            self.sent += 1
+        else:
+            self._record(delivery, DeliveryState.FAILED, outcome.reply)
+            if outcome.hard_bounce and delivery.subscriber_id:
+                self.bounced.append((delivery.subscriber_id, outcome.reply))
+
+    def _record(self, delivery, state: str, reply: str | None) -> None:
+        self.outcomes.append((delivery.id, state, reply))
