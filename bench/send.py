@@ -14,8 +14,10 @@ each was recorded sent), so polling adds nothing to them:
 - rate: subscribers / (last message recorded - `send --yes` started), end to end;
 - first message: first message recorded - `send --yes` started (the command renders the
   issue, so this includes a render);
-- memory: the sum of the resident sets (RSS) of the worker's processes (the Celery main
-  process and its 2 children), the highest sample, taken every 0.1 s.
+- command: how long `send --yes` itself took (it renders the issue);
+- memory: the sums over the worker's processes (the Celery main process and its 2
+  children) of their resident sets (RSS) and of their proportional sets (PSS, the pages
+  shared after the fork counted once), the highest samples, taken every 0.1 s.
 """
 
 from __future__ import annotations
@@ -85,19 +87,23 @@ def seed(url: str, count: int) -> None:
     db.get_engine(url).dispose()
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, from /proc."""
-    total, pids = 0, [pid]
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Resident (RSS) and proportional (PSS) memory of a process and its children, from
+    /proc: RSS counts the pages the forked children share with their parent once per
+    process, PSS divides them between the processes sharing them."""
+    rss = pss = 0
+    pids = [pid]
     while pids:
         current = pids.pop()
         try:
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * os.sysconf(
-                "SC_PAGE_SIZE")
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
+        fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:]}
+        rss, pss = rss + fields["Rss"], pss + fields["Pss"]
         pids += [int(child) for child in children]
-    return total / 1e6
+    return rss / 1e3, pss / 1e3
 
 
 @dataclass
@@ -105,18 +111,21 @@ class Result:
     config: str
     rate: float
     reference: float
-    first: float
     steady: float
-    peak_mb: float
+    command: float  # seconds `send --yes` took
+    first: float
+    rss_mb: float
+    pss_mb: float
 
     def line(self) -> str:
-        return (f"{self.config:<15} {self.rate:7.0f} {self.reference:7.0f} "
+        return (f"{self.config:<15}{self.rate:6.0f} {self.reference:7.0f} "
                 f"{self.rate / self.reference:6.2f} {self.steady / self.reference:7.2f} "
-                f"{self.first:6.2f} s {self.peak_mb:6.0f} MB")
+                f"{self.command:6.2f} s {self.first:6.2f} s {self.rss_mb:6.0f} MB "
+                f"{self.pss_mb:6.0f} MB")
 
 
-HEADER = ("configuration  msgs/s  source  ratio  steady  first    peak RSS\n"
-          "-------------  ------  ------  -----  ------  -------  --------")
+HEADER = ("configuration msgs/s  source  ratio  steady  command   first     peak RSS  peak PSS\n"
+          "------------- ------  ------  -----  ------  -------   -------   --------  --------")
 
 
 class Bench:
@@ -177,7 +186,8 @@ class Bench:
             started = dt.datetime.now(dt.UTC)
             subprocess.run([sys.executable, "-m", "mailer", "send", "issues/091.yaml", "--yes"],
                            env=env, cwd=ROOT, check=True, capture_output=True)
-            peak = watch(url, worker.pid)
+            command = (dt.datetime.now(dt.UTC) - started).total_seconds()
+            rss, pss = watch(url, worker.pid)
             first, last = sent_span(url)
         finally:
             worker.terminate()
@@ -185,8 +195,8 @@ class Bench:
             db.get_engine(url).dispose()
         elapsed = (last - started).total_seconds()
         return Result(config, self.subscribers / elapsed, reference,
-                      (first - started).total_seconds(),
-                      (self.subscribers - 1) / max((last - first).total_seconds(), 1e-3), peak)
+                      (self.subscribers - 1) / max((last - first).total_seconds(), 1e-3),
+                      command, (first - started).total_seconds(), rss, pss)
 
     def redis_flush(self) -> None:
         import redis
@@ -209,20 +219,21 @@ def wait_ready(worker: subprocess.Popen, log: Path, timeout: float = 60) -> None
         time.sleep(0.1)
 
 
-def watch(url: str, pid: int) -> float:
-    """Peak RSS of the worker's processes until the campaign is done."""
+def watch(url: str, pid: int) -> tuple[float, float]:
+    """Peak RSS and PSS of the worker's processes until the campaign is done."""
     engine = db.get_engine(url)
-    peak, looked = 0.0, 0.0
+    rss = pss = looked = 0.0
     while True:
         time.sleep(0.1)
-        peak = max(peak, tree_rss_mb(pid))
+        now_rss, now_pss = tree_memory_mb(pid)
+        rss, pss = max(rss, now_rss), max(pss, now_pss)
         if time.monotonic() - looked < 0.5:
             continue
         looked = time.monotonic()
         with engine.connect() as conn:
             state = conn.execute(select(Campaign.state)).scalar()
         if state not in (None, CampaignState.SENDING):
-            return peak
+            return rss, pss
 
 
 def sent_span(url: str) -> tuple[dt.datetime, dt.datetime]:
