@@ -13,7 +13,8 @@ each was recorded sent), so polling adds nothing to them:
 
 - rate: subscribers / (last message recorded - `send --yes` started), end to end;
 - first message: first message recorded - `send --yes` started (the command renders the
-  issue, so this includes a render);
+  issue, so this includes a render); queued→1: from the campaign's creation by the command
+  to the first message recorded (what the workers take);
 - command: how long `send --yes` itself took (it renders the issue);
 - memory: the sums over the worker's processes (the Celery main process and its 2
   children) of their resident sets (RSS) and of their proportional sets (PSS, the pages
@@ -114,18 +115,22 @@ class Result:
     steady: float
     command: float  # seconds `send --yes` took
     first: float
+    queued_first: float  # from the campaign's creation (the command's commit) to the first
     rss_mb: float
     pss_mb: float
 
     def line(self) -> str:
         return (f"{self.config:<15}{self.rate:6.0f} {self.reference:7.0f} "
                 f"{self.rate / self.reference:6.2f} {self.steady / self.reference:7.2f} "
-                f"{self.command:6.2f} s {self.first:6.2f} s {self.rss_mb:6.0f} MB "
+                f"{self.command:6.2f} s {self.first:6.2f} s {self.queued_first:6.2f} s "
+                f"{self.rss_mb:6.0f} MB "
                 f"{self.pss_mb:6.0f} MB")
 
 
-HEADER = ("configuration msgs/s  source  ratio  steady  command   first     peak RSS  peak PSS\n"
-          "------------- ------  ------  -----  ------  -------   -------   --------  --------")
+HEADER = ("configuration msgs/s  source  ratio  steady  command   first     queued→1  "
+          "peak RSS  peak PSS\n"
+          "------------- ------  ------  -----  ------  -------   -------   --------  "
+          "--------  --------")
 
 
 class Bench:
@@ -188,7 +193,7 @@ class Bench:
                            env=env, cwd=ROOT, check=True, capture_output=True)
             command = (dt.datetime.now(dt.UTC) - started).total_seconds()
             rss, pss = watch(url, worker.pid)
-            first, last = sent_span(url)
+            created, first, last = sent_span(url)
         finally:
             worker.terminate()
             worker.wait(timeout=60)
@@ -196,7 +201,8 @@ class Bench:
         elapsed = (last - started).total_seconds()
         return Result(config, self.subscribers / elapsed, reference,
                       (self.subscribers - 1) / max((last - first).total_seconds(), 1e-3),
-                      command, (first - started).total_seconds(), rss, pss)
+                      command, (first - started).total_seconds(),
+                      (first - created).total_seconds(), rss, pss)
 
     def redis_flush(self) -> None:
         import redis
@@ -236,8 +242,10 @@ def watch(url: str, pid: int) -> tuple[float, float]:
             return rss, pss
 
 
-def sent_span(url: str) -> tuple[dt.datetime, dt.datetime]:
+def sent_span(url: str) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """When the campaign was created, and its first and last messages recorded sent."""
     with db.get_engine(url).connect() as conn:
+        created = conn.execute(select(Campaign.created_at)).scalar_one()
         sent, first, last = conn.execute(
             select(func.count(), func.min(Delivery.updated_at), func.max(Delivery.updated_at))
             .where(Delivery.state == DeliveryState.SENT)).one()
@@ -245,7 +253,7 @@ def sent_span(url: str) -> tuple[dt.datetime, dt.datetime]:
                                    ).all())
     if sent != max(sum(states.values()), 1):
         raise RuntimeError(f"not every message was sent: {states}")
-    return first, last  # UtcDateTime: aware, in UTC
+    return created, first, last  # UtcDateTime: aware, in UTC
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ import logging
 import time
 from functools import lru_cache
 
-from sqlalchemy import Connection, bindparam, exists, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from mailer import verp
 from mailer.dkim import signer_for
@@ -83,14 +83,17 @@ def recipient(edition: PreparedEdition, delivery, campaign_id: int) -> Recipient
 
 
 def _skip_unsubscribed(conn: Connection, campaign_id: int, low: int, high: int) -> None:
-    """Honour unsubscribes, bounces, complaints and erasures that arrived after planning."""
-    still_subscribed = exists().where(Subscriber.id == Delivery.subscriber_id,
-                                      Subscriber.status == Status.SUBSCRIBED)
+    """Honour unsubscribes, bounces, complaints and erasures that arrived after planning.
+
+    The subscriber's status is read by primary key, row by row (a scalar subquery): as a
+    NOT EXISTS, PostgreSQL without statistics on a freshly imported list chose to scan
+    every subscribed row for each delivery (a second per batch at 10,000 subscribers)."""
+    status = select(Subscriber.status).where(Subscriber.id == Delivery.subscriber_id)
     conn.execute(
         update(Delivery)
         .where(Delivery.campaign_id == campaign_id, Delivery.id.between(low, high),
                Delivery.state == DeliveryState.QUEUED, Delivery.subscriber_id.is_not(None),
-               ~still_subscribed)
+               func.coalesce(status.scalar_subquery(), "erased") != Status.SUBSCRIBED)
         .values(state=DeliveryState.SKIPPED, reply="no longer subscribed")
     )
     conn.commit()
