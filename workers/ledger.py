@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, select, text
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select, text
 
 from subscribers.models import utcnow
 from workers.models import Campaign, Delivery
@@ -43,9 +43,18 @@ _RELEASE = text(
 
 @lru_cache(maxsize=4)
 def _record_engine(url: str) -> Engine:
-    """PostgreSQL connections whose commits do not wait for the disk: for records only."""
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, pool_pre_ping=True,
-                         connect_args={"options": "-c synchronous_commit=off"})
+    """PostgreSQL connections whose commits do not wait for the disk: for records only.
+    Set once connected (a startup option would be refused by some connection poolers)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, pool_pre_ping=True)
+    event.listen(engine, "connect", _commits_without_waiting)
+    return engine
+
+
+def _commits_without_waiting(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET synchronous_commit = off")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 class Ledger:
