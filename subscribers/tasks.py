@@ -54,6 +54,9 @@ def send_confirmation(self, subscriber_id: int) -> bool:
                     subscriber_id, error)
         return False
     except TemporaryFailure as error:
+        if self.request.retries >= self.max_retries:  # an hour and a half of tries
+            return _not_sent(subscriber_id, f"still failing after {self.max_retries} tries: "
+                                            f"{error}")
         raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 1800)) from error
     finally:
         sender.close()

@@ -47,6 +47,21 @@ def test_temporary_failures_are_retried(configured, smtp_server):
     assert smtp_server.envelopes[-1][1] == ["later@example.org"]
 
 
+def test_a_relay_failing_every_try_is_recorded(configured, smtp_server):
+    from sqlalchemy import select
+
+    from subscribers.models import SubscriberEvent
+    from subscribers.tasks import send_confirmation
+
+    smtp_server.temporary_failures = 100
+    subscriber_id = pending(configured, "never@example.org")
+    assert send_confirmation.apply(args=[subscriber_id]).get() is False
+    with db.session_scope(configured) as session:
+        reason = session.scalars(select(SubscriberEvent.detail)
+                                 .where(SubscriberEvent.kind == "not_sent")).one()["reply"]
+    assert reason.startswith("still failing after 8 tries: 451")
+
+
 def test_permanent_refusal_is_not_retried(configured, smtp_server):
     from subscribers.tasks import send_confirmation
 
