@@ -45,7 +45,7 @@ _FRENCH: list[tuple[re.Pattern[str], str]] = [
     # a number and its month or unit; groups of thousands; n° and its number.
     (re.compile(r"(?<=\d)(er)?" + _SPACE + rf"+(?=(?:{MONTHS_FR})\b)"),
      lambda m: (m[1] or "") + NBSP),
-    (re.compile(r"(?<=\d)" + _SPACE + rf"+(?=(?:{UNITS_FR})(?![\w]))"), NBSP),
+    (re.compile(r"(?<=\d)" + _SPACE + rf"+(?=(?:{UNITS_FR})(?=[\s.,;:!?)»/]|$))"), NBSP),
     (re.compile(r"(?<=\d)" + _SPACE + r"(?=\d{3}(?!\d))"), NNBSP),
     (re.compile(r"\bn°" + _SPACE + r"*(?=\d)"), "n°" + NBSP),
 ]

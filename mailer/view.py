@@ -138,7 +138,7 @@ class ViewModel:
         if issue.editorial:
             editorial = {
                 "body": self._body(self.text(issue.editorial.body), plain),
-                "closing": self.text(issue.editorial.closing),
+                "closing": self._rich(self.text(issue.editorial.closing), plain),
                 **self._person(issue.editorial.signature),
             }
         number = 0
@@ -169,7 +169,8 @@ class ViewModel:
             "sections": sections,
             "programme": self._programme(),
             "closing": self._body(self.text(issue.closing), plain) if issue.closing else "",
-            "contact_text": self.text(issue.contact_text) or labels["contact_address"],
+            "contact_text": self._rich(self.text(issue.contact_text) or labels["contact_address"],
+                                       plain),
             "contact_email": issue.contact_email,
             "team": [self._person(p) for p in issue.team],
             "site_url": str(issue.site_url),
