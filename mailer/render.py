@@ -23,6 +23,7 @@ from mailer.issue.translations import pick
 from mailer.labels import load_labels
 from mailer.plaintext import render_text
 from mailer.settings import get_settings
+from mailer.typography import NBSP, NNBSP
 from mailer.view import ViewModel
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -38,7 +39,7 @@ MARKERS = {
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """Templates are compiled once per process and kept."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -46,6 +47,15 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["attribute"] = attribute_text
+    return env
+
+
+def attribute_text(value: str) -> str:
+    """A text for an MJML attribute (alt, aria-label): mjml-python writes a no-break space
+    there as the characters `\\u{a0}`, so typographic spaces become plain ones (a screen
+    reader reads them alike)."""
+    return str(value).replace(NBSP, " ").replace(NNBSP, " ")
 
 
 def mjml_to_html(mjml: str) -> str:

@@ -113,3 +113,17 @@ def test_english_html_and_text_part_are_not(typed_issue):
 
 def test_rules_are_one_table_per_language():
     assert set(typography.RULES) == {"fr"}
+
+
+def test_typographic_spaces_survive_in_attributes(tmp_path):
+    # mjml-python writes a no-break space in an attribute as the characters \u{a0}.
+    image = ("        images:\n          - url: https://www.example.org/a.jpg\n"
+             "            alt: {fr: 'Photo : la Cité', en: 'Photo: the Cité'}\n")
+    text = MINIMAL.replace("        body:\n", image + "        body:\n", 1)
+    text = text.replace("contact_email:", "preheader: {fr: 'Quoi ? Tout !', en: What}\n"
+                        "contact_email:")
+    editions = render_file(write_issue(tmp_path, text))
+    for edition in editions.values():
+        assert "\\u{" not in edition.html and "\\u{" not in edition.web_html
+    assert 'alt="Photo : la Cité"' in editions["fr"].html
+    assert f"Quoi{NNBSP}? Tout{NNBSP}!" in editions["fr"].html  # content keeps them
