@@ -15,7 +15,7 @@ from html import escape
 
 from mailer.typography import superscript_ordinals
 
-_LINK = re.compile(r"\[([^\]\n]+)\]\(((?:https?://|mailto:)[^\s)]+)\)")
+_LINK = re.compile(r"\[([^\]\n]+)\]\(((?i:https?://|mailto:)[^\s)]+)\)")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![*\w])\*(?=\S)(.+?)(?<=\S)\*(?![*\w])")
 _BULLET = re.compile(r"^\s*[-•]\s+")

@@ -21,12 +21,13 @@ _GREETING_WORDS = re.compile(
 
 
 def is_greeting(paragraph: str) -> bool:
-    """A salutation line: short, and opening with a greeting or ending with a comma."""
+    """A salutation line: ending with a comma, or short and opening with a greeting word
+    ("Bonjour à toutes et à tous.")."""
     paragraph = paragraph.strip()
     if not paragraph or len(paragraph) > 120:
         return False
     return paragraph.endswith((",", ":")) or (
-        _GREETING_WORDS.match(paragraph) is not None and paragraph.count(".") == 0)
+        _GREETING_WORDS.match(paragraph) is not None and len(paragraph) <= 60)
 
 
 def _shorten(line: str) -> str:

@@ -64,7 +64,8 @@ Link = Annotated[
     str,
     BeforeValidator(_checked),
     AfterValidator(_normal),
-    Field(pattern=r"^(https?://|mailto:)\S+$", json_schema_extra={"format": "uri"}),
+    # For editors only: the validators above are the rule (and say the fix).
+    Field(json_schema_extra={"format": "uri", "pattern": r"^([hH][tT][tT][pP][sS]?://|mailto:)\S+$"}),
 ]
 
 

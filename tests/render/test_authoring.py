@@ -371,3 +371,16 @@ def test_readme_reference_lists_every_field_with_whether_it_is_required():
                           for path, required in _fields(schema, schema["$defs"])}
     for value in ("internal", "other", "cites", "network", "moves", "tba"):
         assert f"`{value}`" in reference
+
+
+@pytest.mark.parametrize(("line", "greeting"), [
+    ("Chères et chers membres du Réseau,", True), ("Bonjour à toutes et à tous.", True),
+    ("Dear members and partners of the Network,", True), ("Hello everyone!", True),
+    ("Deux nouvelles Cités labellisées et l'agenda de l'hiver.", False),
+    ("Dear members, this winter brings two new Cités and a European project to the Network.",
+     False),
+])
+def test_greetings_are_recognised(line, greeting):
+    from mailer.preheader import is_greeting
+
+    assert is_greeting(line) is greeting
