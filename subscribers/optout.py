@@ -52,10 +52,9 @@ def unsubscribe_by_mailto(session: Session, address: str) -> Subscriber | None:
     ):
         return None
     try:
-        signed = tokens.read(tokens.UNSUBSCRIBE, local.removeprefix(MAILTO_PREFIX))
+        signed, subscriber = tokens.read(tokens.UNSUBSCRIBE, local.removeprefix(MAILTO_PREFIX),
+                                         lambda key: session.get(Subscriber, key))
     except tokens.InvalidToken:
         return None
-    subscriber = session.get(Subscriber, signed.subscriber_id)
-    if subscriber is not None:
-        unsubscribe(session, subscriber, source="mailto", campaign_id=signed.campaign_id)
+    unsubscribe(session, subscriber, source="mailto", campaign_id=signed.campaign_id)
     return subscriber

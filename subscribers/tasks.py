@@ -1,4 +1,9 @@
-"""Celery task: send the confirmation email of a signup (queued after the commit)."""
+"""Celery tasks of a signup: record it, then send its confirmation email.
+
+The web request only validates the form and queues `sign_up`: the same work, and so the
+same time, whether the address is new, pending, subscribed or suppressed (what the list
+holds is decided here, out of the visitor's sight).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,15 @@ import logging
 import smtplib
 from email.policy import SMTP
 
+from sqlalchemy.exc import IntegrityError
+
 from mailer import db
 from mailer.settings import get_settings
 from mailer.transport import get_sender
+from subscribers import signup
 from subscribers.confirmation import confirmation_message
 from subscribers.models import Status, Subscriber
+from subscribers.validation import Applicant
 from workers.app import app
 
 log = logging.getLogger(__name__)
@@ -23,6 +32,21 @@ def _temporary(error: Exception) -> bool:
     if isinstance(error, smtplib.SMTPResponseException):
         return 400 <= error.smtp_code < 500
     return isinstance(error, smtplib.SMTPServerDisconnected | OSError)
+
+
+@app.task(name="subscribers.sign_up")
+def sign_up(applicant: dict, consent: dict) -> int | None:
+    """Record a validated signup (`Applicant` and `Consent` fields); queue its confirmation
+    email when one is due. The subscriber's id, or None when nothing is to be sent."""
+    try:
+        with db.session_scope(get_settings().db_url) as session:
+            subscriber_id = signup.sign_up(session, Applicant(**applicant),
+                                           signup.Consent(**consent))
+    except IntegrityError:  # the same address signed up at the same instant: one row is enough
+        return None
+    if subscriber_id is not None:
+        send_confirmation.delay(subscriber_id)  # after the commit: the worker finds the row
+    return subscriber_id
 
 
 @app.task(bind=True, name="subscribers.send_confirmation", max_retries=8)

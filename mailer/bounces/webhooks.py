@@ -1,53 +1,132 @@
 """POST /webhooks/<provider>: bounces and complaints reported by the relay's API.
 
 Each provider's own proof is checked first (SNS signature, Postmark's Basic credentials,
-Mailgun's HMAC); an unsigned or forged call gets 403 and changes nothing. Each event is
-recorded once, by the provider's own id.
+Mailgun's HMAC); an unsigned or forged call gets 403 and changes nothing. Then, for every
+provider: a call outside the provider's time window is refused, a one-time proof seen
+before is refused (a replay), and an event already recorded under the provider's own id
+is acknowledged and not applied again (mailer/bounces/replay.py). A body that is not what
+the provider sends (not JSON, wrong types, missing fields) gets 400, never a 500.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import time
+import re
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from mailer import db
-from mailer.bounces import classify, sns
+from mailer.bounces import classify, replay, sns
 from mailer.bounces.classify import Finding
+from mailer.bounces.models import BounceEvent
 from mailer.bounces.process import record
 from mailer.settings import get_settings
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 
-def _save(key: str, finding: Finding, source: str) -> tuple[str, int]:
-    with db.session_scope() as session:
-        record(session, f"{source}:{key}", finding, source, request.get_data(as_text=True))
+class Malformed(Exception):
+    """A body that is not what the provider sends."""
+
+
+@bp.errorhandler(Malformed)
+def malformed(error: Malformed):
+    return f"malformed webhook body: {error}\n", 400, {"Content-Type": "text/plain"}
+
+
+def _json_object() -> dict:
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise Malformed("expected a JSON object")
+    return body
+
+
+def _text(data: dict, name: str, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+        raise Malformed(f"{name}: expected a string")
+    return str(value)
+
+
+def _object(data: dict, name: str) -> dict:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise Malformed(f"{name}: expected an object")
+    return value
+
+
+def _moment(text: str, name: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise Malformed(f"{name}: expected an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _accept(provider: str, event_id: str, moment: datetime, proof: str | None,
+            finding: Finding | None) -> tuple[str, int]:
+    """The checks every provider shares, then the finding recorded once under its id."""
+    if not replay.fresh(provider, moment):
+        abort(403)  # stale (or from the future): a replay of an old call
+    key = f"{provider}:{event_id}"[:300]
+    try:
+        with db.session_scope() as session:
+            if session.scalar(select(BounceEvent.id).where(BounceEvent.key == key)):
+                return "", 204  # the provider's retry of an event we have: nothing more
+            if proof is not None and not replay.first_use(session, provider, proof):
+                abort(403)
+            if finding is not None:
+                record(session, key, finding, provider, request.get_data(as_text=True))
+    except IntegrityError:  # the same call twice at the same instant: the other one counts
+        abort(409)
     return "", 204
 
 
 @bp.post("/ses")
 def ses():
-    message = request.get_json(force=True, silent=True) or {}
+    message = _json_object()
+    for name in ("Type", "MessageId", "Timestamp", "TopicArn", "Signature", "SigningCertURL"):
+        _text(message, name)
     try:
         sns.verify(message)
     except sns.Forged:
         abort(403)
+    except sns.Unverifiable:
+        abort(400)  # its certificate cannot be had: nothing can be believed
     topics = get_settings().sns_topic_arns
-    if topics and message.get("TopicArn") not in topics:
+    if topics and message["TopicArn"] not in topics:
         abort(403)
-    if message.get("Type") == "SubscriptionConfirmation":
-        sns.confirm(message)
+    moment = _moment(message["Timestamp"], "Timestamp")
+    finding = None
+    if message["Type"] == "SubscriptionConfirmation":
+        if not replay.fresh("ses", moment):
+            abort(403)
+        try:
+            sns.confirm(message)
+        except sns.Forged:
+            abort(403)
+        except sns.Unverifiable:
+            abort(400)
         return "", 204
-    if message.get("Type") != "Notification":
-        return "", 204
-    finding = classify.ses_notification(message.get("Message", ""))
-    if finding is None:
-        return "", 204  # deliveries and other notifications: nothing to do
-    return _save(message["MessageId"], finding, "ses")
+    if message["Type"] == "Notification":
+        try:
+            finding = classify.ses_notification(_text(message, "Message"))
+        except (AttributeError, IndexError, KeyError, TypeError):
+            raise Malformed("Message: not an SES notification") from None
+        if finding is not None and not isinstance(finding.recipient, str | None):
+            raise Malformed("Message: recipient is not an address")
+    return _accept("ses", message["MessageId"], moment, message["Signature"], finding)
+
+
+POSTMARK_KINDS = {"HardBounce": classify.HARD, "SoftBounce": classify.SOFT,
+                  "Transient": classify.DELAY, "SpamComplaint": classify.COMPLAINT,
+                  "BadEmailAddress": classify.HARD, "SpamNotification": classify.COMPLAINT}
 
 
 @bp.post("/postmark")
@@ -56,36 +135,46 @@ def postmark():
     auth = request.authorization
     if not expected or auth is None or not hmac.compare_digest(auth.password or "", expected):
         abort(403)
-    event = request.get_json(force=True, silent=True) or {}
-    kind = {"HardBounce": classify.HARD, "SoftBounce": classify.SOFT,
-            "Transient": classify.DELAY, "SpamComplaint": classify.COMPLAINT,
-            "BadEmailAddress": classify.HARD, "SpamNotification": classify.COMPLAINT}
-    if event.get("RecordType") == "SpamComplaint":
+    event = _json_object()
+    record_type = _text(event, "RecordType")
+    event_id = _text(event, "ID")
+    moment = _moment(_text(event, "BouncedAt"), "BouncedAt")
+    if record_type == "SpamComplaint":
         found = classify.COMPLAINT
     else:
-        found = kind.get(event.get("Type"), classify.UNKNOWN)
-    finding = Finding(found, event.get("Email"), reason=str(event.get("Description", ""))[:300])
-    return _save(str(event.get("ID", "")), finding, "postmark")
+        found = POSTMARK_KINDS.get(_text(event, "Type", required=False), classify.UNKNOWN)
+    finding = Finding(found, _text(event, "Email"),
+                      reason=_text(event, "Description", required=False)[:300])
+    # Postmark's proof is the Basic password, the same on every call: nothing to use once.
+    return _accept("postmark", event_id, moment, None, finding)
+
+
+_MAILGUN_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 @bp.post("/mailgun")
 def mailgun():
     key = get_settings().mailgun_signing_key
-    body = request.get_json(force=True, silent=True) or {}
-    signature = body.get("signature", {})
-    digest = hmac.new(key.encode(), f"{signature.get('timestamp', '')}"
-                      f"{signature.get('token', '')}".encode(), hashlib.sha256).hexdigest()
-    fresh = abs(time.time() - float(signature.get("timestamp") or 0)) < 900
-    if not key or not fresh or not hmac.compare_digest(digest, signature.get("signature", "")):
+    body = _json_object()
+    signature = _object(body, "signature")
+    timestamp, token = _text(signature, "timestamp"), _text(signature, "token")
+    if not _MAILGUN_TIMESTAMP.fullmatch(timestamp):
+        raise Malformed("signature.timestamp: expected seconds since 1970")
+    digest = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+    if not key or not hmac.compare_digest(digest, _text(signature, "signature")):
         abort(403)
-    event = body.get("event-data", {})
-    status = event.get("delivery-status", {})
-    if event.get("event") == "complained":
-        found = classify.COMPLAINT
-    elif event.get("event") == "failed":
+    moment = datetime.fromtimestamp(int(timestamp), UTC)
+    event = _object(body, "event-data")
+    status = _object(event, "delivery-status")
+    kind = event.get("event")
+    finding = None
+    if kind == "complained":
+        finding = Finding(classify.COMPLAINT, _text(event, "recipient"))
+    elif kind == "failed":
         found = classify.HARD if event.get("severity") == "permanent" else classify.SOFT
-    else:
-        return "", 204
-    finding = Finding(found, event.get("recipient"), str(status.get("code", "")) or None,
-                      str(status.get("message") or status.get("description") or "")[:300])
-    return _save(str(event.get("id", json.dumps(signature))), finding, "mailgun")
+        finding = Finding(found, _text(event, "recipient"),
+                          _text(status, "code", required=False) or None,
+                          str(status.get("message") or status.get("description") or "")[:300])
+    # The signature covers only the timestamp and token, not the body: the token is used
+    # once, or a captured call could carry any other event.
+    return _accept("mailgun", _text(event, "id"), moment, token, finding)
