@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     bounce_poll_seconds: int = 300
     bounce_keep_days: int = 90  # the raw message of a bounce is kept this long
     # Relay webhooks (POST /webhooks/<provider>); a provider without its secret is refused.
-    sns_topic_arns: list[str] = Field(default_factory=list)  # SES via SNS: accepted topics
+    # SES via SNS: the accepted topics (a JSON list); none: SES webhooks are refused.
+    sns_topic_arns: list[str] = Field(default_factory=list)
     postmark_webhook_password: str = ""  # Postmark: HTTP Basic password in the webhook URL
     mailgun_signing_key: str = ""  # Mailgun: HMAC key of its webhook signatures
 

@@ -93,15 +93,16 @@ def ses():
     message = _json_object()
     for name in ("Type", "MessageId", "Timestamp", "TopicArn", "Signature", "SigningCertURL"):
         _text(message, name)
+    # Only our topics: anyone can make an SNS topic, have it signed by Amazon and subscribe
+    # this endpoint to it. No topic configured: SES is off, like a provider with no secret.
+    if message["TopicArn"] not in get_settings().sns_topic_arns:
+        abort(403)
     try:
         sns.verify(message)
     except sns.Forged:
         abort(403)
     except sns.Unverifiable:
         abort(400)  # its certificate cannot be had: nothing can be believed
-    topics = get_settings().sns_topic_arns
-    if topics and message["TopicArn"] not in topics:
-        abort(403)
     moment = _moment(message["Timestamp"], "Timestamp")
     finding = None
     if message["Type"] == "SubscriptionConfirmation":

@@ -33,6 +33,8 @@ def server(monkeypatch, tmp_path, sqlite_url):
     monkeypatch.setenv("INFOLETTRE_SECRET_KEY", "webhook-tests")
     monkeypatch.setenv("INFOLETTRE_POSTMARK_WEBHOOK_PASSWORD", "pm-secret")
     monkeypatch.setenv("INFOLETTRE_MAILGUN_SIGNING_KEY", "mg-key")
+    monkeypatch.setenv("INFOLETTRE_SNS_TOPIC_ARNS",
+                       '["arn:aws:sns:eu-west-1:123456789012:infolettre-bounces"]')
     get_settings.cache_clear()
     from mailer.webapp import create_app
 

@@ -13,6 +13,7 @@ from mailer import db
 from mailer.console import access
 from mailer.console.models import Role
 from mailer.settings import get_settings
+from tests.bounces.test_webhooks import server, sns_signer  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"

@@ -21,6 +21,8 @@ BYPASSES = [
     "data:text/html,<script>alert(1)</script>", "evil.example", "@evil.example",
     "/console/\r\nSet-Cookie: x=1", "/\x00/evil.example", "/\u3000/evil.example",
     "\u2028//evil.example", "/ /evil.example", "", "#//evil.example", "?//evil.example",
+    "/a/../\\evil.example", "/a/../%5cevil.example", "/%01/evil.example", "/%00/evil.example",
+    "https:\\\\evil.example", "/\x7f/evil.example",
 ]
 
 
