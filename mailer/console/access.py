@@ -11,7 +11,7 @@ from typing import NamedTuple
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, g, redirect, request, session, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, object_session
 
 from mailer.console.models import AuditEntry, Role, StaffMember, StaffSession
@@ -73,6 +73,9 @@ def active_admins(db_session: Session) -> int:
         StaffMember.role == Role.ADMIN.name.lower(), StaffMember.disabled_at.is_(None)))
 
 
+_KEEP = timedelta(days=30)
+
+
 def _digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
@@ -83,6 +86,8 @@ def open_session(member: StaffMember) -> None:
     browser, if any, ends."""
     db_session = object_session(member)
     close_session(db_session, "logout")
+    # Ended sessions are kept a while, to say why they ended; then they go.
+    db_session.execute(delete(StaffSession).where(StaffSession.ended_at < utcnow() - _KEEP))
     session_id = secrets.token_urlsafe(32)
     db_session.add(StaffSession(id_hash=_digest(session_id), staff_id=member.id))
     session.clear()
