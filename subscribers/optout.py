@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.orm import Session
 
 from mailer.settings import get_settings
@@ -53,7 +55,7 @@ def unsubscribe_by_mailto(session: Session, address: str) -> Subscriber | None:
         return None
     try:
         signed, subscriber = tokens.read(tokens.UNSUBSCRIBE, local.removeprefix(MAILTO_PREFIX),
-                                         lambda key: session.get(Subscriber, key))
+                                         partial(session.get, Subscriber))
     except tokens.InvalidToken:
         return None
     unsubscribe(session, subscriber, source="mailto", campaign_id=signed.campaign_id)

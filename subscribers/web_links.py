@@ -9,6 +9,8 @@ person, is the proof; the one to the unsubscribe URL is also RFC 8058's one-clic
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
@@ -29,7 +31,7 @@ bp = Blueprint("links", __name__, template_folder="templates")
 
 def _subscriber(session: Session, purpose: str, token: str) -> tuple[Subscriber, int | None]:
     """The token's subscriber, and the campaign whose email held the link (if any)."""
-    signed, subscriber = tokens.read(purpose, token, lambda key: session.get(Subscriber, key))
+    signed, subscriber = tokens.read(purpose, token, partial(session.get, Subscriber))
     return subscriber, signed.campaign_id
 
 
@@ -53,6 +55,8 @@ def confirm_page(token: str):
         subscriber, _campaign = _subscriber(session, tokens.CONFIRM, token)
         if subscriber.status == Status.SUBSCRIBED:
             return message("confirmed", subscriber.language)
+        if subscriber.status != Status.PENDING:  # left, bounced or complained since
+            return message("not_found", subscriber.language, 409)
         return page("confirm", subscriber.language, token=token)
 
 
