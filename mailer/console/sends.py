@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from mailer import db
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, found_or_404, issue_path, page
+from mailer.console.base import _when, bp, found_or_404, issue_path, language_of_page, page
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid
 from mailer.settings import get_settings
+from mailer.size import too_large
 from subscribers.models import utcnow
 from subscribers.validation import InvalidInput, check_email
 from workers import campaigns
@@ -97,7 +98,7 @@ def launch(name: str):
         status = 409 if running and request.method == "POST" else 400 if error else 200
         return page("launch.html", name=name, audience=audience_counts(session),
                     running=running, reached=reached_before(session, slug), error=error,
-                    zone=get_settings().console_timezone), status
+                    zone=get_settings().console_timezone, too_large=too_large(editions)), status
 
 
 def _send_time(typed: str) -> dt.datetime | None:
@@ -108,10 +109,21 @@ def _send_time(typed: str) -> dt.datetime | None:
         local = dt.datetime.fromisoformat(typed.strip())
     except ValueError:
         raise InvalidInput("at", "at_invalid") from None
-    at = local.replace(tzinfo=ZoneInfo(get_settings().console_timezone)).astimezone(dt.UTC)
+    at = _in_zone(local, get_settings().console_timezone)
     if at <= utcnow():
         raise InvalidInput("at", "at_past")
     return at
+
+
+def _in_zone(local: dt.datetime, zone_name: str) -> dt.datetime:
+    """A wall-clock time of the zone in UTC; InvalidInput for a time the zone skips (the
+    clocks go forward) or has twice (they go back), rather than a guess."""
+    zone = ZoneInfo(zone_name)
+    first, second = (local.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
+    if first.utcoffset() != second.utcoffset():
+        back = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        raise InvalidInput("at", "at_twice" if back == local else "at_missing", zone_name)
+    return first.astimezone(dt.UTC)
 
 
 def _progress(session, campaign_id: int) -> dict:
@@ -139,7 +151,11 @@ def campaign(campaign_id: int):
 @requires(Role.EDITOR)
 def progress(campaign_id: int):
     with db.session_scope() as session:
-        return jsonify(_progress(session, campaign_id))
+        now = _progress(session, campaign_id)
+    # The moment as the page writes it (the console's zone, the member's language).
+    now["relay_down_since"] = _when(now["relay_down_since"], language_of_page()) \
+        if now["relay_down_since"] else None
+    return jsonify(now)
 
 
 @bp.post("/campaigns/<int:campaign_id>/<action>")

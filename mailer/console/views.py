@@ -102,6 +102,7 @@ def issue(name: str):
     from markupsafe import Markup
 
     from mailer.render import environment, render_file
+    from mailer.size import GMAIL_CLIP_BYTES, html_bytes, kilobytes
 
     path = issue_path(name)
     if too_large(path):
@@ -114,6 +115,9 @@ def issue(name: str):
         audit(db_session, g.staff["email"], "preview", issue=name)
     # The preview partial is rendered by the rendering environment (autoescaped there).
     words = labels()[language_of_page()]
+    sizes = {edition.language: kilobytes(html_bytes(edition)) for edition in editions}
     previews = Markup(environment().get_template("preview_editions.html.j2")  # noqa: S704
-                      .render(editions=editions, words=words))
-    return page("issue.html", name=name, problems=[], editions=editions, previews=previews)
+                      .render(editions=editions, words=words, sizes=sizes))
+    return page("issue.html", name=name, problems=[], editions=editions, previews=previews,
+                too_large={code: kb for code, kb in sizes.items()
+                           if kb * 1024 > GMAIL_CLIP_BYTES})
