@@ -22,8 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from mailer import db
 from mailer.bounces import classify, replay, sns
 from mailer.bounces.classify import Finding
+from mailer.bounces.finding import provider_failure
 from mailer.bounces.models import BounceEvent
 from mailer.bounces.process import record
+from mailer.bounces.ses import findings_of
 from mailer.settings import get_settings
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -70,8 +72,9 @@ def _moment(text: str, name: str) -> datetime:
 
 
 def _accept(provider: str, event_id: str, moment: datetime, proof: str | None,
-            finding: Finding | None) -> tuple[str, int]:
-    """The checks every provider shares, then the finding recorded once under its id."""
+            findings: list[Finding]) -> tuple[str, int]:
+    """The checks every provider shares, then the findings recorded once under the event's
+    id (one per recipient of the event: `id`, `id#2`, ...)."""
     if not replay.fresh(provider, moment):
         abort(403)  # stale (or from the future): a replay of an old call
     key = f"{provider}:{event_id}"[:300]
@@ -81,8 +84,10 @@ def _accept(provider: str, event_id: str, moment: datetime, proof: str | None,
                 return "", 204  # the provider's retry of an event we have: nothing more
             if proof is not None and not replay.first_use(session, provider, proof):
                 abort(403)
-            if finding is not None:
-                record(session, key, finding, provider, request.get_data(as_text=True))
+            for number, finding in enumerate(findings):
+                suffix = f"#{number + 1}" if number else ""
+                record(session, f"{key}{suffix}"[:300], finding, provider,
+                       request.get_data(as_text=True))
     except IntegrityError:  # the same call twice at the same instant: the other one counts
         abort(409)
     return "", 204
@@ -104,7 +109,7 @@ def ses():
     except sns.Unverifiable:
         abort(400)  # its certificate cannot be had: nothing can be believed
     moment = _moment(message["Timestamp"], "Timestamp")
-    finding = None
+    findings: list[Finding] = []
     if message["Type"] == "SubscriptionConfirmation":
         if not replay.fresh("ses", moment):
             abort(403)
@@ -115,14 +120,14 @@ def ses():
         except sns.Unverifiable:
             abort(400)
         return "", 204
-    if message["Type"] == "Notification":
+    if message["Type"] == "Notification":  # every recipient of it; none for a delivery
         try:
-            finding = classify.ses_notification(_text(message, "Message"))
+            findings = findings_of(_text(message, "Message"))
         except (AttributeError, IndexError, KeyError, TypeError):
             raise Malformed("Message: not an SES notification") from None
-        if finding is not None and not isinstance(finding.recipient, str | None):
+        if not all(isinstance(found.recipient, str | None) for found in findings):
             raise Malformed("Message: recipient is not an address")
-    return _accept("ses", message["MessageId"], moment, message["Signature"], finding)
+    return _accept("ses", message["MessageId"], moment, message["Signature"], findings)
 
 
 POSTMARK_KINDS = {"HardBounce": classify.HARD, "SoftBounce": classify.SOFT,
@@ -144,10 +149,15 @@ def postmark():
         found = classify.COMPLAINT
     else:
         found = POSTMARK_KINDS.get(_text(event, "Type", required=False), classify.UNKNOWN)
-    finding = Finding(found, _text(event, "Email"),
-                      reason=_text(event, "Description", required=False)[:300])
+    email = _text(event, "Email")
+    words = f"{_text(event, 'Details', required=False)} " \
+            f"{_text(event, 'Description', required=False)}".strip()
+    if found in (classify.HARD, classify.SOFT):  # its words decide whose fault it is
+        finding = provider_failure(email, words, found == classify.HARD)
+    else:
+        finding = Finding(found, email, reason=words[:300])
     # Postmark's proof is the Basic password, the same on every call: nothing to use once.
-    return _accept("postmark", event_id, moment, None, finding)
+    return _accept("postmark", event_id, moment, None, [finding])
 
 
 _MAILGUN_TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -168,14 +178,14 @@ def mailgun():
     event = _object(body, "event-data")
     status = _object(event, "delivery-status")
     kind = event.get("event")
-    finding = None
+    findings: list[Finding] = []
     if kind == "complained":
-        finding = Finding(classify.COMPLAINT, _text(event, "recipient"))
-    elif kind == "failed":
-        found = classify.HARD if event.get("severity") == "permanent" else classify.SOFT
-        finding = Finding(found, _text(event, "recipient"),
-                          _text(status, "code", required=False) or None,
-                          str(status.get("message") or status.get("description") or "")[:300])
+        findings = [Finding(classify.COMPLAINT, _text(event, "recipient"))]
+    elif kind == "failed":  # its words decide whose fault it is
+        words = f"{_text(status, 'code', required=False)} " \
+                f"{status.get('message') or ''} {status.get('description') or ''}".strip()
+        findings = [provider_failure(_text(event, "recipient"), words,
+                                     event.get("severity") == "permanent")]
     # The signature covers only the timestamp and token, not the body: the token is used
     # once, or a captured call could carry any other event.
-    return _accept("mailgun", _text(event, "id"), moment, token, finding)
+    return _accept("mailgun", _text(event, "id"), moment, token, findings)

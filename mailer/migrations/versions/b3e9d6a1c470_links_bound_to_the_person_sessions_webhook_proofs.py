@@ -2,7 +2,7 @@
 staff sessions, webhook proofs accepted once
 
 Revision ID: b3e9d6a1c470
-Revises: b3e5d7a91c02
+Revises: b7e3d1a9c4f2
 Create Date: 2026-11-30 14:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b3e9d6a1c470"
-down_revision = "b3e5d7a91c02"
+down_revision = "b7e3d1a9c4f2"
 branch_labels = None
 depends_on = None
 
