@@ -110,8 +110,8 @@ def test_import_reports_bad_rows_and_is_idempotent(database_url, messy_csv):
     factory = partial(db.session_scope, database_url)
     report = import_csv(factory, messy_csv)
     assert (report.subscribed, report.pending, report.unchanged) == (1, 1, 1)
-    assert [line for line, _ in report.errors] == [3, 6, 7, 9]
-    assert "consent_date" in report.errors[-1][1]
+    assert [problem.line for problem in report.errors] == [3, 6, 7, 9]
+    assert report.errors[-1].field == "consent_at"
     again = import_csv(factory, messy_csv)
     assert (again.subscribed, again.pending, again.unchanged) == (0, 0, 3)
     with db.session_scope(database_url) as session:
