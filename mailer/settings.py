@@ -35,9 +35,6 @@ class Settings(BaseSettings):
     console_timezone: str = "Europe/Paris"  # times shown in the console
     console_session_hours: float = 12  # a console session ends after this long unused
     console_upload_max_bytes: int = 20 * 1024 * 1024  # a subscriber CSV uploaded in the console
-    # An issue file, wherever it comes from (CLI, console upload, the issues folder): an issue
-    # is a few tens of KB; a larger file is refused before it is parsed.
-    issue_max_bytes: int = 1024 * 1024
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
     default_language: str = "fr"
 

@@ -13,11 +13,12 @@ from babel.dates import format_datetime, get_timezone
 from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, render_template, request
 
+from mailer.issue.loader import MAX_BYTES
 from mailer.settings import get_settings
 
 # The views that take a file, with the setting of their limit (instead of the app's 64 KB).
-UPLOADS = {"console.subscribers_upload": "console_upload_max_bytes",
-           "console.issue_upload": "issue_max_bytes"}
+UPLOADS = {"console.subscribers_upload": lambda: get_settings().console_upload_max_bytes,
+           "console.issue_upload": lambda: MAX_BYTES}  # the CLI's limit (issue loader)
 FORM_OVERHEAD = 64 * 1024  # the multipart form around the file: boundaries, other fields
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -32,7 +33,7 @@ def _larger_uploads(state) -> None:
 
 def _allow_uploads() -> None:
     if request.endpoint in UPLOADS:
-        limit = getattr(get_settings(), UPLOADS[request.endpoint])
+        limit = UPLOADS[request.endpoint]()
         request.max_content_length = limit + FORM_OVERHEAD
 
 
@@ -114,9 +115,9 @@ def found_or_404(db_session, model, key: int):
 
 
 def too_large(path: Path) -> bool:
-    """An issue file above `issue_max_bytes`: refused before it is read, so that no page
-    waits on a huge file."""
-    return path.stat().st_size > get_settings().issue_max_bytes
+    """An issue file above the loader's MAX_BYTES: refused before it is read, so that no
+    page waits on a huge file."""
+    return path.stat().st_size > MAX_BYTES
 
 
 def issue_path(name: str) -> Path:
