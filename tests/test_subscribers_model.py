@@ -58,8 +58,8 @@ def test_repeated_signup_resends_a_few_times_an_hour(database_url):
 def test_mailto_unsubscribe(database_url):
     with db.session_scope(database_url) as session:
         subscriber_id = sign_up(session, check_applicant("cy@example.org", "fr", None), FORM)
-        confirm(session, subscriber_id)
-    headers = links.list_unsubscribe_headers(subscriber_id, campaign_id=7)
+        key = confirm(session, subscriber_id).link_key
+    headers = links.list_unsubscribe_headers(subscriber_id, key, campaign_id=7)
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     mailto = headers["List-Unsubscribe"].split("<mailto:")[1].split("?")[0]
     with db.session_scope(database_url) as session:

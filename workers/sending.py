@@ -76,7 +76,7 @@ def recipient(edition: PreparedEdition, delivery, campaign_id: int) -> Recipient
     """One delivery's envelope: its address and the signed links that carry the campaign."""
     if delivery.subscriber_id is None:  # a test send: its links are in the edition
         return Recipient(delivery.email, None, {}, {}, edition.new_message_id())
-    ids = (delivery.subscriber_id, campaign_id)
+    ids = (delivery.subscriber_id, delivery.link_key, campaign_id)
     urls = {"unsubscribe_url": links.unsubscribe_url(*ids),
             "preferences_url": links.preferences_url(*ids)}
     return Recipient(delivery.email, None, urls, links.list_unsubscribe_headers(*ids),
@@ -133,7 +133,8 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
     _skip_unsubscribed(conn, campaign_id, low, high)
     queued = conn.execute(
         select(Delivery.id, Delivery.subscriber_id, Delivery.email, Delivery.language,
-               Delivery.attempts)
+               Delivery.attempts, Subscriber.link_key)
+        .outerjoin(Subscriber, Subscriber.id == Delivery.subscriber_id)  # links bound to it
         .where(Delivery.campaign_id == campaign_id, Delivery.id.between(low, high),
                Delivery.state == DeliveryState.QUEUED)
         .order_by(Delivery.id)
