@@ -96,8 +96,17 @@ def upgrade(url: str | None = None) -> None:
     """Bring the schema to the newest migration (creates the database if needed)."""
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
+    url = url or get_settings().db_url
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["url"] = url or get_settings().db_url
+    config.attributes["url"] = url
+    # Already at the newest: return without running the migration environment (it imports
+    # every model), a good part of the time `infolettre send` takes before the first message.
+    with get_engine(url).connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current and current == set(ScriptDirectory.from_config(config).get_heads()):
+        return
     command.upgrade(config, "head")

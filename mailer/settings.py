@@ -8,7 +8,7 @@ Production sets the database, broker, SMTP relay and Redis URLs.
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pydantic import Field
@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     def outbox(self) -> Path:
         return self.home / "outbox"
 
-    @property
+    @cached_property  # read once: every link and return path of a send is signed with it
     def secret(self) -> str:
         if self.secret_key:
             return self.secret_key

@@ -87,6 +87,18 @@ def _cached(secret: str, purpose: str, key: str, payload: int | tuple[int, int])
     return _serializer(secret, purpose, key).dumps(payload)
 
 
+def make_campaign_pair(subscriber_id: int, key: str, campaign_id: int,
+                       secret: str | None = None) -> tuple[str, str]:
+    """The UNSUBSCRIBE and PREFERENCES tokens of one recipient of a campaign, exactly as
+    `make` gives them: the payload (the same for both) is encoded once and signed twice,
+    each signature with its own purpose and the subscriber's key in the salt."""
+    secret = secret or get_settings().secret
+    serializer = _serializer(secret, UNSUBSCRIBE, key)
+    payload = serializer.dump_payload((subscriber_id, campaign_id))
+    return (serializer.make_signer(f"{UNSUBSCRIBE}:{key}").sign(payload).decode(),
+            serializer.make_signer(f"{PREFERENCES}:{key}").sign(payload).decode())
+
+
 def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 

@@ -73,6 +73,13 @@ def test_mailto_unsubscribe(database_url):
         assert (left.campaign_id, left.detail) == (7, {"source": "mailto"})
 
 
+def test_a_campaign_messages_links_are_the_ones_each_link_function_gives():
+    urls, headers = links.campaign_links(41, "k3y-of-subscriber-41", 7)
+    assert urls == {"unsubscribe_url": links.unsubscribe_url(41, "k3y-of-subscriber-41", 7),
+                    "preferences_url": links.preferences_url(41, "k3y-of-subscriber-41", 7)}
+    assert headers == links.list_unsubscribe_headers(41, "k3y-of-subscriber-41", 7)
+
+
 def test_erase_keeps_a_hash_and_the_anonymous_log(database_url):
     with db.session_scope(database_url) as session:
         subscriber_id = sign_up(session, check_applicant("di@example.org", "en", "Di"), FORM)

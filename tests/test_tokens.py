@@ -55,3 +55,17 @@ def test_unkeyed_links_of_emails_sent_before_keys_only_for_those_subscribers():
     old_confirm = tokens._serializer(SECRET, tokens.CONFIRM, None).dumps(41)
     with pytest.raises(tokens.InvalidToken):  # nor any consent
         tokens.read(tokens.CONFIRM, old_confirm, lambda _id: legacy, secret=SECRET)
+
+
+def test_a_recipients_pair_of_campaign_tokens_is_what_make_gives_each_bound_to_its_purpose():
+    # The sender signs both links of a message at once (one payload, two signatures).
+    unsubscribe, preferences = tokens.make_campaign_pair(41, KEY, 7, secret=SECRET)
+    assert unsubscribe == tokens.make(tokens.UNSUBSCRIBE, 41, KEY, 7, secret=SECRET)
+    assert preferences == tokens.make(tokens.PREFERENCES, 41, KEY, 7, secret=SECRET)
+    assert tokens.read(tokens.PREFERENCES, preferences, find, secret=SECRET)[0] == (41, 7)
+    for purpose, token in [(tokens.PREFERENCES, unsubscribe), (tokens.UNSUBSCRIBE, preferences)]:
+        with pytest.raises(tokens.InvalidToken):
+            tokens.read(purpose, token, find, secret=SECRET)
+    other = SimpleNamespace(link_key="another-persons-key", legacy_links=False)
+    with pytest.raises(tokens.InvalidToken):
+        tokens.read(tokens.UNSUBSCRIBE, unsubscribe, lambda _id: other, secret=SECRET)

@@ -1,6 +1,9 @@
 """The Celery app. Its broker is Redis in production, a SQLite file by default."""
 
+import gc
+
 from celery import Celery
+from celery.signals import worker_init
 
 from mailer.settings import get_settings
 
@@ -34,3 +37,13 @@ def make_app() -> Celery:
 
 
 app = make_app()
+
+
+@worker_init.connect
+def _share_with_children(**_) -> None:
+    """Before the pool forks: the objects made so far (modules, tasks, settings) leave the
+    garbage collector's watch, so that its passes in the children do not write to their
+    pages (reference counts in GC headers) and the pages stay shared after the fork:
+    the children's own memory is then what they do, not what they imported."""
+    gc.collect()
+    gc.freeze()

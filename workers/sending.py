@@ -76,11 +76,9 @@ def recipient(edition: PreparedEdition, delivery, campaign_id: int) -> Recipient
     """One delivery's envelope: its address and the signed links that carry the campaign."""
     if delivery.subscriber_id is None:  # a test send: its links are in the edition
         return Recipient(delivery.email, None, {}, {}, edition.new_message_id())
-    ids = (delivery.subscriber_id, delivery.link_key, campaign_id)
-    urls = {"unsubscribe_url": links.unsubscribe_url(*ids),
-            "preferences_url": links.preferences_url(*ids)}
-    return Recipient(delivery.email, None, urls, links.list_unsubscribe_headers(*ids),
-                     edition.new_message_id())
+    urls, headers = links.campaign_links(delivery.subscriber_id, delivery.link_key,
+                                         campaign_id)
+    return Recipient(delivery.email, None, urls, headers, edition.new_message_id())
 
 
 def _skip_unsubscribed(conn: Connection, campaign_id: int, low: int, high: int) -> None:

@@ -120,8 +120,8 @@ class SmtpSender:
         if raw.startswith(b".") or b"\n." in raw:  # RFC 5321 4.5.2 dot-stuffing
             raw = re.sub(rb"(?m)^\.", b"..", raw)
         try:
-            self.smtp.send(raw if raw.endswith(b"\r\n") else raw + b"\r\n")
-            self.smtp.send(b".\r\n")
+            # One write for the message and its end: one system call, one segment less.
+            self.smtp.send(raw + (b".\r\n" if raw.endswith(b"\r\n") else b"\r\n.\r\n"))
             reply = self.smtp.getreply()
         except (smtplib.SMTPException, OSError) as error:
             self.close()
