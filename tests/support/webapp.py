@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+import requests
+
 from tests.support.servers import free_port, wait_for_port
 
 SECRET = "test-secret-key-for-signed-links"
@@ -50,6 +52,9 @@ class WebProcess:
             env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
         )
         wait_for_port(self.port, timeout=30, proc=self.proc)
+        # The port opens before the workers have imported the app: one answered request
+        # (the workers boot together) keeps a loaded machine's first test request in time.
+        requests.get(f"{self.url}/subscribe", timeout=90)
         return self
 
     def stop(self) -> None:
