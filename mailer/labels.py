@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from babel.dates import format_date, format_interval, format_time
+
+from mailer.catalogue import Catalogue, Word, catalogue
 
 LABELS_DIR = Path(__file__).resolve().parent.parent / "templates" / "labels"
 
 
-class Labels(dict):
+class Labels(Catalogue):
     """The labels of one language, with the date formats of its locale."""
 
     @property
     def locale(self) -> str:
-        return self["locale"]
+        # A language without its own catalogue still writes dates its own way (Babel).
+        locale = self.get("locale")
+        return self.requested if locale is None or isinstance(locale, Word) else locale
 
     def date(self, day: dt.date) -> str:
         return format_date(day, self.get("date_format", "long"), locale=self.locale)
@@ -45,17 +47,7 @@ class Labels(dict):
         return self["time_range"].format(start=first, end=last)
 
 
-def has_catalogue(language: str) -> bool:
-    return (LABELS_DIR / f"{language}.yaml").exists()
-
-
 def load_labels(language: str) -> Labels:
-    """The catalogue of `language`: adding a language is adding its file, no code."""
-    return _load(LABELS_DIR / f"{language}.yaml")
-
-
-@lru_cache(maxsize=16)
-def _load(path: Path) -> Labels:
-    if not path.exists():
-        raise FileNotFoundError(f"no label catalogue {path}")
-    return Labels(yaml.safe_load(path.read_text(encoding="utf-8")))
+    """The catalogue of `language`: adding a language is adding its file, no code; what it
+    lacks comes from the fallback language (mailer.catalogue)."""
+    return catalogue("email", LABELS_DIR, language, kind=Labels)

@@ -16,6 +16,7 @@ from mjml import mjml2html
 from premailer import Premailer
 
 from mailer import placeholders
+from mailer.catalogue import JINJA_FILTERS
 from mailer.edition import Edition
 from mailer.issue import Issue, issue_languages, load_issue
 from mailer.labels import load_labels
@@ -35,7 +36,7 @@ MARKERS = {
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """Templates are compiled once per process and kept."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -43,6 +44,8 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(JINJA_FILTERS)  # `plain`: a fallback label in an attribute
+    return env
 
 
 def mjml_to_html(mjml: str) -> str:
@@ -84,9 +87,10 @@ def render_issue(issue: Issue, language: str, slug: str) -> Edition:
 
 
 def render_file(path: str | Path, languages: list[str] | None = None) -> dict[str, Edition]:
-    """Every language of the issue in `path` (IssueInvalid if the file has problems)."""
+    """Every language of the issue in `path`, or `languages` (IssueInvalid if the file has
+    problems in them)."""
     path = Path(path)
-    issue = load_issue(path)
+    issue = load_issue(path, languages)
     wanted = languages or issue_languages(issue)
     return {language: render_issue(issue, language, path.stem) for language in wanted}
 

@@ -36,7 +36,11 @@ class Settings(BaseSettings):
     console_session_hours: float = 12  # a console session ends after this long unused
     console_upload_max_bytes: int = 20 * 1024 * 1024  # a subscriber CSV uploaded in the console
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
-    default_language: str = "fr"
+    default_language: str = "fr"  # a visitor's language when nothing says otherwise
+    # Whose words fill in what a language lacks (a catalogue's key, a whole catalogue): one
+    # understood by most readers of a newly added language.
+    fallback_language: str = "en"
+    catalogues_dir: str = ""  # extra catalogues: <dir>/{email,pages,console}/<language>.yaml
 
     from_address: str = "infolettre@reseaucitesdesmetiers.example"
     from_name: str = "Réseau international des Cités des métiers"

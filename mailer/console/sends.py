@@ -1,27 +1,26 @@
-"""Console pages that send: a test send, the launch with its confirmation, and a campaign's
-page whose progress updates without reload, with pause, resume and cancel."""
+"""Console pages that send: a test send, and the launch with its confirmation (the
+campaign's own page is in campaign_page.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import abort, g, jsonify, redirect, request, url_for
-from sqlalchemy import select
+from babel.dates import get_timezone, get_timezone_name
+from flask import abort, g, redirect, request, url_for
+from sqlalchemy import func, select
 
 from mailer import db
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, found_or_404, issue_path, page
+from mailer.console.base import bp, issue_path, language_of_page, page
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid
 from mailer.settings import get_settings
-from subscribers.models import utcnow
+from subscribers.models import Status, Subscriber, utcnow
 from subscribers.validation import InvalidInput, check_email
 from workers import campaigns
-from workers.audience import audience_counts, reached_before
-from workers.models import Campaign, CampaignState, Delivery, DeliveryState
-
-TROUBLES_SHOWN = 100
+from workers.audience import REACHED, audience_counts, reached_before
+from workers.models import Campaign, Delivery
 
 
 def _editions(name: str):
@@ -84,7 +83,7 @@ def launch(name: str):
         running, error = campaigns.live_campaign(session, slug), None
         if request.method == "POST" and running is None:
             try:
-                at = _send_time(request.form.get("at", ""))
+                at = send_time(request.form.get("at", ""))
                 campaign_id = _start(session, editions, at=at)
             except InvalidInput as invalid:
                 error = invalid
@@ -95,12 +94,30 @@ def launch(name: str):
                       campaign=campaign_id, **({"at": at.isoformat()} if at else {}))
                 return redirect(url_for("console.campaign", campaign_id=campaign_id))
         status = 409 if running and request.method == "POST" else 400 if error else 200
-        return page("launch.html", name=name, audience=audience_counts(session),
+        return page("launch.html", name=name, editions=editions,
+                    audience=audience_counts(session), now=will_receive(session, slug),
                     running=running, reached=reached_before(session, slug), error=error,
-                    zone=get_settings().console_timezone), status
+                    zone=zone_name(language_of_page())), status
 
 
-def _send_time(typed: str) -> dt.datetime | None:
+def will_receive(session, slug: str) -> dict[str, int]:
+    """Per language, the subscribers a launch now would mail: not those an earlier send of
+    this issue may have reached (they never get it twice)."""
+    reached = (select(Delivery.email).join(Campaign)
+               .where(Campaign.slug == slug, Campaign.test.is_(False), Delivery.state.in_(REACHED)))
+    return dict(session.execute(
+        select(Subscriber.language, func.count())
+        .where(Subscriber.status == Status.SUBSCRIBED, Subscriber.email.not_in(reached))
+        .group_by(Subscriber.language)).all())
+
+
+def zone_name(language: str) -> str:
+    """The console's time zone as people say it ("heure d'Europe centrale"), from Babel."""
+    return get_timezone_name(get_timezone(get_settings().console_timezone), "long",
+                             locale=language)
+
+
+def send_time(typed: str) -> dt.datetime | None:
     """The time typed in the form (the console's zone) in UTC; None for "now"."""
     if not typed.strip():
         return None
@@ -112,53 +129,3 @@ def _send_time(typed: str) -> dt.datetime | None:
     if at <= utcnow():
         raise InvalidInput("at", "at_past")
     return at
-
-
-def _progress(session, campaign_id: int) -> dict:
-    found_or_404(session, Campaign, campaign_id)
-    return campaigns.progress(session, campaign_id)
-
-
-@bp.get("/campaigns/<int:campaign_id>")
-@requires(Role.EDITOR)
-def campaign(campaign_id: int):
-    with db.session_scope() as session:
-        progress = _progress(session, campaign_id)
-        # The deliveries that did not go through, with the relay's answer (the first ones).
-        troubles = session.execute(
-            select(Delivery.email, Delivery.state, Delivery.reply)
-            .where(Delivery.campaign_id == campaign_id,
-                   Delivery.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)))
-            .order_by(Delivery.id).limit(TROUBLES_SHOWN)).all()
-        return page("campaign.html", campaign_id=campaign_id, progress=progress,
-                    scheduled=session.get(Campaign, campaign_id).scheduled_at,
-                    troubles=troubles, states=list(CampaignState))
-
-
-@bp.get("/campaigns/<int:campaign_id>/progress")
-@requires(Role.EDITOR)
-def progress(campaign_id: int):
-    with db.session_scope() as session:
-        return jsonify(_progress(session, campaign_id))
-
-
-@bp.post("/campaigns/<int:campaign_id>/<action>")
-@requires(Role.SENDER)
-def steer(campaign_id: int, action: str):
-    states = {"pause": CampaignState.PAUSED, "resume": CampaignState.SENDING,
-              "cancel": CampaignState.CANCELLED}
-    if action not in states:
-        abort(404)
-    with db.session_scope() as session:
-        try:
-            campaigns.set_state(session, campaign_id, states[action])
-        except LookupError:
-            abort(404)
-        except campaigns.NotNow:
-            return page("message.html", key="not_now"), 409
-        audit(session, g.staff["email"], action, campaign=campaign_id)
-    if action == "resume":
-        from workers.tasks import start_campaign
-
-        start_campaign.delay(campaign_id)
-    return redirect(url_for("console.campaign", campaign_id=campaign_id))

@@ -15,7 +15,7 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
         add_staff(web.env, "editor@example.org", "editor")
         page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
         sign_in(page, web, "sender@example.org")
-        page.click("text=091.yaml")
+        page.click("text=L'infolettre du Réseau — automne 2026")
         page.click("text=M'envoyer un test")
         page.wait_for_function("document.getElementById('state').dataset.state === 'done'",
                                timeout=60_000)
