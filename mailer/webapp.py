@@ -24,7 +24,7 @@ BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp",
 # Modules that add routes to a blueprint above, imported before it is registered.
 EXTENSIONS = [f"mailer.console.{name}" for name in (
     "views", "preview", "issue_files", "sends", "campaign_page", "history", "views_subscribers",
-    "bounces", "staff")]
+    "subscriber_edit", "bounces", "staff")]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

@@ -60,6 +60,7 @@ def page(template: str, **context):
     # `lang` is the language the words are in: the fallback's if `language` has none.
     return render_template(f"console/{template}", lang=words.language, t=words,
                            language_names=staff_languages(),
+                           name_of=lambda code: language_name(code, words.language),
                            count=lambda key, n: _count(words[key], n, language),
                            when=lambda moment: written_time(moment, language),
                            day=lambda date: format_date(date, "long", locale=language),

@@ -65,7 +65,7 @@ def _progress(session, campaign: Campaign) -> dict:
     figures = campaigns.progress(session, campaign.id)
     language = language_of_page()
     # Until the audience is counted, "0 %, 0 left" would be wrong: say it is being prepared.
-    return {**figures, "planned": campaign.planned or campaign.state != CampaignState.SENDING,
+    return {**figures, "planned": campaign.planned,
             "started": written_time(campaign.started_at, language),
             "finished": written_time(campaign.finished_at, language),
             "troubles": _troubles(session, campaign.id)}

@@ -37,9 +37,10 @@ def test_schedule_a_send_and_let_the_sweep_start_it(tmp_path, page, smtp_server)
         assert smtp_server.messages == []  # not before its time
         first = page.inner_text("#scheduled")
         page.fill("#at", _local(dt.timedelta(days=2)))  # moved to the day after
-        page.click("text=Déplacer l'envoi")
-        page.wait_for_function("document.getElementById('state').dataset.state === 'scheduled'")
-        assert page.inner_text("#scheduled") != first
+        page.click("#reschedule button")
+        page.wait_for_function("first => document.getElementById('scheduled').textContent"
+                               " !== first", arg=first)
+        assert page.inner_text("#state") == "programmé"
         assert page.locator("#cancel").evaluate("e => getComputedStyle(e).color") \
             == "rgb(160, 0, 0)"  # cancelling looks destructive, pausing does not
 
