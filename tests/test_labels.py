@@ -54,11 +54,21 @@ def test_the_console_names_every_state_class_and_role():
               | {"delivery_failed", "delivery_unknown"}
               | {f"kind_{kind}" for kind in kinds}
               | {f"verdict_{verdict}" for verdict in VERDICTS}
-              | {f"role_{role.name.lower()}" for role in Role})
+              | {f"role_{role.name.lower()}" for role in Role}
+              | {f"role_name_{role.name.lower()}" for role in Role}
+              | {f"state_{state}" for state in CampaignState}
+              | {f"reason_{name}" for name in _reasons()})
     for language, words in _catalogues("mailer/console/labels").items():
-        needed_here = needed | {f"language_{code}" for code in _catalogues(
-            "mailer/console/labels")}
-        assert needed_here - set(words) == set(), language
+        assert needed - set(words) == set(), language  # language names come from Babel
+    pages = {f"state_{status}" for status in Status}  # the preferences page
+    for language, words in _catalogues("subscribers/labels").items():
+        assert pages - set(words) == set(), language
+
+
+def _reasons() -> set[str]:
+    from mailer.console.campaign_page import REASONS
+
+    return {*REASONS.values(), "temporary", "refused", "no_answer"}
 
 
 def test_every_catalogue_key_is_documented():
