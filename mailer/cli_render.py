@@ -21,6 +21,14 @@ def _render(file: str, languages: list[str] | None):
         raise UserError(f"{file}: {error}") from None
 
 
+def _size_warnings(file: str, editions: dict) -> None:
+    """Warn (stderr, exit status unchanged) for each edition Gmail would clip."""
+    from mailer.size import too_large, warning
+
+    for language, kb in too_large(editions).items():
+        click.echo(warning(file, language, kb), err=True)
+
+
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True)
 def validate(files: tuple[str, ...]) -> None:
@@ -35,6 +43,7 @@ def validate(files: tuple[str, ...]) -> None:
                 click.echo(str(problem), err=True)
         else:
             click.echo(f"{file}: valid")
+            _size_warnings(file, _render(file, None))
     if failed:
         raise SystemExit(1)
 
@@ -49,14 +58,16 @@ def render(file: str, language: str, out_dir: str) -> None:
 
 
 def write_editions(editions: dict, out: Path) -> None:
+    from mailer.size import html_bytes, kilobytes
+
     out.mkdir(parents=True, exist_ok=True)
     for code, edition in editions.items():
         base = out / f"{edition.slug}.{code}"
         Path(f"{base}.html").write_text(edition.html, encoding="utf-8")
         Path(f"{base}.txt").write_text(edition.text, encoding="utf-8")
         Path(f"{base}.web.html").write_text(edition.web_html, encoding="utf-8")
-        size = len(edition.html.encode()) / 1000
-        click.echo(f"{base}.html ({size:.0f} KB), {base}.txt, {base}.web.html")
+        size = kilobytes(html_bytes(edition))
+        click.echo(f"{base}.html ({size} KB as sent), {base}.txt, {base}.web.html")
 
 
 @click.command("preview")

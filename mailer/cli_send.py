@@ -9,7 +9,7 @@ import click
 from sqlalchemy import select
 
 from mailer import db
-from mailer.cli_render import _render
+from mailer.cli_render import _render, _size_warnings
 from mailer.errors import UserError
 from workers import campaigns
 from workers.audience import audience_counts
@@ -19,14 +19,14 @@ from workers.models import Campaign, CampaignState, DeliveryState
 def _addresses(value: str | None) -> list[str] | None:
     if not value:
         return None
-    from email_validator import EmailNotValidError, validate_email
+    from subscribers.validation import InvalidInput, check_email
 
     out = []
     for item in filter(None, (part.strip() for part in value.split(","))):
         try:
-            out.append(validate_email(item, check_deliverability=False).normalized.lower())
-        except EmailNotValidError as error:
-            raise UserError(f"--test-to: {item}: {error}") from None
+            out.append(check_email(item))
+        except InvalidInput as error:
+            raise UserError(f"--test-to: {item}: {error.detail}") from None
     return out
 
 
@@ -42,6 +42,7 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None) -> N
 
     recipients = _addresses(test_to)
     editions = _render(file, None)
+    _size_warnings(file, editions)
     db.upgrade()
     with db.session_scope() as session:
         if recipients:
@@ -101,6 +102,9 @@ def _progress(session, campaign_id: int, started: float, first_sent: int) -> tup
     line = (f"[{bar}] {done}/{total} sent {sent} failed {now['failed']} "
             f"skipped {now['skipped']} remaining {now['remaining']} "
             f"{rate:.0f}/s left {left:.0f}s  {now['state']}")
+    if now["relay_down_since"] and now["state"] == CampaignState.SENDING:
+        line += (f"  waiting for the relay since {now['relay_down_since']:%Y-%m-%d %H:%M:%S} "
+                 f"UTC ({now['relay_reply']})")
     return line, now["state"] not in (CampaignState.SENDING, CampaignState.SCHEDULED)
 
 

@@ -10,8 +10,11 @@ import click
 def worker(beat: bool, concurrency: int, celery_args: tuple[str, ...]) -> None:
     """Send, retry and recover: the Celery worker of Infolettre."""
     from mailer import db
+    from mailer.settings import get_settings
     from workers.app import app
 
+    # The beat keeps its schedule there, whatever database and broker are configured.
+    get_settings().home.mkdir(parents=True, exist_ok=True)
     db.upgrade()
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", *celery_args]
     if beat:

@@ -7,7 +7,8 @@ markers are encoded once, each followed by a soft line break, so that a recipien
 only needs its own short encoding. Each message is then a join of bytes.
 
 No line of an assembled message starts with a dot (a leading dot is written =2E), so it
-can go on the wire after DATA as it is, without dot-stuffing.
+can go on the wire after DATA as it is, without dot-stuffing; no quoted-printable line is
+longer than 76 characters (RFC 2045), whatever a recipient's values are.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import binascii
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.header import Header
-from email.utils import format_datetime, formataddr, localtime
+from email.utils import format_datetime, localtime
 
+from mailer.headers import clean_header, encode_text, mailbox
 from mailer.placeholders import Template, bind
 from mailer.settings import Settings
 
@@ -26,17 +27,47 @@ CRLF = b"\r\n"
 SOFT_BREAK = b"=\r\n"
 
 
-def clean_header(value: str) -> str:
-    """A header value can never carry a line break (header injection)."""
-    return " ".join(value.replace("\r", " ").replace("\n", " ").split())
+QP_MAX = 76  # RFC 2045 section 6.7: characters per encoded line, the soft break's = included
 
 
-def qp(text: str) -> bytes:
-    """Quoted-printable with CRLF line ends and no line starting with a dot."""
+def _safe_cut(line: bytes, at: int) -> int:
+    """The last cut at or before `at` that does not split an =XX escape."""
+    if line[at - 1:at] == b"=":
+        return at - 1
+    if line[at - 2:at - 1] == b"=":
+        return at - 2
+    return at
+
+
+def _rewrap(line: bytes, width: int) -> list[bytes]:
+    """One encoded line (no soft breaks) as lines of at most `width`, none starting with a
+    dot (written =2E, so the message can follow DATA without dot-stuffing)."""
+    out = []
+    while True:
+        if line[:1] == b".":
+            line = b"=2E" + line[1:]
+        if len(line) <= width:
+            out.append(line)
+            return out
+        cut = _safe_cut(line, width - 1)
+        out.append(line[:cut] + b"=")
+        line = line[cut:]
+
+
+def qp(text: str, room: bool = False) -> bytes:
+    """Quoted-printable with CRLF line ends, lines of at most 76 and none starting with a
+    dot; `room`: the last line keeps one character free for a soft break after it."""
     encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True).replace(b"\r\n", b"\n")
-    if encoded.startswith(b"."):
-        encoded = b"=2E" + encoded[1:]
-    return encoded.replace(b"\n.", b"\n=2E").replace(b"\n", CRLF)
+    # binascii lets a line reach 78 when it ends in encoded white space, and starts lines
+    # with dots: the rare text that needs it is wrapped again.
+    lines = encoded.split(b"\n")
+    if (room and len(lines[-1]) >= QP_MAX) or any(
+            len(line) > QP_MAX or line[:1] == b"." for line in lines):
+        lines = encoded.replace(b"=\n", b"").split(b"\n")
+        widths = [QP_MAX] * (len(lines) - 1) + [QP_MAX - room]
+        encoded = b"\n".join(part for line, width in zip(lines, widths, strict=True)
+                             for part in _rewrap(line, width))
+    return encoded.replace(b"\n", CRLF)
 
 
 class EncodedTemplate:
@@ -45,14 +76,14 @@ class EncodedTemplate:
     def __init__(self, text: str) -> None:
         template = Template(text)
         self.names = template.names
-        self.pieces = [qp(piece) + SOFT_BREAK for piece in template.pieces[:-1]]
+        self.pieces = [qp(piece, room=True) + SOFT_BREAK for piece in template.pieces[:-1]]
         self.last = qp(template.pieces[-1])
 
     def fill(self, values: dict[str, str]) -> bytes:
         out = []
         for piece, name in zip(self.pieces, self.names, strict=True):
             out.append(piece)
-            out.append(qp(values[name]) + SOFT_BREAK)
+            out.append(qp(values[name], room=True) + SOFT_BREAK)
         out.append(self.last)
         return b"".join(out)
 
@@ -81,11 +112,11 @@ class PreparedEdition:
         self.text = EncodedTemplate(bind(text, shared or {}))
         boundary = f"=_infolettre_{uuid.uuid4().hex}"
         subject = f"[TEST] {subject}" if test else subject
-        sender = formataddr((clean_header(settings.from_name), settings.from_address), "utf-8")
+        sender = mailbox(settings.from_name, settings.from_address)
         self.common = _header_lines([
             ("From", sender),
             ("Reply-To", settings.reply_to),
-            ("Subject", Header(clean_header(subject), "utf-8").encode(linesep="\r\n")),
+            ("Subject", encode_text("Subject", subject)),
             ("List-Id", f"<{settings.list_id}>"),
             ("Precedence", "bulk"),
             ("MIME-Version", "1.0"),
@@ -100,10 +131,11 @@ class PreparedEdition:
     def new_message_id(self) -> str:
         return f"<{uuid.uuid4().hex}@{self.domain}>"
 
-    def assemble(self, recipient: Recipient) -> bytes:
-        to = formataddr((clean_header(recipient.name or ""), recipient.email), "utf-8")
-        own = [("To", to), ("Date", format_datetime(localtime())),
-               ("Message-ID", recipient.message_id)]
+    def assemble(self, recipient: Recipient, address: str | None = None) -> bytes:
+        """The message for `recipient`; `address` is the wire form of their address the
+        transport gave (mailer.transport.Sender.address), their address as it is if None."""
+        own = [("To", mailbox(recipient.name, address or recipient.email)),
+               ("Date", format_datetime(localtime())), ("Message-ID", recipient.message_id)]
         own += [(name, clean_header(value)) for name, value in recipient.headers.items()]
         return b"".join((
             _header_lines(own), self.common,

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Sending: a row a worker holds in `sending` longer than this belongs to a dead worker.
     send_lease_seconds: int = 120
     sweep_interval_seconds: int = 60  # beat: start due campaigns, recover from crashes
+    # Seconds before each new try while the relay is unavailable or a recipient's server
+    # says "later" (4xx); the last one repeats for as long as the relay stays down.
+    send_retry_seconds: list[int] = Field(default_factory=lambda: [10, 30, 60, 120, 300])
 
     @property
     def sqlite_path(self) -> Path:

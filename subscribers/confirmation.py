@@ -33,8 +33,7 @@ def confirmation_message(subscriber: Subscriber) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = str(words["mail_subject"])
     message["From"] = Address(settings.from_name, addr_spec=settings.from_address)
-    # The email policy refuses header values with line breaks: a second guard after validation.
-    message["To"] = Address(subscriber.name or "", addr_spec=subscriber.email)
+    # To is written by the sending task, in the form the transport delivers the address.
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=settings.bounce_domain)
     message["Auto-Submitted"] = "auto-generated"

@@ -46,6 +46,7 @@ class EventKind(enum.StrEnum):
     COMPLAINED = "complained"
     IMPORTED = "imported"
     ERASED = "erased"
+    NOT_SENT = "not_sent"  # the confirmation email could not be sent; the reason in detail
 
 
 class Subscriber(Base):

@@ -1,49 +1,65 @@
-"""Celery task: send the confirmation email of a signup (queued after the commit)."""
+"""Celery task: send the confirmation email of a signup (queued after the commit).
+
+It goes through the same transport as campaigns (mailer.transport): the same wire form of
+international addresses, the same reading of the relay's replies."""
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from email.policy import SMTP
 
 from mailer import db
+from mailer.headers import mailbox
 from mailer.settings import get_settings
-from mailer.transport import get_sender
+from mailer.transport import Ambiguous, TemporaryFailure, Undeliverable, get_sender
 from subscribers.confirmation import confirmation_message
-from subscribers.models import Status, Subscriber
+from subscribers.models import EventKind, Status, Subscriber
+from subscribers.service import log_event
 from workers.app import app
 
 log = logging.getLogger(__name__)
 
 
-def _temporary(error: Exception) -> bool:
-    """4xx answers and lost connections are worth another try; 5xx answers are final."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(400 <= code < 500 for code, _ in error.recipients.values())
-    if isinstance(error, smtplib.SMTPResponseException):
-        return 400 <= error.smtp_code < 500
-    return isinstance(error, smtplib.SMTPServerDisconnected | OSError)
+def _not_sent(subscriber_id: int, reason: str) -> bool:
+    """The reason is kept in the subscriber's history, where staff read it."""
+    log.warning("confirmation to subscriber %s not sent: %s", subscriber_id, reason)
+    with db.session_scope(get_settings().db_url) as session:
+        log_event(session, session.get(Subscriber, subscriber_id), EventKind.NOT_SENT,
+                  reply=reason[:500])
+    return False
 
 
 @app.task(bind=True, name="subscribers.send_confirmation", max_retries=8)
 def send_confirmation(self, subscriber_id: int) -> bool:
     """Send it if the subscriber still waits for it; False when nothing was sent."""
-    with db.session_scope(get_settings().db_url) as session:
+    settings = get_settings()
+    with db.session_scope(settings.db_url) as session:
         subscriber = session.get(Subscriber, subscriber_id)
         if subscriber is None or subscriber.status != Status.PENDING:
             return False
         message = confirmation_message(subscriber)
-        recipient = subscriber.email
-    sender = get_sender()
+        recipient, name = subscriber.email, subscriber.name
+    sender = get_sender(settings)
     try:
-        # CRLF line ends: smtplib sends bytes as they are, and SMTP wants CRLF.
-        raw = message.as_bytes(policy=SMTP)
-        sender.send(raw, get_settings().from_address, [recipient])
-    except (smtplib.SMTPException, OSError) as error:
-        if not _temporary(error):
-            log.warning("confirmation to subscriber %s refused: %s", subscriber_id, error)
-            return False
+        address = sender.address(recipient)
+        # The To header as campaigns write it (the address may be UTF-8, which the email
+        # package's header classes refuse); CRLF line ends, as SMTP wants them.
+        to = f"To: {mailbox(name, address)}\r\n".encode()
+        raw = to + message.as_bytes(policy=SMTP)
+        outcome = sender.send(raw, settings.from_address, address)
+    except Undeliverable as error:
+        return _not_sent(subscriber_id, str(error))
+    except Ambiguous as error:  # it may have been delivered: never sent a second time
+        log.warning("confirmation to subscriber %s may not have arrived: %s",
+                    subscriber_id, error)
+        return False
+    except TemporaryFailure as error:
+        if self.request.retries >= self.max_retries:  # an hour and a half of tries
+            return _not_sent(subscriber_id, f"still failing after {self.max_retries} tries: "
+                                            f"{error}")
         raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 1800)) from error
     finally:
         sender.close()
+    if not outcome.accepted:
+        return _not_sent(subscriber_id, outcome.reply)
     return True

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -129,6 +129,36 @@ def expire_claims(session: Session, campaign_id: int, lease: dt.timedelta) -> in
     return result.rowcount
 
 
+def retry_delay(schedule: list[int], tries: int) -> int:
+    """Seconds before try number `tries + 1` (the schedule's last step repeats)."""
+    return schedule[min(tries, len(schedule) - 1)] if schedule else 60
+
+
+def relay_down(session: Session, campaign_id: int, reply: str, schedule: list[int]
+               ) -> int | None:
+    """Note that the relay is unavailable for this campaign; returns the seconds until its
+    next try, or None when another batch has already set that try (one wake-up each time,
+    however many batches met the outage)."""
+    now = utcnow()
+    failures = session.scalar(select(Campaign.relay_failures).where(Campaign.id == campaign_id))
+    delay = retry_delay(schedule, failures or 0)
+    result = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id,
+               or_(Campaign.relay_retry_at.is_(None), Campaign.relay_retry_at <= now))
+        .values(relay_down_since=func.coalesce(Campaign.relay_down_since, now),
+                relay_reply=reply[:500], relay_failures=Campaign.relay_failures + 1,
+                relay_retry_at=now + dt.timedelta(seconds=delay))
+    )
+    session.commit()
+    return delay if result.rowcount else None
+
+
+def waiting_for_relay(campaign: Campaign) -> bool:
+    """The campaign's next try, after the relay was found unavailable, is still to come."""
+    return campaign.relay_retry_at is not None and campaign.relay_retry_at > utcnow()
+
+
 def counts(session: Session, campaign_id: int) -> Counter:
     rows = session.execute(
         select(Delivery.state, func.count()).where(Delivery.campaign_id == campaign_id)
@@ -142,7 +172,9 @@ def progress(session: Session, campaign_id: int) -> dict:
     count = counts(session, campaign_id)
     total = sum(count.values())
     done = total - count[DeliveryState.QUEUED] - count[DeliveryState.SENDING]
-    return {"state": session.get(Campaign, campaign_id).state, "total": total, "done": done,
+    campaign = session.get(Campaign, campaign_id)
+    return {"state": campaign.state, "total": total, "done": done,
+            "relay_down_since": campaign.relay_down_since, "relay_reply": campaign.relay_reply,
             "sent": count[DeliveryState.SENT], "failed": count[DeliveryState.FAILED],
             "skipped": count[DeliveryState.SKIPPED], "remaining": total - done,
             "percent": round(100 * done / total) if total else 0}

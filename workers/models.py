@@ -62,6 +62,13 @@ class Campaign(Base):
     # Checkpoint of the planning pass: subscribers up to this id have their delivery row.
     planned_upto: Mapped[int] = mapped_column(default=0)
     planned: Mapped[bool] = mapped_column(default=False)
+    # The relay is unavailable (refused or dropped connections, 421): since when, its last
+    # answer, how many tries in a row failed, and when the campaign tries again. Cleared by
+    # the first message the relay accepts.
+    relay_down_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    relay_reply: Mapped[str | None] = mapped_column(String(500))
+    relay_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    relay_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     # One live campaign per issue, enforced by the database: of two launches in the same
     # instant (a double click, two terminals) the second fails instead of mailing twice.

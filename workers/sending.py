@@ -4,6 +4,11 @@ Exactly once: a delivery is claimed (queued → sending, committed) just before 
 transaction and recorded (sent or failed, committed) just after. A worker killed between
 the two leaves one row in `sending`: recovery marks it `unknown` and never re-sends it, so
 nobody is mailed twice; every row still `queued` is sent by the next batch task.
+
+Poison isolation: a message that cannot be built, signed or addressed fails that delivery
+alone, with the reason in its row, and the batch goes on. A relay that is unavailable
+stops the batch without counting an attempt against anyone (RelayDown); a recipient's
+server that says "later" leaves that row queued and the batch goes on (Deferred at the end).
 """
 
 from __future__ import annotations
@@ -18,18 +23,27 @@ from mailer import verp
 from mailer.dkim import signer_for
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
+from mailer.transport import Ambiguous, TemporaryFailure, get_sender
 from subscribers import links
 from subscribers.models import Status, Subscriber, utcnow
+from workers.compose import Poison, build
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
-from workers.outbox import open_batch
 from workers.ratelimit import RateLimit
-from workers.smtp import Ambiguous, TemporaryFailure
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # Seconds between two looks at the campaign's state: a pause or a cancel takes effect
 # within this time, whatever the relay's speed (one indexed read each).
 CHECK_SECONDS = 0.5
+
+
+class RelayDown(Exception):
+    """The relay is unavailable: the batch stopped, and no row lost an attempt."""
+
+
+class Deferred(Exception):
+    """Some recipients' servers answered 4xx: their rows stay queued for a later try."""
+
 
 
 @lru_cache(maxsize=32)
@@ -107,9 +121,33 @@ def _record(conn: Connection, delivery_id: int, state: str, reply: str | None) -
     conn.commit()
 
 
+# A row moved without being sent: a claimed one given back untried (the relay went away,
+# its attempt not counted), or a queued one whose message cannot be made (poison).
+_MOVE = text(
+    "UPDATE delivery SET state = :to, attempts = attempts - :given_back, reply = :reply, "
+    "updated_at = :now WHERE id = :id AND state = :from"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type))
+
+
+def _move(conn: Connection, delivery_id: int, before: str, after: str, reason: str,
+          given_back: int = 0) -> None:
+    conn.execute(_MOVE, {"id": delivery_id, "from": str(before), "to": str(after),
+                         "reply": reason[:500], "given_back": given_back, "now": utcnow()})
+    conn.commit()
+
+
+def _relay_up(conn: Connection, campaign_id: int) -> None:
+    conn.execute(update(Campaign).where(Campaign.id == campaign_id).values(
+        relay_down_since=None, relay_reply=None, relay_failures=0, relay_retry_at=None))
+    conn.commit()
+
+
 def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int, high: int,
                on_hard_bounce=None) -> int:
-    """Send the queued deliveries with ids in [low, high]; returns how many were sent."""
+    """Send the queued deliveries with ids in [low, high]; returns how many were sent.
+
+    Raises RelayDown (the relay is unavailable: the rest of the batch waits, untouched)
+    or, once the batch is through, Deferred (some recipients are to be tried again later)."""
     campaign = conn.execute(select(Campaign).where(Campaign.id == campaign_id)).one()
     if campaign.state != CampaignState.SENDING:
         return 0
@@ -121,12 +159,13 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                Delivery.state == DeliveryState.QUEUED)
         .order_by(Delivery.id)
     ).all()
-    outbox = open_batch(settings)
+    outbox = get_sender(settings)
     signer = signer_for(settings)
     quota = RateLimit(settings.send_rate_per_second, settings.send_rate_per_hour,
                       settings.redis_url)
     url = conn.engine.url.render_as_string(hide_password=False)
-    sent = 0
+    relay_was_down = campaign.relay_down_since is not None
+    sent = deferred = 0
     checked = time.monotonic()
     try:
         for delivery in queued:
@@ -135,33 +174,47 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                 if _campaign_state(conn, campaign_id) != CampaignState.SENDING:
                     break
             edition = prepared(url, campaign_id, delivery.language)
-            message = recipient(edition, delivery, campaign_id)
-            raw = edition.assemble(message)
-            if signer is not None:
-                raw = signer.sign(raw)
+            try:
+                raw, address = build(edition, recipient(edition, delivery, campaign_id),
+                                     outbox, signer)
+            except Poison as error:
+                log.warning("delivery %s not sent: %s", delivery.id, error)
+                _move(conn, delivery.id, DeliveryState.QUEUED, DeliveryState.FAILED, str(error))
+                continue
+            except TemporaryFailure as error:
+                raise RelayDown(str(error)) from error
             quota.wait()
             if not _claim(conn, delivery.id):
                 continue  # another worker has it
             mail_from = verp.encode(settings.secret, settings.bounce_domain, campaign_id,
                                     delivery.subscriber_id or 0)
             try:
-                outcome = outbox.send(raw, mail_from, delivery.email)
+                outcome = outbox.send(raw, mail_from, address)
             except TemporaryFailure as error:
+                if error.relay:  # nothing to do with this recipient: the attempt is given back
+                    _move(conn, delivery.id, DeliveryState.SENDING, DeliveryState.QUEUED,
+                          str(error), given_back=1)
+                    raise RelayDown(str(error)) from error
                 final = delivery.attempts + 1 >= MAX_ATTEMPTS
                 _record(conn, delivery.id,
                         DeliveryState.FAILED if final else DeliveryState.QUEUED, str(error)[:500])
-                raise
+                deferred += not final
+                continue
             except Ambiguous as error:
                 _record(conn, delivery.id, DeliveryState.UNKNOWN, str(error)[:500])
                 continue
             if outcome.accepted:
                 _record(conn, delivery.id, DeliveryState.SENT, outcome.reply)
                 sent += 1
+                if relay_was_down:
+                    _relay_up(conn, campaign_id)
+                    relay_was_down = False
             else:
                 _record(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
                 if outcome.hard_bounce and on_hard_bounce and delivery.subscriber_id:
                     on_hard_bounce(delivery.subscriber_id, campaign_id, outcome.reply)
     finally:
         outbox.close()
+    if deferred:
+        raise Deferred(f"{deferred} recipient(s) to try again later")
     return sent
-

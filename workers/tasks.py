@@ -16,7 +16,6 @@ from subscribers.models import EventKind, Status, Subscriber, utcnow
 from workers import campaigns, sending
 from workers.app import app
 from workers.models import Campaign, CampaignState
-from workers.smtp import TemporaryFailure
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +30,8 @@ def start_campaign(campaign_id: int) -> None:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None or campaign.state != CampaignState.SENDING:
             return
+        if campaigns.waiting_for_relay(campaign):
+            return  # the wake-up set when the relay went down starts it again
         campaign.started_at = campaign.started_at or utcnow()
         session.commit()
         if not campaign.planned:
@@ -49,14 +50,30 @@ def _hard_bounce(subscriber_id: int, campaign_id: int, reply: str) -> None:
                                campaign_id=campaign_id, reply=reply, source="smtp")
 
 
-@app.task(name="workers.send_batch", bind=True, autoretry_for=(TemporaryFailure,),
-          retry_backoff=5, retry_backoff_max=600, retry_jitter=True, max_retries=10)
+@app.task(name="workers.send_batch", bind=True)
 def send_batch(self, campaign_id: int, low: int, high: int) -> int:
-    """One SMTP connection for up to BATCH messages. A 4xx or a dropped connection retries
-    the task later (the rows already sent stay sent); a 5xx fails that delivery only."""
+    """One SMTP connection for up to BATCH messages. An unavailable relay puts the whole
+    campaign to wait (settings.send_retry_seconds) and consumes nobody's attempts; a 4xx
+    about one recipient retries this batch later; a 5xx fails that delivery only."""
     settings = get_settings()
-    with get_engine().connect() as conn:
-        sent = sending.send_batch(settings, conn, campaign_id, low, high, _hard_bounce)
+    sent = 0
+    try:
+        with get_engine().connect() as conn:
+            sent = sending.send_batch(settings, conn, campaign_id, low, high, _hard_bounce)
+    except sending.RelayDown as error:
+        log.warning("campaign %s: relay unavailable: %s", campaign_id, error)
+        with session_scope() as session:
+            delay = campaigns.relay_down(session, campaign_id, str(error),
+                                         settings.send_retry_seconds)
+        if delay is not None:
+            start_campaign.apply_async((campaign_id,), countdown=delay)
+        return 0
+    except sending.Deferred as error:
+        if self.request.retries < sending.MAX_ATTEMPTS:
+            delay = campaigns.retry_delay(settings.send_retry_seconds, self.request.retries)
+            raise self.retry(exc=error, countdown=delay,
+                             max_retries=sending.MAX_ATTEMPTS) from error
+        # past that, the sweep queues the rows again until their attempts run out
     with session_scope() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is not None:

@@ -67,6 +67,9 @@ def _progress(session, campaign: Campaign) -> dict:
     # Until the audience is counted, "0 %, 0 left" would be wrong: say it is being prepared.
     return {**figures, "planned": campaign.planned,
             "started": written_time(campaign.started_at, language),
+            # The moment as the page writes it (the console's zone, the member's language).
+            "relay_down_since": written_time(figures["relay_down_since"], language)
+            if figures.get("relay_down_since") else None,
             "finished": written_time(campaign.finished_at, language),
             "troubles": _troubles(session, campaign.id)}
 

@@ -14,6 +14,7 @@ from mailer.console.issue_list import sent_languages
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid, issue_languages, load_issue
 from mailer.issue.translations import pick
+from mailer.size import GMAIL_CLIP_BYTES, html_bytes, kilobytes
 from subscribers.links import demo_links, view_online_url
 
 
@@ -37,13 +38,16 @@ def issue(name: str):
     language = language_of_page()
     title = pick(issue.title, language, issue.fallbacks) or editions[0].subject
     # The preview partial is rendered by the rendering environment (autoescaped there).
+    # Measured as a reader receives it (mailer.size), as the launch page and `send` do.
+    sizes = {edition.language: kilobytes(html_bytes(edition)) for edition in editions}
     previews = Markup(environment().get_template("preview_editions.html.j2")  # noqa: S704
-                      .render(editions=editions, words=labels(language),
+                      .render(editions=editions, words=labels(language), sizes=sizes,
                               number=lambda x: format_decimal(x, "#,##0.0", locale=language)))
     texts = [(edition, placeholders.bind(edition.text, _links(edition)))
              for edition in editions]
     return page("issue.html", name=name, problems=[], editions=editions, previews=previews,
-                texts=texts, number=issue.number, heading=title)
+                texts=texts, number=issue.number, heading=title,
+                too_large={code: kb for code, kb in sizes.items() if kb * 1024 > GMAIL_CLIP_BYTES})
 
 
 def _links(edition) -> dict[str, str]:

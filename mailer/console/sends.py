@@ -16,6 +16,7 @@ from mailer.console.base import bp, issue_path, language_of_page, page
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid
 from mailer.settings import get_settings
+from mailer.size import too_large
 from subscribers.models import Status, Subscriber, utcnow
 from subscribers.validation import InvalidInput, check_email
 from workers import campaigns
@@ -97,7 +98,7 @@ def launch(name: str):
         return page("launch.html", name=name, editions=editions,
                     audience=audience_counts(session), now=will_receive(session, slug),
                     running=running, reached=reached_before(session, slug), error=error,
-                    zone=zone_name(language_of_page())), status
+                    zone=zone_name(language_of_page()), too_large=too_large(editions)), status
 
 
 def will_receive(session, slug: str) -> dict[str, int]:
@@ -125,7 +126,18 @@ def send_time(typed: str) -> dt.datetime | None:
         local = dt.datetime.fromisoformat(typed.strip())
     except ValueError:
         raise InvalidInput("at", "at_invalid") from None
-    at = local.replace(tzinfo=ZoneInfo(get_settings().console_timezone)).astimezone(dt.UTC)
+    at = _in_zone(local, get_settings().console_timezone)
     if at <= utcnow():
         raise InvalidInput("at", "at_past")
     return at
+
+
+def _in_zone(local: dt.datetime, zone_id: str) -> dt.datetime:
+    """A wall-clock time of the zone in UTC; InvalidInput for a time the zone skips (the
+    clocks go forward) or has twice (they go back), rather than a guess."""
+    zone = ZoneInfo(zone_id)
+    first, second = (local.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
+    if first.utcoffset() != second.utcoffset():
+        back = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        raise InvalidInput("at", "at_twice" if back == local else "at_missing", zone_id)
+    return first.astimezone(dt.UTC)

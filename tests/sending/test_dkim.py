@@ -1,4 +1,5 @@
-"""Our DKIM signatures pass dkimpy's verifier, for RSA-2048 and Ed25519 keys."""
+"""Our DKIM signatures pass dkimpy's verifier, for RSA-2048 and Ed25519 keys, also over
+a UTF-8 To header (an SMTPUTF8 address, RFC 6532)."""
 
 import base64
 
@@ -25,7 +26,8 @@ def _keys(kind):
 
 
 @pytest.mark.parametrize("kind", ["rsa", "ed25519"])
-def test_signature_verifies_with_dkimpy(tmp_path, kind, example_editions):
+@pytest.mark.parametrize("address", ["anne@example.org", "zoé.lefèvre@example.org"])
+def test_signature_verifies_with_dkimpy(tmp_path, kind, address, example_editions):
     key, record = _keys(kind)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -34,7 +36,7 @@ def test_signature_verifies_with_dkimpy(tmp_path, kind, example_editions):
     edition = example_editions["fr"]
     prepared = PreparedEdition(Settings(), edition.subject, edition.html, edition.text)
     raw = prepared.assemble(Recipient(
-        "anne@example.org", "Anne Müller",
+        address, "Anne Müller",
         {"unsubscribe_url": "https://x.example/u/1", "preferences_url": "https://x.example/p/1",
          "view_online_url": "https://x.example/a/091/fr"},
         {"List-Unsubscribe": "<https://x.example/u/1>",

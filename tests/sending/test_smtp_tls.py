@@ -6,10 +6,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from mailer.transport import SmtpConfig
+from mailer.transport.smtp import SmtpConfig, SmtpSender
 from tests.support.servers import SmtpCatcher, free_port
 from tests.support.tls import self_signed
-from workers.smtp import SmtpBatch
 
 
 def certificate(tmp_path):
@@ -39,7 +38,7 @@ def test_send_over_tls_with_auth(tmp_path, mode):
     controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port, **options)
     controller.start()
     try:
-        batch = SmtpBatch(SmtpConfig.from_url(url))
+        batch = SmtpSender(SmtpConfig.from_url(url))
         outcome = batch.send(b"Subject: hi\r\n\r\nhello\r\n", "bounces@example.org",
                              "reader@example.org")
         batch.close()

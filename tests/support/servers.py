@@ -140,12 +140,14 @@ class SmtpCatcher:
 
     port: int = field(default_factory=free_port)
     messages: list[Message] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # each message as it came
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     reject_rcpt: dict[str, str] = field(default_factory=dict)
     temporary_failures: int = 0
     temporary_reply: str = "451 4.3.0 Try again later"
     data_delay: float = 0.0  # seconds before answering DATA: a slow relay
     drop_at_rcpt: int = 0  # the connection is cut at the Nth RCPT from now (1: the next)
+    smtputf8: bool = False  # offer SMTPUTF8 (RFC 6531): UTF-8 addresses and headers
 
     async def handle_RCPT(self, server: SMTP, session, envelope: Envelope, address, options):
         if self.drop_at_rcpt:
@@ -165,11 +167,13 @@ class SmtpCatcher:
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        self.raw.append(envelope.original_content or envelope.content)
+        self.messages.append(message_from_bytes(self.raw[-1]))
         return "250 Message accepted"
 
     def start(self) -> None:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port,
+                                      enable_SMTPUTF8=self.smtputf8)
         self._controller.start()
 
     def stop(self) -> None:

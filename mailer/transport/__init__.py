@@ -1,0 +1,68 @@
+"""Where messages go: one small sender interface, the backend chosen by settings.
+
+`INFOLETTRE_SMTP_URL` set: an SMTP relay (`smtp://` with optional `?starttls=1`, or
+`smtps://` for TLS from the start, credentials in the URL). Empty: a local Maildir outbox,
+the embedded default, where every message can be read with any mail client.
+
+Campaign batches and confirmation emails both go through here, so international
+addresses, SMTPUTF8 and what each reply of the relay means are handled once (the pattern
+of warehouse's `warehouse/email/services.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from mailer.address import Undeliverable
+from mailer.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Outcome:
+    accepted: bool
+    reply: str
+    hard_bounce: bool = False  # the relay refused the recipient for good (5xx on RCPT)
+
+
+class TemporaryFailure(Exception):
+    """A 4xx, or the connection failed or went away before the message was handed over:
+    try later. `relay` True: the relay itself is unavailable (refused or dropped connection,
+    421, a refused sender), which says nothing about the recipient being tried; False: a
+    4xx about this recipient or this message (greylisting, a full mailbox)."""
+
+    def __init__(self, reply: str, relay: bool = True) -> None:
+        super().__init__(reply)
+        self.relay = relay
+
+
+class Ambiguous(Exception):
+    """The connection broke after the message data was sent: it may have been accepted."""
+
+
+class Sender(Protocol):
+    def address(self, email: str) -> str:
+        """`email` as this backend delivers it (envelope and To header); Undeliverable
+        when it cannot (mailer.address.wire_form)."""
+
+    def send(self, raw: bytes, mail_from: str, rcpt: str) -> Outcome:
+        """Accepted (2xx) or refused for good (5xx, not accepted); raises TemporaryFailure
+        (try later) or Ambiguous (never try again)."""
+
+    def close(self) -> None: ...
+
+
+def get_sender(settings: Settings | None = None) -> Sender:
+    """The backend the settings name; its connection opens on first use."""
+    settings = settings or get_settings()
+    if settings.smtp_url:
+        from mailer.transport.smtp import SmtpConfig, SmtpSender
+
+        return SmtpSender(SmtpConfig.from_url(settings.smtp_url))
+    from mailer.transport.maildir import MaildirSender
+
+    return MaildirSender(settings.outbox)
+
+
+__all__ = ["Ambiguous", "Outcome", "Sender", "TemporaryFailure", "Undeliverable",
+           "get_sender"]

@@ -1,0 +1,25 @@
+"""The embedded default: each message a file in a local Maildir, readable by any mail
+client. Addresses are kept as they are (a file has no envelope to encode)."""
+
+from __future__ import annotations
+
+import mailbox
+from pathlib import Path
+
+from mailer.transport import Outcome
+
+
+class MaildirSender:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)  # the home folder, on first use
+        self.maildir = mailbox.Maildir(path, create=True)
+
+    def address(self, email: str) -> str:
+        return email
+
+    def send(self, raw: bytes, mail_from: str, rcpt: str) -> Outcome:
+        key = self.maildir.add(raw)  # written atomically: tmp/ then new/
+        return Outcome(True, f"250 stored as {key}")
+
+    def close(self) -> None:
+        pass

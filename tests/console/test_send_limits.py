@@ -1,0 +1,74 @@
+"""What the console says before and during a send, in a real Chromium: an issue Gmail
+would clip (measured as sent), a time the console's zone skips or has twice, and a relay
+that is away ("waiting for the relay since …")."""
+
+import shutil
+
+import yaml
+
+from tests.console.conftest import sending_console
+from tests.console.test_access import ROOT, add_staff, sign_in
+from tests.support.webapp import WebProcess
+
+
+def big_issue(folder):
+    """091 with every article four times: its HTML part is over Gmail's 102 KB."""
+    issue = yaml.safe_load((ROOT / "issues" / "091.yaml").read_text(encoding="utf-8"))
+    for section in issue["sections"]:
+        section["articles"] = section["articles"] * 4
+    folder.mkdir()
+    (folder / "big.yaml").write_text(yaml.safe_dump(issue, allow_unicode=True),
+                                     encoding="utf-8")
+    shutil.copy(ROOT / "issues" / "091.yaml", folder / "091.yaml")
+
+
+def test_issue_and_launch_pages_warn_above_102_kb(tmp_path, page):
+    big_issue(tmp_path / "issues")
+    web = WebProcess(tmp_path / "home", issues_dir=str(tmp_path / "issues"))
+    add_staff(web.env, "sender@example.org", "sender")
+    web.start()
+    try:
+        sign_in(page, web, "sender@example.org")
+        page.route("http*://www.reseaucitesdesmetiers.example/**", lambda r: r.abort())
+        page.goto(f"{web.url}/console/issues/big.yaml")
+        warnings = page.locator("p[role=alert]").all_inner_texts()
+        assert len(warnings) == 2 and all("102 Ko de Gmail" in w for w in warnings)
+        page.goto(f"{web.url}/console/issues/big.yaml/launch")
+        assert "102 Ko de Gmail" in page.inner_text("main")
+        page.goto(f"{web.url}/console/issues/091.yaml/launch")
+        assert "102 Ko de Gmail" not in page.inner_text("main")
+    finally:
+        web.stop()
+
+
+def test_times_the_zone_skips_or_repeats_are_refused(tmp_path, page, smtp_server):
+    with sending_console(tmp_path, smtp_server, 1, console_timezone="Europe/Paris") as web:
+        sign_in(page, web, "sender@example.org")
+        for typed, words in (("2027-03-28T02:30", "n'existe pas"),
+                             ("2027-10-31T02:30", "a lieu deux fois")):
+            page.goto(f"{web.url}/console/issues/091.yaml/launch")
+            page.fill("#at", typed)
+            page.click("text=Confirmer et lancer l'envoi")
+            error = page.inner_text("#error")
+            assert words in error and "Europe/Paris" in error
+        page.goto(f"{web.url}/console/issues/091.yaml/launch")
+        page.fill("#at", "2027-03-28T03:30")  # the hour after the gap exists
+        page.click("text=Confirmer et lancer l'envoi")
+        page.wait_for_function("document.getElementById('state').dataset.state === 'scheduled'")
+
+
+def test_campaign_page_says_it_waits_for_the_relay(tmp_path, page, smtp_server):
+    with sending_console(tmp_path, smtp_server, 5, send_retry_seconds="[1]") as web:
+        smtp_server.stop()  # the relay refuses connections
+        sign_in(page, web, "sender@example.org")
+        page.goto(f"{web.url}/console/issues/091.yaml/launch")
+        page.click("text=Confirmer et lancer l'envoi")
+        page.wait_for_selector("#relay:not([hidden])", timeout=30_000)
+        assert "En attente du relais depuis" in page.inner_text("#relay")
+        page.wait_for_function("/\\d\\d:\\d\\d/.test("
+                               "document.getElementById('relay-since').textContent)")
+        smtp_server.start()
+        page.wait_for_function("document.getElementById('percent').textContent === '100'",
+                               timeout=60_000)
+        assert page.is_hidden("#relay")
+        assert len(smtp_server.wait_for(5)) == 5

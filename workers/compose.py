@@ -1,0 +1,36 @@
+"""One message for one delivery, or the reason it cannot be made (poison isolation).
+
+Whatever goes wrong with one message (an address the transport cannot carry, a value the
+assembly chokes on, a signature that fails) is that message's alone: it becomes Poison,
+its delivery fails with the reason, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+from mailer.dkim import DkimSigner
+from mailer.message import PreparedEdition, Recipient
+from mailer.transport import Sender, Undeliverable
+
+
+class Poison(Exception):
+    """This one message cannot be sent: its delivery fails with this reason."""
+
+
+def build(edition: PreparedEdition, message: Recipient, outbox: Sender,
+          signer: DkimSigner | None) -> tuple[bytes, str]:
+    """The signed message and the address it goes to, or Poison saying why it cannot be
+    made. TemporaryFailure (the relay, asked about SMTPUTF8) passes through."""
+    try:
+        address = outbox.address(message.email)
+    except Undeliverable as error:
+        raise Poison(str(error)) from error
+    try:
+        raw = edition.assemble(message, address)
+    except Exception as error:  # noqa: BLE001 - whatever it is, it is this message's alone
+        raise Poison(f"message could not be built: {type(error).__name__}: {error}") from error
+    if signer is not None:
+        try:
+            raw = signer.sign(raw)
+        except Exception as error:  # noqa: BLE001
+            raise Poison(f"DKIM signature failed: {type(error).__name__}: {error}") from error
+    return raw, address
