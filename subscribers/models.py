@@ -43,6 +43,7 @@ class EventKind(enum.StrEnum):
     NAME_CHANGED = "name_changed"  # by a staff member, on the person's request
     BOUNCED = "bounced"
     DELAYED = "delayed"  # a delay notice: recorded, counts nothing
+    REFUSED = "refused"  # refused for the sender's or the path's reasons: counts nothing
     COMPLAINED = "complained"
     IMPORTED = "imported"
     ERASED = "erased"

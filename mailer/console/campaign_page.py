@@ -10,6 +10,7 @@ from flask import abort, g, jsonify, redirect, request, url_for
 from sqlalchemy import select, update
 
 from mailer import db
+from mailer.bounces import counts, undo
 from mailer.console.access import audit, requires
 from mailer.console.base import (
     bp,
@@ -87,7 +88,23 @@ def campaign(campaign_id: int):
         return page("campaign.html", campaign_id=campaign_id, campaign=row,
                     progress=_progress(session, row), subject=subject,
                     name=f"{row.slug}.yaml", states=list(CampaignState),
-                    error=request.args.get("error"), zone=zone_name(language))
+                    error=request.args.get("error"), zone=zone_name(language),
+                    pause_reason=row.pause_reason,
+                    refusals=counts.sender_side(session, campaign_id, language),
+                    bounced=counts.bounced(session, campaign_id),
+                    undoable=len(undo.suppressed(session, undo.Scope(campaign_id))))
+
+
+@bp.post("/campaigns/<int:campaign_id>/undo-bounces")
+@requires(Role.SENDER)
+def undo_bounces(campaign_id: int):
+    """Subscribe again those this campaign's bounces suppressed (the page said how many
+    and asked first); never complaints, unsubscribes or erasures; audited."""
+    with db.session_scope() as session:
+        found_or_404(session, Campaign, campaign_id)
+        scope = undo.Scope(campaign_id)
+        undo.restore(session, undo.suppressed(session, scope), g.staff["email"], scope)
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/progress")

@@ -84,7 +84,7 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
         assert "1 · 091" in page.inner_text("#tests") and "3 · 091" in history
         assert "1 · 091" not in page.inner_text("#sends")  # test sends apart
         cells = page.locator("#sends tr", has_text="3 · 091").locator("td").all_inner_texts()
-        assert cells[4:] == ["11", "1", "0", "0", "2"]  # sent, failed, bounced, complained, left
+        assert cells[4:] == ["11", "1", "1", "0", "2"]  # sent, failed, bounced, complained, left
         assert page.locator("svg rect").count() >= 2  # subscribers by month, bounces by send
         assert "mois (en fin de mois)" in page.inner_text("#growth")  # axes named
         assert axe_violations(page) == []
