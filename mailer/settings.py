@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     console_session_hours: float = 12  # a console session ends after this long unused
     console_upload_max_bytes: int = 20 * 1024 * 1024  # a subscriber CSV uploaded in the console
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
+    # The email's HTML as sent may weigh this much before long articles are summarised in
+    # it (mailer/length.py); Gmail clips past 102 KB.
+    email_html_budget_kb: float = 95
     default_language: str = "fr"  # a visitor's language when nothing says otherwise
     # Whose words fill in what a language lacks (a catalogue's key, a whole catalogue): one
     # understood by most readers of a newly added language.
@@ -82,7 +85,8 @@ class Settings(BaseSettings):
     breaker_share: float = 0.2
     breaker_min_batch: int = 20
     # Relay webhooks (POST /webhooks/<provider>); a provider without its secret is refused.
-    sns_topic_arns: list[str] = Field(default_factory=list)  # SES via SNS: accepted topics
+    # SES via SNS: the accepted topics (a JSON list); none: SES webhooks are refused.
+    sns_topic_arns: list[str] = Field(default_factory=list)
     postmark_webhook_password: str = ""  # Postmark: HTTP Basic password in the webhook URL
     mailgun_signing_key: str = ""  # Mailgun: HMAC key of its webhook signatures
 

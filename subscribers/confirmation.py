@@ -24,7 +24,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 def confirmation_message(subscriber: Subscriber) -> EmailMessage:
     settings = get_settings()
     words = labels(subscriber.language)
-    link = confirm_url(subscriber.id)
+    link = confirm_url(subscriber.id, subscriber.link_key)
     greeting = (
         fill(words["mail_greeting"], name=subscriber.name)
         if subscriber.name

@@ -53,12 +53,13 @@ def site_and_app(tmp_path_factory):
     site.stop()
 
 
-def _subscriber(web, email, language, status=Status.SUBSCRIBED) -> int:
+def _subscriber(web, email, language, status=Status.SUBSCRIBED) -> tuple[int, str]:
+    """A subscriber's id and link key."""
     with db.session_scope(web.env["INFOLETTRE_DATABASE_URL"]) as session:
         row = Subscriber(email=email, language=language, status=status, confirmed_at=utcnow())
         session.add(row)
         session.flush()
-        return row.id
+        return row.id, row.link_key
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -113,7 +114,7 @@ def test_unsubscribe_says_what_happens_before_and_after(site_and_app, page, lang
     web, _site = site_and_app
     words = WORDS[language]
     person = _subscriber(web, f"leave-{language}@example.org", language)
-    link = f"{web.url}/unsubscribe/{tokens.make(tokens.UNSUBSCRIBE, person, secret=SECRET)}"
+    link = f"{web.url}/unsubscribe/{tokens.make(tokens.UNSUBSCRIBE, *person, secret=SECRET)}"
     page.goto(link)
     assert page.inner_text("main p >> nth=0").startswith(words["confirm_first"])
     assert axe_violations(page) == []
@@ -125,7 +126,7 @@ def test_unsubscribe_says_what_happens_before_and_after(site_and_app, page, lang
     assert page.locator("h1").inner_text() == words["already"]
     assert page.get_by_role("button", name=words["resubscribe"]).count() == 1
 
-    preferences = tokens.make(tokens.PREFERENCES, person, secret=SECRET)
+    preferences = tokens.make(tokens.PREFERENCES, *person, secret=SECRET)
     page.goto(f"{web.url}/preferences/{preferences}")
     assert words["state_unsubscribed"] in page.inner_text("#state")
     assert axe_violations(page) == []

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailer.console.base import labels, too_large
 from mailer.issue import IssueInvalid, load_issue
 from mailer.issue.loader import parse
 from mailer.issue.translations import pick
@@ -59,6 +60,10 @@ def issue_rows(db_session: Session, language: str) -> list[IssueRow]:
     rows = []
     for path in Path(get_settings().issues_dir).glob("*.yaml"):
         row = IssueRow(path.name, path.stem, campaign=latest.get(path.stem))
+        if too_large(path):  # refused before it is read: no page waits on a huge file
+            row.problems = [str(labels(language)["too_large"])]
+            rows.append(row)
+            continue
         try:
             issue = load_issue(path, sent.get(path.stem))
         except IssueInvalid as error:

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from mailer import db, placeholders
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, issue_path, labels, language_of_page, page
+from mailer.console.base import bp, issue_path, labels, language_of_page, page, too_large
 from mailer.console.issue_list import sent_languages
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid, issue_languages, load_issue
@@ -21,9 +21,11 @@ from subscribers.links import demo_links, view_online_url
 @bp.get("/issues/<name>")
 @requires(Role.EDITOR)
 def issue(name: str):
-    from mailer.render import environment, render_issue
+    from mailer.render import environment, render_editions
 
     path = issue_path(name)
+    if too_large(path):
+        return page("issue.html", name=name, problems=[labels(language_of_page())["too_large"]])
     with db.session_scope() as db_session:
         # Sent already: previewed in the languages it went out in.
         languages = sent_languages(db_session, path.stem).get(path.stem)
@@ -31,8 +33,9 @@ def issue(name: str):
         issue = load_issue(path, languages)
     except IssueInvalid as error:
         return page("issue.html", name=name, problems=[str(p) for p in error.problems])
-    editions = [render_issue(issue, code, path.stem)
-                for code in languages or issue_languages(issue)]
+    # Rendered together: the length rule summarises the same articles in every language.
+    editions = list(render_editions(issue, path.stem, languages or issue_languages(issue))
+                    .values())
     with db.session_scope() as db_session:
         audit(db_session, g.staff["email"], "preview", issue=name)
     language = language_of_page()

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, request, session, url_for
+from flask import g, redirect, request, url_for
 from sqlalchemy import func, select
 
 from mailer import db
 from mailer.bounces.models import BounceEvent
-from mailer.console.access import audit, check_login, open_session, requires
+from mailer.console.access import audit, check_login, close_session, open_session, requires
 from mailer.console.base import bp, language_of_page, page
 from mailer.console.issue_list import issue_rows
 from mailer.console.models import AuditEntry, Role
+from mailer.redirects import local_target
 from mailer.webapp import limiter
 from subscribers.models import Status, Subscriber
 from workers.audience import audience_counts
 from workers.models import Campaign
 
 AUDIT_PAGE = 100
+SESSION_END_REASONS = ("role", "password", "disabled", "idle")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -29,13 +31,13 @@ def login():
             if member is not None:
                 audit(db_session, member.email, "login")
                 open_session(member)
-                target = request.args.get("next", "")
-                # Only a path of this site: no open redirect.
-                if not target.startswith("/") or target.startswith("//"):
-                    target = url_for("console.index")
-                return redirect(target)
+                return redirect(local_target(request.args.get("next"),
+                                             url_for("console.index")))
         error = True
-    return page("login.html", error=error, email=email), 401 if error else 200
+    # A session that ended by itself says why (not after a logout: the member knows).
+    ended = request.args.get("ended") if request.method == "GET" else None
+    return page("login.html", error=error, email=email,
+                ended=ended if ended in SESSION_END_REASONS else None), 401 if error else 200
 
 
 @bp.post("/logout")
@@ -43,7 +45,7 @@ def login():
 def logout():
     with db.session_scope() as db_session:
         audit(db_session, g.staff["email"], "logout")
-    session.clear()
+        close_session(db_session, "logout")  # any saved copy of the cookie is dead too
     return redirect(url_for("console.login"))
 
 

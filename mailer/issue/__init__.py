@@ -20,7 +20,9 @@ def load_issue(path: str | Path, languages: list[str] | None = None) -> Issue:
     """The issue in `path`, fully checked in `languages` (by default its own, else the
     configured ones); IssueInvalid lists every problem found."""
     from mailer.catalogue import language_name
+    from mailer.issue.links import check_markup_links
     from mailer.issue.loader import line_of, parse
+    from mailer.issue.translations import texts
 
     path = Path(path)
     issue, lines = parse(path)
@@ -32,6 +34,8 @@ def load_issue(path: str | Path, languages: list[str] | None = None) -> Issue:
         for code in languages if language_name(code) == code
     ]
     problems += check(issue, languages, str(path), lines)
+    source = path.read_text(encoding="utf-8").splitlines()
+    problems += check_markup_links(texts(issue), str(path), lines, source)
     if problems:
         raise IssueInvalid(problems)
     return issue
