@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 
 from mailer import db
-from mailer.labels import has_catalogue, load_labels
+from mailer.labels import load_labels
 from mailer.settings import get_settings
 from workers.models import Campaign, CampaignEdition, CampaignState
 
@@ -36,6 +36,18 @@ def _published(session, language: str | None = None, states=PUBLISHED):
     return out
 
 
+def latest_issue_url(language: str) -> str | None:
+    """The web version of the newest issue published in `language`, if any."""
+    with db.session_scope() as session:
+        slug = session.scalar(
+            select(Campaign.slug)
+            .join(CampaignEdition, CampaignEdition.campaign_id == Campaign.id)
+            .where(Campaign.test.is_(False), Campaign.state.in_(PUBLISHED),
+                   Campaign.started_at.is_not(None), CampaignEdition.language == language)
+            .order_by(Campaign.started_at.desc(), Campaign.id.desc()).limit(1))
+    return f"{get_settings().base_url.rstrip('/')}/archive/{slug}/{language}" if slug else None
+
+
 @bp.get("/<slug>/<language>")
 def issue(slug: str, language: str):
     with db.session_scope() as session:
@@ -54,8 +66,7 @@ def _template(name: str):
 def _language() -> str:
     settings = get_settings()
     language = request.args.get("lang", settings.default_language)
-    return language if language in settings.languages and has_catalogue(language) \
-        else settings.default_language
+    return language if language in settings.languages else settings.default_language
 
 
 @bp.get("/")

@@ -17,6 +17,7 @@ from mjml import mjml2html
 from premailer import Premailer
 
 from mailer import length, placeholders
+from mailer.catalogue import JINJA_FILTERS
 from mailer.edition import Edition
 from mailer.issue import Issue, issue_languages, load_issue
 from mailer.issue.translations import pick
@@ -47,6 +48,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(JINJA_FILTERS)  # `plain`: a fallback label in an attribute
     # For MJML attributes (alt, aria-label): mjml-python writes a no-break space there as
     # the characters `\u{a0}`; a screen reader reads plain spaces alike.
     env.filters["attribute"] = plain_spaces
@@ -133,10 +135,11 @@ def _titles(issue: Issue, language: str) -> list[str]:
 
 
 def render_file(path: str | Path, languages: list[str] | None = None) -> dict[str, Edition]:
-    """Every language of the issue in `path` (IssueInvalid if the file has problems).
+    """Every language of the issue in `path`, or `languages` (IssueInvalid if the file has
+    problems in them).
 
     The length rule weighs the languages asked for; the console and `send` ask for all.
     """
     path = Path(path)
-    issue = load_issue(path)
+    issue = load_issue(path, languages)
     return render_editions(issue, path.stem, languages or issue_languages(issue))

@@ -39,7 +39,11 @@ class Settings(BaseSettings):
     # The email's HTML as sent may weigh this much before long articles are summarised in
     # it (mailer/length.py); Gmail clips past 102 KB.
     email_html_budget_kb: float = 95
-    default_language: str = "fr"
+    default_language: str = "fr"  # a visitor's language when nothing says otherwise
+    # Whose words fill in what a language lacks (a catalogue's key, a whole catalogue): one
+    # understood by most readers of a newly added language.
+    fallback_language: str = "en"
+    catalogues_dir: str = ""  # extra catalogues: <dir>/{email,pages,console}/<language>.yaml
 
     from_address: str = "infolettre@reseaucitesdesmetiers.example"
     from_name: str = "Réseau international des Cités des métiers"

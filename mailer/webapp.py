@@ -24,7 +24,8 @@ BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp",
               "mailer.bounces.webhooks:bp", "mailer.archive:bp", "mailer.console.base:bp"]
 # Modules that add routes to a blueprint above, imported before it is registered.
 EXTENSIONS = [f"mailer.console.{name}" for name in (
-    "views", "issue_files", "sends", "history", "views_subscribers", "bounces", "staff")]
+    "views", "preview", "issue_files", "sends", "campaign_page", "history", "views_subscribers",
+    "subscriber_edit", "bounces", "staff")]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
@@ -57,6 +58,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Only behind a known proxy is X-Forwarded-For the client's IP (else anyone forges it).
         n = settings.proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    from mailer.catalogue import JINJA_FILTERS
+
+    app.jinja_env.filters.update(JINJA_FILTERS)
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(_security_headers)

@@ -1,17 +1,24 @@
-"""The confirmation email, in the subscriber's language, built with the stdlib."""
+"""The confirmation email, in the subscriber's language: the stdlib builds the message, the
+HTML part is MJML in the newsletter's colours."""
 
 from __future__ import annotations
 
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
+from pathlib import Path
 
-from markupsafe import escape
+import jinja2
 
+from mailer.catalogue import JINJA_FILTERS, Catalogue, fill
+from mailer.render import mjml_to_html
 from mailer.settings import get_settings
 from subscribers.i18n import labels
 from subscribers.links import confirm_url
 from subscribers.models import Subscriber, utcnow
+
+TEMPLATES = Path(__file__).with_name("templates")
 
 
 def confirmation_message(subscriber: Subscriber) -> EmailMessage:
@@ -19,12 +26,12 @@ def confirmation_message(subscriber: Subscriber) -> EmailMessage:
     words = labels(subscriber.language)
     link = confirm_url(subscriber.id, subscriber.link_key)
     greeting = (
-        words["mail_greeting"].format(name=subscriber.name)
+        fill(words["mail_greeting"], name=subscriber.name)
         if subscriber.name
         else words["mail_greeting_anonymous"]
     )
     message = EmailMessage()
-    message["Subject"] = words["mail_subject"]
+    message["Subject"] = str(words["mail_subject"])
     message["From"] = Address(settings.from_name, addr_spec=settings.from_address)
     # To is written by the sending task, in the form the transport delivers the address.
     message["Date"] = format_datetime(utcnow())
@@ -36,17 +43,22 @@ def confirmation_message(subscriber: Subscriber) -> EmailMessage:
     # Quoted-printable keeps every line short (SMTP's 998 limit) whatever the language.
     message.set_content(text + "\n", cte="quoted-printable")
     message.add_alternative(
-        _html(words, greeting, link, subscriber.language), subtype="html", cte="quoted-printable"
+        _html(words, greeting, link), subtype="html", cte="quoted-printable"
     )
-    message["Content-Language"] = subscriber.language  # after set_content, which clears it
+    # After set_content, which clears it; the fallback's code if the language has no words.
+    message["Content-Language"] = words.language
     return message
 
 
-def _html(words: dict[str, str], greeting: str, link: str, language: str) -> str:
-    return (
-        f'<!doctype html>\n<html lang="{language}"><body>\n'
-        f"<p>{escape(greeting)}</p>\n<p>{escape(words['mail_body'])}</p>\n"
-        f'<p><a href="{escape(link)}">{escape(words["mail_button"])}</a></p>\n'
-        f"<p>{escape(words['mail_expiry'])}</p>\n<p>{escape(words['mail_ignore'])}</p>\n"
-        "</body></html>\n"
-    )
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                                     autoescape=True, undefined=jinja2.StrictUndefined)
+    environment.filters.update(JINJA_FILTERS)
+    return environment.get_template("email/confirmation.mjml.j2")
+
+
+def _html(words: Catalogue, greeting: str, link: str) -> str:
+    """The HTML part: MJML (the issue's look, responsive) with styles inlined."""
+    mjml = _template().render(t=words, lang=words.language, greeting=greeting, link=link)
+    return mjml_to_html(mjml)

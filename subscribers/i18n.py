@@ -1,24 +1,25 @@
-"""The words of the public pages and of the confirmation email, one YAML file per language."""
+"""The words of the public pages and of the confirmation email, one YAML file per language
+(mailer.catalogue: a language without a file, or a key without a text, takes the fallback
+language's words)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from mailer.catalogue import Catalogue, catalogue, language_name
 from mailer.settings import get_settings
 
 LABELS = Path(__file__).with_name("labels")
 
 
-@lru_cache(maxsize=16)
-def labels(language: str) -> dict[str, str]:
-    """The labels of `language`, or of the default language if it has none."""
-    path = LABELS / f"{language}.yaml"
-    if not path.exists():
-        path = LABELS / f"{get_settings().default_language}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def labels(language: str) -> Catalogue:
+    """The words of `language`, completed by the fallback language's."""
+    return catalogue("pages", LABELS, language)
+
+
+def offered_languages() -> dict[str, str]:
+    """Each offered language's code and its own name ("Deutsch"), from Babel."""
+    return {code: language_name(code) for code in get_settings().languages}
 
 
 def pick_language(*candidates: str | None, accept: list[str] | None = None) -> str:

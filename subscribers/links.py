@@ -54,6 +54,13 @@ def view_online_url(issue_slug: str, language: str) -> str:
     return f"{_base()}/archive/{issue_slug}/{language}"
 
 
+def demo_links(language: str) -> dict[str, str]:
+    """The opt-out links of a test send or a preview: pages that show, in `language`, what
+    a reader would get there, and change nothing."""
+    return {f"{kind}_url": f"{_base()}/demo/{kind}?lang={language}"
+            for kind in ("unsubscribe", "preferences")}
+
+
 def list_unsubscribe_headers(subscriber_id: int, key: str,
                              campaign_id: int | None = None) -> dict[str, str]:
     """RFC 2369 and RFC 8058 headers for one recipient: one-click https POST, and mailto."""

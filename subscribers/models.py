@@ -41,6 +41,7 @@ class EventKind(enum.StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     RESUBSCRIBED = "resubscribed"
     LANGUAGE_CHANGED = "language_changed"
+    NAME_CHANGED = "name_changed"  # by a staff member, on the person's request
     BOUNCED = "bounced"
     DELAYED = "delayed"  # a delay notice: recorded, counts nothing
     REFUSED = "refused"  # refused for the sender's or the path's reasons: counts nothing

@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 
 from mailer import db
+from mailer.catalogue import language_name
 from mailer.webapp import csrf
 from subscribers import tokens
 from subscribers.i18n import labels
@@ -24,7 +25,7 @@ from subscribers.models import Status, Subscriber
 from subscribers.optout import change_language, resubscribe, unsubscribe
 from subscribers.signup import Consent, confirm
 from subscribers.validation import InvalidInput, check_language
-from subscribers.web import csrf_failed, message, page, page_language, settings
+from subscribers.web import csrf_failed, message, next_steps, page, page_language, settings
 
 bp = Blueprint("links", __name__, template_folder="templates")
 
@@ -69,13 +70,17 @@ def confirm_now(token: str):
         language, status = subscriber.language, subscriber.status
     if status != Status.SUBSCRIBED:  # left, bounced or complained since: not ours to undo
         return message("not_found", language, 409)
-    return message("confirmed", language)
+    named = language_name(language, labels(language).language)  # "Deutsch", "allemand"
+    return message("confirmed", language, fields={"language": named})
 
 
 @bp.get("/unsubscribe/<token>")
 def unsubscribe_page(token: str):
     with db.session_scope(settings().db_url) as session:
         subscriber, _campaign = _subscriber(session, tokens.UNSUBSCRIBE, token)
+        if subscriber.status == "unsubscribed":  # left already: say so, offer the way back
+            return page("unsubscribed", subscriber.language, token=token, already=True,
+                        next=next_steps(subscriber.language))
         return page("unsubscribe", subscriber.language, subscriber=subscriber, token=token)
 
 
@@ -88,7 +93,7 @@ def unsubscribe_now(token: str):
         source = "one-click" if one_click else "page"
         unsubscribe(session, subscriber, source=source, campaign_id=campaign_id)
         language = subscriber.language
-    return page("unsubscribed", language, token=token)
+    return page("unsubscribed", language, token=token, next=next_steps(language))
 
 
 @bp.post("/unsubscribe/<token>/resubscribe")
@@ -96,9 +101,17 @@ def resubscribe_now(token: str):
     with db.session_scope(settings().db_url) as session:
         subscriber, _campaign = _subscriber(session, tokens.UNSUBSCRIBE, token)
         language = subscriber.language
-        consent = Consent("web:resubscribe", labels(language)["consent"], request.remote_addr)
+        consent = Consent("web:resubscribe", str(labels(language)["consent"]), request.remote_addr)
         resubscribe(session, subscriber, consent)
     return message("resubscribed", language)
+
+
+@bp.get("/demo/<kind>")
+def demo(kind: str):
+    """Where a test email's opt-out links lead: what the reader would find, nothing done."""
+    if kind not in ("unsubscribe", "preferences"):
+        return message("not_found", page_language(), 404)
+    return message(f"demo_{kind}", page_language())
 
 
 @bp.route("/preferences/<token>", methods=["GET", "POST"])
@@ -112,8 +125,10 @@ def preferences(token: str):
                 saved = True
             except InvalidInput as invalid:
                 error = invalid
+        unsubscribe_action = unsubscribe_url(subscriber.id, subscriber.link_key, campaign_id)
         return page(
             "preferences", subscriber.language, 400 if error else 200,
             subscriber=subscriber, saved=saved, error=error,
-            unsubscribe_action=unsubscribe_url(subscriber.id, subscriber.link_key, campaign_id),
+            unsubscribe_action=unsubscribe_action,
+            resubscribe_action=unsubscribe_action + "/resubscribe",
         )

@@ -62,7 +62,7 @@ def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
         return error
     consent = Consent(
         source=f"web:{source}"[:200],
-        text=labels(applicant.language)["consent"],
+        text=str(labels(applicant.language)["consent"]),
         ip=request.remote_addr,
     )
     tasks.sign_up.delay(asdict(applicant), asdict(consent))
@@ -126,10 +126,12 @@ def cors(response: Response) -> Response:
 def snippet():
     """The HTML form to paste into the website: plain HTML, no script, no cookie needed."""
     language = page_language()
+    words = labels(language)
     html = render_template(
         "subscribers/snippet.html",
-        t=labels(language),
-        lang=language,
+        t=words,
+        lang=words.language,
+        language=language,
         action=settings().base_url.rstrip("/") + "/subscribe",
     )
     return Response(html, mimetype="text/plain")

@@ -54,8 +54,56 @@ def test_the_console_names_every_state_class_and_role():
               | {"delivery_failed", "delivery_unknown"}
               | {f"kind_{kind}" for kind in kinds}
               | {f"verdict_{verdict}" for verdict in VERDICTS}
-              | {f"role_{role.name.lower()}" for role in Role})
+              | {f"role_{role.name.lower()}" for role in Role}
+              | {f"role_name_{role.name.lower()}" for role in Role}
+              | {f"state_{state}" for state in CampaignState}
+              | {f"reason_{name}" for name in _reasons()})
     for language, words in _catalogues("mailer/console/labels").items():
-        needed_here = needed | {f"language_{code}" for code in _catalogues(
-            "mailer/console/labels")}
-        assert needed_here - set(words) == set(), language
+        assert needed - set(words) == set(), language  # language names come from Babel
+    pages = {f"state_{status}" for status in Status}  # the preferences page
+    for language, words in _catalogues("subscribers/labels").items():
+        assert pages - set(words) == set(), language
+
+
+def _reasons() -> set[str]:
+    from mailer.console.campaign_page import REASONS
+
+    return {*REASONS.values(), "temporary", "refused", "no_answer"}
+
+
+def test_every_catalogue_key_is_documented():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("catalogue_doc",
+                                                  ROOT / "scripts" / "catalogue_doc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = (ROOT / "docs" / "catalogues.md").read_text(encoding="utf-8")
+    assert written == module.render(), "run scripts/catalogue_doc.py"
+
+
+def test_fallback_words_carry_their_language(tmp_path, monkeypatch):
+    """A key German lacks comes from English and says so in HTML; a language without any
+    file is the fallback's words; language names come from Babel."""
+    from markupsafe import escape
+
+    from mailer.catalogue import Word, language_name
+    from mailer.labels import load_labels
+    from mailer.settings import get_settings
+    from subscribers.i18n import labels
+
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "de.yaml").write_text("subscribe_button: Abonnieren\n", "utf-8")
+    monkeypatch.setenv("INFOLETTRE_CATALOGUES_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        words = labels("de")
+        assert words["subscribe_button"] == "Abonnieren" and words.language == "de"
+        assert isinstance(words["email_label"], Word)
+        assert str(escape(words["email_label"])) == '<span lang="en">Email address</span>'
+        assert labels("it").language == "en" and labels("it")["email_label"] == "Email address"
+        assert load_labels("de").locale == "de" and load_labels("fr").locale == "fr_FR"
+    finally:
+        get_settings.cache_clear()
+    assert (language_name("de"), language_name("fr")) == ("Deutsch", "Français")
+    assert language_name("de", "fr") == "allemand" and language_name("xx") == "xx"

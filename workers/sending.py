@@ -66,8 +66,8 @@ def prepared(url: str, campaign_id: int, language: str) -> PreparedEdition:
         ).one()
     view_online = links.view_online_url(row.slug, language)
     shared = {"view_online_url": view_online}
-    if row.test:  # a test send: links that lead nowhere harmful, the same for everyone
-        shared |= {"unsubscribe_url": view_online, "preferences_url": view_online}
+    if row.test:  # a test send: demonstration pages that change nothing, the same for all
+        shared |= links.demo_links(language)
     return PreparedEdition(get_settings(), row.subject, row.html, row.text, test=row.test,
                            shared=shared)
 

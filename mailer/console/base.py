@@ -4,15 +4,14 @@ numbers and times written as that language does, error pages, uploads."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from babel import Locale
-from babel.dates import format_datetime, get_timezone
+from babel.dates import format_date, format_datetime, get_timezone
 from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, render_template, request
 
+from mailer.catalogue import Catalogue, catalogue, language_name
 from mailer.issue.loader import MAX_BYTES
 from mailer.settings import get_settings
 
@@ -40,30 +39,39 @@ def _allow_uploads() -> None:
 LABELS = Path(__file__).with_name("labels")
 
 
-@lru_cache(maxsize=1)
-def labels() -> dict[str, dict]:
-    """Every catalogue of the console by language: `labels/<language>.yaml`."""
-    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
-            for path in sorted(LABELS.glob("*.yaml"))}
+def labels(language: str) -> Catalogue:
+    """The console's words in `language` (`labels/<language>.yaml`), completed by the
+    fallback language's (mailer.catalogue)."""
+    return catalogue("console", LABELS, language)
+
+
+def staff_languages() -> dict[str, str]:
+    """The languages a member may choose, each by its own name (Babel)."""
+    return {code: language_name(code) for code in get_settings().languages}
 
 
 def language_of_page() -> str:
-    """The signed-in member's language, else ?lang=, else the default; one with words."""
+    """The signed-in member's language, else ?lang=, else the default; one that is offered."""
     staff = g.get("staff")
     language = (staff or {}).get("language") or request.args.get("lang") or \
         get_settings().default_language
-    return language if language in labels() else "en"
+    return language if language in staff_languages() else get_settings().default_language
 
 
 def page(template: str, **context):
     language = language_of_page()
-    words = labels()[language]
-    return render_template(f"console/{template}", lang=language, t=words,
+    words = labels(language)
+    # `lang` is the language the words are in: the fallback's if `language` has none.
+    return render_template(f"console/{template}", lang=words.language, t=words,
+                           language_names=staff_languages(),
+                           name_of=lambda code: language_name(code, words.language),
                            count=lambda key, n: _count(words[key], n, language),
-                           when=lambda moment: _when(moment, language), **context)
+                           when=lambda moment: written_time(moment, language),
+                           day=lambda date: format_date(date, "long", locale=language),
+                           **context)
 
 
-def _when(moment: datetime | None, language: str) -> str:
+def written_time(moment: datetime | None, language: str) -> str:
     """A time as the language writes it, in the console's time zone."""
     if moment is None:
         return "—"

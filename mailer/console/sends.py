@@ -1,29 +1,27 @@
-"""Console pages that send: a test send, the launch with its confirmation, and a campaign's
-page whose progress updates without reload, with pause, resume and cancel."""
+"""Console pages that send: a test send, and the launch with its confirmation (the
+campaign's own page is in campaign_page.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import abort, g, jsonify, redirect, request, url_for
-from sqlalchemy import select
+from babel.dates import get_timezone, get_timezone_name
+from flask import abort, g, redirect, request, url_for
+from sqlalchemy import func, select
 
 from mailer import db
-from mailer.bounces import counts, undo
 from mailer.console.access import audit, requires
-from mailer.console.base import _when, bp, found_or_404, issue_path, language_of_page, page
+from mailer.console.base import bp, issue_path, language_of_page, page
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid
 from mailer.settings import get_settings
 from mailer.size import too_large
-from subscribers.models import utcnow
+from subscribers.models import Status, Subscriber, utcnow
 from subscribers.validation import InvalidInput, check_email
 from workers import campaigns
-from workers.audience import audience_counts, reached_before
-from workers.models import Campaign, CampaignState, Delivery, DeliveryState
-
-TROUBLES_SHOWN = 100
+from workers.audience import REACHED, audience_counts, reached_before
+from workers.models import Campaign, Delivery
 
 
 def _editions(name: str):
@@ -86,7 +84,7 @@ def launch(name: str):
         running, error = campaigns.live_campaign(session, slug), None
         if request.method == "POST" and running is None:
             try:
-                at = _send_time(request.form.get("at", ""))
+                at = send_time(request.form.get("at", ""))
                 campaign_id = _start(session, editions, at=at)
             except InvalidInput as invalid:
                 error = invalid
@@ -97,12 +95,30 @@ def launch(name: str):
                       campaign=campaign_id, **({"at": at.isoformat()} if at else {}))
                 return redirect(url_for("console.campaign", campaign_id=campaign_id))
         status = 409 if running and request.method == "POST" else 400 if error else 200
-        return page("launch.html", name=name, audience=audience_counts(session),
+        return page("launch.html", name=name, editions=editions,
+                    audience=audience_counts(session), now=will_receive(session, slug),
                     running=running, reached=reached_before(session, slug), error=error,
-                    zone=get_settings().console_timezone, too_large=too_large(editions)), status
+                    zone=zone_name(language_of_page()), too_large=too_large(editions)), status
 
 
-def _send_time(typed: str) -> dt.datetime | None:
+def will_receive(session, slug: str) -> dict[str, int]:
+    """Per language, the subscribers a launch now would mail: not those an earlier send of
+    this issue may have reached (they never get it twice)."""
+    reached = (select(Delivery.email).join(Campaign)
+               .where(Campaign.slug == slug, Campaign.test.is_(False), Delivery.state.in_(REACHED)))
+    return dict(session.execute(
+        select(Subscriber.language, func.count())
+        .where(Subscriber.status == Status.SUBSCRIBED, Subscriber.email.not_in(reached))
+        .group_by(Subscriber.language)).all())
+
+
+def zone_name(language: str) -> str:
+    """The console's time zone as people say it ("heure d'Europe centrale"), from Babel."""
+    return get_timezone_name(get_timezone(get_settings().console_timezone), "long",
+                             locale=language)
+
+
+def send_time(typed: str) -> dt.datetime | None:
     """The time typed in the form (the console's zone) in UTC; None for "now"."""
     if not typed.strip():
         return None
@@ -116,82 +132,12 @@ def _send_time(typed: str) -> dt.datetime | None:
     return at
 
 
-def _in_zone(local: dt.datetime, zone_name: str) -> dt.datetime:
+def _in_zone(local: dt.datetime, zone_id: str) -> dt.datetime:
     """A wall-clock time of the zone in UTC; InvalidInput for a time the zone skips (the
     clocks go forward) or has twice (they go back), rather than a guess."""
-    zone = ZoneInfo(zone_name)
+    zone = ZoneInfo(zone_id)
     first, second = (local.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
     if first.utcoffset() != second.utcoffset():
         back = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
-        raise InvalidInput("at", "at_twice" if back == local else "at_missing", zone_name)
+        raise InvalidInput("at", "at_twice" if back == local else "at_missing", zone_id)
     return first.astimezone(dt.UTC)
-
-
-def _progress(session, campaign_id: int) -> dict:
-    found_or_404(session, Campaign, campaign_id)
-    return campaigns.progress(session, campaign_id)
-
-
-@bp.get("/campaigns/<int:campaign_id>")
-@requires(Role.EDITOR)
-def campaign(campaign_id: int):
-    with db.session_scope() as session:
-        progress = _progress(session, campaign_id)
-        # The deliveries that did not go through, with the relay's answer (the first ones).
-        troubles = session.execute(
-            select(Delivery.email, Delivery.state, Delivery.reply)
-            .where(Delivery.campaign_id == campaign_id,
-                   Delivery.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)))
-            .order_by(Delivery.id).limit(TROUBLES_SHOWN)).all()
-        found = session.get(Campaign, campaign_id)
-        return page("campaign.html", campaign_id=campaign_id, progress=progress,
-                    scheduled=found.scheduled_at, troubles=troubles, states=list(CampaignState),
-                    pause_reason=found.pause_reason,
-                    refusals=counts.sender_side(session, campaign_id, language_of_page()),
-                    bounced=counts.bounced(session, campaign_id),
-                    undoable=len(undo.suppressed(session, undo.Scope(campaign_id))))
-
-
-@bp.post("/campaigns/<int:campaign_id>/undo-bounces")
-@requires(Role.SENDER)
-def undo_bounces(campaign_id: int):
-    """Subscribe again those this campaign's bounces suppressed (the page said how many
-    and asked first); never complaints, unsubscribes or erasures; audited."""
-    with db.session_scope() as session:
-        found_or_404(session, Campaign, campaign_id)
-        scope = undo.Scope(campaign_id)
-        undo.restore(session, undo.suppressed(session, scope), g.staff["email"], scope)
-    return redirect(url_for("console.campaign", campaign_id=campaign_id))
-
-
-@bp.get("/campaigns/<int:campaign_id>/progress")
-@requires(Role.EDITOR)
-def progress(campaign_id: int):
-    with db.session_scope() as session:
-        now = _progress(session, campaign_id)
-    # The moment as the page writes it (the console's zone, the member's language).
-    now["relay_down_since"] = _when(now["relay_down_since"], language_of_page()) \
-        if now["relay_down_since"] else None
-    return jsonify(now)
-
-
-@bp.post("/campaigns/<int:campaign_id>/<action>")
-@requires(Role.SENDER)
-def steer(campaign_id: int, action: str):
-    states = {"pause": CampaignState.PAUSED, "resume": CampaignState.SENDING,
-              "cancel": CampaignState.CANCELLED}
-    if action not in states:
-        abort(404)
-    with db.session_scope() as session:
-        try:
-            campaigns.set_state(session, campaign_id, states[action])
-        except LookupError:
-            abort(404)
-        except campaigns.NotNow:
-            return page("message.html", key="not_now"), 409
-        audit(session, g.staff["email"], action, campaign=campaign_id)
-    if action == "resume":
-        from workers.tasks import start_campaign
-
-        start_campaign.delay(campaign_id)
-    return redirect(url_for("console.campaign", campaign_id=campaign_id))

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from mailer import db
 from mailer.console import access
 from mailer.console.access import WeakPassword, audit, requires
-from mailer.console.base import bp, found_or_404, labels, page
+from mailer.console.base import bp, found_or_404, page, staff_languages
 from mailer.console.models import Role, StaffMember
 from mailer.webapp import limiter
 from subscribers.validation import InvalidInput, check_email
@@ -25,7 +25,7 @@ def _role(raw: str | None) -> Role:
 
 
 def _language(raw: str | None) -> str:
-    if raw not in labels():
+    if raw not in staff_languages():
         raise InvalidInput("language", "language_invalid")
     return raw
 
@@ -33,7 +33,7 @@ def _language(raw: str | None) -> str:
 def _team(error: InvalidInput | None = None, form: dict | None = None, status: int = 200):
     with db.session_scope() as session:
         members = session.scalars(select(StaffMember).order_by(StaffMember.email)).all()
-    return page("staff.html", members=members, roles=ROLES, languages=list(labels()),
+    return page("staff.html", members=members, roles=ROLES, languages=list(staff_languages()),
                  error=error, form=form or {}), status
 
 
@@ -114,5 +114,5 @@ def account():
                 error = invalid
             else:
                 g.staff["language"], saved = member.language, True
-    return page("account.html", error=error, saved=saved, languages=list(labels())), \
+    return page("account.html", error=error, saved=saved, languages=list(staff_languages())), \
         400 if error else 200

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import g, redirect, request, url_for
 from sqlalchemy import func, select
 
 from mailer import db
 from mailer.bounces.models import BounceEvent
 from mailer.console.access import audit, check_login, close_session, open_session, requires
-from mailer.console.base import bp, issue_path, labels, language_of_page, page, too_large
+from mailer.console.base import bp, language_of_page, page
+from mailer.console.issue_list import issue_rows
 from mailer.console.models import AuditEntry, Role
-from mailer.issue import IssueInvalid, load_issue
 from mailer.redirects import local_target
-from mailer.settings import get_settings
 from mailer.webapp import limiter
 from subscribers.models import Status, Subscriber
 from workers.audience import audience_counts
@@ -55,19 +52,9 @@ def logout():
 @bp.get("/")
 @requires(Role.EDITOR)
 def index():
-    issues = []
-    words = labels()[language_of_page()]
-    for path in sorted(Path(get_settings().issues_dir).glob("*.yaml")):
-        if too_large(path):
-            issues.append((path.name, [words["too_large"]]))
-            continue
-        try:
-            load_issue(path)
-            issues.append((path.name, []))
-        except IssueInvalid as error:
-            issues.append((path.name, [str(problem) for problem in error.problems]))
     with db.session_scope() as db_session:
-        return page("index.html", issues=issues, glance=_at_a_glance(db_session))
+        return page("index.html", issues=issue_rows(db_session, language_of_page()),
+                    glance=_at_a_glance(db_session))
 
 
 def _at_a_glance(db_session) -> dict:
@@ -94,30 +81,3 @@ def audit_log():
         entries = db_session.scalars(query).all()
         older = entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None
         return page("audit.html", entries=entries[:AUDIT_PAGE], older=older)
-
-
-@bp.get("/issues/<name>")
-@requires(Role.EDITOR)
-def issue(name: str):
-    from markupsafe import Markup
-
-    from mailer.render import environment, render_file
-    from mailer.size import GMAIL_CLIP_BYTES, html_bytes, kilobytes
-
-    path = issue_path(name)
-    if too_large(path):
-        return page("issue.html", name=name, problems=[labels()[language_of_page()]["too_large"]])
-    try:
-        editions = list(render_file(path).values())
-    except IssueInvalid as error:
-        return page("issue.html", name=name, problems=[str(p) for p in error.problems])
-    with db.session_scope() as db_session:
-        audit(db_session, g.staff["email"], "preview", issue=name)
-    # The preview partial is rendered by the rendering environment (autoescaped there).
-    words = labels()[language_of_page()]
-    sizes = {edition.language: kilobytes(html_bytes(edition)) for edition in editions}
-    previews = Markup(environment().get_template("preview_editions.html.j2")  # noqa: S704
-                      .render(editions=editions, words=words, sizes=sizes))
-    return page("issue.html", name=name, problems=[], editions=editions, previews=previews,
-                too_large={code: kb for code, kb in sizes.items()
-                           if kb * 1024 > GMAIL_CLIP_BYTES})

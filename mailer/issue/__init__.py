@@ -16,20 +16,22 @@ def issue_languages(issue: Issue) -> list[str]:
     return issue.languages or get_settings().languages
 
 
-def load_issue(path: str | Path) -> Issue:
-    """The issue in `path`, fully checked; IssueInvalid lists every problem found."""
+def load_issue(path: str | Path, languages: list[str] | None = None) -> Issue:
+    """The issue in `path`, fully checked in `languages` (by default its own, else the
+    configured ones); IssueInvalid lists every problem found."""
+    from mailer.catalogue import language_name
     from mailer.issue.links import check_markup_links
     from mailer.issue.loader import line_of, parse
     from mailer.issue.translations import texts
-    from mailer.labels import has_catalogue
 
     path = Path(path)
     issue, lines = parse(path)
-    languages = issue_languages(issue)
+    languages = languages or issue_languages(issue)
+    # Any language Babel knows has labels: its own catalogue, or the fallback language's.
     problems = [
         Problem(str(path), line_of(lines, ("languages",)), "languages",
-                f"no label catalogue for {code!r} (templates/labels/{code}.yaml)")
-        for code in languages if not has_catalogue(code)
+                f"{code!r} is not a language code (ISO 639-1, e.g. 'de')")
+        for code in languages if language_name(code) == code
     ]
     problems += check(issue, languages, str(path), lines)
     source = path.read_text(encoding="utf-8").splitlines()

@@ -47,11 +47,22 @@ def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
     sign_in(page, console, "admin@example.org")
     assert page.url.endswith("/console/")
     body = page.inner_text("main")
-    assert "091.yaml" in body and "spring-school-2027.yaml" in body
+    # By number, newest first, titled in the member's language, with their state.
+    assert re.search(r"92\tSpring School 2027 — le programme\t15 avril 2027\tbrouillon", body)
+    assert re.search(r"91\tL'infolettre du Réseau — automne 2026\t20 novembre 2026\t", body)
     assert axe_violations(page) == []
     page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
-    page.click("text=091.yaml")
+    page.click("text=L'infolettre du Réseau — automne 2026")
     assert page.locator("iframe").count() == 4  # two languages at 600 px and 375 px
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for frame in page.locator("iframe").all():  # each preview whole, none cut off
+        box = frame.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    main = page.inner_text("main")
+    assert "%%" not in main and "/demo/unsubscribe?lang=fr" in main  # no markers in the text
+    assert re.search(r"HTML \d+,\d Ko", main)  # French decimals (Babel)
+    assert page.locator("h1").inner_text() == "N° 91 — L'infolettre du Réseau — automne 2026"
+    assert "(Administration)" in page.inner_text("header")  # the role named in French
     assert "Ko sur les 102 Ko que Gmail" in page.inner_text("main")  # in the staff's language
     assert "NOUVELLES DES CITÉS DES MÉTIERS" in page.inner_text("main")  # the text part
     assert page.goto(f"{console.url}/console/issues/..%2Fpyproject.toml").status == 404

@@ -24,7 +24,7 @@ def test_schedule_a_send_and_let_the_sweep_start_it(tmp_path, page, smtp_server)
         url = web.env["INFOLETTRE_DATABASE_URL"]
         sign_in(page, web, "sender@example.org")
         page.goto(f"{web.url}/console/issues/091.yaml/launch")
-        assert "Europe/Paris" in page.inner_text("label[for=at]")
+        assert "heure d’Europe centrale" in page.inner_text("label[for=at]")
         page.fill("#at", _local(-dt.timedelta(hours=1)))
         page.click("text=Confirmer et lancer l'envoi")
         assert "Cette heure est passée" in page.inner_text("#error")
@@ -35,6 +35,14 @@ def test_schedule_a_send_and_let_the_sweep_start_it(tmp_path, page, smtp_server)
         assert page.is_visible("#cancel") and page.is_hidden("#resume")
         page.wait_for_timeout(1500)
         assert smtp_server.messages == []  # not before its time
+        first = page.inner_text("#scheduled")
+        page.fill("#at", _local(dt.timedelta(days=2)))  # moved to the day after
+        page.click("#reschedule button")
+        page.wait_for_function("first => document.getElementById('scheduled').textContent"
+                               " !== first", arg=first)
+        assert page.inner_text("#state") == "programmé"
+        assert page.locator("#cancel").evaluate("e => getComputedStyle(e).color") \
+            == "rgb(160, 0, 0)"  # cancelling looks destructive, pausing does not
 
         with db.session_scope(url) as session:  # its time comes
             session.execute(update(Campaign).values(

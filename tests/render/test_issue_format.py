@@ -85,10 +85,11 @@ def test_cli_missing_file_and_valid_file(tmp_path):
     assert result.stdout == f"{FULL_EXAMPLE}: valid\n"
 
 
-def test_a_language_without_catalogue_is_a_problem(tmp_path):
+def test_a_language_code_nobody_knows_is_a_problem(tmp_path):
+    # Any language Babel knows has labels (its own, or the fallback language's); a typo not.
     path = write_issue(tmp_path, MINIMAL + "languages: [fr, xx]\nfallbacks: {xx: fr}\n")
     assert problems(path) == [
-        f"{path}:24: languages: no label catalogue for 'xx' (templates/labels/xx.yaml)"
+        f"{path}:24: languages: 'xx' is not a language code (ISO 639-1, e.g. 'de')"
     ]
 
 

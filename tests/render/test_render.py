@@ -55,7 +55,7 @@ def test_every_image_has_alt_and_width(editions, language):
 
 
 def test_fixed_labels_come_from_the_catalogues(editions):
-    assert "Voir en ligne" in editions["fr"].html and "Se désinscrire" in editions["fr"].html
+    assert "Voir en ligne" in editions["fr"].html and "Se désabonner" in editions["fr"].html
     assert "View online" in editions["en"].html and "Unsubscribe" in editions["en"].html
     assert "Réunions internes" in editions["fr"].html
     assert "Internal meetings" in editions["en"].html

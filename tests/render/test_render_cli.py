@@ -26,7 +26,7 @@ def test_render_writes_three_files_per_language(tmp_path):
 def test_render_refuses_an_unknown_language_cleanly(tmp_path):
     result = run("render", str(FULL_EXAMPLE), "--lang", "xx", "--out", str(tmp_path))
     assert result.returncode == 2
-    assert "no label catalogue" in result.stderr and "Traceback" not in result.stderr
+    assert "'xx' is not a language code" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_preview_shows_each_language_at_two_widths(tmp_path, page):

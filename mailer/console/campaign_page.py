@@ -1,0 +1,159 @@
+"""A campaign's page: which issue, when it started and ended, its progress and the messages
+that did not go through, refreshed without reload; pause, resume, cancel, and moving a
+scheduled send to another time."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, g, jsonify, redirect, request, url_for
+from sqlalchemy import select, update
+
+from mailer import db
+from mailer.bounces import counts, undo
+from mailer.console.access import audit, requires
+from mailer.console.base import (
+    bp,
+    found_or_404,
+    labels,
+    language_of_page,
+    page,
+    written_time,
+)
+from mailer.console.models import Role
+from mailer.console.sends import send_time, zone_name
+from subscribers.validation import InvalidInput
+from workers import campaigns
+from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
+
+TROUBLES_SHOWN = 100
+# RFC 3463 enhanced status codes: the subject.detail that say something to a person, then
+# the subject alone; words in the console's catalogue, `reason_<name>`.
+REASONS = {"1.1": "no_mailbox", "1.2": "no_domain", "1.10": "no_mailbox", "2.1": "disabled",
+           "2.2": "full", "3.4": "too_big", "1": "address", "2": "mailbox", "4": "network",
+           "5": "protocol", "6": "content", "7": "policy"}
+_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+_CODE = re.compile(r"^\s*([45])\d\d\b")
+
+
+def reason(reply: str | None) -> str:
+    """The catalogue key (`reason_…`) of a relay's answer, from its RFC 3463 status code."""
+    found = _STATUS.search(reply or "")
+    if found:
+        kind, subject, detail = found.groups()
+        return REASONS.get(f"{subject}.{detail}") or REASONS.get(subject) or \
+            ("temporary" if kind == "4" else "refused")
+    code = _CODE.match(reply or "")
+    if code:
+        return "temporary" if code[1] == "4" else "refused"
+    return "no_answer"
+
+
+def _troubles(session, campaign_id: int) -> list[dict]:
+    """The deliveries that did not go through (the first ones), in the member's words."""
+    words = labels(language_of_page())
+    rows = session.execute(
+        select(Delivery.email, Delivery.state, Delivery.reply)
+        .where(Delivery.campaign_id == campaign_id,
+               Delivery.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)))
+        .order_by(Delivery.id).limit(TROUBLES_SHOWN)).all()
+    return [{"email": email, "state": str(words[f"delivery_{state}"]),
+             "reason": str(words[f"reason_{reason(reply)}"]), "reply": reply or ""}
+            for email, state, reply in rows]
+
+
+def _progress(session, campaign: Campaign) -> dict:
+    figures = campaigns.progress(session, campaign.id)
+    language = language_of_page()
+    # Until the audience is counted, "0 %, 0 left" would be wrong: say it is being prepared.
+    return {**figures, "planned": campaign.planned,
+            "started": written_time(campaign.started_at, language),
+            # The moment as the page writes it (the console's zone, the member's language).
+            "relay_down_since": written_time(figures["relay_down_since"], language)
+            if figures.get("relay_down_since") else None,
+            "finished": written_time(campaign.finished_at, language),
+            "troubles": _troubles(session, campaign.id)}
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@requires(Role.EDITOR)
+def campaign(campaign_id: int):
+    with db.session_scope() as session:
+        row = found_or_404(session, Campaign, campaign_id)
+        subjects = dict(session.execute(
+            select(CampaignEdition.language, CampaignEdition.subject)
+            .where(CampaignEdition.campaign_id == campaign_id)).all())
+        language = language_of_page()
+        subject = subjects.get(language) or next(iter(subjects.values()), row.slug)
+        return page("campaign.html", campaign_id=campaign_id, campaign=row,
+                    progress=_progress(session, row), subject=subject,
+                    name=f"{row.slug}.yaml", states=list(CampaignState),
+                    error=request.args.get("error"), zone=zone_name(language),
+                    pause_reason=row.pause_reason,
+                    refusals=counts.sender_side(session, campaign_id, language),
+                    bounced=counts.bounced(session, campaign_id),
+                    undoable=len(undo.suppressed(session, undo.Scope(campaign_id))))
+
+
+@bp.post("/campaigns/<int:campaign_id>/undo-bounces")
+@requires(Role.SENDER)
+def undo_bounces(campaign_id: int):
+    """Subscribe again those this campaign's bounces suppressed (the page said how many
+    and asked first); never complaints, unsubscribes or erasures; audited."""
+    with db.session_scope() as session:
+        found_or_404(session, Campaign, campaign_id)
+        scope = undo.Scope(campaign_id)
+        undo.restore(session, undo.suppressed(session, scope), g.staff["email"], scope)
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/progress")
+@requires(Role.EDITOR)
+def progress(campaign_id: int):
+    with db.session_scope() as session:
+        return jsonify(_progress(session, found_or_404(session, Campaign, campaign_id)))
+
+
+@bp.post("/campaigns/<int:campaign_id>/reschedule")
+@requires(Role.SENDER)
+def reschedule(campaign_id: int):
+    """Another time for a send that has not started; refused once it has."""
+    try:
+        at = send_time(request.form.get("at", ""))
+    except InvalidInput as invalid:
+        return redirect(url_for("console.campaign", campaign_id=campaign_id, error=invalid.label))
+    if at is None:
+        return redirect(url_for("console.campaign", campaign_id=campaign_id, error="at_invalid"))
+    with db.session_scope() as session:
+        found_or_404(session, Campaign, campaign_id)
+        # Only while still scheduled: the sweep may be starting it in this very instant.
+        moved = session.execute(
+            update(Campaign).where(Campaign.id == campaign_id,
+                                   Campaign.state == CampaignState.SCHEDULED)
+            .values(scheduled_at=at)).rowcount
+        if not moved:
+            return page("message.html", key="not_now"), 409
+        audit(session, g.staff["email"], "reschedule", campaign=campaign_id, at=at.isoformat())
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/<action>")
+@requires(Role.SENDER)
+def steer(campaign_id: int, action: str):
+    states = {"pause": CampaignState.PAUSED, "resume": CampaignState.SENDING,
+              "cancel": CampaignState.CANCELLED}
+    if action not in states:
+        abort(404)
+    with db.session_scope() as session:
+        try:
+            campaigns.set_state(session, campaign_id, states[action])
+        except LookupError:
+            abort(404)
+        except campaigns.NotNow:
+            return page("message.html", key="not_now"), 409
+        audit(session, g.staff["email"], action, campaign=campaign_id)
+    if action == "resume":
+        from workers.tasks import start_campaign
+
+        start_campaign.delay(campaign_id)
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))

@@ -1,0 +1,40 @@
+"""A subscriber's name and language corrected by the staff (a person asked by email): each
+change is in the person's history and in the audit log, with who made it."""
+
+from __future__ import annotations
+
+from flask import g, redirect, request, url_for
+
+from mailer import db
+from mailer.console.access import audit, requires
+from mailer.console.base import bp, found_or_404, page
+from mailer.console.models import Role
+from subscribers.models import EventKind, Subscriber
+from subscribers.optout import change_language
+from subscribers.service import log_event
+from subscribers.validation import InvalidInput, check_language, check_name
+
+
+@bp.post("/subscribers/<int:subscriber_id>/edit")
+@requires(Role.SENDER)
+def subscribers_edit(subscriber_id: int):
+    with db.session_scope() as session:
+        subscriber = found_or_404(session, Subscriber, subscriber_id)
+        try:
+            name = check_name(request.form.get("name"))
+            language = check_language(request.form.get("language"))
+        except InvalidInput as error:
+            return page("message.html", key=error.label, detail=error.detail,
+                        back=url_for("console.subscribers_show",
+                                     subscriber_id=subscriber_id)), 400
+        changed = []
+        if name != subscriber.name:
+            log_event(session, subscriber, EventKind.NAME_CHANGED, by=g.staff["email"])
+            subscriber.name, changed = name, [*changed, "name"]
+        if language != subscriber.language:
+            change_language(session, subscriber, language)
+            changed.append("language")
+        if changed:
+            audit(session, g.staff["email"], "subscriber edited", subscriber=subscriber_id,
+                  fields=changed)
+    return redirect(url_for("console.subscribers_show", subscriber_id=subscriber_id))
