@@ -14,6 +14,7 @@ COMMANDS = {
     "validate": "mailer.cli_render:validate",
     "render": "mailer.cli_render:render",
     "preview": "mailer.cli_render:preview",
+    "schema": "mailer.cli_schema:schema",
     "demo": "mailer.cli_demo:demo",
     "send": "mailer.cli_send:send",
     "campaign": "mailer.cli_send:campaign",

@@ -10,6 +10,20 @@ from mailer.errors import UserError
 from mailer.issue import IssueInvalid, load_issue
 
 
+def warnings(file: str, editions: dict) -> list[str]:
+    """What renders but reads poorly: a weak preheader, articles the length rule summarises."""
+    from mailer.preheader import preheader_warning
+
+    found = []
+    for code, edition in editions.items():
+        weak = preheader_warning(edition.preheader)
+        if weak:
+            found.append(f"{file}: warning: preheader.{code}: {weak}")
+        if edition.length_note():
+            found.append(f"{file}: warning: length: {edition.length_note()}")
+    return found
+
+
 def _render(file: str, languages: list[str] | None):
     from mailer.render import render_file
 
@@ -32,7 +46,13 @@ def _size_warnings(file: str, editions: dict) -> None:
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True)
 def validate(files: tuple[str, ...]) -> None:
-    """Check issue files; print one line per problem (file:line: field: message)."""
+    """Check issue files; print one line per problem (file:line: field: message).
+
+    A valid file is rendered too, and what reads poorly is a warning (exit status 0): a
+    preheader that is short or a greeting, articles summarised to keep the email's size.
+    """
+    from mailer.render import render_file
+
     failed = False
     for file in files:
         try:
@@ -42,6 +62,8 @@ def validate(files: tuple[str, ...]) -> None:
             for problem in error.problems:
                 click.echo(str(problem), err=True)
         else:
+            for warning in warnings(file, render_file(file)):
+                click.echo(warning, err=True)
             click.echo(f"{file}: valid")
             _size_warnings(file, _render(file, None))
     if failed:
@@ -54,7 +76,10 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option("--out", "out_dir", default="out", type=click.Path(file_okay=False))
 def render(file: str, language: str, out_dir: str) -> None:
     """Write DIR/<name>.<lang>.html, .txt and .web.html for each language."""
-    write_editions(_render(file, None if language == "all" else [language]), Path(out_dir))
+    editions = _render(file, None if language == "all" else [language])
+    write_editions(editions, Path(out_dir))
+    for warning in warnings(file, editions):
+        click.echo(warning, err=True)
 
 
 def write_editions(editions: dict, out: Path) -> None:

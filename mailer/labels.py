@@ -1,4 +1,8 @@
-"""Per-language catalogues of fixed labels and the locale's way of writing dates."""
+"""Per-language catalogues of fixed labels and the locale's way of writing dates.
+
+Catalogues are written without typographic spaces; they are typeset for their language
+when loaded (mailer.typography), and so are the dates written here ("1er février").
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,11 @@ from pathlib import Path
 
 import yaml
 from babel.dates import format_date, format_interval, format_time
+
+from mailer.typography import typeset
+
+# Keys that are formats for Babel or str.format, not words: never typeset.
+_FORMATS = {"locale", "date_format", "date_range", "time_range", "date_at_time"}
 
 LABELS_DIR = Path(__file__).resolve().parent.parent / "templates" / "labels"
 
@@ -19,15 +28,21 @@ class Labels(dict):
     def locale(self) -> str:
         return self["locale"]
 
+    @property
+    def language(self) -> str:
+        return self.locale.split("_")[0]
+
     def date(self, day: dt.date) -> str:
-        return format_date(day, self.get("date_format", "long"), locale=self.locale)
+        written = format_date(day, self.get("date_format", "long"), locale=self.locale)
+        return typeset(written, self.language)
 
     def date_range(self, start: dt.date, end: dt.date | None) -> str:
         if end is None or end == start:
             return self.date(start)
         pattern = self.get("date_range")
         if pattern is None:
-            return format_interval(start, end, "yMMMMd", locale=self.locale)
+            written = format_interval(start, end, "yMMMMd", locale=self.locale)
+            return typeset(written, self.language)
         # Write only what differs at the start: "du 15 au 18 octobre", "du 28 mai au 2 juin".
         if (start.year, start.month) == (end.year, end.month):
             first = format_date(start, "d", locale=self.locale)
@@ -35,7 +50,7 @@ class Labels(dict):
             first = format_date(start, "d MMMM", locale=self.locale)
         else:
             first = self.date(start)
-        return pattern.format(start=first, end=self.date(end))
+        return typeset(pattern.format(start=first, end=self.date(end)), self.language)
 
     def time_range(self, start: dt.time, end: dt.time | None) -> str:
         first = format_time(start, "HH:mm", locale=self.locale)
@@ -58,4 +73,9 @@ def load_labels(language: str) -> Labels:
 def _load(path: Path) -> Labels:
     if not path.exists():
         raise FileNotFoundError(f"no label catalogue {path}")
-    return Labels(yaml.safe_load(path.read_text(encoding="utf-8")))
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    language = str(raw.get("locale", path.stem)).split("_")[0]
+    return Labels({
+        key: value if key in _FORMATS or not isinstance(value, str) else typeset(value, language)
+        for key, value in raw.items()
+    })

@@ -2,7 +2,9 @@
 
 Blocks are separated by blank lines; a block whose lines all start with "- " is a bullet
 list, any other block a paragraph. Inline: **bold**, *italic*, [text](url) with http,
-https or mailto URLs only. Nothing the author types can become HTML of its own.
+https or mailto URLs only (the loader refuses any other target), and a bare https:// or
+http:// address becomes a link to itself. Nothing the author types can become HTML of its
+own. French ordinals (1er, 15e) are set as superscript.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-_LINK = re.compile(r"\[([^\]\n]+)\]\(((?:https?://|mailto:)[^\s)]+)\)")
+from mailer.typography import superscript_ordinals
+
+_LINK = re.compile(r"\[([^\]\n]+)\]\(((?i:https?://|mailto:)[^\s)]+)\)")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![*\w])\*(?=\S)(.+?)(?<=\S)\*(?![*\w])")
 _BULLET = re.compile(r"^\s*[-•]\s+")
+# A bare address in escaped text; what ends a sentence after it is not part of it.
+_BARE_URL = re.compile(r"https?://[^\s<>\"\[\]]+")
+_URL_TAIL = re.compile(r"(?:[.,;:!?)»]|&quot;|&#x27;|&gt;)+$")
 
 
 @dataclass(frozen=True)
@@ -48,10 +55,34 @@ def blocks(source: str) -> list[Block]:
     return out
 
 
-def inline_html(text: str, link_style: str = "") -> str:
+def _autolink(escaped: str, style: str, language: str) -> str:
+    out, last = [], 0
+    for found in _BARE_URL.finditer(escaped):
+        url = found[0]
+        tail = _URL_TAIL.search(url)
+        if tail:
+            url = url[: tail.start()]
+        if "://" not in url[:-1] or url.endswith("://"):
+            continue
+        out += [superscript_ordinals(escaped[last:found.start()], language),
+                f'<a href="{url}"{style}>{url}</a>']
+        last = found.start() + len(url)
+    out.append(superscript_ordinals(escaped[last:], language))
+    return "".join(out)
+
+
+def inline_html(text: str, link_style: str = "", language: str = "") -> str:
+    """One line of markup as safe HTML: escaped first, then links, ordinals, emphasis."""
     text = escape(text, quote=True)
     style = f' style="{link_style}"' if link_style else ""
-    text = _LINK.sub(lambda m: f'<a href="{m[2]}"{style}>{m[1]}</a>', text)
+    out, last = [], 0
+    for found in _LINK.finditer(text):
+        words = superscript_ordinals(found[1], language)
+        out += [_autolink(text[last:found.start()], style, language),
+                f'<a href="{found[2]}"{style}>{words}</a>']
+        last = found.end()
+    out.append(_autolink(text[last:], style, language))
+    text = "".join(out)
     text = _BOLD.sub(r"<strong>\1</strong>", text)
     return _ITALIC.sub(r"<em>\1</em>", text)
 
@@ -62,14 +93,16 @@ def inline_text(text: str) -> str:
     return _ITALIC.sub(r"\1", text)
 
 
-def to_html(source: str) -> str:
+def to_html(source: str, language: str = "") -> str:
     parts = []
     for block in blocks(source):
         if block.kind == "ul":
-            items = "".join(f"<li>{inline_html(line)}</li>" for line in block.lines)
+            items = "".join(f"<li>{inline_html(line, language=language)}</li>"
+                            for line in block.lines)
             parts.append(f'<ul style="margin:0 0 12px 0;padding-left:22px">{items}</ul>')
         else:
-            parts.append(f'<p style="margin:0 0 12px 0">{inline_html(block.lines[0])}</p>')
+            line = inline_html(block.lines[0], language=language)
+            parts.append(f'<p style="margin:0 0 12px 0">{line}</p>')
     return "".join(parts)
 
 
@@ -87,3 +120,11 @@ def first_block(source: str) -> str:
     """The first paragraph, used as the summary of a long article in the email."""
     found = blocks(source)
     return found[0].lines[0] if found else ""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\s\u202f]+(?=[^\s\u202f])")
+
+
+def first_sentence(paragraph: str) -> str:
+    """The first sentence of a paragraph of plain text (the whole of it if there is one)."""
+    return _SENTENCE_END.split(paragraph.strip(), maxsplit=1)[0]

@@ -1,10 +1,13 @@
 """The plain-text part, from the same view as the HTML: headings underlined, lists with
-bullets, and every link's URL written out (text clients cannot follow a hidden href)."""
+bullets, and every link's URL written out (text clients cannot follow a hidden href).
+Punctuation the layout adds (`Contact:`) is typeset with the rest, for the language."""
 
 from __future__ import annotations
 
 import textwrap
 from typing import Any
+
+from mailer.typography import typeset
 
 WIDTH = 76
 
@@ -28,7 +31,7 @@ def _wrap(paragraphs: str, indent: str = "") -> list[str]:
 
 
 def _people(people: list[dict[str, str]]) -> str:
-    return " ; ".join(f"{p['name']} ({p['role']})" if p["role"] else p["name"] for p in people)
+    return "; ".join(f"{p['name']} ({p['role']})" if p["role"] else p["name"] for p in people)
 
 
 def render_text(view: dict[str, Any]) -> str:
@@ -42,12 +45,17 @@ def render_text(view: dict[str, Any]) -> str:
             for entry in group["entries"]:
                 place = f", {entry['place']}" if entry["place"] else ""
                 link = f" ({entry['link']})" if entry["link"] else ""
+                if entry["link_text"]:
+                    link = f" · {entry['link_text']}: {entry['link']}"
                 out += _wrap(f"  • {entry['when']} — {entry['title']}{place}{link}")[:-1]
             out.append("")
     if view["editorial"]:
         editorial = view["editorial"]
         out += _heading(labels["editorial"].upper(), "=")
-        out += _wrap(editorial["body"]) + [editorial["name"], editorial["role"]]
+        out += _wrap(editorial["body"])
+        if editorial["closing"]:
+            out += _wrap(editorial["closing"])
+        out += [editorial["name"], editorial["role"]]
     for section in view["sections"]:
         out += _heading(section["label"].upper(), "=")
         for article in section["articles"]:
@@ -58,7 +66,10 @@ def render_text(view: dict[str, Any]) -> str:
             if article["link"]:
                 out += [f"{labels['more_info']}: {article['link']}", ""]
             for contact in article["contacts"]:
-                out.append(f"{labels['contact']} : {contact['name']} <{contact['email']}>")
+                who = contact["email"]
+                if contact["name"]:
+                    who = f"{contact['name']} <{who}>"
+                out.append(f"{labels['contact']}: {who}")
     if view["programme"]:
         programme = view["programme"]
         out += _heading(f"{labels['programme'].upper()} — {programme['title']}", "=")
@@ -72,12 +83,14 @@ def render_text(view: dict[str, Any]) -> str:
                 if slot["description"]:
                     out += _wrap(slot["description"], indent="    ")[:-1]
                 if slot["speakers"]:
-                    out += _wrap(f"{labels['speakers']} : {_people(slot['speakers'])}", "    ")[:-1]
-    out += ["", ""] + _wrap(f"{labels['contact_address']} {view['contact_email']}")
+                    out += _wrap(f"{labels['speakers']}: {_people(slot['speakers'])}", "    ")[:-1]
+    if view["closing"]:
+        out += ["", ""] + _wrap(view["closing"])[:-1]
+    out += ["", ""] + _wrap(f"{view['contact_text']} {view['contact_email']}")
     if view["team"]:
-        out += [labels["team"]] + [f"  {line}" for line in _people(view["team"]).split(" ; ")]
+        out += [labels["team"]] + [f"  {line}" for line in _people(view["team"]).split("; ")]
     out += [""] + _wrap(labels["subscribe_cta"]) + [view["subscribe_url"], "", "-- "]
     out += _wrap(labels["footer"])[:-1]
     out += [f"{labels['unsubscribe']}: {urls['unsubscribe']}",
             f"{labels['preferences']}: {urls['preferences']}", view["site_url"], ""]
-    return "\n".join(out)
+    return typeset("\n".join(out), view["language"])

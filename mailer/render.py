@@ -8,6 +8,7 @@ fonts (no web-font link) and premailer may not fetch anything.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,11 +16,14 @@ import jinja2
 from mjml import mjml2html
 from premailer import Premailer
 
-from mailer import placeholders
+from mailer import length, placeholders
 from mailer.edition import Edition
 from mailer.issue import Issue, issue_languages, load_issue
+from mailer.issue.translations import pick
 from mailer.labels import load_labels
 from mailer.plaintext import render_text
+from mailer.settings import get_settings
+from mailer.typography import NBSP, NNBSP
 from mailer.view import ViewModel
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -35,7 +39,7 @@ MARKERS = {
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """Templates are compiled once per process and kept."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -43,6 +47,15 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["attribute"] = attribute_text
+    return env
+
+
+def attribute_text(value: str) -> str:
+    """A text for an MJML attribute (alt, aria-label): mjml-python writes a no-break space
+    there as the characters `\\u{a0}`, so typographic spaces become plain ones (a screen
+    reader reads them alike)."""
+    return str(value).replace(NBSP, " ").replace(NNBSP, " ")
 
 
 def mjml_to_html(mjml: str) -> str:
@@ -65,11 +78,25 @@ def mjml_to_html(mjml: str) -> str:
     return inlined
 
 
-def render_issue(issue: Issue, language: str, slug: str) -> Edition:
+def email_html(issue: Issue, language: str, slug: str,
+               summarised: frozenset[int] = frozenset()) -> str:
+    """The email's HTML alone (no web page, no text part), for the length rule."""
+    view = ViewModel(issue, language, load_labels(language), slug, summarised)
+    template = environment().get_template("email/issue.mjml.j2")
+    return mjml_to_html(template.render(view.context(web=False, urls=MARKERS)))
+
+
+def render_issue(issue: Issue, language: str, slug: str,
+                 summarised: frozenset[int] = frozenset(), html: str | None = None) -> Edition:
+    """One language, with the articles numbered in `summarised` summarised in the email.
+
+    `html`: the email's HTML when the length rule has already rendered it.
+    """
     labels = load_labels(language)
-    view = ViewModel(issue, language, labels, slug)
+    view = ViewModel(issue, language, labels, slug, summarised)
     email_mjml = environment().get_template("email/issue.mjml.j2")
-    html = mjml_to_html(email_mjml.render(view.context(web=False, urls=MARKERS)))
+    if html is None:
+        html = mjml_to_html(email_mjml.render(view.context(web=False, urls=MARKERS)))
     web_html = mjml_to_html(email_mjml.render(view.context(web=True, urls=MARKERS)))
     text = render_text(view.context(web=False, urls=MARKERS, plain=True))
     return Edition(
@@ -83,10 +110,36 @@ def render_issue(issue: Issue, language: str, slug: str) -> Edition:
     )
 
 
+def render_editions(issue: Issue, slug: str, languages: list[str]) -> dict[str, Edition]:
+    """Every language of `issue`, under the length rule (mailer.length) for all at once."""
+    budget = int(get_settings().email_html_budget_kb * length.KB)
+    planned = length.plan(issue, languages,
+                          lambda language, chosen: email_html(issue, language, slug, chosen),
+                          budget)
+    editions = {}
+    for language in languages:
+        edition = render_issue(issue, language, slug, frozenset(planned.summarised),
+                               planned.html[language])
+        if planned.summarised or planned.over:
+            titles = _titles(issue, language)
+            edition = replace(edition, budget=budget,
+                              summarised=tuple(titles[number - 1] for number in planned.summarised),
+                              full_size=max(planned.full_sizes.values()),
+                              sent_size=max(planned.sizes.values()))
+        editions[language] = edition
+    return editions
+
+
+def _titles(issue: Issue, language: str) -> list[str]:
+    return [pick(article.title, language, issue.fallbacks)
+            for section in issue.sections for article in section.articles]
+
+
 def render_file(path: str | Path, languages: list[str] | None = None) -> dict[str, Edition]:
-    """Every language of the issue in `path` (IssueInvalid if the file has problems)."""
+    """Every language of the issue in `path` (IssueInvalid if the file has problems).
+
+    The length rule weighs the languages asked for; the console and `send` ask for all.
+    """
     path = Path(path)
     issue = load_issue(path)
-    wanted = languages or issue_languages(issue)
-    return {language: render_issue(issue, language, path.stem) for language in wanted}
-
+    return render_editions(issue, path.stem, languages or issue_languages(issue))

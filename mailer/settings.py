@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     console_session_hours: float = 12  # a console session ends after this long unused
     console_upload_max_bytes: int = 20 * 1024 * 1024  # a subscriber CSV uploaded in the console
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
+    # The email's HTML as sent may weigh this much before long articles are summarised in
+    # it (mailer/length.py); Gmail clips past 102 KB.
+    email_html_budget_kb: float = 95
     default_language: str = "fr"
 
     from_address: str = "infolettre@reseaucitesdesmetiers.example"

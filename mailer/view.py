@@ -1,7 +1,8 @@
 """What the templates see: the issue in one language, texts picked, dates and markup done.
 
 Body markup becomes escaped HTML for the email and web page, or plain text for the text
-part; templates only lay it out.
+part; every text, the issue's and the catalogue's, is typeset for the language here
+(mailer.typography); templates only lay it out.
 """
 
 from __future__ import annotations
@@ -9,56 +10,63 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from mailer import markup
 from mailer.issue import Issue
 from mailer.issue.translations import pick
 from mailer.labels import Labels
+from mailer.preheader import preheader
 from mailer.settings import get_settings
-
-# An article body longer than this shows its first paragraph and "read more" in the email.
-LONG_BODY = 1200
+from mailer.typography import superscript_ordinals, typeset
 
 
 class ViewModel:
-    def __init__(self, issue: Issue, language: str, labels: Labels, slug: str) -> None:
+    """The issue in one language. `summarised`: numbers (1, 2, …) of the articles the email
+    shows summarised because of its size (mailer.length); an article's own summary always is."""
+
+    def __init__(self, issue: Issue, language: str, labels: Labels, slug: str,
+                 summarised: frozenset[int] = frozenset()) -> None:
         self.issue = issue
         self.language = language
         self.labels = labels
         self.slug = slug
+        self.summarised = summarised
         self.title = self.text(issue.title)
-        self.preheader = self._preheader()
+        self.preheader = preheader(issue, self.text)
 
     def text(self, value) -> str:
-        return pick(value, self.language, self.issue.fallbacks)
+        return typeset(pick(value, self.language, self.issue.fallbacks), self.language)
 
-    def _preheader(self) -> str:
-        declared = self.text(self.issue.preheader)
-        if declared or self.issue.editorial is None:
-            return declared
-        return markup.inline_text(markup.first_block(self.text(self.issue.editorial.body)))[:140]
+    def _rich(self, value: str, plain: bool) -> str | Markup:
+        """A one-line text for a heading or a list: ordinals raised in HTML."""
+        if plain:
+            return value
+        return Markup(superscript_ordinals(str(escape(value)), self.language))  # noqa: S704
 
     def _body(self, source: str, plain: bool) -> str | Markup:
         # to_html escapes the author's text before it adds any tag of its own.
-        return markup.to_text(source) if plain else Markup(markup.to_html(source))  # noqa: S704
+        if plain:
+            return markup.to_text(source)
+        return Markup(markup.to_html(source, self.language))  # noqa: S704
 
     def _person(self, person) -> dict[str, str]:
         return {"name": person.name, "role": self.text(person.role)}
 
-    def _article(self, article, anchor: str, web: bool, plain: bool, view_online: str):
-        body = self.text(article.body)
-        shown, read_more = body, None
-        if not web and (article.summary or len(body) > LONG_BODY):
-            shown = self.text(article.summary) or markup.first_block(body)
+    def _article(self, article, number: int, web: bool, plain: bool, view_online: str):
+        anchor = f"article-{number}"
+        shown, read_more = self.text(article.body), None
+        if not web and (article.summary or number in self.summarised):
+            shown = self.text(article.summary) or markup.first_block(shown)
             read_more = f"{view_online}#{anchor}"
         return {
             "anchor": anchor,
-            "title": self.text(article.title),
+            "title": self._rich(self.text(article.title), plain),
+            "title_plain": self.text(article.title),
             "body": self._body(shown, plain),
             "read_more": read_more,
             "link": str(article.link) if article.link else None,
-            "contacts": [{"name": c.name, "email": c.email} for c in article.contacts],
+            "contacts": [{"name": c.name or "", "email": c.email} for c in article.contacts],
             "images": [
                 {
                     "url": str(image.url),
@@ -71,16 +79,27 @@ class ViewModel:
             ],
         }
 
-    def _agenda(self) -> list[dict[str, Any]]:
+    def _when(self, entry) -> str:
+        if entry.date == "tba":
+            return self.labels["date_tba"]
+        when = self.labels.date_range(entry.date, entry.end)
+        if entry.time is not None:
+            when = self.labels["date_at_time"].format(
+                date=when, time=self.labels.time_range(entry.time, entry.end_time))
+        return typeset(when, self.language)
+
+    def _agenda(self, plain: bool) -> list[dict[str, Any]]:
         return [
             {
-                "label": self.labels[f"agenda_{group.group}"],
+                "label": self._rich(self.text(group.title) if group.title
+                                    else self.labels[f"agenda_{group.group}"], plain),
                 "entries": [
                     {
-                        "when": self.labels.date_range(entry.date, entry.end),
-                        "title": self.text(entry.title),
+                        "when": self._rich(self._when(entry), plain),
+                        "title": self._rich(self.text(entry.title), plain),
                         "place": self.text(entry.place),
                         "link": str(entry.link) if entry.link else None,
+                        "link_text": self.text(entry.link_text),
                     }
                     for entry in group.entries
                 ],
@@ -114,11 +133,12 @@ class ViewModel:
         }
 
     def context(self, web: bool, urls: dict[str, str], plain: bool = False) -> dict[str, Any]:
-        issue, labels = self.issue, self.labels
+        issue, labels, language = self.issue, self.labels, self.language
         editorial = None
         if issue.editorial:
             editorial = {
                 "body": self._body(self.text(issue.editorial.body), plain),
+                "closing": self._rich(self.text(issue.editorial.closing), plain),
                 **self._person(issue.editorial.signature),
             }
         number = 0
@@ -127,26 +147,33 @@ class ViewModel:
             articles = []
             for article in section.articles:
                 number += 1
-                anchor = f"article-{number}"
-                articles.append(self._article(article, anchor, web, plain, urls["view_online"]))
-            sections.append({"label": labels[f"section_{section.kind}"], "articles": articles})
+                articles.append(self._article(article, number, web, plain, urls["view_online"]))
+            label = self.text(section.title) if section.title else labels[f"section_{section.kind}"]
+            sections.append({"label": self._rich(label, plain), "articles": articles})
         base = get_settings().base_url.rstrip("/")
         return {
             "web": web,
-            "language": self.language,
+            "language": language,
             "labels": labels,
             "urls": urls,
+            "colon": typeset("a:", language)[1:],  # ":" after a label, spaced as the language is
+            "semicolon": typeset("a;", language)[1:],
+            "typeset": lambda value: typeset(value, language),
             "title": self.title,
+            "title_html": self._rich(self.title, plain),
             "preheader": self.preheader,
-            "issue_number": labels["issue_number"].format(number=issue.number),
-            "issue_date": labels.date(issue.date),
-            "agenda": self._agenda(),
+            "issue_number": typeset(labels["issue_number"].format(number=issue.number), language),
+            "issue_date": self._rich(labels.date(issue.date), plain),
+            "agenda": self._agenda(plain),
             "editorial": editorial,
             "sections": sections,
             "programme": self._programme(),
+            "closing": self._body(self.text(issue.closing), plain) if issue.closing else "",
+            "contact_text": self._rich(self.text(issue.contact_text) or labels["contact_address"],
+                                       plain),
             "contact_email": issue.contact_email,
             "team": [self._person(p) for p in issue.team],
             "site_url": str(issue.site_url),
             "site_host": urlsplit(str(issue.site_url)).hostname,
-            "subscribe_url": f"{base}/subscribe?lang={self.language}",
+            "subscribe_url": f"{base}/subscribe?lang={language}",
         }

@@ -18,7 +18,9 @@ def issue_languages(issue: Issue) -> list[str]:
 
 def load_issue(path: str | Path) -> Issue:
     """The issue in `path`, fully checked; IssueInvalid lists every problem found."""
+    from mailer.issue.links import check_markup_links
     from mailer.issue.loader import line_of, parse
+    from mailer.issue.translations import texts
     from mailer.labels import has_catalogue
 
     path = Path(path)
@@ -30,6 +32,8 @@ def load_issue(path: str | Path) -> Issue:
         for code in languages if not has_catalogue(code)
     ]
     problems += check(issue, languages, str(path), lines)
+    source = path.read_text(encoding="utf-8").splitlines()
+    problems += check_markup_links(texts(issue), str(path), lines, source)
     if problems:
         raise IssueInvalid(problems)
     return issue

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from mailer.issue.messages import field_message, yaml_message
 from mailer.issue.schema import Issue
 
 Location = tuple[str | int, ...]
@@ -77,9 +78,6 @@ def line_of(lines: dict[Location, int], location: Location) -> int:
     return 0
 
 
-_MESSAGES = {"missing": "missing", "extra_forbidden": "unknown field"}
-
-
 def _read_text(path: Path) -> str:
     name = str(path)
     try:
@@ -107,7 +105,7 @@ def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         reason = getattr(error, "problem", None) or str(error)
-        raise IssueInvalid([Problem(name, line, "", f"invalid YAML: {reason}")]) from None
+        raise IssueInvalid([Problem(name, line, "", yaml_message(reason))]) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -122,7 +120,7 @@ def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
                 name,
                 line_of(lines, tuple(e["loc"])),
                 field_path(tuple(e["loc"])),
-                _MESSAGES.get(e["type"], e["msg"]),
+                field_message(e),
             )
             for e in error.errors()
         ]

@@ -9,17 +9,32 @@ fallbacks.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, RootModel, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    RootModel,
+    ValidationError,
+    WrapValidator,
+    model_validator,
+)
+
+from mailer.issue.links import Link
+from mailer.issue.messages import date_fix
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Each field's docstring is its description in the JSON Schema (`infolettre schema`),
+    # which editors show while typing.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Text(RootModel[dict[str, str]]):
-    """A text in several languages: {fr: "…", en: "…"}."""
+    """A text in every language of the issue: {fr: "…", en: "…"}."""
 
     def get(self, language: str) -> str | None:
         return self.root.get(language)
@@ -27,62 +42,122 @@ class Text(RootModel[dict[str, str]]):
 
 class Person(Strict):
     name: str = Field(min_length=1)
+    """As written, in every language."""
     role: Text | None = None
+    """Their role, per language: "Présidente du Réseau"."""
 
 
 class Contact(Strict):
-    name: str = Field(min_length=1)
+    name: str | None = Field(default=None, min_length=1)
+    """Leave out for a shared mailbox: the address alone is shown."""
     email: EmailStr
 
 
 class Image(Strict):
     url: HttpUrl
+    """The image's https:// address (emails cannot carry attached images well)."""
     alt: Text
+    """What the image shows, for screen readers and blocked images."""
     caption: Text | None = None
-    link: HttpUrl | None = None
+    link: Link | None = None
+    """Where a click on the image leads."""
     width: int = Field(default=552, ge=16, le=600)
+    """Pixels at 600 px; narrower on phones."""
+
+
+def _date_or_tba(value, handler):
+    # One message for the two shapes, not one per member of the union.
+    try:
+        return handler(value)
+    except ValidationError:
+        raise ValueError(f'{date_fix(value)}, or "tba" while it is to be announced') from None
+
+
+EventDate = Annotated[dt.date | Literal["tba"], WrapValidator(_date_or_tba)]
 
 
 class AgendaEntry(Strict):
-    date: dt.date
-    end: dt.date | None = None  # last day of a multi-day event
+    date: EventDate
+    """The (first) day, 2027-01-15; or tba while it is to be announced."""
+    end: dt.date | None = None
+    """The last day of an event over several days."""
+    time: dt.time | None = None
+    """The start time, "14:30" (in quotes), in the event's own time zone."""
+    end_time: dt.time | None = None
+    """The end time, "17:00"."""
     title: Text
     place: Text | None = None
-    link: HttpUrl | None = None
+    link: Link | None = None
+    """https://, http:// or mailto: address of the event."""
+    link_text: Text | None = None
+    """The link's words ("Inscription"); without them the title is the link."""
 
     @model_validator(mode="after")
-    def _end_after_start(self) -> AgendaEntry:
+    def _coherent(self) -> AgendaEntry:
+        if self.end is not None and self.date == "tba":
+            raise ValueError("end needs a date: give the first day, or remove end")
         if self.end is not None and self.end < self.date:
             raise ValueError("end is before date")
+        if self.end_time is not None and self.time is None:
+            raise ValueError("end_time needs time: give the start time too")
+        if self.link_text is not None and self.link is None:
+            raise ValueError("link_text needs a link: add link: https://…")
         return self
 
 
+def _standard_or_own(kind: str | None, title: Text | None, name: str) -> None:
+    if (kind is None) == (title is None):
+        raise ValueError(f"give either {name} (a standard one) or title (your own, per language)")
+
+
 class AgendaGroup(Strict):
-    group: Literal["internal", "other"]
+    group: Literal["internal", "other"] | None = None
+    """A standard group, titled by the catalogue: internal (meetings of the Network's
+    bodies) or other (other events). Or give title instead."""
+    title: Text | None = None
+    """The title of a group of the issue's own ("Réunions externes"), instead of group."""
     entries: list[AgendaEntry] = Field(min_length=1)
 
 
 class Editorial(Strict):
     body: Text
+    """Markup: paragraphs, - lists, **bold**, *italic*, [words](https://…)."""
+    closing: Text | None = None
+    """The line before the signature: "Bien cordialement,"."""
     signature: Person
 
 
 class Article(Strict):
     title: Text
     body: Text
-    summary: Text | None = None  # shown in the email instead of a long body
+    """Markup: paragraphs, - lists, **bold**, *italic*, [words](https://…); bare
+    https:// addresses become links."""
+    summary: Text | None = None
+    """Shown in the email instead of the body, with "read more" to the web version."""
     images: list[Image] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
-    link: HttpUrl | None = None
+    link: Link | None = None
+    """Shown as "more information" after the body."""
 
 
 class Section(Strict):
-    kind: Literal["cites", "network", "moves"]
+    kind: Literal["cites", "network", "moves"] | None = None
+    """A standard section, titled by the catalogue: cites (news from the Cités), network
+    (Network news), moves (arrivals and departures). Or give title instead."""
+    title: Text | None = None
+    """The title of a section of the issue's own ("Financements européens"), instead of
+    kind."""
     articles: list[Article] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_title(self) -> Section:
+        _standard_or_own(self.kind, self.title, "kind")
+        return self
 
 
 class Slot(Strict):
     start: dt.time
+    """"09:30", in quotes."""
     end: dt.time | None = None
     title: Text
     description: Text | None = None
@@ -102,22 +177,52 @@ class Programme(Strict):
 
 
 class Issue(Strict):
+    """One issue of the infolettre, every language side by side."""
+
     number: int = Field(ge=1)
     date: dt.date
+    """The date of publication, year-month-day: 2027-01-15."""
     title: Text
-    preheader: Text | None = None  # the inbox preview line; the editorial's start if absent
-    languages: list[str] | None = None  # defaults to the configured languages
-    fallbacks: dict[str, str] = Field(default_factory=dict)  # {de: en}: missing de uses en
+    """The email's subject and the heading of the issue."""
+    preheader: Text | None = None
+    """The line inboxes show after the subject; else the editorial's first sentence after
+    the greeting."""
+    languages: list[str] | None = None
+    """The languages of the issue; else the configured ones (fr, en)."""
+    fallbacks: dict[str, str] = Field(default_factory=dict)
+    """{de: en}: a text missing in de is shown in en."""
     agenda: list[AgendaGroup] = Field(default_factory=list)
     editorial: Editorial | None = None
     sections: list[Section] = Field(default_factory=list)
+    """Shown in this order."""
     programme: Programme | None = None
+    closing: Text | None = None
+    """A note that ends the issue, before the contact paragraph (markup)."""
     contact_email: EmailStr
+    """The address of the contact paragraph at the end."""
+    contact_text: Text | None = None
+    """The issue's own words before the contact address, instead of the catalogue's."""
     team: list[Person] = Field(default_factory=list)
+    """The editorial team, listed at the end."""
     site_url: HttpUrl
+    """The Network's website, linked in the footer."""
 
     @model_validator(mode="after")
     def _has_content(self) -> Issue:
         if not (self.sections or self.programme or self.editorial):
             raise ValueError("an issue needs sections, an editorial or a programme")
         return self
+
+
+def json_schema(languages: list[str]) -> dict:
+    """The JSON Schema (draft 2020-12) of an issue file, for editors' autocompletion.
+
+    A Text lists `languages` as its expected keys; other language codes stay allowed.
+    """
+    schema = Issue.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Infolettre issue"
+    text = schema["$defs"]["Text"]
+    text["properties"] = {code: {"type": "string", "minLength": 1} for code in languages}
+    text["minProperties"] = 1
+    return schema

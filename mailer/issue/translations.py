@@ -8,20 +8,21 @@ from mailer.issue.loader import Location, Problem, field_path, line_of
 from mailer.issue.schema import Issue, Text
 
 
-def _texts(value: object, location: Location):
+def texts(value: object, location: Location = ()):
+    """Every Text in `value` (an issue or a part of one), with its location."""
     if isinstance(value, Text):
         yield location, value
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            yield from _texts(getattr(value, name), (*location, name))
+            yield from texts(getattr(value, name), (*location, name))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _texts(item, (*location, index))
+            yield from texts(item, (*location, index))
 
 
 def check(issue: Issue, languages: list[str], file: str, lines: dict) -> list[Problem]:
     problems = []
-    for location, text in _texts(issue, ()):
+    for location, text in texts(issue):
         for language in languages:
             value = text.get(language)
             if value is None:

@@ -83,3 +83,28 @@ def test_escaped_script_stays_text_in_the_browser(open_html, page, tmp_path):
     open_html(render_file(write_issue(tmp_path, text))["en"].html)
     assert page.evaluate("window.pwned") is None
     assert "<script>window.pwned = 1</script>" in page.inner_text("body")
+
+
+@pytest.fixture(scope="module")
+def winter_editions():
+    from mailer.render import render_file
+    from tests.render.conftest import ROOT
+
+    return render_file(ROOT / "issues" / "092.yaml")
+
+
+@pytest.mark.parametrize("width", [600, 375])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_winter_example_holds_its_layout_and_raised_ordinals_stay_legible(
+        winter_editions, open_html, page, language, width):
+    open_html(winter_editions[language].html, width=width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    small = [s for s in page.evaluate(TEXT_STYLES) if s["size"] < 13]
+    assert not small, small[:5]
+    assert axe_violations(page) == []
+    if language == "fr":  # "1er février": the ordinal raised, its line no taller than others
+        heights = page.evaluate(
+            "[...document.querySelectorAll('li')].slice(0, 2).map(li => {"
+            " const r = document.createRange(); r.selectNodeContents(li);"
+            " return [...r.getClientRects()].map(x => x.height); })")
+        assert heights and max(max(h) for h in heights) <= 26, heights

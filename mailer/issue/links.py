@@ -1,0 +1,99 @@
+"""Links: one rule for the link fields of the format and for `[text](target)` in any text.
+
+A reader's client follows https, http and mailto addresses only; an address with a space,
+without a scheme, empty or `#` would reach readers as broken markup or a dead link, so
+each is a problem named with its line and field, and the message says the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, TypeAdapter, ValidationError
+
+SCHEMES = ("https://", "http://", "mailto:")
+# Anything an author may have meant as a link, valid or not: [words](target).
+MARKUP_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\n]*)\)")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HTTP = TypeAdapter(HttpUrl)
+
+
+def link_problem(target: str) -> str | None:
+    """What is wrong with `target` as a link a reader will follow, or None when it is fine."""
+    if not target.strip() or target.strip() == "#":
+        return "a link without an address: write the full address, e.g. https://www.example.org/page"
+    if any(character.isspace() for character in target):
+        return f"a space in the address {target!r}: remove it (or write it %20)"
+    lowered = target.lower()
+    if not lowered.startswith(SCHEMES):
+        if _EMAIL.match(target):
+            return f"{target!r} is an e-mail address: write it mailto:{target}"
+        if target.startswith("#"):
+            return f"{target!r} points inside the page: write the full address with https://"
+        if re.match(r"^[a-zA-Z][\w+.-]*:", target):
+            return f"{target!r}: only https://, http:// and mailto: links are allowed"
+        return f"{target!r} has no https://: write it https://{target.removeprefix('//')}"
+    if lowered.startswith("mailto:"):
+        if not _EMAIL.match(target[7:].split("?")[0]):
+            return f"{target!r} is not an e-mail address after mailto:"
+        return None
+    try:
+        _HTTP.validate_python(target)
+    except ValidationError:
+        return f"{target!r} is not a web address: check it in a browser and copy it again"
+    return None
+
+
+def _checked(value: object) -> object:
+    if isinstance(value, str):
+        problem = link_problem(value)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+def _normal(value: str) -> str:
+    # A web address as pydantic's HttpUrl writes it (as it was written before mailto was
+    # allowed: a bare host gains its "/"), so that files rendered before render the same.
+    return value if value.lower().startswith("mailto:") else str(_HTTP.validate_python(value))
+
+
+# The type of every link field of the format: https, http or mailto.
+Link = Annotated[
+    str,
+    BeforeValidator(_checked),
+    AfterValidator(_normal),
+    # For editors only: the validators above are the rule (and say the fix).
+    Field(json_schema_extra={"format": "uri", "pattern": r"^([hH][tT][tT][pP][sS]?://|mailto:)\S+$"}),
+]
+
+
+def _line(source: list[str], start: int, raw: str) -> int:
+    """The line where `raw` is written, searching from the field's line `start`."""
+    for number in range(max(start, 1), len(source) + 1):
+        if raw in source[number - 1]:
+            return number
+    return start
+
+
+def check_markup_links(texts, file: str, lines: dict, source: list[str]) -> list:
+    """Every `[words](target)` of every text, in every language, that a reader could not follow.
+
+    `texts` yields (location, Text) as translations._texts does.
+    """
+    from mailer.issue.loader import Problem, field_path, line_of  # the loader needs Link
+
+    problems = []
+    for location, text in texts:
+        for language, value in text.root.items():
+            for found in MARKUP_LINK.finditer(value or ""):
+                problem = link_problem(found[2])
+                if problem is None and not found[1].strip():
+                    problem = "a link without words: write them between the brackets"
+                if problem:
+                    where = (*location, language)
+                    line = _line(source, line_of(lines, where), found[0])
+                    problems.append(Problem(file, line, field_path(where),
+                                            f"link [{found[1]}]: {problem}"))
+    return problems

@@ -1,0 +1,81 @@
+"""The length rule: every article in full, unless the email would pass the size budget.
+
+Gmail clips an HTML body past 102 KB ("[Message clipped]"), hiding the rest and the
+unsubscribe link; the budget (INFOLETTRE_EMAIL_HTML_BUDGET_KB, 95 KB) keeps a margin.
+The size counted is the message as sent: each per-recipient marker is counted at the
+length a real signed link may take. Over the budget, articles are summarised (their own
+`summary`, else their first paragraph, with "read more" to the web version), longest
+first, the same articles in every language, so that no edition says less than another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mailer import placeholders
+from mailer.issue import Issue
+from mailer.markup import first_block
+
+KB = 1024
+# Bytes a link may take where its marker stands: a signed per-recipient link (base URL,
+# token), or the issue's web address, the same for everyone.
+LINK_ALLOWANCE = {placeholders.UNSUBSCRIBE_URL: 300, placeholders.PREFERENCES_URL: 300,
+                  placeholders.VIEW_ONLINE_URL: 120}
+
+
+def sent_size(html: str) -> int:
+    """Bytes of `html` once its markers are filled with real links (an upper estimate)."""
+    size = len(html.encode())
+    for marker, allowance in LINK_ALLOWANCE.items():
+        size += html.count(marker) * (allowance - len(marker))
+    return size
+
+
+@dataclass(frozen=True)
+class LengthPlan:
+    budget: int  # bytes
+    full_sizes: dict[str, int]  # language → bytes as sent with every article in full
+    summarised: tuple[int, ...] = ()  # article numbers (1-based), in the order chosen
+    sizes: dict[str, int] = field(default_factory=dict)  # as sent with the plan applied
+    html: dict[str, str] = field(default_factory=dict)  # the email HTML with the plan applied
+
+    @property
+    def over(self) -> bool:
+        return any(size > self.budget for size in self.sizes.values())
+
+
+def _candidates(issue: Issue, languages: list[str]) -> list[tuple[int, int]]:
+    """(article number, length in all languages) of articles a summary would shorten."""
+    found, number = [], 0
+    for section in issue.sections:
+        for article in section.articles:
+            number += 1
+            if article.summary is not None:
+                continue  # already summarised in the email, whatever its length
+            bodies = [article.body.get(language) or "" for language in languages]
+            if any(first_block(body).strip() != body.strip() for body in bodies):
+                found.append((number, sum(map(len, bodies))))
+    return sorted(found, key=lambda pair: (-pair[1], pair[0]))
+
+
+def plan(issue: Issue, languages: list[str], email_html: Callable[[str, frozenset[int]], str],
+         budget: int) -> LengthPlan:
+    """Which articles the email summarises; `email_html(language, summarised)` renders it."""
+    html = {language: email_html(language, frozenset()) for language in languages}
+    full = {language: sent_size(text) for language, text in html.items()}
+    summarised: list[int] = []
+    sizes = dict(full)
+    queue = _candidates(issue, languages)
+    while any(size > budget for size in sizes.values()) and queue:
+        # Summarise the longest article left, and as many more as the excess needs by a
+        # generous estimate (its whole body saved), then measure again: a few renders,
+        # never more articles than needed.
+        excess = max(sizes.values()) - budget
+        while queue and excess > 0:
+            number, length = queue.pop(0)
+            summarised.append(number)
+            excess -= length // len(languages)
+        html = {language: email_html(language, frozenset(summarised)) for language in languages}
+        sizes = {language: sent_size(text) for language, text in html.items()}
+    return LengthPlan(budget, full, tuple(summarised), sizes, html)

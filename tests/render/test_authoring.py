@@ -1,0 +1,386 @@
+"""What an issue can hold (issue 13): own sections and agenda groups, agenda details,
+closings, contacts; links checked everywhere; messages that say the fix; the length rule;
+the preheader; the JSON Schema and the README's reference to it."""
+
+import json
+import re
+import subprocess
+import sys
+from html import unescape
+
+import pytest
+
+from mailer import placeholders
+from mailer.issue import IssueInvalid, load_issue
+from mailer.issue.schema import json_schema
+from mailer.render import render_file
+from mailer.settings import get_settings
+from mailer.typography import NBSP
+from tests.render.conftest import MINIMAL, ROOT, write_issue
+
+WINTER = ROOT / "issues" / "092.yaml"
+NBSPS = str.maketrans({NBSP: " ", "\u202f": " "})
+
+
+def problems(path) -> list[str]:
+    with pytest.raises(IssueInvalid) as caught:
+        load_issue(path)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def validate(*paths, env=None):
+    return subprocess.run([sys.executable, "-m", "mailer", "validate", *map(str, paths)],
+                          capture_output=True, text=True, cwd=ROOT, check=False, env=env,
+                          timeout=120)
+
+
+@pytest.fixture(scope="module")
+def winter():
+    return render_file(WINTER)
+
+
+def plain(text: str) -> str:
+    """Text with the typographic spaces read as plain ones, for asserting on words."""
+    return unescape(text).translate(NBSPS)
+
+
+# --- the winter example uses every element --------------------------------------------
+
+
+def test_winter_example_uses_every_new_element():
+    issue = load_issue(WINTER)
+    assert any(section.title for section in issue.sections)  # a section of its own
+    assert any(group.title for group in issue.agenda)  # an agenda group of its own
+    entries = [entry for group in issue.agenda for entry in group.entries]
+    assert any(entry.date == "tba" for entry in entries)
+    assert any(entry.time and entry.end_time for entry in entries)
+    assert any(entry.link_text for entry in entries)
+    assert issue.editorial.closing and issue.closing and issue.contact_text
+    contacts = [c for s in issue.sections for a in s.articles for c in a.contacts]
+    assert any(contact.name is None for contact in contacts)
+    assert issue.preheader is None  # the default preheader is used
+    assert sum(len(section.articles) for section in issue.sections) >= 8
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("fr", ["Financements européens", "Réunions externes", "Date à venir", "Inscription",
+            "1er février 2027, 10:00 – 12:00", "Bien cordialement,",
+            "Merci de votre collaboration", "Une nouvelle à partager dans le prochain numéro"]),
+    ("en", ["European funding", "External meetings", "Date to be announced", "Registration",
+            "1 February 2027, 10:00–12:00", "Kind regards,",
+            "Thank you for your collaboration", "News to share in the next issue?"]),
+])
+def test_new_elements_reach_html_and_text_part(winter, language, words):
+    edition = winter[language]
+    html = plain(re.sub(r"<sup[^>]*>(\w+)</sup>", r"\1", edition.html))
+    for word in words:
+        assert word in html, word
+        assert word.lower() in plain(edition.text).lower(), word
+
+
+def test_agenda_link_words_are_the_link_and_the_title_stays_text(winter):
+    html = winter["fr"].html
+    assert re.search(r'<a href="https://www.reseaucitesdesmetiers.example/apm-2027"[^>]*>'
+                     r"Inscription</a>", html)
+    assert ">Assemblée permanente des managers</a>" not in html
+    assert "Inscription\u00a0: https://www.reseaucitesdesmetiers.example/apm-2027" in \
+        winter["fr"].text
+
+
+def test_contact_with_only_an_address(winter):
+    html, text = winter["en"].html, winter["en"].text
+    assert re.search(r"Contact:</strong> <a href=\"mailto:projets@", html)
+    assert "Contact: projets@reseaucitesdesmetiers.example\n" in text
+
+
+def test_bare_address_in_a_body_becomes_a_link(winter):
+    html = winter["en"].html
+    assert re.search(r'<a href="https://www.cdm-lyon.example/saisonniers"[^>]*>'
+                     r"https://www.cdm-lyon.example/saisonniers</a>\.", html)
+
+
+def test_sections_keep_the_files_order(winter):
+    text = winter["fr"].text
+    order = [text.index(title) for title in (
+        "NOUVELLES DES CITÉS DES MÉTIERS", "FINANCEMENTS EUROPÉENS", "NOUVELLES DU RÉSEAU",
+        "ARRIVÉES ET DÉPARTS")]
+    assert order == sorted(order)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("  - kind: cites\n", "  - kind: cites\n    title: {fr: A, en: B}\n"),
+    ("  - kind: cites\n", "  - articles: []\n"),
+])
+def test_a_section_is_standard_or_its_own(tmp_path, change, message):
+    found = problems(write_issue(tmp_path, MINIMAL.replace(change, message)))
+    assert any("sections[0]" in line for line in found), found
+
+
+def test_agenda_entry_coherence(tmp_path):
+    agenda = """agenda:
+  - group: other
+    entries:
+      - date: tba
+        end: 2027-01-02
+        title: {fr: A, en: A}
+      - date: 2027-01-01
+        link_text: {fr: Inscription, en: Registration}
+        title: {fr: B, en: B}
+"""
+    found = problems(write_issue(tmp_path, MINIMAL + agenda))
+    assert any(":27: agenda[0].entries[0]: end needs a date" in line for line in found), found
+    assert any(":30: agenda[0].entries[1]: link_text needs a link" in line for line in found)
+
+
+# --- links -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("link", "says"), [
+    ("[page facebook](#)", "without an address"),
+    ("[le site]()", "without an address"),
+    ("[le site](www.example.org)", "write it https://www.example.org"),
+    ("[le site](https://www.example.org/une page)", "a space in the address"),
+    ("[écrire](info@example.org)", "write it mailto:info@example.org"),
+    ("[x](javascript:alert(1))", "only https://, http:// and mailto:"),
+])
+def test_a_bad_link_in_a_body_names_line_field_and_fix(tmp_path, link, says):
+    body = f"""\
+number: 83
+date: 2020-06-15
+title: {{fr: Juin, en: June}}
+editorial:
+  body:
+    fr: |
+      Bonjour à toutes et à tous.
+
+      Voir {link} pour tout savoir.
+    en: Hello everyone.
+  signature: {{name: Alice Martin}}
+contact_email: info@example.org
+site_url: https://www.example.org
+"""
+    found = problems(write_issue(tmp_path, body))
+    assert len(found) == 1 and found[0].startswith(
+        f"{tmp_path / '083.yaml'}:9: editorial.body.fr: link ["), found
+    assert says in found[0]
+
+
+def test_links_are_checked_in_every_text_not_only_bodies(tmp_path):
+    text = MINIMAL.replace("fr: Un titre", "fr: '[Titre](#)'")
+    assert problems(write_issue(tmp_path, text)) == [
+        f"{tmp_path / '083.yaml'}:17: sections[0].articles[0].title.fr: link [Titre]: "
+        "a link without an address: write the full address, e.g. https://www.example.org/page"
+    ]
+
+
+def test_mailto_is_a_valid_agenda_link_and_web_links_render_as_before(tmp_path):
+    agenda = """agenda:
+  - group: other
+    entries:
+      - date: 2027-01-01
+        title: {fr: A, en: A}
+        link: mailto:inscription@example.org
+      - date: 2027-01-02
+        title: {fr: B, en: B}
+        link: https://www.example.org
+"""
+    issue = load_issue(write_issue(tmp_path, MINIMAL + agenda))
+    assert [str(e.link) for e in issue.agenda[0].entries] == [
+        "mailto:inscription@example.org", "https://www.example.org/"]
+
+
+# --- the four messages that say the fix --------------------------------------------------
+
+
+def test_a_day_month_year_date_says_how_to_write_it(tmp_path):
+    path = write_issue(tmp_path, MINIMAL.replace("date: 2020-06-15", "date: 15/01/2018"))
+    result = validate(path)
+    assert result.returncode == 1
+    assert result.stderr == (f"{path}:2: date: '15/01/2018' is not a date the format reads: "
+                             "write it 2018-01-15 (year-month-day)\n")
+
+
+def test_a_tab_says_indent_with_spaces(tmp_path):
+    path = write_issue(tmp_path, MINIMAL.replace("  fr: Infolettre de juin", "\tfr: Infolettre"))
+    result = validate(path)
+    assert result.returncode == 1
+    assert result.stderr == f"{path}:4: a tab character: indent with spaces, never with tabs\n"
+
+
+def test_an_unquoted_colon_says_put_the_text_in_quotes(tmp_path):
+    path = write_issue(tmp_path, MINIMAL.replace("fr: Un titre", "fr: Milan : un parcours"))
+    result = validate(path)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{path}:17: a colon followed by a space inside a text: "
+                                    "put the whole text in quotes")
+    assert "Traceback" not in result.stderr
+
+
+def test_an_agenda_link_without_scheme_says_write_https(tmp_path):
+    agenda = ("agenda:\n  - group: other\n    entries:\n      - date: 2027-01-01\n"
+              "        title: {fr: A, en: A}\n        link: www.example.org/inscription\n")
+    path = write_issue(tmp_path, MINIMAL + agenda)
+    result = validate(path)
+    assert result.returncode == 1
+    assert result.stderr == (f"{path}:29: agenda[0].entries[0].link: 'www.example.org/inscription'"
+                             " has no https://: write it https://www.example.org/inscription\n")
+
+
+# --- the length rule ---------------------------------------------------------------------
+
+PARAGRAPH = {"fr": "Un paragraphe de plus, avec des mots pour peser dans la balance. " * 6,
+             "en": "One more paragraph, with words to weigh in the balance. " * 6}
+
+
+def _long_issue(tmp_path, articles: int, paragraphs: int, summary_at: int = -1):
+    items = []
+    for number in range(articles):
+        extra = paragraphs + number % 3  # unequal lengths: the longest go first
+        body = {code: f"Premier paragraphe {number}.\n\n" + "\n\n".join([text] * extra)
+                for code, text in PARAGRAPH.items()}
+        item = {"title": {"fr": f"Article {number}", "en": f"Article {number}"},
+                "body": body}
+        if number == summary_at:
+            item["summary"] = {"fr": "Résumé choisi.", "en": "Chosen summary."}
+        items.append(item)
+    text = MINIMAL.split("sections:")[0] + "sections: " + json.dumps(
+        [{"kind": "cites", "articles": items}]).replace("\n", " ") + "\n"
+    text += "contact_email: info@example.org\nsite_url: https://www.example.org\n"
+    return write_issue(tmp_path, text)
+
+
+def test_long_articles_are_shown_in_full_when_the_email_fits(tmp_path):
+    editions = render_file(_long_issue(tmp_path, articles=4, paragraphs=4, summary_at=3))
+    for edition in editions.values():
+        assert edition.summarised == () and not edition.length_note()
+        assert edition.html.count(f"{placeholders.VIEW_ONLINE_URL}#article-") == 1  # summary
+    # articles 0 to 2 in full (4, 5 and 6 paragraphs of 6 sentences), 3 by its summary
+    assert editions["en"].html.count("One more paragraph") == (4 + 5 + 6) * 6
+
+
+@pytest.fixture
+def budget(monkeypatch):
+    def set_to(kb: float):
+        monkeypatch.setattr(get_settings(), "email_html_budget_kb", kb)
+    return set_to
+
+
+def test_over_the_budget_the_same_articles_are_summarised_longest_first(tmp_path, budget):
+    path = _long_issue(tmp_path, articles=6, paragraphs=3, summary_at=0)
+    full = render_file(path)
+    budget((len(full["fr"].html.encode()) - 5000) / 1024)
+    editions = render_file(path)
+    fr, en = editions["fr"], editions["en"]
+    assert fr.summarised and len(fr.summarised) == len(en.summarised)
+    assert [t.split()[-1] for t in fr.summarised] == [t.split()[-1] for t in en.summarised]
+    assert fr.summarised[0] in ("Article 2", "Article 5")  # the longest (article 0 has a summary)
+    assert "Article 0" not in fr.summarised
+    for edition in editions.values():
+        assert len(edition.html.encode()) <= edition.budget
+        assert edition.html.count(f"{placeholders.VIEW_ONLINE_URL}#article-") == \
+            len(edition.summarised) + 1
+        assert "Chosen summary." in edition.html or "Résumé choisi." in edition.html
+        assert edition.web_html.count("paragraph") >= full[edition.language].html.count(
+            "paragraph") - 1  # the web page keeps everything
+    note = fr.length_note()
+    assert "over the" in note and "KB budget" in note and fr.summarised[0] in note
+
+
+def test_validate_and_render_say_which_articles_and_why(tmp_path):
+    path = _long_issue(tmp_path, articles=3, paragraphs=3)
+    env = {**__import__("os").environ, "INFOLETTRE_EMAIL_HTML_BUDGET_KB": "20"}
+    result = validate(path, env=env)
+    assert result.returncode == 0 and result.stdout == f"{path}: valid\n"
+    assert f"{path}: warning: length: fr: in full the email would weigh" in result.stderr
+    assert "summarised with a link to the web version, longest first: Article 2" in result.stderr
+    rendered = subprocess.run([sys.executable, "-m", "mailer", "render", str(path), "--out",
+                               str(tmp_path / "out")], capture_output=True, text=True,
+                              cwd=ROOT, env=env, check=False, timeout=120)
+    assert rendered.returncode == 0 and "warning: length: en:" in rendered.stderr
+
+
+def test_a_very_long_issue_still_fits_gmail_at_the_default_budget(tmp_path):
+    editions = render_file(_long_issue(tmp_path, articles=30, paragraphs=6))
+    for edition in editions.values():
+        assert edition.summarised, "the rule should have summarised"
+        assert len(edition.html.encode()) < 95 * 1024
+
+
+# --- the preheader ------------------------------------------------------------------------
+
+
+def test_default_preheader_is_the_first_sentence_after_the_greeting(winter):
+    assert winter["fr"].preheader.startswith("L'année 2027 s'ouvre sur une nouvelle")
+    assert winter["en"].preheader.startswith("The year 2027 opens with encouraging news")
+    for edition in winter.values():
+        assert len(edition.preheader) <= 140 and "Chères" not in edition.preheader
+        assert "Dear" not in edition.preheader
+
+
+def test_validate_warns_of_a_short_or_greeting_preheader(tmp_path):
+    text = MINIMAL + "preheader: {fr: 'Chères et chers membres,', en: News}\n"
+    path = write_issue(tmp_path, text)
+    result = validate(path)
+    assert result.returncode == 0 and result.stdout.endswith("valid\n")
+    assert f"{path}: warning: preheader.fr: the preheader 'Chères et chers membres,' is a " \
+           "greeting" in result.stderr
+    assert f"{path}: warning: preheader.en: the preheader 'News' is short" in result.stderr
+
+
+# --- the JSON Schema and the README's reference ------------------------------------------
+
+
+def _resolve(node, defs):
+    if "$ref" in node:
+        return _resolve(defs[node["$ref"].split("/")[-1]], defs)
+    if "anyOf" in node:
+        kept = [n for n in node["anyOf"] if n.get("type") != "null"]
+        if len(kept) == 1:
+            return _resolve(kept[0], defs)
+    return node
+
+
+def _fields(model, defs, prefix=""):
+    required = set(model.get("required", []))
+    for name, prop in model.get("properties", {}).items():
+        node = _resolve(prop, defs)
+        yield f"{prefix}{name}", name in required
+        if node.get("type") == "array" and _resolve(node["items"], defs).get("properties"):
+            yield from _fields(_resolve(node["items"], defs), defs, f"{prefix}{name}[].")
+        elif node.get("properties") and node.get("title") != "Text":
+            yield from _fields(node, defs, f"{prefix}{name}.")
+
+
+def test_schema_command_prints_the_json_schema():
+    result = subprocess.run([sys.executable, "-m", "mailer", "schema"], capture_output=True,
+                            text=True, cwd=ROOT, check=True, timeout=60)
+    schema = json.loads(result.stdout)
+    assert schema["$schema"].endswith("2020-12/schema") and schema["title"] == "Infolettre issue"
+    assert set(schema["$defs"]["Text"]["properties"]) == {"fr", "en"}
+    entry = schema["$defs"]["AgendaEntry"]["properties"]
+    assert {"time", "link_text", "end_time"} <= set(entry)
+    assert entry["date"]["description"]  # editors show descriptions while typing
+
+
+def test_readme_reference_lists_every_field_with_whether_it_is_required():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    reference = readme.split("### Format reference", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \| (yes|no) \|", reference, re.MULTILINE)
+    schema = json_schema(["fr", "en"])
+    assert dict(rows) == {path: "yes" if required else "no"
+                          for path, required in _fields(schema, schema["$defs"])}
+    for value in ("internal", "other", "cites", "network", "moves", "tba"):
+        assert f"`{value}`" in reference
+
+
+@pytest.mark.parametrize(("line", "greeting"), [
+    ("Chères et chers membres du Réseau,", True), ("Bonjour à toutes et à tous.", True),
+    ("Dear members and partners of the Network,", True), ("Hello everyone!", True),
+    ("Deux nouvelles Cités labellisées et l'agenda de l'hiver.", False),
+    ("Dear members, this winter brings two new Cités and a European project to the Network.",
+     False),
+])
+def test_greetings_are_recognised(line, greeting):
+    from mailer.preheader import is_greeting
+
+    assert is_greeting(line) is greeting
