@@ -16,9 +16,10 @@ from flask import Blueprint, abort, g, render_template, request
 from mailer.settings import get_settings
 
 # The views that take a file: up to `console_upload_max_bytes` instead of the app's 64 KB.
-UPLOADS = {"console.subscribers_upload", "console.issue_upload"}
+UPLOADS = {"console.subscribers_upload", "console.issue_upload", "console.image_upload"}
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static")
 
 
 @bp.record_once

@@ -17,7 +17,8 @@ from workers import campaigns
 PAGES = ["/console/", "/console/issues/091.yaml", "/console/issues/091.yaml/launch",
          "/console/campaigns", "/console/campaigns/1", "/console/subscribers",
          "/console/subscribers/1", "/console/bounces", "/console/bounces/1", "/console/audit",
-         "/console/staff", "/console/account"]
+         "/console/staff", "/console/account", "/console/issues/092.yaml/edit",
+         "/console/issues/092.yaml/versions", "/console/issues/new?start=copy"]
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
