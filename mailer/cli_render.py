@@ -51,8 +51,6 @@ def validate(files: tuple[str, ...]) -> None:
     A valid file is rendered too, and what reads poorly is a warning (exit status 0): a
     preheader that is short or a greeting, articles summarised to keep the email's size.
     """
-    from mailer.render import render_file
-
     failed = False
     for file in files:
         try:
@@ -62,10 +60,11 @@ def validate(files: tuple[str, ...]) -> None:
             for problem in error.problems:
                 click.echo(str(problem), err=True)
         else:
-            for warning in warnings(file, render_file(file)):
+            editions = _render(file, None)
+            for warning in warnings(file, editions):
                 click.echo(warning, err=True)
             click.echo(f"{file}: valid")
-            _size_warnings(file, _render(file, None))
+            _size_warnings(file, editions)
     if failed:
         raise SystemExit(1)
 

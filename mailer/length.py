@@ -2,8 +2,8 @@
 
 Gmail clips an HTML body past 102 KB ("[Message clipped]"), hiding the rest and the
 unsubscribe link; the budget (INFOLETTRE_EMAIL_HTML_BUDGET_KB, 95 KB) keeps a margin.
-The size counted is the message as sent: each per-recipient marker is counted at the
-length a real signed link may take. Over the budget, articles are summarised (their own
+The size counted is the HTML part as sent, measured by mailer.size (every per-recipient
+link filled as for a real subscriber). Over the budget, articles are summarised (their own
 `summary`, else their first paragraph, with "read more" to the web version), longest
 first, the same articles in every language, so that no edition says less than another.
 """
@@ -13,23 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mailer import placeholders
+from mailer.edition import Edition
 from mailer.issue import Issue
 from mailer.markup import first_block
+from mailer.size import html_bytes
 
 KB = 1024
-# Bytes a link may take where its marker stands: a signed per-recipient link (base URL,
-# token), or the issue's web address, the same for everyone.
-LINK_ALLOWANCE = {placeholders.UNSUBSCRIBE_URL: 300, placeholders.PREFERENCES_URL: 300,
-                  placeholders.VIEW_ONLINE_URL: 120}
 
 
-def sent_size(html: str) -> int:
-    """Bytes of `html` once its markers are filled with real links (an upper estimate)."""
-    size = len(html.encode())
-    for marker, allowance in LINK_ALLOWANCE.items():
-        size += html.count(marker) * (allowance - len(marker))
-    return size
+def sent_size(html: str, slug: str, language: str) -> int:
+    """Bytes of the email's HTML part as a subscriber receives it (mailer.size's measure)."""
+    return html_bytes(Edition(slug, language, "", "", html, "", ""))
 
 
 @dataclass(frozen=True)
@@ -59,11 +53,11 @@ def _candidates(issue: Issue, languages: list[str]) -> list[tuple[int, int]]:
     return sorted(found, key=lambda pair: (-pair[1], pair[0]))
 
 
-def plan(issue: Issue, languages: list[str], email_html: Callable[[str, frozenset[int]], str],
-         budget: int) -> LengthPlan:
+def plan(issue: Issue, slug: str, languages: list[str],
+         email_html: Callable[[str, frozenset[int]], str], budget: int) -> LengthPlan:
     """Which articles the email summarises; `email_html(language, summarised)` renders it."""
     html = {language: email_html(language, frozenset()) for language in languages}
-    full = {language: sent_size(text) for language, text in html.items()}
+    full = {language: sent_size(text, slug, language) for language, text in html.items()}
     summarised: list[int] = []
     sizes = dict(full)
     queue = _candidates(issue, languages)
@@ -77,5 +71,5 @@ def plan(issue: Issue, languages: list[str], email_html: Callable[[str, frozense
             summarised.append(number)
             excess -= length // len(languages)
         html = {language: email_html(language, frozenset(summarised)) for language in languages}
-        sizes = {language: sent_size(text) for language, text in html.items()}
+        sizes = {language: sent_size(text, slug, language) for language, text in html.items()}
     return LengthPlan(budget, full, tuple(summarised), sizes, html)

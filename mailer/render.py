@@ -23,7 +23,7 @@ from mailer.issue.translations import pick
 from mailer.labels import load_labels
 from mailer.plaintext import render_text
 from mailer.settings import get_settings
-from mailer.typography import NBSP, NNBSP
+from mailer.typography import plain_spaces
 from mailer.view import ViewModel
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -47,15 +47,10 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["attribute"] = attribute_text
+    # For MJML attributes (alt, aria-label): mjml-python writes a no-break space there as
+    # the characters `\u{a0}`; a screen reader reads plain spaces alike.
+    env.filters["attribute"] = plain_spaces
     return env
-
-
-def attribute_text(value: str) -> str:
-    """A text for an MJML attribute (alt, aria-label): mjml-python writes a no-break space
-    there as the characters `\\u{a0}`, so typographic spaces become plain ones (a screen
-    reader reads them alike)."""
-    return str(value).replace(NBSP, " ").replace(NNBSP, " ")
 
 
 def mjml_to_html(mjml: str) -> str:
@@ -105,7 +100,9 @@ def render_issue(issue: Issue, language: str, slug: str,
     return Edition(
         slug=slug,
         language=language,
-        subject=view.title,
+        # A header carries plain spaces: mail software folds and re-encodes subjects, and
+        # some of it turns a no-break space into a space or into "?".
+        subject=plain_spaces(view.title),
         preheader=view.preheader,
         html=html,
         text=text,
@@ -118,7 +115,7 @@ def render_editions(issue: Issue, slug: str, languages: list[str],
     """Every language of `issue`, under the length rule (mailer.length) for all at once;
     without the web pages if not `web`."""
     budget = int(get_settings().email_html_budget_kb * length.KB)
-    planned = length.plan(issue, languages,
+    planned = length.plan(issue, slug, languages,
                           lambda language, chosen: email_html(issue, language, slug, chosen),
                           budget)
     editions = {}

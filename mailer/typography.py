@@ -97,3 +97,8 @@ def superscript_ordinals(html: str, language: str) -> str:
     if not language.startswith("fr"):
         return html
     return outside_addresses(html, lambda part: _ORDINAL.sub(r"\1<sup>\2</sup>", part))
+
+
+def plain_spaces(text: str) -> str:
+    """`text` with its typographic spaces as plain ones: for a header or an attribute."""
+    return str(text).replace(NBSP, " ").replace(NNBSP, " ")

@@ -127,3 +127,10 @@ def test_typographic_spaces_survive_in_attributes(tmp_path):
         assert "\\u{" not in edition.html and "\\u{" not in edition.web_html
     assert 'alt="Photo : la Cité"' in editions["fr"].html
     assert f"Quoi{NNBSP}? Tout{NNBSP}!" in editions["fr"].html  # content keeps them
+
+
+def test_the_subject_header_carries_plain_spaces(tmp_path):
+    text = MINIMAL.replace("fr: Infolettre de juin", "fr: 'Juin : « bilan » !'")
+    edition = render_file(write_issue(tmp_path, text))["fr"]
+    assert edition.subject == "Juin : « bilan » !"  # headers are folded and re-encoded
+    assert f"Juin{NBSP}: «{NNBSP}bilan{NNBSP}»{NNBSP}!" in edition.html  # the heading keeps them
