@@ -1,4 +1,5 @@
-"""`infolettre bounces poll | report`: read the bounce mailbox, see what came back."""
+"""`infolettre bounces poll | report | undo`: read the bounce mailbox, see what came back,
+restore the subscribers that bounces suppressed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import click
 from sqlalchemy import func, select
 
 from mailer import db
+from mailer.bounces import advice
 from mailer.errors import UserError
 from mailer.settings import get_settings
 
@@ -65,6 +67,16 @@ def report(since: dt.datetime | None) -> None:
         _table("by campaign:",
                [(f"campaign {cid} {kind}", n) for cid, kind, n in
                 grouped(Event.campaign_id, Event.kind) if cid])
+        _table("by reason (whose fault):",
+               [(f"{cause} ({fault})", n) for cause, fault, n in
+                grouped(Event.cause, Event.fault) if cause])
+        senders = [(domain, cause, n) for domain, cause, fault, n in
+                   grouped(Event.domain, Event.cause, Event.fault) if fault in ("sender", "path")]
+        if senders:
+            click.echo("refused for the sender's or the network's reasons (held against "
+                       "no subscriber):")
+            for domain, cause, n in senders[:20]:
+                click.echo("  " + advice.sentence(domain or "the relay", n, cause))
         _table("by receiving domain:",
                [(f"{domain} {kind}", n) for domain, kind, n in grouped(Event.domain, Event.kind)
                 if domain])
@@ -76,3 +88,40 @@ def report(since: dt.datetime | None) -> None:
                        f"'needs-review'; newest first):")
             for received_at, key in review:
                 click.echo(f"  {received_at:%Y-%m-%d %H:%M}  {key}")
+
+
+@bounces.command("undo")
+@click.option("--campaign", "campaign_id", type=int, help="Only the bounces of this campaign.")
+@click.option("--reason", help="Only this reason (e.g. 'user unknown', 'policy', 'soft').")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only from this day on (UTC).")
+@click.option("--dry-run", is_flag=True, help="Show who would be restored; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
+         dry_run: bool, yes: bool) -> None:
+    """Subscribe again those whom bounces suppressed (never complaints, unsubscribes or
+    erasures): how many is shown first, and the change is written in the audit log."""
+    import getpass
+
+    from mailer.bounces import undo as undoing
+    from mailer.bounces.reasons import Reason
+
+    if campaign_id is None and since is None:
+        raise UserError("say which bounces to undo: --campaign N and/or --since YYYY-MM-DD")
+    if reason is not None and reason not in {*Reason, "soft"}:
+        raise UserError(f"--reason: unknown reason {reason!r}; one of: "
+                        + ", ".join([*Reason, "soft"]))
+    scope = undoing.Scope(campaign_id, since.replace(tzinfo=dt.UTC) if since else None, reason)
+    db.upgrade()
+    with db.session_scope() as session:
+        people = undoing.suppressed(session, scope)
+        click.echo(f"{len(people)} subscribers suppressed by these bounces")
+        for subscriber in people[:20]:
+            click.echo(f"  {subscriber.email}")
+        if len(people) > 20:
+            click.echo(f"  … and {len(people) - 20} more")
+        if dry_run or not people:
+            return
+        if not yes:
+            click.confirm(f"Subscribe these {len(people)} again?", abort=True)
+        undoing.restore(session, people, f"cli:{getpass.getuser()}", scope)
+    click.echo(f"{len(people)} subscribed again (see the audit log)")

@@ -60,7 +60,9 @@ def demo(file: str, count: int) -> None:
         with db.session_scope() as session:
             while time.monotonic() - started < TIMEOUT:
                 counts = campaigns.counts(session, campaign_id)
-                if session.get(Campaign, campaign_id).planned and \
+                running = session.get(Campaign, campaign_id)
+                paused = running.pause_reason  # the circuit breaker stopped it
+                if paused or running.planned and \
                         not counts[DeliveryState.QUEUED] and not counts[DeliveryState.SENDING]:
                     break
                 session.expire_all()
@@ -72,6 +74,9 @@ def demo(file: str, count: int) -> None:
     elapsed = time.monotonic() - started
     click.echo(f"sent {counts[DeliveryState.SENT]}, failed {counts[DeliveryState.FAILED]}, "
                f"skipped {counts[DeliveryState.SKIPPED]} in {elapsed:.1f}s")
+    if paused:
+        click.echo(f"campaign {campaign_id} paused itself: {paused}\nnobody's status changed;"
+                   f" once fixed: infolettre campaign resume {campaign_id}")
     reached_before = on_list - sum(counts.values())
     if reached_before > 0:
         click.echo(f"{reached_before} subscribers had this issue from an earlier campaign: "

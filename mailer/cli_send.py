@@ -122,9 +122,26 @@ def status(campaign_id: int, follow: bool) -> None:
             session.expire_all()
             if not follow or ended:
                 click.echo(line)
+                _why(session, campaign_id)
                 return
             click.echo("\r" + line, nl=False)
             time.sleep(0.5)
+
+
+def _why(session, campaign_id: int) -> None:
+    """Why a campaign paused itself, and what the relays refused for our own reasons."""
+    from mailer.bounces import counts
+
+    reason = session.get(Campaign, campaign_id).pause_reason
+    if reason:
+        click.echo(f"paused by the circuit breaker: {reason}\n"
+                   f"nobody's status changed; once fixed: infolettre campaign resume "
+                   f"{campaign_id}")
+    bounced = counts.by_kind(session, campaign_id)
+    if bounced:
+        click.echo("bounces: " + ", ".join(f"{kind} {n}" for kind, n in sorted(bounced.items())))
+    for line in counts.sender_side(session, campaign_id):
+        click.echo(f"  {line}")
 
 
 def _steer(campaign_id: int, state: CampaignState) -> None:

@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     bounce_window_days: int = 180
     bounce_poll_seconds: int = 300
     bounce_keep_days: int = 90  # the raw message of a bounce is kept this long
+    # Circuit breaker (mailer/bounces/breaker.py): a campaign pauses itself, with the reason,
+    # when the relay refuses this many recipients in a row for reasons that are the sender's
+    # or the path's (not the address's), or this share of the refusals and acceptances of a
+    # batch once it has `breaker_min_batch` of them; a refused MAIL FROM or a failed login
+    # pauses at once.
+    breaker_in_a_row: int = 5
+    breaker_share: float = 0.2
+    breaker_min_batch: int = 20
     # Relay webhooks (POST /webhooks/<provider>); a provider without its secret is refused.
     sns_topic_arns: list[str] = Field(default_factory=list)  # SES via SNS: accepted topics
     postmark_webhook_password: str = ""  # Postmark: HTTP Basic password in the webhook URL

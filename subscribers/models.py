@@ -42,6 +42,7 @@ class EventKind(enum.StrEnum):
     LANGUAGE_CHANGED = "language_changed"
     BOUNCED = "bounced"
     DELAYED = "delayed"  # a delay notice: recorded, counts nothing
+    REFUSED = "refused"  # refused for the sender's or the path's reasons: counts nothing
     COMPLAINED = "complained"
     IMPORTED = "imported"
     ERASED = "erased"

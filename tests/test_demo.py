@@ -27,3 +27,19 @@ def test_demo_sends_into_the_outbox_and_never_twice(tmp_path):
     assert "sent 5, failed 0" in second and "12 subscribers had this issue" in second
     outbox = list((tmp_path / "home" / "outbox" / "new").iterdir())
     assert len(outbox) == 17
+
+
+def test_demo_through_a_relay_that_refuses_everyone_loses_nobody(tmp_path, smtp_server):
+    """The issue's scenario: a relay answering `554 5.7.1 <addr>: Relay access denied` to
+    every RCPT (a wrong relay password, an unauthorised sending address)."""
+    from mailer import db
+    from subscribers.models import Status, Subscriber
+
+    smtp_server.refuse_rcpt = "554 5.7.1 <addr>: Relay access denied"
+    env = infolettre_env(tmp_path / "home", smtp_url=smtp_server.url)
+    out = _demo(env, tmp_path, 300)
+    assert "paused itself" in out and "Relay access denied" in out
+    with db.session_scope(env["INFOLETTRE_DATABASE_URL"]) as session:
+        statuses = {s.status for s in session.query(Subscriber)}
+    assert statuses == {Status.SUBSCRIBED}  # all 300 still subscribed
+    db.get_engine(env["INFOLETTRE_DATABASE_URL"]).dispose()

@@ -215,5 +215,7 @@ def set_state(session: Session, campaign_id: int, state: CampaignState) -> Campa
     if state == CampaignState.SENDING and scheduled and scheduled > utcnow():
         state = CampaignState.SCHEDULED
     campaign.state = state
+    if state != CampaignState.PAUSED:
+        campaign.pause_reason = None  # a paused campaign's reason ends with its pause
     session.commit()
     return campaign

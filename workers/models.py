@@ -69,6 +69,8 @@ class Campaign(Base):
     relay_reply: Mapped[str | None] = mapped_column(String(500))
     relay_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     relay_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Why the campaign paused itself (mailer.bounces.breaker); cleared on resume.
+    pause_reason: Mapped[str | None] = mapped_column(String(500))
 
     # One live campaign per issue, enforced by the database: of two launches in the same
     # instant (a double click, two terminals) the second fails instead of mailing twice.

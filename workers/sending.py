@@ -20,6 +20,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, bindparam, exists, select, text, update
 
 from mailer import verp
+from mailer.bounces.breaker import Guard
 from mailer.dkim import signer_for
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
@@ -142,8 +143,8 @@ def _relay_up(conn: Connection, campaign_id: int) -> None:
     conn.commit()
 
 
-def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int, high: int,
-               on_hard_bounce=None) -> int:
+def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
+               high: int) -> int:
     """Send the queued deliveries with ids in [low, high]; returns how many were sent.
 
     Raises RelayDown (the relay is unavailable: the rest of the batch waits, untouched)
@@ -165,6 +166,7 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                       settings.redis_url)
     url = conn.engine.url.render_as_string(hide_password=False)
     relay_was_down = campaign.relay_down_since is not None
+    guard = Guard(settings, conn, campaign_id)  # refusals judged; the breaker pauses
     sent = deferred = 0
     checked = time.monotonic()
     try:
@@ -182,6 +184,8 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                 _move(conn, delivery.id, DeliveryState.QUEUED, DeliveryState.FAILED, str(error))
                 continue
             except TemporaryFailure as error:
+                if guard.stops(error):  # a failed login: paused
+                    break
                 raise RelayDown(str(error)) from error
             quota.wait()
             if not _claim(conn, delivery.id):
@@ -194,6 +198,8 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                 if error.relay:  # nothing to do with this recipient: the attempt is given back
                     _move(conn, delivery.id, DeliveryState.SENDING, DeliveryState.QUEUED,
                           str(error), given_back=1)
+                    if guard.stops(error):  # refused MAIL FROM, failed login: paused
+                        break
                     raise RelayDown(str(error)) from error
                 final = delivery.attempts + 1 >= MAX_ATTEMPTS
                 _record(conn, delivery.id,
@@ -205,14 +211,15 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                 continue
             if outcome.accepted:
                 _record(conn, delivery.id, DeliveryState.SENT, outcome.reply)
+                guard.accepted()
                 sent += 1
                 if relay_was_down:
                     _relay_up(conn, campaign_id)
                     relay_was_down = False
             else:
                 _record(conn, delivery.id, DeliveryState.FAILED, outcome.reply)
-                if outcome.hard_bounce and on_hard_bounce and delivery.subscriber_id:
-                    on_hard_bounce(delivery.subscriber_id, campaign_id, outcome.reply)
+                if guard.refused(delivery, outcome.reply):
+                    break
     finally:
         outbox.close()
     if deferred:

@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from mailer.db import get_engine, session_scope
 from mailer.settings import get_settings
-from subscribers import service
-from subscribers.models import EventKind, Status, Subscriber, utcnow
+from subscribers.models import utcnow
 from workers import campaigns, sending
 from workers.app import app
 from workers.models import Campaign, CampaignState
@@ -42,14 +41,6 @@ def start_campaign(campaign_id: int) -> None:
         campaigns.finish_if_done(session, campaign)
 
 
-def _hard_bounce(subscriber_id: int, campaign_id: int, reply: str) -> None:
-    with session_scope() as session:
-        subscriber = session.get(Subscriber, subscriber_id)
-        if subscriber is not None and subscriber.status == Status.SUBSCRIBED:
-            service.set_status(session, subscriber, Status.BOUNCED, EventKind.BOUNCED,
-                               campaign_id=campaign_id, reply=reply, source="smtp")
-
-
 @app.task(name="workers.send_batch", bind=True)
 def send_batch(self, campaign_id: int, low: int, high: int) -> int:
     """One SMTP connection for up to BATCH messages. An unavailable relay puts the whole
@@ -59,7 +50,7 @@ def send_batch(self, campaign_id: int, low: int, high: int) -> int:
     sent = 0
     try:
         with get_engine().connect() as conn:
-            sent = sending.send_batch(settings, conn, campaign_id, low, high, _hard_bounce)
+            sent = sending.send_batch(settings, conn, campaign_id, low, high)
     except sending.RelayDown as error:
         log.warning("campaign %s: relay unavailable: %s", campaign_id, error)
         with session_scope() as session:

@@ -1,261 +1,210 @@
-"""What a message that came back means, and for whom.
+"""What a message that came back means, and for whom: one Finding per failed recipient.
 
-In order: our own VERP address names campaign and subscriber; an ARF report (RFC 5965) is
-a complaint; an RFC 3464 delivery-status report gives recipient, action and status code;
-an Amazon SES notification carries its JSON; auto-replies (RFC 3834) are never bounces;
-for free-form bounces (qmail, old MTAs) flufl.bounce finds the recipient and the wording
-and any enhanced status code decide the class.
+In order: our own VERP address names campaign and subscriber; a mailto unsubscribe; an
+ARF report (RFC 5965) or Microsoft's JMRP is a complaint; an Amazon SES notification
+(JSON, inside an SNS envelope or not); a challenge-response or whitelist notice is no
+bounce, even shaped like a DSN; an RFC 3464 report gives each recipient its own action,
+status and diagnostic; else the MTA's prose: each failed recipient named where MTAs name
+them (mailbox.py), its own lines read for the reason. Auto-replies (RFC 3834) are never
+bounces; a "this mailbox is no longer read" reply is a soft signal at most.
+
+Reason, permanence and whose fault come from mailer.bounces.reasons; `kind` sums them up
+for the policy: hard only for a permanent failure of the address itself.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-
-from flufl.bounce import scan_message
+from email.message import Message
 
 from mailer import verp
+from mailer.bounces import complaints, mailbox, reading, ses
 from mailer.bounces.autoreply import is_auto_reply
+from mailer.bounces.finding import (
+    BOUNCES,
+    COMPLAINT,
+    DELAY,
+    HARD,
+    NOT_BOUNCE,
+    SOFT,
+    UNKNOWN,
+    UNSUBSCRIBE,
+    Finding,
+    failure,
+    from_reply,
+)
+from mailer.bounces.reasons import Fault, Reason
+from mailer.bounces.ses import ses_notification
 
-HARD, SOFT, DELAY = "hard", "soft", "delay"
-COMPLAINT, NOT_BOUNCE, UNSUBSCRIBE, UNKNOWN = "complaint", "not_bounce", "unsubscribe", "unknown"
-
-_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
-_SMTP_CODE = re.compile(r"\b([45])\d\d[ -]")
-_EMAIL = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
-# Soft whatever the code says: full mailboxes, quotas, greylisting, rate limits.
-_SOFT_WORDS = re.compile(
-    r"mailbox (?:is )?full|\bquota\b|exceeded (?:the )?storage|insufficient "
-    r"(?:system )?storage|greylist|try again later|temporarily|rate limit|too many|"
-    r"blocked using|block ?list|black ?list|spamhaus|listed at|not yet been delivered",
-    re.IGNORECASE)
-_HARD_WORDS = re.compile(
-    r"user unknown|unknown user|no such (?:user|mailbox|recipient)|does not exist|"
-    r"mailbox unavailable|invalid (?:recipient|mailbox|address)|recipient (?:address )?"
-    r"rejected|address rejected|not found|unrouteable|host or domain name not found|"
-    r"domain (?:not found|does not exist)|account (?:has been )?disabled|"
-    r"(?:doesn't|does not) have an? \w+ account|no longer (?:active|valid)|"
-    r"n'existe pas|inconnu|introuvable|unbekannt",
-    re.IGNORECASE)
+__all__ = ["BOUNCES", "COMPLAINT", "DELAY", "HARD", "NOT_BOUNCE", "SOFT", "UNKNOWN",
+           "UNSUBSCRIBE", "Finding", "analyse", "analyse_all", "failure", "from_reply",
+           "ses_notification"]
 
 
-@dataclass
-class Finding:
-    kind: str
-    recipient: str | None = None
-    status: str | None = None  # enhanced status code, e.g. 5.1.1
-    reason: str = ""
-    campaign_id: int | None = None
-    subscriber_id: int | None = None
-    detail: dict = field(default_factory=dict)
+# Challenge-response and whitelist systems: the subject says it, or the body asks the sender
+# to prove itself (a real refusal may mention a whitelist in passing: not enough).
+_CHALLENGE_SUBJECT = re.compile(
+    r"challenge|verif(?:y|ication)|confirm|white-?list|approv|authori[sz]ation request|"
+    r"spam ?(?:protection|arrest)|anti-?spam", re.IGNORECASE)
+_CHALLENGE = re.compile(
+    r"verify (?:that )?you are (?:a )?(?:human|real|not a robot)|(?:confirm|verify) (?:that )?"
+    r"you (?:are|sent)|(?:add|put) .{0,40}(?:to|on) (?:my|the|your) (?:white-?list|approved)|"
+    r"approved senders? list|sender verification|spam ?arrest|boxbe|mailbox is protected|"
+    r"i only accept|awaiting (?:your )?(?:verification|confirmation)|(?:needs|requires) "
+    r"(?:your )?(?:verification|approval)|confirm your (?:e-?mail|address|identity|message)|"
+    r"please (?:click|reply) .{0,60}(?:deliver|verif|confirm)", re.IGNORECASE)
+_NOT_READ = re.compile(
+    r"no longer (?:read|monitored|checked|in use|used|active)|(?:not|n'est plus|ne sont plus)"
+    r" (?:monitored|consult|lue?s?|relevée?)|wird nicht mehr (?:gelesen|abgerufen)|"
+    r"(?:has|have) (?:left|moved)|please (?:write|send|contact|use) .{0,40}(?:instead|new)|"
+    r"nouvelle adresse|new (?:e-?mail )?address", re.IGNORECASE)
+_DELAY = re.compile(
+    r"delayed|delay(?:ed)? (?:warning|notification)|not (?:yet )?been delivered|will "
+    r"(?:continue|keep) (?:trying|to try|retrying)|still (?:trying|undelivered)|will retry|"
+    r"warning: message .* still|retardée?|en attente|verzögert", re.IGNORECASE)
+_FAILED = re.compile(r"could not be delivered|undeliverable|delivery (?:has )?failed|"
+                     r"permanent(?:ly)? (?:error|fail)|not (?:been )?delivered|unable to "
+                     r"deliver|failed to deliver|did not reach", re.IGNORECASE)
+_DAEMON = re.compile(r"mailer-daemon|postmaster|mail ?delivery|delivery subsystem|"
+                     r"mail administrator|mdaemon|mail system|daemon", re.IGNORECASE)
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|delivery (?:status|failure|has failed|failed|problem|"
+    r"notification)|returned mail|failure notice|mail delivery failed|could not be "
+    r"delivered|not delivered|non-?delivery|delayed|non remis|non distribu|échec|"
+    r"unzustellbar|nicht "
+    r"zugestellt|rejected|returned to sender|nondeliverable|mail system error", re.IGNORECASE)
 
-    @property
-    def domain(self) -> str | None:
-        return self.recipient.rpartition("@")[2].lower() if self.recipient else None
 
-
-def _class_of(status: str | None, text: str, action: str = "failed") -> str:
-    if action == "delayed":
-        return DELAY
-    if _SOFT_WORDS.search(text) or (status and status.startswith("5.2.2")):
-        return SOFT
-    if status and status.startswith("4"):
-        return SOFT
-    if status and status.startswith("5"):
-        return HARD
-    if _HARD_WORDS.search(text):
-        return HARD
-    basic = _SMTP_CODE.search(text)  # no enhanced code: the plain SMTP reply decides
-    return HARD if basic and basic[1] == "5" else SOFT
-
-
-def _addresses_to_us(message: EmailMessage) -> list[str]:
+def _to_us(message: Message) -> list[str]:
     found = []
-    for header in ("To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"):
-        for value in message.get_all(header, []):
-            found += _EMAIL.findall(str(value))
+    for name in ("To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To"):
+        found += reading.ADDRESS.findall(reading.header(message, name))
     return found
 
 
-def _text_of(message: EmailMessage) -> str:
-    parts = []
-    for part in message.walk():
-        if part.get_content_maintype() == "text" or part.get_content_type() in (
-                "message/delivery-status", "message/feedback-report"):
-            payload = part.get_payload(decode=True)
-            if payload:
-                parts.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
-    return "\n".join(parts)
+def from_daemon(message: Message) -> bool:
+    return bool(_DAEMON.search(reading.header(message, "From"))
+                or _BOUNCE_SUBJECT.search(reading.header(message, "Subject")))
 
 
-def _dsn(message: EmailMessage) -> Finding | None:
-    for part in message.walk():
-        if part.get_content_type() != "message/delivery-status":
+def _dsn(message: Message, text: str) -> list[Finding] | None:
+    """Every recipient block of an RFC 3464 report; [] when all were delivered (success);
+    None when the message holds no report."""
+    blocks = [b for b in mailbox.dsn_blocks(message) or [] if mailbox.dsn_recipient(b)]
+    if not blocks:  # no report, or none that names an address: read the prose
+        return None
+    findings = []
+    everyone = [mailbox.dsn_recipient(fields) for fields in blocks]
+    for fields in blocks:
+        recipient = mailbox.dsn_recipient(fields)
+        action = fields.get("action", "").lower().split()[0] if fields.get("action") else ""
+        status = fields.get("status", "")
+        if action in ("delivered", "relayed", "expanded") or status.startswith("2"):
             continue
-        raw = part.get_payload(decode=True)
-        if raw is None:  # parsed as sub-messages: each block of fields is one
-            blocks = [str(sub) for sub in part.get_payload()]
-        else:
-            blocks = re.split(r"\r?\n\r?\n", raw.decode("utf-8", "replace"))
-        for block in blocks:
-            fields = dict(
-                (name.strip().lower(), value.strip())
-                for name, _, value in (
-                    line.partition(":") for line in re.sub(r"\r?\n[ \t]+", " ", block).splitlines())
-                if value
-            )
-            recipient = _dsn_recipient(fields)
-            if not recipient:
-                continue
-            action = fields.get("action", "failed").lower()
-            if action in ("delivered", "relayed", "expanded"):
-                continue
-            code = _STATUS.search(fields.get("status", ""))
-            status = code[0] if code else None
-            diagnostic = fields.get("diagnostic-code", "")
-            return Finding(_class_of(status, diagnostic, action), recipient, status,
-                           diagnostic[:300])
-    return None
+        words = fields.get("diagnostic-code", "").partition(";")[2] or \
+            fields.get("diagnostic-code", "")
+        finding = failure(recipient, status or None, words, action or "failed",
+                          failed=action != "delayed")
+        if finding.cause == Reason.UNKNOWN:  # the report's own words say more
+            own = mailbox.lines_about(text, recipient, everyone)
+            finding = failure(recipient, status or None, f"{words}\n{own}",
+                              action or "failed", failed=action != "delayed")
+        findings.append(finding)
+    return findings
 
 
-def _dsn_recipient(fields: dict[str, str]) -> str | None:
-    """The address we sent to: Original-Recipient when it is an Internet address (a
-    forwarder's Final-Recipient is another), else Final-Recipient."""
-    for name in ("original-recipient", "final-recipient"):
-        kind, _, address = fields.get(name, "").partition(";")
-        address = address.strip().strip("<>")
-        if kind.strip().lower() == "rfc822" and _EMAIL.fullmatch(address):
-            return address
-    final = fields.get("final-recipient")
-    return final.split(";")[-1].strip().strip("<>") if final else None
+def _free_form(message: Message, text: str) -> list[Finding]:
+    """A bounce in prose: each recipient where the MTA names it, with its own lines."""
+    ours = {a.lower() for a in reading.ADDRESS.findall(reading.header(message, "To"))}
+    failed = reading.ADDRESS.findall(reading.header(message, "X-Failed-Recipients"))
+    body = reading.before_quoted(text)
+    named = mailbox.recipients(body, ours)
+    recipients = list(dict.fromkeys(failed + [r for r in named if r.lower() not in
+                                              {f.lower() for f in failed}]))
+    if not recipients:
+        recipients = mailbox.flufl(message, ours)
+    delayed = bool(_DELAY.search(reading.header(message, "Subject"))
+                   or _DELAY.search(body[:1500]))
+    findings = []
+    for recipient in recipients:
+        own = mailbox.context(body, recipient, recipients)
+        finding = failure(recipient, None, own)
+        if finding.cause == Reason.UNKNOWN and len(recipients) == 1:
+            finding = failure(recipient, None, body)  # one recipient: all of it is about it
+        if delayed and not finding.permanent:
+            finding.kind = DELAY
+        findings.append(finding)
+    return findings
 
 
-def _ses(text: str) -> Finding | None:
-    start = text.find("{")
-    if start < 0 or "notificationType" not in text:
-        return None
-    return ses_notification(text[start:text.rfind("}") + 1])
-
-
-def ses_notification(text: str) -> Finding | None:
-    """An Amazon SES bounce or complaint notification (JSON), or None for anything else."""
+def analyse_all(raw: bytes, secret: str) -> list[Finding]:
+    """Every Finding of one message (a multi-recipient report has one per recipient;
+    never empty). Never raises: what cannot be read is UNKNOWN, for a person to review."""
     try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    if data.get("notificationType") == "Complaint":
-        people = data.get("complaint", {}).get("complainedRecipients", [{}])
-        return Finding(COMPLAINT, people[0].get("emailAddress"), reason="SES complaint")
-    if data.get("notificationType") == "Bounce":
-        bounce = data.get("bounce", {})
-        person = bounce.get("bouncedRecipients", [{}])[0]
-        status = person.get("status")
-        kind = HARD if bounce.get("bounceType") == "Permanent" else SOFT
-        return Finding(kind, person.get("emailAddress"), status,
-                       person.get("diagnosticCode", bounce.get("bounceSubType", ""))[:300])
-    return None
-
-
-def _complaint(message: EmailMessage) -> Finding | None:
-    if "feedback-report" not in message.get("Content-Type", "").lower():
-        return None
-    recipient = None
-    for part in message.walk():
-        if part.get_content_type() == "message/feedback-report":
-            text = _text_of(part) or str(part.get_payload()[0] if part.is_multipart() else "")
-            match = re.search(r"Original-Rcpt-To:\s*<?([^>\s]+)", text, re.IGNORECASE)
-            recipient = match[1] if match else None
-        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers") and not recipient:
-            found = _EMAIL.findall(re.search(r"^To:.*$", _text_of(part) or str(part),
-                                             re.MULTILINE | re.IGNORECASE)[0] or "")
-            recipient = found[0] if found else None
-    return Finding(COMPLAINT, recipient, reason="abuse report (ARF)")
-
-
-def _scan(message: EmailMessage) -> list[str]:
-    """flufl.bounce's detectors; some of them raise on odd messages (no From, say)."""
+        message = reading.parse(raw)
+    except Exception as error:  # noqa: BLE001 - no input may stop the mailbox
+        return [Finding(UNKNOWN, reason=f"unreadable: {error}"[:300])]
     try:
-        found = scan_message(message)
-    except Exception:  # noqa: BLE001 - one broken detector must not stop the mailbox
-        return []
-    return [str(r, "utf-8", "replace") if isinstance(r, bytes) else str(r) for r in found]
-
-
-_BOUNCE_SUBJECT = re.compile(
-    r"undeliver|delivery (?:status|failure|has failed)|returned mail|failure notice|"
-    r"mail delivery failed|could not be delivered|delayed|non remis|non distribu|échec|"
-    r"unzustellbar|nicht zugestellt", re.IGNORECASE)
-_DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery|delivery subsystem",
-                     re.IGNORECASE)
-_DELAYED = re.compile(r"delayed|not yet been delivered|will (?:continue|keep) trying|"
-                      r"retr(?:y|ying)", re.IGNORECASE)
-
-
-def _from_daemon(message: EmailMessage) -> bool:
-    return bool(_DAEMON.search(str(message.get("From", "")))
-                or _BOUNCE_SUBJECT.search(str(message.get("Subject", ""))))
-
-
-def _free_form(message: EmailMessage, text: str) -> Finding | None:
-    """A bounce in prose: from a mailer daemon or with a bounce's subject, the first
-    address in its text that is not the sender's or the daemon's."""
-    if not _from_daemon(message):
-        return None
-    ours = {address.lower() for address in _addresses_to_us(message)}
-    plain = re.sub(r"<(?![^>]*@)[^>]+>", " ", text)  # HTML tags, not <addresses>
-    candidates = [a for a in _EMAIL.findall(plain) if a.lower() not in ours
-                  and not _DAEMON.search(a) and not a.lower().startswith("bounces")]
-    if not candidates:
-        return None
-    code = _STATUS.search(plain)
-    status = code[0] if code else None
-    subject = str(message.get("Subject", ""))
-    delayed = _DELAYED.search(subject + " " + plain) and not (status or "").startswith("5")
-    kind = DELAY if delayed else _class_of(status, plain)
-    return Finding(kind, candidates[0], status, plain.strip()[:300])
-
-
-def _failed_recipients(message: EmailMessage, text: str) -> Finding | None:
-    """Exim's plain-text bounces name the recipient in a header of their own."""
-    failed = _EMAIL.findall(str(message.get("X-Failed-Recipients", "")))
-    if not failed:
-        return None
-    code = _STATUS.search(text)
-    return Finding(_class_of(code[0] if code else None, text), failed[0],
-                   code[0] if code else None, text.strip()[:300])
+        findings = _analyse(message)
+    except Exception as error:  # noqa: BLE001
+        findings = [Finding(UNKNOWN, reason=f"unreadable: {error}"[:300])]
+    ours = None
+    for address in _to_us(message):
+        if address.lower().startswith("unsubscribe+"):
+            return [Finding(UNSUBSCRIBE, address, reason="List-Unsubscribe mailto")]
+        ours = ours or verp.decode(secret, address)
+    if ours is None and findings[0].kind == COMPLAINT:
+        ours = complaints.verp_of(message, secret)
+    if ours:
+        for finding in findings:
+            finding.campaign_id, finding.subscriber_id = ours
+        if len(findings) > 1:  # the VERP names one person: the others are someone else's
+            findings = findings[:1]
+    return findings
 
 
 def analyse(raw: bytes, secret: str) -> Finding:
-    message = message_from_bytes(raw, policy=policy.default)
-    ours = None
-    for address in _addresses_to_us(message):
-        if address.lower().startswith("unsubscribe+"):
-            return Finding(UNSUBSCRIBE, address, reason="List-Unsubscribe mailto")
-        ours = ours or verp.decode(secret, address)
-    finding = _complaint(message) or _dsn(message)
-    text = _text_of(message)
-    finding = finding or _ses(text) or _failed_recipients(message, text)
-    # Mail from a mailer daemon is a bounce even when marked Auto-Submitted (RFC 3834 has
-    # delivery reports say "auto-generated"); an out-of-office comes from a person.
-    if finding is None and not _from_daemon(message) and is_auto_reply(message, text):
-        return Finding(NOT_BOUNCE, reason="auto-reply")
-    if finding is None:
-        recipients = _scan(message)
-        recipients = [r for r in recipients if _EMAIL.fullmatch(r)]
-        if not recipients:
-            finding = _free_form(message, text)
-        if finding is None and (recipients or (ours and _SMTP_CODE.search(text))):
-            code = _STATUS.search(text)
-            finding = Finding(_class_of(code[0] if code else None, text),
-                              recipients[0] if recipients else None,
-                              code[0] if code else None, text.strip()[:300])
-    if finding is None:
-        return Finding(UNKNOWN)
-    if ours:
-        finding.campaign_id, finding.subscriber_id = ours
-    return finding
+    """The first Finding of `raw` (see analyse_all)."""
+    return analyse_all(raw, secret)[0]
+
+
+def _analyse(message: Message, depth: int = 0) -> list[Finding]:
+    complaint = complaints.complaint(message)
+    if complaint is not None:
+        kind, recipient, why = complaint
+        return [Finding(kind, recipient, reason=why)]
+    text = reading.report_text(message)
+    notified = ses.findings(message, text)
+    if notified is not None:
+        return notified or [Finding(NOT_BOUNCE, reason="SES delivery notification")]
+    subject = reading.header(message, "Subject")
+    if _CHALLENGE.search(reading.before_quoted(text)[:2000]) or (
+            _CHALLENGE_SUBJECT.search(subject) and not _BOUNCE_SUBJECT.search(subject)):
+        return [Finding(NOT_BOUNCE, reason="challenge-response or whitelist notice")]
+    reported = _dsn(message, text)
+    if reported is not None:
+        return reported or [Finding(NOT_BOUNCE, reason="success notification (DSN)")]
+    daemon = from_daemon(message)
+    if not daemon and is_auto_reply(message, text):
+        return [_auto_reply(message, text)]
+    reported = reading.content_type(message) == "multipart/report"
+    if daemon or reported or reading.header(message, "X-Failed-Recipients") or (
+            reading.original_headers(message) is not None and _FAILED.search(text)):
+        findings = _free_form(message, text)
+        if findings:
+            return findings
+        inner = reading.original_headers(message)  # a report forwarded whole, as the copy
+        if depth == 0 and inner is not None and inner.is_multipart():
+            return _analyse(inner, depth + 1)
+    return [Finding(UNKNOWN)]
+
+
+def _auto_reply(message: Message, text: str) -> Finding:
+    """Out of office: no bounce. "No longer read, write to …": a soft point for the
+    person who answered, at most."""
+    if _NOT_READ.search(reading.header(message, "Subject") + "\n" + text[:2000]):
+        sender = reading.ADDRESS.findall(reading.header(message, "From"))
+        if sender:
+            return Finding(SOFT, sender[0], reason="mailbox no longer read (auto-reply)",
+                           cause=Reason.ACCOUNT_DISABLED, fault=Fault.RECIPIENT)
+    return Finding(NOT_BOUNCE, reason="auto-reply")

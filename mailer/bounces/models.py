@@ -18,14 +18,16 @@ class BounceEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)  # Message-ID or a digest
-    source: Mapped[str] = mapped_column(String(20))  # imap, or the provider's name
+    source: Mapped[str] = mapped_column(String(20))  # imap, smtp, or the provider's name
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow,
                                                   index=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
     recipient: Mapped[str | None] = mapped_column(String(320))
     domain: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str | None] = mapped_column(String(20))
-    reason: Mapped[str | None] = mapped_column(String(300))
+    reason: Mapped[str | None] = mapped_column(String(300))  # the diagnostic words
+    cause: Mapped[str | None] = mapped_column(String(30))  # mailer.bounces.reasons.Reason
+    fault: Mapped[str | None] = mapped_column(String(12))  # recipient, sender, path
     campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
     subscriber_id: Mapped[int | None] = mapped_column(Integer, index=True)
     raw: Mapped[str | None] = mapped_column(Text)  # kept for bounce_keep_days, then cleared

@@ -3,7 +3,12 @@
 Mailman's bounce score, fitted to a newsletter sent every few months rather than a list
 with daily traffic:
 
-- a hard bounce suppresses at once (HARD);
+- a hard bounce suppresses at once (HARD): only a permanent failure of the address itself
+  (user unknown, host unknown, account disabled; see mailer.bounces.reasons);
+- a failure that is the sender's or the path's (authentication, reputation, content, size,
+  rate, relay, network) never touches the subscriber: it is recorded against its campaign
+  and shown to staff, and on the person's page as a refusal that counts nothing
+  (SENDER_SIDE);
 - a complaint unsubscribes and suppresses (COMPLAINT);
 - a soft bounce adds one point per campaign (per day when the campaign is unknown), so
   that the retries and reports of one issue count once (SOFT);
@@ -24,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from mailer.bounces import classify
 from mailer.bounces.classify import Finding
+from mailer.bounces.reasons import Fault
 from mailer.settings import get_settings
 from subscribers.models import (
     EventKind,
@@ -50,7 +56,11 @@ def apply(session: Session, finding: Finding) -> Subscriber | None:
     if subscriber is None or subscriber.status != Status.SUBSCRIBED:
         return subscriber
     detail = {"smtp_status": finding.status, "reason": finding.reason[:200],
-              "class": finding.kind}
+              "class": finding.kind, "cause": str(finding.cause)}
+    if counts_nothing(finding):  # shown on the person's page, held against nobody
+        log_event(session, subscriber, EventKind.REFUSED, campaign_id=finding.campaign_id,
+                  **detail)
+        return subscriber
     if finding.kind == classify.COMPLAINT:
         set_status(session, subscriber, Status.COMPLAINED, EventKind.COMPLAINED,
                    campaign_id=finding.campaign_id, **detail)
@@ -63,6 +73,12 @@ def apply(session: Session, finding: Finding) -> Subscriber | None:
         log_event(session, subscriber, EventKind.DELAYED, campaign_id=finding.campaign_id,
                   **detail)
     return subscriber
+
+
+def counts_nothing(finding: Finding) -> bool:
+    """A bounce that is the sender's or the path's: not the subscriber's to pay for."""
+    return finding.kind in (classify.HARD, classify.SOFT) and \
+        finding.fault in (Fault.SENDER, Fault.PATH)
 
 
 def _soft(session: Session, subscriber: Subscriber, finding: Finding, detail: dict) -> None:

@@ -21,17 +21,19 @@ def message_key(raw: bytes) -> str:
 
 
 def handle(session: Session, raw: bytes, source: str = "imap") -> BounceEvent:
-    """The event for this message: the one recorded before, or a new one with its effects
-    applied. The caller commits; nothing is applied twice."""
+    """The event for this message (its first recipient's): the one recorded before, or new
+    ones, one per failed recipient, with their effects applied. The caller commits;
+    nothing is applied twice."""
     key = message_key(raw)
     known = session.scalar(select(BounceEvent).where(BounceEvent.key == key))
     if known is not None:
         return known
-    try:
-        finding = classify.analyse(raw, get_settings().secret)
-    except Exception as error:  # noqa: BLE001 - a message we cannot read goes to review
-        finding = classify.Finding(classify.UNKNOWN, reason=f"unreadable: {error}"[:300])
-    return record(session, key, finding, source, raw.decode("utf-8", "replace"))
+    findings = classify.analyse_all(raw, get_settings().secret)  # never raises
+    text = raw.decode("utf-8", "replace")
+    first = record(session, key, findings[0], source, text)
+    for number, finding in enumerate(findings[1:], start=2):  # the report is kept once
+        record(session, f"{key}#{number}"[:300], finding, source, None)
+    return first
 
 
 def record(session: Session, key: str, finding: classify.Finding, source: str,
@@ -49,6 +51,8 @@ def record(session: Session, key: str, finding: classify.Finding, source: str,
     event = BounceEvent(
         key=key, source=source, kind=finding.kind, recipient=finding.recipient,
         domain=finding.domain, status=finding.status, reason=finding.reason[:300] or None,
+        cause=str(finding.cause) if finding.kind in classify.BOUNCES else None,
+        fault=str(finding.fault) if finding.kind in classify.BOUNCES else None,
         campaign_id=finding.campaign_id, subscriber_id=finding.subscriber_id,
         raw=raw if finding.kind != classify.UNSUBSCRIBE else None,
     )

@@ -17,7 +17,9 @@ from flask import Blueprint, abort, request
 from mailer import db
 from mailer.bounces import classify, sns
 from mailer.bounces.classify import Finding
+from mailer.bounces.finding import provider_failure
 from mailer.bounces.process import record
+from mailer.bounces.ses import findings_of
 from mailer.settings import get_settings
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -44,10 +46,13 @@ def ses():
         return "", 204
     if message.get("Type") != "Notification":
         return "", 204
-    finding = classify.ses_notification(message.get("Message", ""))
-    if finding is None:
+    findings = findings_of(message.get("Message", ""))
+    if not findings:
         return "", 204  # deliveries and other notifications: nothing to do
-    return _save(message["MessageId"], finding, "ses")
+    for number, finding in enumerate(findings):  # each recipient of the notification
+        suffix = f"#{number + 1}" if number else ""
+        _save(f"{message['MessageId']}{suffix}", finding, "ses")
+    return "", 204
 
 
 @bp.post("/postmark")
@@ -64,7 +69,11 @@ def postmark():
         found = classify.COMPLAINT
     else:
         found = kind.get(event.get("Type"), classify.UNKNOWN)
-    finding = Finding(found, event.get("Email"), reason=str(event.get("Description", ""))[:300])
+    words = f"{event.get('Details', '')} {event.get('Description', '')}".strip()
+    if found in (classify.HARD, classify.SOFT):  # its words decide whose fault it is
+        finding = provider_failure(event.get("Email"), words, found == classify.HARD)
+    else:
+        finding = Finding(found, event.get("Email"), reason=words[:300])
     return _save(str(event.get("ID", "")), finding, "postmark")
 
 
@@ -83,7 +92,11 @@ def mailgun():
     if event.get("event") == "complained":
         found = classify.COMPLAINT
     elif event.get("event") == "failed":
-        found = classify.HARD if event.get("severity") == "permanent" else classify.SOFT
+        words = f"{status.get('code', '')} {status.get('message') or ''} " \
+                f"{status.get('description') or ''}".strip()
+        finding = provider_failure(event.get("recipient"), words,
+                                   event.get("severity") == "permanent")
+        return _save(str(event.get("id", json.dumps(signature))), finding, "mailgun")
     else:
         return "", 204
     finding = Finding(found, event.get("recipient"), str(status.get("code", "")) or None,

@@ -10,6 +10,7 @@ from flask import abort, g, jsonify, redirect, request, url_for
 from sqlalchemy import select
 
 from mailer import db
+from mailer.bounces import counts, undo
 from mailer.console.access import audit, requires
 from mailer.console.base import _when, bp, found_or_404, issue_path, language_of_page, page
 from mailer.console.models import Role
@@ -142,9 +143,25 @@ def campaign(campaign_id: int):
             .where(Delivery.campaign_id == campaign_id,
                    Delivery.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)))
             .order_by(Delivery.id).limit(TROUBLES_SHOWN)).all()
+        found = session.get(Campaign, campaign_id)
         return page("campaign.html", campaign_id=campaign_id, progress=progress,
-                    scheduled=session.get(Campaign, campaign_id).scheduled_at,
-                    troubles=troubles, states=list(CampaignState))
+                    scheduled=found.scheduled_at, troubles=troubles, states=list(CampaignState),
+                    pause_reason=found.pause_reason,
+                    refusals=counts.sender_side(session, campaign_id, language_of_page()),
+                    bounced=counts.bounced(session, campaign_id),
+                    undoable=len(undo.suppressed(session, undo.Scope(campaign_id))))
+
+
+@bp.post("/campaigns/<int:campaign_id>/undo-bounces")
+@requires(Role.SENDER)
+def undo_bounces(campaign_id: int):
+    """Subscribe again those this campaign's bounces suppressed (the page said how many
+    and asked first); never complaints, unsubscribes or erasures; audited."""
+    with db.session_scope() as session:
+        found_or_404(session, Campaign, campaign_id)
+        scope = undo.Scope(campaign_id)
+        undo.restore(session, undo.suppressed(session, scope), g.staff["email"], scope)
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/progress")

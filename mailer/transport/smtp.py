@@ -46,6 +46,13 @@ class SmtpConfig:
         return smtp
 
 
+class SenderRefused(TemporaryFailure):
+    """The relay refused our MAIL FROM: no recipient is at fault (mailer.bounces.breaker
+    pauses the campaign when the refusal is final)."""
+
+    stage = "mail"
+
+
 def _text(reply: Reply) -> str:
     return f"{reply[0]} {reply[1].decode(errors='replace')}"[:500]
 
@@ -101,7 +108,7 @@ class SmtpSender:
                 self.smtp.getreply()
             if mail[0] >= 400:  # a refused sender is our problem, not the recipient's
                 self._reset()
-                raise TemporaryFailure(_text(mail))
+                raise SenderRefused(_text(mail))
             if recipient[0] >= 400:
                 return self._refused(recipient, hard_bounce=True)
             if data[0] != 354:

@@ -1,4 +1,6 @@
-"""The corpus of sample bounces: recipient and class found for every one."""
+"""The corpora of sample reports: recipient and class found for every one; for the
+reports from the field and the whole kinds of reports, each recipient's reason and whose
+fault it is, too."""
 
 from pathlib import Path
 
@@ -6,7 +8,7 @@ import pytest
 import yaml
 
 from mailer import verp
-from mailer.bounces.classify import HARD, NOT_BOUNCE, UNKNOWN, analyse
+from mailer.bounces.classify import HARD, NOT_BOUNCE, UNKNOWN, analyse, analyse_all
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "bounces"
 SECRET = "corpus-secret"
@@ -49,3 +51,30 @@ def test_forged_verp_is_ignored():
     raw = (CORPUS / "qmail-no-mailbox.eml").read_bytes().replace(
         b"To: bounces@reseaucitesdesmetiers.example", f"To: {address}".encode(), 1)
     assert analyse(raw, SECRET).subscriber_id is None
+
+
+def judged_cases() -> list[tuple[Path, dict]]:
+    cases = []
+    for folder in (CORPUS / "field", CORPUS / "kinds"):
+        entries = yaml.safe_load((folder / "manifest.yaml").read_text())["messages"]
+        cases += [(folder / entry["file"], entry) for entry in entries]
+    return cases
+
+
+JUDGED = judged_cases()
+
+
+@pytest.mark.parametrize(("path", "case"), JUDGED,
+                         ids=[f"{p.parent.name}/{p.name}" for p, _ in JUDGED])
+def test_every_recipient_with_its_own_reason_and_fault(path, case):
+    raw = path.read_bytes().replace(
+        b"VERP_ADDRESS", verp.encode(SECRET, "reseaucitesdesmetiers.example", 3, 7).encode())
+    findings = analyse_all(raw, SECRET)
+    expected = case.get("recipients") or [case]
+    assert [f.recipient for f in findings] == [e["recipient"] for e in expected]
+    for finding, want in zip(findings, expected, strict=True):
+        assert finding.kind == want["class"]
+        if "reason" in want:
+            assert (str(finding.cause), str(finding.fault)) == (want["reason"], want["fault"])
+    if "verp" in case:
+        assert [findings[0].campaign_id, findings[0].subscriber_id] == case["verp"]

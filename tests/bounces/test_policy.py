@@ -85,3 +85,34 @@ def test_nothing_happens_to_someone_no_longer_subscribed(reader):
     url, email = reader
     bounce(url, email, classify.HARD, 1)
     assert bounce(url, email, classify.COMPLAINT, 2) == (Status.BOUNCED, 0.0, True)
+
+
+def failure(url, email, reply, campaign_id=1):
+    """A refusal judged from its words, applied like any finding."""
+    finding = classify.from_reply(reply)
+    finding.recipient, finding.campaign_id = email, campaign_id
+    with db.session_scope(url) as session:
+        policy.apply(session, finding)
+    with db.session_scope(url) as session:
+        person = session.query(Subscriber).filter_by(email=email).one()
+        return (person.status, person.bounce_score, is_suppressed(session, email),
+                [event.kind for event in person.events][-1])
+
+
+def test_a_sender_side_refusal_never_counts_against_the_subscriber(reader):
+    for reply in ("550 5.7.26 This mail has been blocked because the sender is "
+                  "unauthenticated.", "554 5.7.1 <x@example.org>: Relay access denied",
+                  "552 5.3.4 Message size exceeds fixed maximum message size",
+                  "550 5.7.708 Service unavailable. Access denied, traffic not accepted "
+                  "from this IP."):
+        assert failure(*reader, reply) == (Status.SUBSCRIBED, 0.0, False, EventKind.REFUSED)
+
+
+def test_a_full_mailbox_follows_the_soft_score_even_with_a_5xx(reader):
+    reply = "552 5.2.2 <x@example.org>: Mailbox full"
+    assert failure(*reader, reply)[:3] == (Status.SUBSCRIBED, 1.0, False)
+
+
+def test_user_unknown_in_words_only_suppresses(reader):
+    assert failure(*reader, "User some.one (x@example.org) not listed in Domino Directory")[:3] \
+        == (Status.BOUNCED, 0.0, True)

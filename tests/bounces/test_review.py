@@ -3,7 +3,7 @@
 import pytest
 
 from mailer import db
-from mailer.bounces import classify
+from mailer.bounces import classify, policy
 from mailer.bounces.models import BounceEvent
 from mailer.bounces.process import record
 from mailer.bounces.review import AlreadyReviewed, review
@@ -48,3 +48,54 @@ def test_not_a_bounce_changes_nobody_and_a_second_verdict_is_refused(database_ur
         assert session.query(Subscriber).filter_by(email=email).one().status == Status.SUBSCRIBED
         with pytest.raises(AlreadyReviewed):
             review(session, session.get(BounceEvent, event_id), classify.HARD, email, "x")
+
+
+def test_undo_restores_the_bounced_of_a_campaign_only(database_url):
+    """Bounces of campaign 1 undone: their subscribers are back, unsuppressed, audited;
+    a complaint of the same campaign and a bounce of campaign 2 stay."""
+    from mailer.bounces import undo
+    from mailer.console.models import AuditEntry
+
+    emails = add_subscribers(database_url, 4)
+    with db.session_scope(database_url) as session:
+        for email, kind, campaign_id in ((emails[0], classify.HARD, 1),
+                                         (emails[1], classify.HARD, 1),
+                                         (emails[2], classify.COMPLAINT, 1),
+                                         (emails[3], classify.HARD, 2)):
+            policy.apply(session, classify.Finding(kind, email, campaign_id=campaign_id))
+    with db.session_scope(database_url) as session:
+        scope = undo.Scope(campaign_id=1)
+        people = undo.suppressed(session, scope)
+        assert [p.email for p in people] == emails[:2]
+        undo.restore(session, people, "tester", scope)
+    with db.session_scope(database_url) as session:
+        status = {s.email: s.status for s in session.query(Subscriber)}
+        assert [status[e] for e in emails] == [Status.SUBSCRIBED, Status.SUBSCRIBED,
+                                               Status.COMPLAINED, Status.BOUNCED]
+        assert not is_suppressed(session, emails[0]) and is_suppressed(session, emails[2])
+        entry = session.query(AuditEntry).one()
+        assert (entry.action, entry.detail["restored"]) == ("bounces undone", 2)
+        assert undo.suppressed(session, undo.Scope(campaign_id=1)) == []
+
+
+def test_undo_by_period_and_reason(database_url):
+    """--since keeps older suppressions; --reason only that reason's."""
+    import datetime as dt
+
+    from mailer.bounces import undo
+    from subscribers.models import SubscriberEvent, utcnow
+
+    emails = add_subscribers(database_url, 3)
+    with db.session_scope(database_url) as session:
+        for email, cause in zip(emails, ("user unknown", "host unknown", "user unknown"),
+                                strict=True):
+            policy.apply(session, classify.Finding(classify.HARD, email, campaign_id=5,
+                                                   cause=cause))
+        first = session.query(SubscriberEvent).filter(
+            SubscriberEvent.kind == "bounced").order_by(SubscriberEvent.id).first()
+        first.at = utcnow() - dt.timedelta(days=10)  # the first one, ten days ago
+    with db.session_scope(database_url) as session:
+        since = undo.suppressed(session, undo.Scope(since=utcnow() - dt.timedelta(days=1)))
+        assert [p.email for p in since] == emails[1:]
+        host = undo.suppressed(session, undo.Scope(campaign_id=5, reason="host unknown"))
+        assert [p.email for p in host] == [emails[1]]

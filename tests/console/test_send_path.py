@@ -65,7 +65,7 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
         history = page.inner_text("main")
         assert "1 · 091 (test)" in history and "3 · 091" in history
         cells = page.locator("tr", has_text="3 · 091").locator("td").all_inner_texts()
-        assert cells[2:] == ["11", "1", "0", "0", "2"]  # sent, failed, bounced, complained, left
+        assert cells[2:] == ["11", "1", "1", "0", "2"]  # sent, failed, bounced, complained, left
         assert page.locator("svg rect").count() >= 3  # subscribers by month, bounces by send
         assert axe_violations(page) == []
 

@@ -135,7 +135,9 @@ class SmtpCatcher:
 
     A test can make it answer as a relay in trouble would:
     `reject_rcpt[address] = "550 5.1.1 No such user"` refuses one recipient,
-    `temporary_failures = 2` answers the next two RCPTs with 451.
+    `temporary_failures = 2` answers the next two RCPTs with 451,
+    `refuse_rcpt = "554 5.7.1 Relay access denied"` refuses every recipient,
+    `refuse_mail = "550 5.7.1 Sender rejected"` refuses every MAIL FROM.
     """
 
     port: int = field(default_factory=free_port)
@@ -148,6 +150,15 @@ class SmtpCatcher:
     data_delay: float = 0.0  # seconds before answering DATA: a slow relay
     drop_at_rcpt: int = 0  # the connection is cut at the Nth RCPT from now (1: the next)
     smtputf8: bool = False  # offer SMTPUTF8 (RFC 6531): UTF-8 addresses and headers
+    refuse_rcpt: str = ""
+    refuse_mail: str = ""
+
+    async def handle_MAIL(self, server: SMTP, session, envelope: Envelope, address, options):
+        if self.refuse_mail:
+            return self.refuse_mail
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: SMTP, session, envelope: Envelope, address, options):
         if self.drop_at_rcpt:
@@ -160,6 +171,8 @@ class SmtpCatcher:
             return self.temporary_reply
         if address.lower() in self.reject_rcpt:
             return self.reject_rcpt[address.lower()]
+        if self.refuse_rcpt:
+            return self.refuse_rcpt.replace("<addr>", f"<{address}>")
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -1,0 +1,56 @@
+"""`infolettre bounces report` and `infolettre bounces undo` as a user runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from mailer import db
+from mailer.bounces import classify
+from mailer.bounces.process import record
+from subscribers.models import Status, Subscriber
+from tests.sending.conftest import add_subscribers
+from tests.support.webapp import infolettre_env
+
+
+def run(env, *args):
+    return subprocess.run([sys.executable, "-m", "mailer", "bounces", *args], env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_report_speaks_of_sender_side_refusals_and_undo_restores(tmp_path):
+    env = infolettre_env(tmp_path / "home")
+    url = env["INFOLETTRE_DATABASE_URL"]
+    (tmp_path / "home").mkdir()
+    db.upgrade(url)
+    emails = add_subscribers(url, 3)
+    replies = [(emails[0], "550 5.1.1 <a>: Recipient address rejected: User unknown"),
+               (emails[1], "550-5.7.26 This mail has been blocked because the sender is "
+                           "unauthenticated. Gmail requires all senders to authenticate"),
+               (emails[2], "550-5.7.26 This mail has been blocked because the sender is "
+                           "unauthenticated.")]
+    with db.session_scope(url) as session:
+        for number, (email, reply) in enumerate(replies):
+            finding = classify.from_reply(reply)
+            finding.recipient, finding.campaign_id = email.replace("example.org", "gmail.com"), 4
+            finding.subscriber_id = number + 1
+            record(session, f"smtp:{number}", finding, "smtp", None)
+
+    report = run(env, "report")
+    assert report.returncode == 0, report.stderr
+    assert ("gmail.com refused 2 messages: sender not authenticated or refused by policy — "
+            "check DKIM, SPF and DMARC") in report.stdout
+    assert "user unknown (recipient)" in report.stdout
+
+    assert run(env, "undo").returncode != 0  # which bounces must be said
+    bad = run(env, "undo", "--campaign", "4", "--reason", "nope")
+    assert bad.returncode != 0 and "unknown reason 'nope'" in bad.stderr
+    dry = run(env, "undo", "--campaign", "4", "--dry-run")
+    assert "1 subscribers suppressed by these bounces" in dry.stdout and emails[0] in dry.stdout
+    with db.session_scope(url) as session:
+        assert session.get(Subscriber, 1).status == Status.BOUNCED  # a dry run changes nothing
+    done = run(env, "undo", "--campaign", "4", "--yes")
+    assert done.returncode == 0 and "1 subscribed again" in done.stdout
+    with db.session_scope(url) as session:
+        assert [s.status for s in session.query(Subscriber).order_by(Subscriber.id)] == [
+            Status.SUBSCRIBED] * 3
