@@ -1,32 +1,51 @@
-"""Messages per second delivered by 2 worker processes to Postfix's smtp-sink on 127.0.0.1,
-beside smtp-source's own rate to the same sink, with peak memory and time to first message.
+"""Messages per second delivered by 2 worker processes (Redis broker) to Postfix's smtp-sink
+on 127.0.0.1, each configuration beside smtp-source's own rate to the same sink measured
+just before it, with the time to the first message and the peak memory of the workers.
 
-    .venv/bin/python bench/send.py [--subscribers 10000] [--postgres] [--dkim rsa|ed25519]
+    .venv/bin/python bench/send.py [--subscribers 10000]
+                                   [--configs sqlite,sqlite-rsa,sqlite-ed25519,pg,pg-rsa]
 
-smtp-source sends messages of the size of ours (the full example: about 83 KB).
+A configuration is a database (`sqlite` or `pg`) and a DKIM key (`-rsa`: RSA-2048,
+`-ed25519`; none: DKIM off). smtp-source sends messages of the size of ours (the full
+example: about 83 KB) over 16 sessions. The list is seeded once per database engine and
+copied for each configuration. Times come from the delivery rows themselves (the moment
+each was recorded sent), so polling adds nothing to them:
+
+- rate: subscribers / (last message recorded - `send --yes` started), end to end;
+- first message: first message recorded - `send --yes` started (the command renders the
+  issue, so this includes a render); queued→1: from the campaign's creation by the command
+  to the first message recorded (what the workers take);
+- command: how long `send --yes` itself took (it renders the issue);
+- memory: the sums over the worker's processes (the Celery main process and its 2
+  children) of their resident sets (RSS) and of their proportional sets (PSS, the pages
+  shared after the fork counted once), the highest samples, taken every 0.1 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from mailer import db  # noqa: E402
 from subscribers.models import Status, Subscriber  # noqa: E402
 from tests.support.servers import PostgresServer, RedisServer, free_port, wait_for_port  # noqa: E402
-from workers.models import Delivery, DeliveryState  # noqa: E402
+from workers.models import Campaign, CampaignState, Delivery, DeliveryState  # noqa: E402
 
 MESSAGE_SIZE = 83_000
+CONFIGS = ("sqlite", "sqlite-rsa", "sqlite-ed25519", "pg", "pg-rsa")
 
 
 def dkim_key(home: Path, kind: str) -> Path:
@@ -35,7 +54,7 @@ def dkim_key(home: Path, kind: str) -> Path:
 
     key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) if kind == "rsa"
            else ed25519.Ed25519PrivateKey.generate())
-    path = home / "dkim.pem"
+    path = home / f"dkim-{kind}.pem"
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                        serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
@@ -58,93 +77,209 @@ def smtp_source_rate(port: int, count: int, size: int) -> float:
 
 
 def seed(url: str, count: int) -> None:
-    rows = [{"email": f"reader{n:07d}@example.org", "language": "fr" if n % 3 else "en",
-             "status": Status.SUBSCRIBED} for n in range(count)]
+    """`count` subscribers, streamed in pages of 10,000 (a million fits in no memory)."""
     with db.session_scope(url) as session:
         for start in range(0, count, 10_000):
-            session.execute(insert(Subscriber), rows[start:start + 10_000])
+            session.execute(insert(Subscriber), [
+                {"email": f"reader{n:07d}@example.org", "language": "fr" if n % 3 else "en",
+                 "status": Status.SUBSCRIBED}
+                for n in range(start, min(start + 10_000, count))])
+            session.commit()
+    db.get_engine(url).dispose()
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, from /proc."""
-    total, pids = 0, [pid]
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Resident (RSS) and proportional (PSS) memory of a process and its children, from
+    /proc: RSS counts the pages the forked children share with their parent once per
+    process, PSS divides them between the processes sharing them."""
+    rss = pss = 0
+    pids = [pid]
     while pids:
         current = pids.pop()
         try:
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * os.sysconf(
-                "SC_PAGE_SIZE")
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
+        fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:]}
+        rss, pss = rss + fields["Rss"], pss + fields["Pss"]
         pids += [int(child) for child in children]
-    return total / 1e6
+    return rss / 1e3, pss / 1e3
+
+
+@dataclass
+class Result:
+    config: str
+    rate: float
+    reference: float
+    steady: float
+    command: float  # seconds `send --yes` took
+    first: float
+    queued_first: float  # from the campaign's creation (the command's commit) to the first
+    rss_mb: float
+    pss_mb: float
+
+    def line(self) -> str:
+        return (f"{self.config:<15}{self.rate:6.0f} {self.reference:7.0f} "
+                f"{self.rate / self.reference:6.2f} {self.steady / self.reference:7.2f} "
+                f"{self.command:6.2f} s {self.first:6.2f} s {self.queued_first:6.2f} s "
+                f"{self.rss_mb:6.0f} MB "
+                f"{self.pss_mb:6.0f} MB")
+
+
+HEADER = ("configuration msgs/s  source  ratio  steady  command   first     queued→1  "
+          "peak RSS  peak PSS\n"
+          "------------- ------  ------  -----  ------  -------   -------   --------  "
+          "--------  --------")
+
+
+class Bench:
+    def __init__(self, subscribers: int, home: Path, workers: int) -> None:
+        self.subscribers, self.home, self.workers = subscribers, home, workers
+        self.redis = RedisServer()
+        self.redis.start()
+        self.sink, self.port = sink()
+        self.postgres: PostgresServer | None = None
+        self.templates: dict[str, str] = {}
+        self.runs = 0
+
+    def database(self, engine: str) -> str:
+        """A fresh database holding the seeded list: a copy of the one seeded first."""
+        self.runs += 1
+        if engine == "sqlite":
+            template = self.home / "seeded.db"
+            if not template.exists():
+                db.upgrade(f"sqlite:///{template}")
+                seed(f"sqlite:///{template}", self.subscribers)
+            path = self.home / f"run{self.runs}.db"
+            shutil.copy(template, path)
+            return f"sqlite:///{path}"
+        if self.postgres is None:
+            self.postgres = PostgresServer()
+            self.postgres.start()
+            seeded = self.postgres.create_database("seeded")
+            db.upgrade(seeded)
+            seed(seeded, self.subscribers)
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.postgres.port} user=postgres "
+                             "dbname=postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "run{self.runs}" TEMPLATE "seeded"')
+        return self.postgres.url(f"run{self.runs}")
+
+    def run(self, config: str) -> Result:
+        engine, _, dkim = config.partition("-")
+        url = self.database(engine)
+        home = self.home / f"home{self.runs}"
+        home.mkdir()
+        env = {**os.environ, "INFOLETTRE_HOME": str(home), "INFOLETTRE_DATABASE_URL": url,
+               "INFOLETTRE_BROKER_URL": self.redis.url,
+               "INFOLETTRE_SMTP_URL": f"smtp://127.0.0.1:{self.port}",
+               "INFOLETTRE_SECRET_KEY": "bench"}
+        if dkim:
+            env["INFOLETTRE_DKIM_KEY_FILE"] = str(dkim_key(home, dkim))
+        self.redis_flush()
+        log = home / "worker.log"
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
+             f"--concurrency={self.workers}", "--loglevel=INFO", "--without-gossip",
+             "--without-mingle", "--without-heartbeat"],
+            env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        try:
+            wait_ready(worker, log)
+            reference = smtp_source_rate(self.port, 20_000, MESSAGE_SIZE)
+            started = dt.datetime.now(dt.UTC)
+            subprocess.run([sys.executable, "-m", "mailer", "send", "issues/091.yaml", "--yes"],
+                           env=env, cwd=ROOT, check=True, capture_output=True)
+            command = (dt.datetime.now(dt.UTC) - started).total_seconds()
+            rss, pss = watch(url, worker.pid)
+            created, first, last = sent_span(url)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+            db.get_engine(url).dispose()
+        elapsed = (last - started).total_seconds()
+        return Result(config, self.subscribers / elapsed, reference,
+                      (self.subscribers - 1) / max((last - first).total_seconds(), 1e-3),
+                      command, (first - started).total_seconds(),
+                      (first - created).total_seconds(), rss, pss)
+
+    def redis_flush(self) -> None:
+        import redis
+
+        redis.Redis.from_url(self.redis.url).flushall()
+
+    def close(self) -> None:
+        self.sink.kill()
+        self.sink.wait(timeout=10)
+        self.redis.close()
+        if self.postgres:
+            self.postgres.close()
+
+
+def wait_ready(worker: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while b"ready." not in log.read_bytes():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"celery worker not ready:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+
+
+def watch(url: str, pid: int) -> tuple[float, float]:
+    """Peak RSS and PSS of the worker's processes until the campaign is done."""
+    engine = db.get_engine(url)
+    rss = pss = looked = 0.0
+    while True:
+        time.sleep(0.1)
+        now_rss, now_pss = tree_memory_mb(pid)
+        rss, pss = max(rss, now_rss), max(pss, now_pss)
+        if time.monotonic() - looked < 0.5:
+            continue
+        looked = time.monotonic()
+        with engine.connect() as conn:
+            state = conn.execute(select(Campaign.state)).scalar()
+        if state not in (None, CampaignState.SENDING):
+            return rss, pss
+
+
+def sent_span(url: str) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """When the campaign was created, and its first and last messages recorded sent."""
+    with db.get_engine(url).connect() as conn:
+        created = conn.execute(select(Campaign.created_at)).scalar_one()
+        sent, first, last = conn.execute(
+            select(func.count(), func.min(Delivery.updated_at), func.max(Delivery.updated_at))
+            .where(Delivery.state == DeliveryState.SENT)).one()
+        states = dict(conn.execute(text("SELECT state, count(*) FROM delivery GROUP BY state")
+                                   ).all())
+    if sent != max(sum(states.values()), 1):
+        raise RuntimeError(f"not every message was sent: {states}")
+    return created, first, last  # UtcDateTime: aware, in UTC
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--dkim", choices=["rsa", "ed25519"])
+    parser.add_argument("--configs", default=",".join(CONFIGS),
+                        help=f"comma-separated, among {', '.join(CONFIGS)}")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
     args = parser.parse_args()
+    configs = [name.strip() for name in args.configs.split(",") if name.strip()]
+    unknown = set(configs) - set(CONFIGS)
+    if unknown:
+        parser.error(f"unknown configuration {', '.join(sorted(unknown))}")
     home = Path(tempfile.mkdtemp(prefix="bench-send-"))
-    redis = RedisServer()
-    redis.start()
-    postgres = None
-    url = f"sqlite:///{home / 'infolettre.db'}"
-    if args.postgres:
-        postgres = PostgresServer()
-        postgres.start()
-        url = postgres.create_database("bench")
-    sink_proc, port = sink()
-    env = {**os.environ, "INFOLETTRE_HOME": str(home), "INFOLETTRE_DATABASE_URL": url,
-           "INFOLETTRE_BROKER_URL": redis.url, "INFOLETTRE_SMTP_URL": f"smtp://127.0.0.1:{port}",
-           "INFOLETTRE_SECRET_KEY": "bench"}
-    if args.dkim:
-        env["INFOLETTRE_DKIM_KEY_FILE"] = str(dkim_key(home, args.dkim))
-    worker = None
+    bench = Bench(args.subscribers, home, args.workers)
+    print(f"{args.subscribers} subscribers, Redis broker, {args.workers} worker processes, "
+          f"Postfix smtp-sink, messages of about {MESSAGE_SIZE // 1000} KB; "
+          "source: smtp-source -s 16 to the same sink just before")
+    print("ratio: end to end from `send --yes`; steady: from the first message to the last")
+    print(HEADER, flush=True)
     try:
-        db.upgrade(url)
-        seed(url, args.subscribers)
-        reference = smtp_source_rate(port, 20_000, MESSAGE_SIZE)
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.app", "--quiet", "worker",
-             "--concurrency=2", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-             "--without-heartbeat"], env=env, cwd=ROOT)
-        time.sleep(4)  # the worker is up
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "mailer", "send", "issues/091.yaml", "--yes"],
-                       env=env, cwd=ROOT, check=True, capture_output=True)
-        first = peak = 0.0
-        engine = db.get_engine(url)
-        while True:
-            time.sleep(0.25)
-            peak = max(peak, tree_rss_mb(worker.pid))
-            with engine.connect() as conn:
-                sent = conn.execute(select(func.count()).where(
-                    Delivery.state == DeliveryState.SENT)).scalar_one()
-            if sent and not first:
-                first = time.perf_counter() - start
-            if sent >= args.subscribers:
-                break
-        elapsed = time.perf_counter() - start
-        rate = args.subscribers / elapsed
-        print(f"subscribers {args.subscribers} on {'PostgreSQL' if postgres else 'SQLite'}, "
-              f"Redis broker, 2 worker processes, DKIM {args.dkim or 'off'}, "
-              f"messages of about {MESSAGE_SIZE // 1000} KB")
-        print(f"infolettre:   {rate:8.0f} messages/s  ({elapsed:.1f} s end to end)")
-        print(f"smtp-source:  {reference:8.0f} messages/s  (-s 16, same size)")
-        print(f"ratio:        {rate / reference:8.2f}")
-        print(f"first message delivered {first:.2f} s after `send --yes` started")
-        print(f"peak memory of the worker processes: {peak:.0f} MB")
+        for config in configs:
+            print(bench.run(config).line(), flush=True)
     finally:
-        if worker:
-            worker.terminate()
-            worker.wait(timeout=30)
-        sink_proc.kill()
-        sink_proc.wait(timeout=10)
-        redis.close()
-        if postgres:
-            postgres.close()
+        bench.close()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Starts Redis (Celery broker and shared rate-limit storage), `infolettre web` (gunicorn) on
 127.0.0.1 with rate limits off, then runs `wrk` from a second process: every request is a
-new address posted as the website's snippet does, so each one writes a pending subscriber
-and queues its confirmation task. Prints the figures and checks the rows and the queue.
+new address posted as the website's snippet does, so each one queues its signup job (the
+job, run by a Celery worker, records the pending subscriber and sends the confirmation;
+none runs here). Prints the figures and checks the queue.
 
     .venv/bin/python bench/signup.py [--seconds 15] [--connections 16] [--workers 4]
                                      [--postgres]
@@ -108,7 +109,7 @@ def main() -> None:
     print(f"latency p50    {p50}")
     print(f"latency p99    {p99}")
     print(f"non-2xx        {errors.group(1) if errors else 0}")
-    print(f"subscribers    {rows} rows, {queued} confirmation tasks queued (with warm-up)")
+    print(f"signup jobs    {queued} queued (with warm-up), {rows} subscriber rows (no worker)")
 
 
 if __name__ == "__main__":

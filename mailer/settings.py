@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     breaker_share: float = 0.2
     breaker_min_batch: int = 20
     # Relay webhooks (POST /webhooks/<provider>); a provider without its secret is refused.
-    sns_topic_arns: list[str] = Field(default_factory=list)  # SES via SNS: accepted topics
+    # SES via SNS: the accepted topics (a JSON list); none: SES webhooks are refused.
+    sns_topic_arns: list[str] = Field(default_factory=list)
     postmark_webhook_password: str = ""  # Postmark: HTTP Basic password in the webhook URL
     mailgun_signing_key: str = ""  # Mailgun: HMAC key of its webhook signatures
 

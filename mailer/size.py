@@ -14,6 +14,7 @@ from mailer.placeholders import Template
 
 GMAIL_CLIP_BYTES = 102 * 1024
 _SAMPLE_ID = 10_000_000  # a subscriber and campaign id as long as a large list's
+_SAMPLE_KEY = "k" * 16  # a subscriber's link key (it signs the link; it is not in it)
 
 
 def html_bytes(edition: Edition) -> int:
@@ -21,8 +22,8 @@ def html_bytes(edition: Edition) -> int:
     from subscribers import links  # the links are the web app's; imported when measured
 
     values = {"view_online_url": links.view_online_url(edition.slug, edition.language),
-              "unsubscribe_url": links.unsubscribe_url(_SAMPLE_ID, _SAMPLE_ID),
-              "preferences_url": links.preferences_url(_SAMPLE_ID, _SAMPLE_ID)}
+              "unsubscribe_url": links.unsubscribe_url(_SAMPLE_ID, _SAMPLE_KEY, _SAMPLE_ID),
+              "preferences_url": links.preferences_url(_SAMPLE_ID, _SAMPLE_KEY, _SAMPLE_ID)}
     return len(Template(edition.html).fill(values).encode("utf-8"))
 
 

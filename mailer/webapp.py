@@ -16,6 +16,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from mailer import web_errors
 from mailer.settings import Settings, get_settings
 
 # "module:attribute" of each blueprint
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(_security_headers)
+    web_errors.install(app)
     for module in EXTENSIONS:
         importlib.import_module(module)
     for target in BLUEPRINTS:

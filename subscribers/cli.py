@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from functools import partial
 from pathlib import Path
@@ -13,9 +12,13 @@ from sqlalchemy import func, select
 from mailer import db
 from mailer.errors import UserError
 from mailer.settings import get_settings
+from subscribers.csv_export import Form, export_chunks
 from subscribers.csv_import import import_csv
+from subscribers.csv_problems import FileRejected
 from subscribers.models import Subscriber
 from subscribers.service import erase as erase_subscriber
+
+SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
 
 
 @click.group("subscribers")
@@ -28,39 +31,52 @@ def subscribers() -> None:
 def import_command(file: Path) -> None:
     """Import FILE.csv (columns email, language, name, consent_date, consent_source).
 
+    UTF-8 or a spreadsheet's Windows-1252, `,` `;` or tab separated, English or French
+    headers (`courriel;nom;langue;date_consentement`), dates as 2026-11-15 or 15/11/2026.
     Rows without a consent date become pending; addresses already on the list are left
-    as they are, so importing the same file twice changes nothing.
+    as they are, so importing the same file twice changes nothing. A file that cannot be
+    read whole is rejected before anything is saved (exit 2); rejected rows exit 1.
     """
     db.upgrade()
     try:
         report = import_csv(partial(db.session_scope, get_settings().db_url), file)
-    except (ValueError, UnicodeDecodeError, csv.Error) as error:
-        raise UserError(str(error)) from error
-    for line, reason in report.errors:
-        click.echo(f"{file}:{line}: {reason}", err=True)
+    except FileRejected as rejected:
+        click.echo(rejected.problem.located(str(file)), err=True)
+        raise UserError(f"{file}: rejected, nothing imported") from None
+    for problem in report.errors:
+        click.echo(problem.located(str(file)), err=True)
+    layout = report.layout
+    inactive = f", {report.inactive} kept unsubscribed" if report.inactive else ""
     click.echo(
         f"{file}: {report.subscribed} subscribed, {report.pending} pending (no consent), "
-        f"{report.unchanged} already on the list or suppressed, {len(report.errors)} rejected"
+        f"{report.unchanged} already on the list or suppressed{inactive}, "
+        f"{len(report.errors)} rejected ({layout.rows} rows, {layout.encoding_name}, "
+        f"separated by {SEPARATOR_NAMES[layout.separator]})"
     )
     if report.errors:
         sys.exit(1)
 
 
 @subscribers.command("export")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
-def export_command(output) -> None:
-    """Every field of every subscriber, as CSV (streamed)."""
-    columns = [column.key for column in Subscriber.__table__.columns]
-    writer = csv.writer(output)
-    writer.writerow(columns)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="the file to write (default: standard output)")
+@click.option("--spreadsheet", is_flag=True,
+              help="for a spreadsheet: a UTF-8 byte-order mark and times in the console's zone")
+@click.option("--separator", type=click.Choice([",", ";", "tab"]), default=",",
+              help="the separator (`;` for a French spreadsheet)")
+def export_command(output: Path | None, spreadsheet: bool, separator: str) -> None:
+    """Every subscriber as CSV (streamed); cells a spreadsheet would run as a formula are
+    written with a leading `'`, which the import removes again."""
+    form = Form(separator="\t" if separator == "tab" else separator, bom=spreadsheet,
+                zone=get_settings().console_timezone if spreadsheet else None)
+    stream = output.open("w", encoding="utf-8", newline="") if output else \
+        click.get_text_stream("stdout", encoding="utf-8")
     with db.session_scope(get_settings().db_url) as session:
-        rows = session.execute(
-            select(*Subscriber.__table__.columns).order_by(Subscriber.id).execution_options(
-                yield_per=1000
-            )
-        )
-        for row in rows:
-            writer.writerow(["" if value is None else value for value in row])
+        for chunk in export_chunks(session, form):
+            stream.write(chunk)
+    stream.flush()
+    if output:
+        stream.close()
 
 
 @subscribers.command("count")

@@ -17,7 +17,7 @@ from subscribers.models import Subscriber, utcnow
 def confirmation_message(subscriber: Subscriber) -> EmailMessage:
     settings = get_settings()
     words = labels(subscriber.language)
-    link = confirm_url(subscriber.id)
+    link = confirm_url(subscriber.id, subscriber.link_key)
     greeting = (
         words["mail_greeting"].format(name=subscriber.name)
         if subscriber.name

@@ -12,25 +12,28 @@ def _base() -> str:
     return get_settings().base_url.rstrip("/")
 
 
-def confirm_url(subscriber_id: int) -> str:
-    return f"{_base()}/confirm/{tokens.make(tokens.CONFIRM, subscriber_id)}"
+def confirm_url(subscriber_id: int, key: str) -> str:
+    return f"{_base()}/confirm/{tokens.make(tokens.CONFIRM, subscriber_id, key)}"
 
 
-# The links of a campaign's email carry its id, so that leaving is counted against the issue.
+# `key` is the subscriber's link_key (every token is bound to it). The links of a campaign's
+# email carry its id, so that leaving is counted against the issue.
 
 
-def unsubscribe_url(subscriber_id: int, campaign_id: int | None = None) -> str:
+def unsubscribe_url(subscriber_id: int, key: str, campaign_id: int | None = None) -> str:
     """GET shows a one-button page; POST (RFC 8058 one-click) unsubscribes at once."""
-    return f"{_base()}/unsubscribe/{tokens.make(tokens.UNSUBSCRIBE, subscriber_id, campaign_id)}"
+    token = tokens.make(tokens.UNSUBSCRIBE, subscriber_id, key, campaign_id)
+    return f"{_base()}/unsubscribe/{token}"
 
 
-def preferences_url(subscriber_id: int, campaign_id: int | None = None) -> str:
-    return f"{_base()}/preferences/{tokens.make(tokens.PREFERENCES, subscriber_id, campaign_id)}"
+def preferences_url(subscriber_id: int, key: str, campaign_id: int | None = None) -> str:
+    token = tokens.make(tokens.PREFERENCES, subscriber_id, key, campaign_id)
+    return f"{_base()}/preferences/{token}"
 
 
-def unsubscribe_mailto(subscriber_id: int, campaign_id: int | None = None) -> str:
+def unsubscribe_mailto(subscriber_id: int, key: str, campaign_id: int | None = None) -> str:
     """The List-Unsubscribe mailto address: the signed token in the local part."""
-    token = tokens.make(tokens.UNSUBSCRIBE, subscriber_id, campaign_id)
+    token = tokens.make(tokens.UNSUBSCRIBE, subscriber_id, key, campaign_id)
     return f"{MAILTO_PREFIX}{token}@{get_settings().bounce_domain}"
 
 
@@ -38,12 +41,13 @@ def view_online_url(issue_slug: str, language: str) -> str:
     return f"{_base()}/archive/{issue_slug}/{language}"
 
 
-def list_unsubscribe_headers(subscriber_id: int, campaign_id: int | None = None) -> dict[str, str]:
+def list_unsubscribe_headers(subscriber_id: int, key: str,
+                             campaign_id: int | None = None) -> dict[str, str]:
     """RFC 2369 and RFC 8058 headers for one recipient: one-click https POST, and mailto."""
     return {
         "List-Unsubscribe": (
-            f"<{unsubscribe_url(subscriber_id, campaign_id)}>, "
-            f"<mailto:{unsubscribe_mailto(subscriber_id, campaign_id)}?subject=unsubscribe>"
+            f"<{unsubscribe_url(subscriber_id, key, campaign_id)}>, "
+            f"<mailto:{unsubscribe_mailto(subscriber_id, key, campaign_id)}?subject=unsubscribe>"
         ),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }

@@ -6,10 +6,11 @@ import enum
 import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mailer.db import Base, UtcDateTime
+from subscribers.tokens import new_link_key
 
 
 def utcnow() -> datetime:
@@ -52,6 +53,8 @@ class EventKind(enum.StrEnum):
 class Subscriber(Base):
     __tablename__ = "subscriber"
 
+    # Never given again (AUTOINCREMENT on SQLite; a sequence on PostgreSQL): an id names
+    # one person for good.
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Stored normalised (lower case), so a plain unique index is case-insensitive.
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -75,11 +78,18 @@ class Subscriber(Base):
     bounce_score: Mapped[float] = mapped_column(default=0.0)
     last_bounce_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
+    # Every signed link is bound to this key (subscribers/tokens.py); it goes with the row at
+    # erasure, so the person's old links act on nobody.
+    link_key: Mapped[str] = mapped_column(String(32), default=new_link_key)
+    # Subscribers from before link keys: their emails' unkeyed links still unsubscribe them.
+    legacy_links: Mapped[bool] = mapped_column(default=False, server_default=false())
+
     events: Mapped[list[SubscriberEvent]] = relationship(
         back_populates="subscriber", order_by="SubscriberEvent.id"
     )
 
-    __table_args__ = (Index("ix_subscriber_status_id", "status", "id"),)
+    __table_args__ = (Index("ix_subscriber_status_id", "status", "id"),
+                      {"sqlite_autoincrement": True})
 
 
 class SubscriberEvent(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.orm import Session
 
 from mailer.settings import get_settings
@@ -52,10 +54,9 @@ def unsubscribe_by_mailto(session: Session, address: str) -> Subscriber | None:
     ):
         return None
     try:
-        signed = tokens.read(tokens.UNSUBSCRIBE, local.removeprefix(MAILTO_PREFIX))
+        signed, subscriber = tokens.read(tokens.UNSUBSCRIBE, local.removeprefix(MAILTO_PREFIX),
+                                         partial(session.get, Subscriber))
     except tokens.InvalidToken:
         return None
-    subscriber = session.get(Subscriber, signed.subscriber_id)
-    if subscriber is not None:
-        unsubscribe(session, subscriber, source="mailto", campaign_id=signed.campaign_id)
+    unsubscribe(session, subscriber, source="mailto", campaign_id=signed.campaign_id)
     return subscriber

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from subscribers.models import (
@@ -37,6 +37,15 @@ def log_event(
     )
     session.add(event)
     return event
+
+
+def log_events(session: Session, kind: EventKind,
+               rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """One `kind` event for each (subscriber id, detail), in one statement: for imports."""
+    now = utcnow()
+    session.execute(insert(SubscriberEvent), [
+        {"subscriber_id": subscriber_id, "kind": kind, "detail": detail, "at": now}
+        for subscriber_id, detail in rows])
 
 
 def find_by_email(session: Session, email: str) -> Subscriber | None:

@@ -74,7 +74,8 @@ def sign_up(session: Session, applicant: Applicant, consent: Consent) -> int | N
 
 
 def confirm(session: Session, subscriber_id: int) -> Subscriber | None:
-    """Subscribe a pending subscriber; a confirmed one stays as is. None if it is gone."""
+    """Subscribe a pending subscriber (the button of the confirmation page: a person, not a
+    link scanner); any other state stays as it is. None if the subscriber is gone."""
     subscriber = session.get(Subscriber, subscriber_id)
     if subscriber is not None and subscriber.status == Status.PENDING:
         set_status(session, subscriber, Status.SUBSCRIBED, EventKind.CONFIRMED)

@@ -1,20 +1,28 @@
-"""Celery task: send the confirmation email of a signup (queued after the commit).
+"""Celery tasks of a signup: record it, then send its confirmation email.
 
-It goes through the same transport as campaigns (mailer.transport): the same wire form of
-international addresses, the same reading of the relay's replies."""
+The web request only validates the form and queues `sign_up`: the same work, and so the
+same time, whether the address is new, pending, subscribed or suppressed (what the list
+holds is decided here, out of the visitor's sight). The confirmation goes through the same
+transport as campaigns (mailer.transport): the same wire form of international addresses,
+the same reading of the relay's replies.
+"""
 
 from __future__ import annotations
 
 import logging
 from email.policy import SMTP
 
+from sqlalchemy.exc import IntegrityError
+
 from mailer import db
 from mailer.headers import mailbox
 from mailer.settings import get_settings
 from mailer.transport import Ambiguous, TemporaryFailure, Undeliverable, get_sender
+from subscribers import signup
 from subscribers.confirmation import confirmation_message
 from subscribers.models import EventKind, Status, Subscriber
 from subscribers.service import log_event
+from subscribers.validation import Applicant
 from workers.app import app
 
 log = logging.getLogger(__name__)
@@ -27,6 +35,21 @@ def _not_sent(subscriber_id: int, reason: str) -> bool:
         log_event(session, session.get(Subscriber, subscriber_id), EventKind.NOT_SENT,
                   reply=reason[:500])
     return False
+
+
+@app.task(name="subscribers.sign_up")
+def sign_up(applicant: dict, consent: dict) -> int | None:
+    """Record a validated signup (`Applicant` and `Consent` fields); queue its confirmation
+    email when one is due. The subscriber's id, or None when nothing is to be sent."""
+    try:
+        with db.session_scope(get_settings().db_url) as session:
+            subscriber_id = signup.sign_up(session, Applicant(**applicant),
+                                           signup.Consent(**consent))
+    except IntegrityError:  # the same address signed up at the same instant: one row is enough
+        return None
+    if subscriber_id is not None:
+        send_confirmation.delay(subscriber_id)  # after the commit: the worker finds the row
+    return subscriber_id
 
 
 @app.task(bind=True, name="subscribers.send_confirmation", max_retries=8)

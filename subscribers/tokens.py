@@ -1,14 +1,22 @@
 """Signed tokens for the links in emails: HMAC (itsdangerous), never a bare id.
 
-Each purpose has its own salt, so a token made for one link is refused by another.
-Unsubscribe and preferences links do not expire (RFC 8058 links must keep working);
-confirmation links do.
+Each token is bound to its purpose (the salt), and to its person: the salt also holds the
+subscriber's `link_key`, a random value that dies with the row at erasure. The key is not
+in the token (the mailto local part must stay under 64 characters); the id in the payload
+says whose key to check. So a link from an erased person's email never acts on anyone else,
+even if an id were ever given again. Unsubscribe and preferences links do not expire
+(RFC 8058 links must keep working); confirmation links do.
+
+Tokens sent before keys existed (signed with the purpose alone) still unsubscribe and open
+the preferences of the subscribers that existed then (`legacy_links`); they never confirm.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
@@ -21,6 +29,22 @@ PREFERENCES = "preferences"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 
 
+def new_link_key() -> str:
+    """A subscriber's link key: 96 random bits, URL-safe (16 characters)."""
+    return secrets.token_urlsafe(12)
+
+
+class Holder(Protocol):
+    """What a token is checked against: the subscriber's key, and whether tokens made
+    before keys existed are still honoured for them."""
+
+    link_key: str
+    legacy_links: bool
+
+
+H = TypeVar("H", bound=Holder)
+
+
 class Signed(NamedTuple):
     """What a token proves: the subscriber, and for links in a campaign's email, the campaign
     (so that an unsubscribe is counted against the issue that caused it)."""
@@ -30,60 +54,77 @@ class Signed(NamedTuple):
 
 
 class InvalidToken(Exception):
-    """A token that was tampered with, made for another purpose, or has expired."""
+    """A token that was tampered with, made for another purpose or person, has expired, or
+    whose subscriber is gone."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason  # "invalid" or "expired"
+        self.reason = reason  # "invalid", "expired" or "gone"
 
 
-@lru_cache(maxsize=16)
-def _serializer(secret: str, purpose: str) -> URLSafeSerializer:
+def _serializer(secret: str, purpose: str, key: str | None) -> URLSafeSerializer:
+    salt = purpose if key is None else f"{purpose}:{key}"
     if purpose == CONFIRM:
-        return URLSafeTimedSerializer(secret, salt=purpose)
-    return URLSafeSerializer(secret, salt=purpose)
+        return URLSafeTimedSerializer(secret, salt=salt)
+    return URLSafeSerializer(secret, salt=salt)
 
 
-def make(
-    purpose: str, subscriber_id: int, campaign_id: int | None = None, secret: str | None = None
-) -> str:
-    # Tokens from before campaigns were carried hold the bare id; read() accepts both forms.
+def make(purpose: str, subscriber_id: int, key: str, campaign_id: int | None = None,
+         secret: str | None = None) -> str:
+    """A token for `purpose` (CONFIRM, UNSUBSCRIBE, PREFERENCES) bound to the subscriber's
+    `key`; campaign links carry the campaign's id."""
     payload = subscriber_id if campaign_id is None else (subscriber_id, campaign_id)
-    return _make(secret or get_settings().secret, purpose, payload)
+    secret = secret or get_settings().secret
+    if purpose == CONFIRM:  # timestamped: made fresh
+        return _serializer(secret, purpose, key).dumps(payload)
+    return _cached(secret, purpose, key, payload)
 
 
 # One message asks for the same recipient's unsubscribe token three times (footer link,
-# https and mailto List-Unsubscribe); a few recent ones are kept. Confirmation tokens
-# carry a timestamp and are made fresh.
+# https and mailto List-Unsubscribe); a few recent ones are kept.
 @lru_cache(maxsize=8)
-def _cached(secret: str, purpose: str, payload: int | tuple[int, int]) -> str:
-    return _serializer(secret, purpose).dumps(payload)
-
-
-def _make(secret: str, purpose: str, payload: int | tuple[int, int]) -> str:
-    if purpose == CONFIRM:
-        return _serializer(secret, purpose).dumps(payload)
-    return _cached(secret, purpose, payload)
+def _cached(secret: str, purpose: str, key: str, payload: int | tuple[int, int]) -> str:
+    return _serializer(secret, purpose, key).dumps(payload)
 
 
 def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def read(purpose: str, token: str, secret: str | None = None) -> Signed:
-    """What a token signs; InvalidToken if it is not one of ours or has expired."""
-    serializer = _serializer(secret or get_settings().secret, purpose)
-    try:
-        if isinstance(serializer, URLSafeTimedSerializer):
-            value = serializer.loads(token, max_age=CONFIRM_MAX_AGE)
-        else:
-            value = serializer.loads(token)
-    except SignatureExpired as error:
-        raise InvalidToken("expired") from error
-    except BadSignature as error:
-        raise InvalidToken("invalid") from error
+def _signed(value: object) -> Signed:
     if _is_id(value):
-        return Signed(value)
+        return Signed(value)  # type: ignore[arg-type]
     if isinstance(value, list) and len(value) == 2 and all(map(_is_id, value)):
         return Signed(*value)
+    raise InvalidToken("invalid")
+
+
+def read(purpose: str, token: str, find: Callable[[int], H | None],
+         secret: str | None = None) -> tuple[Signed, H]:
+    """What a token signs, and its holder as `find(subscriber_id)` returns it.
+
+    Raises InvalidToken: "gone" when `find` returns None, "expired" for an old confirmation
+    link, "invalid" when the signature is not ours for this purpose and this person."""
+    secret = secret or get_settings().secret
+    # The payload before its signature is checked: only to know whose key to check it with.
+    _valid, value = _serializer(secret, purpose, None).loads_unsafe(token)
+    signed = _signed(value)
+    holder = find(signed.subscriber_id)
+    if holder is None:
+        raise InvalidToken("gone")
+    keys: list[str | None] = [holder.link_key]
+    if holder.legacy_links and purpose != CONFIRM:
+        keys.append(None)
+    for key in keys:
+        serializer = _serializer(secret, purpose, key)
+        try:
+            if isinstance(serializer, URLSafeTimedSerializer):
+                serializer.loads(token, max_age=CONFIRM_MAX_AGE)
+            else:
+                serializer.loads(token)
+        except SignatureExpired as error:
+            raise InvalidToken("expired") from error
+        except BadSignature:
+            continue
+        return signed, holder
     raise InvalidToken("invalid")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -36,10 +37,20 @@ def _has_line_break(value: str) -> bool:
     return any(char in value for char in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
+# C0 and C1 controls (NUL among them: PostgreSQL refuses it in text), lone surrogates and
+# noncharacters: never part of a name a person typed.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def has_control(value: str, allowed: str = "") -> bool:
+    """Whether `value` holds a control character other than those in `allowed`."""
+    return any(char not in allowed for char in _CONTROL.findall(value))
+
+
 def check_email(raw: str) -> str:
     raw = raw or ""
-    if _has_line_break(raw):
-        raise InvalidInput("email", "email_invalid", "line break in the address")
+    if _has_line_break(raw) or has_control(raw):
+        raise InvalidInput("email", "email_invalid", "line break or control character")
     try:
         result = validate_email(
             raw.strip(), check_deliverability=get_settings().check_email_dns
@@ -51,8 +62,9 @@ def check_email(raw: str) -> str:
 
 def check_name(raw: str | None) -> str | None:
     name = (raw or "").strip()
-    if _has_line_break(name) or len(name) > NAME_MAX:
-        raise InvalidInput("name", "name_invalid", "line break or longer than 200 characters")
+    if _has_line_break(name) or has_control(name) or len(name) > NAME_MAX:
+        raise InvalidInput("name", "name_invalid",
+                           "line break, control character or longer than 200 characters")
     return name or None
 
 

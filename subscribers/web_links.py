@@ -1,11 +1,15 @@
 """The pages behind the signed links of emails: confirm, unsubscribe, preferences.
 
-A GET never changes anything but confirming; unsubscribing needs a POST, so that link
-scanners opening every URL of a message unsubscribe nobody. The POST to the unsubscribe
-URL is also RFC 8058's one-click: no cookie, no CSRF token, the signed token is the proof.
+A GET or HEAD never changes anything: confirming and unsubscribing each need a POST from
+the page's one button, so that the link scanners of mail services, which open every URL of
+a message, neither subscribe someone who did not ask (double opt-in proves a person) nor
+unsubscribe anyone. Those POSTs need no cookie or CSRF token: the signed token, bound to its
+person, is the proof; the one to the unsubscribe URL is also RFC 8058's one-click.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from flask import Blueprint, request
 from flask_wtf.csrf import CSRFError
@@ -16,7 +20,7 @@ from mailer.webapp import csrf
 from subscribers import tokens
 from subscribers.i18n import labels
 from subscribers.links import unsubscribe_url
-from subscribers.models import Subscriber
+from subscribers.models import Status, Subscriber
 from subscribers.optout import change_language, resubscribe, unsubscribe
 from subscribers.signup import Consent, confirm
 from subscribers.validation import InvalidInput, check_language
@@ -25,22 +29,18 @@ from subscribers.web import csrf_failed, message, page, page_language, settings
 bp = Blueprint("links", __name__, template_folder="templates")
 
 
-class GoneSubscriber(Exception):
-    """The token is valid but its subscriber was erased."""
-
-
 def _subscriber(session: Session, purpose: str, token: str) -> tuple[Subscriber, int | None]:
     """The token's subscriber, and the campaign whose email held the link (if any)."""
-    signed = tokens.read(purpose, token)
-    subscriber = session.get(Subscriber, signed.subscriber_id)
-    if subscriber is None:
-        raise GoneSubscriber
+    signed, subscriber = tokens.read(purpose, token, partial(session.get, Subscriber))
     return subscriber, signed.campaign_id
 
 
 @bp.errorhandler(tokens.InvalidToken)
 def bad_token(error: tokens.InvalidToken):
-    # Expired: 410 Gone; tampered or for another purpose: 400. Nothing was changed.
+    # Expired: 410 Gone; its subscriber erased: 404; tampered, for another purpose or
+    # another person: 400. Nothing was changed.
+    if error.reason == "gone":
+        return message("not_found", page_language(), 404)
     status = 410 if error.reason == "expired" else 400
     return message(f"token_{error.reason}", page_language(), status)
 
@@ -48,19 +48,26 @@ def bad_token(error: tokens.InvalidToken):
 bp.register_error_handler(CSRFError, csrf_failed)
 
 
-@bp.errorhandler(GoneSubscriber)
-def gone(_error):
-    return message("not_found", page_language(), 404)
-
-
 @bp.get("/confirm/<token>")
 def confirm_page(token: str):
+    """One button in the subscriber's language; HEAD is answered by this too."""
     with db.session_scope(settings().db_url) as session:
-        subscriber = confirm(session, tokens.read(tokens.CONFIRM, token).subscriber_id)
-        if subscriber is None:
-            raise GoneSubscriber
+        subscriber, _campaign = _subscriber(session, tokens.CONFIRM, token)
+        if subscriber.status == Status.SUBSCRIBED:
+            return message("confirmed", subscriber.language)
+        if subscriber.status != Status.PENDING:  # left, bounced or complained since
+            return message("not_found", subscriber.language, 409)
+        return page("confirm", subscriber.language, token=token)
+
+
+@bp.post("/confirm/<token>")
+@csrf.exempt
+def confirm_now(token: str):
+    with db.session_scope(settings().db_url) as session:
+        subscriber, _campaign = _subscriber(session, tokens.CONFIRM, token)
+        confirm(session, subscriber.id)
         language, status = subscriber.language, subscriber.status
-    if status != "subscribed":
+    if status != Status.SUBSCRIBED:  # left, bounced or complained since: not ours to undo
         return message("not_found", language, 409)
     return message("confirmed", language)
 
@@ -108,5 +115,5 @@ def preferences(token: str):
         return page(
             "preferences", subscriber.language, 400 if error else 200,
             subscriber=subscriber, saved=saved, error=error,
-            unsubscribe_action=unsubscribe_url(subscriber.id, campaign_id),
+            unsubscribe_action=unsubscribe_url(subscriber.id, subscriber.link_key, campaign_id),
         )

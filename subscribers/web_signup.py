@@ -1,23 +1,24 @@
 """Signup pages: the form, POST /subscribe (browser form or the website's snippet), the JSON
 variant for sites that post from script, and the ready-to-paste snippet.
 
-Every signup gets the same answer whatever the address's state, so the form cannot be used
-to learn who is on the list; only the confirmation email goes (or not) to the address.
+Every signup gets the same answer, after the same work, whatever the address's state, so the
+form cannot be used to learn who is on the list, by its words or by its timing: the request
+validates and queues a `subscribers.sign_up` job, which alone reads the list; only the
+confirmation email goes (or not) to the address.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
 
-from mailer import db
 from mailer.webapp import csrf, limiter
+from subscribers import tasks
 from subscribers.i18n import labels
-from subscribers.signup import Consent, sign_up
-from subscribers.tasks import send_confirmation
+from subscribers.signup import Consent
 from subscribers.validation import InvalidInput, check_applicant, normalise_email
 from subscribers.web import csrf_failed, message, page, page_language, settings
 
@@ -50,7 +51,7 @@ per_address = limiter.shared_limit(
 
 
 def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
-    """Record the signup and queue its confirmation email; the error of a bad field."""
+    """Queue the signup (see the module's docstring); the error of a bad field."""
     if data.get(HONEYPOT):
         return None  # a bot: answer as if all went well, record nothing
     try:
@@ -64,14 +65,7 @@ def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
         text=labels(applicant.language)["consent"],
         ip=request.remote_addr,
     )
-    try:
-        with db.session_scope(settings().db_url) as session:
-            subscriber_id = sign_up(session, applicant, consent)
-    except IntegrityError:
-        return None  # the same address signed up at the same instant: one row is enough
-    if subscriber_id is not None:
-        # Queued after the commit, so the worker always finds the subscriber.
-        send_confirmation.delay(subscriber_id)
+    tasks.sign_up.delay(asdict(applicant), asdict(consent))
     return None
 
 

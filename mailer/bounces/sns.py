@@ -24,7 +24,11 @@ _SUBSCRIPTION = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "
 
 
 class Forged(Exception):
-    pass
+    """A message whose signature or URLs are not Amazon's."""
+
+
+class Unverifiable(Exception):
+    """The signing certificate (or the subscription URL) could not be fetched or read."""
 
 
 def fetch(url: str) -> bytes:
@@ -39,8 +43,16 @@ def _certificate(url: str) -> x509.Certificate:
     return x509.load_pem_x509_certificate(fetch(url))
 
 
+def _certificate_or_raise(url: str) -> x509.Certificate:
+    try:
+        return _certificate(url)  # failures are not cached: the next call tries again
+    except (OSError, ValueError) as error:  # URLError, timeouts, HTTP errors, bad PEM
+        raise Unverifiable(f"signing certificate: {error}") from error
+
+
 def verify(message: dict) -> None:
-    """Raise Forged unless the message carries a valid SNS signature."""
+    """Raise Forged unless the message carries a valid SNS signature; Unverifiable when its
+    certificate cannot be had."""
     url = message.get("SigningCertURL", "")
     if not _SNS_URL.match(url):
         raise Forged("signing certificate not from SNS")
@@ -49,10 +61,10 @@ def verify(message: dict) -> None:
     # SignatureVersion 1 is SHA1 by Amazon's definition; 2 is SHA256.
     algorithm = hashes.SHA256() if message.get("SignatureVersion") == "2" else hashes.SHA1()  # noqa: S303
     try:
-        _certificate(url).public_key().verify(
+        _certificate_or_raise(url).public_key().verify(
             base64.b64decode(message.get("Signature", "")), text.encode(),
             padding.PKCS1v15(), algorithm)
-    except (InvalidSignature, ValueError) as error:
+    except (InvalidSignature, ValueError, TypeError) as error:
         raise Forged("bad signature") from error
 
 
@@ -60,4 +72,7 @@ def confirm(message: dict) -> None:
     url = message.get("SubscribeURL", "")
     if not _SNS_URL.match(url):
         raise Forged("SubscribeURL not from SNS")
-    fetch(url)
+    try:
+        fetch(url)
+    except OSError as error:
+        raise Unverifiable(f"SubscribeURL: {error}") from error

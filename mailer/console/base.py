@@ -13,10 +13,15 @@ from babel.dates import format_datetime, get_timezone
 from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, render_template, request
 
+from mailer.images import MAX_BYTES as IMAGE_MAX_BYTES
+from mailer.issue.loader import MAX_BYTES
 from mailer.settings import get_settings
 
-# The views that take a file: up to `console_upload_max_bytes` instead of the app's 64 KB.
-UPLOADS = {"console.subscribers_upload", "console.issue_upload", "console.image_upload"}
+# The views that take a file, with the setting of their limit (instead of the app's 64 KB).
+UPLOADS = {"console.subscribers_upload": lambda: get_settings().console_upload_max_bytes,
+           "console.issue_upload": lambda: MAX_BYTES,  # the CLI's limit (issue loader)
+           "console.image_upload": lambda: IMAGE_MAX_BYTES}
+FORM_OVERHEAD = 64 * 1024  # the multipart form around the file: boundaries, other fields
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static")
@@ -31,7 +36,8 @@ def _larger_uploads(state) -> None:
 
 def _allow_uploads() -> None:
     if request.endpoint in UPLOADS:
-        request.max_content_length = get_settings().console_upload_max_bytes
+        limit = UPLOADS[request.endpoint]()
+        request.max_content_length = limit + FORM_OVERHEAD
 
 
 LABELS = Path(__file__).with_name("labels")
@@ -92,7 +98,8 @@ def uploaded_file():
 
 
 # HTTP errors raised in console views, shown as console pages in the member's language.
-ERROR_PAGES = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict"}
+ERROR_PAGES = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict",
+               413: "too_large"}
 
 
 def _error_page(error):
@@ -108,6 +115,12 @@ def found_or_404(db_session, model, key: int):
     if row is None:
         abort(404)
     return row
+
+
+def too_large(path: Path) -> bool:
+    """An issue file above the loader's MAX_BYTES: refused before it is read, so that no
+    page waits on a huge file."""
+    return path.stat().st_size > MAX_BYTES
 
 
 def issue_path(name: str) -> Path:

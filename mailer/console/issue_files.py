@@ -13,7 +13,7 @@ from flask import g, redirect, request, send_file, url_for
 
 from mailer import db
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, issue_path, page, uploaded_file
+from mailer.console.base import bp, issue_path, page, too_large, uploaded_file
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid, load_issue
 from mailer.settings import get_settings
@@ -38,6 +38,8 @@ def issue_upload():
     with tempfile.TemporaryDirectory(dir=folder, prefix=".upload-") as scratch:
         candidate = Path(scratch) / name
         upload.save(candidate)
+        if too_large(candidate):
+            return page("message.html", key="too_large"), 413
         try:
             load_issue(candidate)
         except IssueInvalid as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mailer.db import Base, UtcDateTime
@@ -30,14 +30,28 @@ class StaffMember(Base):
     language: Mapped[str] = mapped_column(String(8), default="fr")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Raised when the password or role changes or the account is disabled: every session
-    # opened before carries the old value and is refused.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @property
     def level(self) -> Role:
         return Role[self.role.upper()]
+
+
+class StaffSession(Base):
+    """A signed-in browser, kept on the server: the cookie holds a random id whose digest is
+    the key here, so ending the row (logout, password, role, disabling) ends the session at
+    once, whatever copy of the cookie survives."""
+
+    __tablename__ = "staff_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_member.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Why it ended, shown on the login page: logout, password, role, disabled, idle.
+    end_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class AuditEntry(Base):

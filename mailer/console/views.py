@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import g, redirect, request, session, url_for
+from flask import g, redirect, request, url_for
 from sqlalchemy import func, select
 
 from mailer import db
 from mailer.bounces.models import BounceEvent
-from mailer.console.access import audit, check_login, open_session, requires
-from mailer.console.base import bp, issue_path, labels, language_of_page, page
+from mailer.console.access import audit, check_login, close_session, open_session, requires
+from mailer.console.base import bp, issue_path, labels, language_of_page, page, too_large
 from mailer.console.models import AuditEntry, Role
 from mailer.issue import IssueInvalid, load_issue
+from mailer.redirects import local_target
 from mailer.settings import get_settings
 from mailer.webapp import limiter
 from subscribers.models import Status, Subscriber
@@ -20,6 +21,7 @@ from workers.audience import audience_counts
 from workers.models import Campaign
 
 AUDIT_PAGE = 100
+SESSION_END_REASONS = ("role", "password", "disabled", "idle")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,13 +34,13 @@ def login():
             if member is not None:
                 audit(db_session, member.email, "login")
                 open_session(member)
-                target = request.args.get("next", "")
-                # Only a path of this site: no open redirect.
-                if not target.startswith("/") or target.startswith("//"):
-                    target = url_for("console.index")
-                return redirect(target)
+                return redirect(local_target(request.args.get("next"),
+                                             url_for("console.index")))
         error = True
-    return page("login.html", error=error, email=email), 401 if error else 200
+    # A session that ended by itself says why (not after a logout: the member knows).
+    ended = request.args.get("ended") if request.method == "GET" else None
+    return page("login.html", error=error, email=email,
+                ended=ended if ended in SESSION_END_REASONS else None), 401 if error else 200
 
 
 @bp.post("/logout")
@@ -46,7 +48,7 @@ def login():
 def logout():
     with db.session_scope() as db_session:
         audit(db_session, g.staff["email"], "logout")
-    session.clear()
+        close_session(db_session, "logout")  # any saved copy of the cookie is dead too
     return redirect(url_for("console.login"))
 
 
@@ -54,7 +56,11 @@ def logout():
 @requires(Role.EDITOR)
 def index():
     issues = []
+    words = labels()[language_of_page()]
     for path in sorted(Path(get_settings().issues_dir).glob("*.yaml")):
+        if too_large(path):
+            issues.append((path.name, [words["too_large"]]))
+            continue
         try:
             load_issue(path)
             issues.append((path.name, []))
@@ -99,6 +105,8 @@ def issue(name: str):
     from mailer.size import GMAIL_CLIP_BYTES, html_bytes, kilobytes
 
     path = issue_path(name)
+    if too_large(path):
+        return page("issue.html", name=name, problems=[labels()[language_of_page()]["too_large"]])
     try:
         editions = list(render_file(path).values())
     except IssueInvalid as error:

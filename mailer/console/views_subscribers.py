@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from functools import partial
 from pathlib import Path
@@ -13,10 +11,12 @@ from sqlalchemy import func, or_, select
 
 from mailer import db
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, found_or_404, page, uploaded_file
+from mailer.console.base import bp, found_or_404, language_of_page, page, uploaded_file
 from mailer.console.models import Role
 from mailer.settings import get_settings
+from subscribers.csv_export import Form, export_chunks
 from subscribers.csv_import import import_csv
+from subscribers.csv_problems import FileRejected
 from subscribers.models import Status, Subscriber, SubscriberEvent
 from subscribers.service import erase
 
@@ -45,7 +45,8 @@ def subscribers_search():
                                 .order_by(Subscriber.email).limit(PAGE + 1)).all()
     following = found[PAGE - 1].email if len(found) > PAGE else None
     return page("subscribers.html", query=query, status=status, statuses=list(Status),
-                 found=found[:PAGE], total=total, after=after, following=following)
+                 found=found[:PAGE], total=total, after=after, following=following,
+                 zone=get_settings().console_timezone)
 
 
 @bp.get("/subscribers/<int:subscriber_id>")
@@ -59,46 +60,48 @@ def subscribers_show(subscriber_id: int):
 
 
 @bp.post("/subscribers/import")
-@requires(Role.ADMIN)
+@requires(Role.SENDER)
 def subscribers_upload():
+    """A CSV imported whole or not at all; every outcome audited, problems in the member's
+    language and named by the file's own name (never the server's temporary path)."""
     upload = uploaded_file()
+    name = Path(upload.filename.replace("\\", "/")).name[:100] or "upload.csv"
+    language = language_of_page()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.csv"
         upload.save(path)
         try:
-            report = import_csv(partial(db.session_scope, get_settings().db_url), path)
-        except (ValueError, UnicodeDecodeError) as error:
-            return page("imported.html", report=None, error=str(error)), 400
+            report = import_csv(partial(db.session_scope, get_settings().db_url), path,
+                                name=name, zone=get_settings().console_timezone)
+        except FileRejected as rejected:
+            with db.session_scope() as session:
+                audit(session, g.staff["email"], "import rejected", file=name,
+                      line=rejected.problem.line, reason=rejected.problem.code)
+            return page("imported.html", report=None, name=name,
+                        error=rejected.problem.located(name, language)), 400
     with db.session_scope() as session:
-        audit(session, g.staff["email"], "import", file=upload.filename,
-              subscribed=report.subscribed, pending=report.pending, rejected=len(report.errors))
-    return page("imported.html", report=report, error=None)
+        audit(session, g.staff["email"], "import", file=name, rows=report.layout.rows,
+              subscribed=report.subscribed, pending=report.pending,
+              unchanged=report.unchanged, rejected=len(report.errors))
+    problems = [(p.line, p.field, p.reason(language)) for p in report.errors]
+    return page("imported.html", report=report, name=name, problems=problems, error=None)
 
 
 @bp.get("/subscribers/export.csv")
-@requires(Role.ADMIN)
+@requires(Role.SENDER)
 def subscribers_export():
-    """Every subscriber as CSV, written row by row as the database yields them."""
-    columns = [column.key for column in Subscriber.__table__.columns]
+    """Every subscriber as CSV for a spreadsheet (UTF-8 with its mark, local times, `;` on
+    request), written row by row as the database yields them."""
+    separator = ";" if request.args.get("separator") == ";" else ","
+    form = Form(separator=separator, bom=True, zone=get_settings().console_timezone)
     with db.session_scope() as session:
-        audit(session, g.staff["email"], "export")
+        audit(session, g.staff["email"], "export", separator=separator)
 
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
+    def chunks():
         with db.session_scope() as session:
-            result = session.execute(select(*Subscriber.__table__.columns)
-                                     .order_by(Subscriber.id).execution_options(yield_per=1000))
-            for row in result:
-                writer.writerow(["" if value is None else value for value in row])
-                if buffer.tell() > 64 * 1024:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-        yield buffer.getvalue()
+            yield from export_chunks(session, form)
 
-    return Response(rows(), mimetype="text/csv", headers={
+    return Response(chunks(), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=subscribers.csv"})
 
 

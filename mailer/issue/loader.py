@@ -2,6 +2,13 @@
 
 YAML is composed into nodes first, so that each value's line is known; pydantic then
 validates, and each of its errors is placed on the line of the deepest node it names.
+
+An issue file comes from staff and through the console's upload, so reading one is bounded
+before anything is built: MAX_BYTES of text, no control character, nesting at most
+MAX_DEPTH deep, and at most MAX_VALUES values once aliases are expanded, with no alias
+inside its own anchor (aliases are how a few hundred bytes expand into billions of values,
+the "billion laughs"; `yaml.safe_dump` writes harmless ones for repeated parts). Each limit
+is refused with its line, in milliseconds, never with a traceback.
 """
 
 from __future__ import annotations
@@ -38,8 +45,77 @@ class IssueInvalid(Exception):
         self.problems = problems
 
 
+MAX_BYTES = 1_000_000  # a full issue is about 20 KB
+MAX_DEPTH = 20  # an issue nests 5 deep
+MAX_VALUES = 100_000  # a full issue has about 600
+# C0 and C1 controls but tab, newline and carriage return; what YAML itself refuses too.
+# MAX_DEPTH opening brackets in a row: refused before YAML's scanner, which looks up to
+# 1,024 characters ahead for each of them (half a second for a line of `[`).
+_BRACKETS = re.compile(r"[\[{](?:[ \t]*[\[{]){" + str(MAX_DEPTH) + "}")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A limit of ours, reported like YAML's own errors (with the line)."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that reads `09:30` as the string it looks like, not YAML 1.1's 570."""
+    """SafeLoader that reads `09:30` as the string it looks like, not YAML 1.1's 570, and
+    bounds what aliases expand to while it composes, before anything is built: no alias
+    inside its own anchor, at most MAX_VALUES values once expanded, at most MAX_DEPTH deep."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._values = 0
+        self._open: list[str] = []  # anchors whose node is being composed
+        self._measure: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth)
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self._open:
+                raise _Refused(problem=f"a recursive alias (*{event.anchor} inside its own "
+                               "anchor)", problem_mark=event.start_mark)
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                values, depth = self._size(node)
+                self._count(values, self._depth + depth, event)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        anchor = getattr(event, "anchor", None)
+        if anchor:
+            self._open.append(anchor)
+        try:
+            self._count(1, self._depth, event)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            if anchor:
+                self._open.pop()
+
+    def _count(self, values: int, depth: int, event) -> None:
+        self._values += values
+        if depth > MAX_DEPTH:
+            raise _Refused(problem=f"nested deeper than {MAX_DEPTH} levels",
+                           problem_mark=event.start_mark)
+        if self._values > MAX_VALUES:
+            raise _Refused(problem=f"more than {MAX_VALUES:,} values once its aliases (*) "
+                           "are expanded", problem_mark=event.start_mark)
+
+    def _size(self, node: yaml.Node) -> tuple[int, int]:
+        """(values, depth) of `node` with its aliases expanded, each node measured once."""
+        known = self._measure.get(id(node))
+        if known is None:
+            children: list[yaml.Node] = []
+            if isinstance(node, yaml.MappingNode):
+                children = [part for pair in node.value for part in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                children = node.value
+            sizes = [self._size(child) for child in children]
+            known = (1 + sum(v for v, _ in sizes), 1 + max((d for _, d in sizes), default=0))
+            self._measure[id(node)] = known
+        return known
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -81,17 +157,33 @@ def line_of(lines: dict[Location, int], location: Location) -> int:
 def _read_text(path: Path) -> str:
     name = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise IssueInvalid([Problem(name, 0, "", "no such file")]) from None
     except OSError as error:
         raise IssueInvalid([Problem(name, 0, "", error.strerror or str(error))]) from None
+    if len(raw) > MAX_BYTES:
+        raise IssueInvalid([Problem(name, 0, "", f"larger than {MAX_BYTES:,} bytes; an issue "
+                                    "file holds text only (images are linked)")])
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         message = f"not UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
         raise IssueInvalid([Problem(name, line, "", message)]) from None
+    found = _CONTROL.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        message = (f"control character U+{ord(found[0]):04X} (column "
+                   f"{found.start() - text.rfind(chr(10), 0, found.start())}); remove it")
+        raise IssueInvalid([Problem(name, line, "", message)])
+    found = _BRACKETS.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise IssueInvalid([Problem(name, line, "", f"invalid YAML: nested deeper than "
+                                    f"{MAX_DEPTH} levels")])
+    return text
 
 
 def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
@@ -101,7 +193,7 @@ def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, RecursionError) as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         reason = getattr(error, "problem", None) or str(error)

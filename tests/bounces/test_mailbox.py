@@ -58,7 +58,8 @@ def test_poll_applies_each_message_once_and_moves_it(mailbox_env, imap_server):
     address = verp.encode(get_settings().secret, get_settings().bounce_domain, 3, verp_target)
     imap_server.append((CORPUS / "qmail-no-mailbox.eml").read_bytes().replace(
         b"To: bounces@reseaucitesdesmetiers.example", f"To: {address}".encode(), 1))
-    mailto = links.unsubscribe_mailto(leaving)
+    with db.session_scope(url) as session:
+        mailto = links.unsubscribe_mailto(leaving, session.get(Subscriber, leaving).link_key)
     imap_server.append(f"From: leaving@example.org\r\nTo: {mailto}\r\nSubject: unsubscribe\r\n"
                        f"Message-ID: <bye@example.org>\r\n\r\nunsubscribe\r\n".encode())
     imap_server.append(b"From: someone@example.org\r\nSubject: hello\r\n"

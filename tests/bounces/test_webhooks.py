@@ -33,6 +33,8 @@ def server(monkeypatch, tmp_path, sqlite_url):
     monkeypatch.setenv("INFOLETTRE_SECRET_KEY", "webhook-tests")
     monkeypatch.setenv("INFOLETTRE_POSTMARK_WEBHOOK_PASSWORD", "pm-secret")
     monkeypatch.setenv("INFOLETTRE_MAILGUN_SIGNING_KEY", "mg-key")
+    monkeypatch.setenv("INFOLETTRE_SNS_TOPIC_ARNS",
+                       '["arn:aws:sns:eu-west-1:123456789012:infolettre-bounces"]')
     get_settings.cache_clear()
     from mailer.webapp import create_app
 
@@ -49,6 +51,16 @@ def server(monkeypatch, tmp_path, sqlite_url):
     get_settings.cache_clear()
 
 
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def postmark_body(name: str, **changes) -> bytes:
+    """A recorded Postmark payload, sent now (its BouncedAt within Postmark's window)."""
+    event = json.loads((PAYLOADS / name).read_text())
+    return json.dumps({**event, "BouncedAt": now_iso(), **changes}).encode()
+
+
 def status(url, email):
     with db.session_scope(url) as session:
         return session.query(Subscriber).filter_by(email=email).one().status
@@ -56,13 +68,13 @@ def status(url, email):
 
 def test_postmark_needs_its_credentials(server):
     base, url = server
-    body = (PAYLOADS / "postmark-hard-bounce.json").read_bytes()
+    body = postmark_body("postmark-hard-bounce.json")
     assert requests.post(f"{base}/webhooks/postmark", data=body, timeout=10).status_code == 403
     forged = requests.post(f"{base}/webhooks/postmark", data=body, auth=("x", "wrong"), timeout=10)
     assert forged.status_code == 403 and status(url, "gone@example.org") == Status.SUBSCRIBED
     ok = requests.post(f"{base}/webhooks/postmark", data=body, auth=("pm", "pm-secret"), timeout=10)
     assert ok.status_code == 204 and status(url, "gone@example.org") == Status.BOUNCED
-    complaint = (PAYLOADS / "postmark-spam-complaint.json").read_bytes()
+    complaint = postmark_body("postmark-spam-complaint.json")
     requests.post(f"{base}/webhooks/postmark", data=complaint, auth=("pm", "pm-secret"),
                   timeout=10)
     assert status(url, "annoyed@example.org") == Status.COMPLAINED
@@ -126,14 +138,14 @@ def test_ses_through_sns_signature_confirmation_and_bounce(server, sns_signer):
     subscribe = {"Type": "SubscriptionConfirmation", "MessageId": "m-1", "Token": "t",
                  "TopicArn": topic, "Message": "confirm",
                  "SubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription",
-                 "Timestamp": "2026-11-16T10:12:01.000Z"}
+                 "Timestamp": now_iso()}
     assert requests.post(f"{base}/webhooks/ses", data=sign(subscribe), timeout=10) \
         .status_code == 204
     assert subscribe["SubscribeURL"] in visited
     ses_json = (Path(__file__).resolve().parents[1] / "data" / "bounces" /
                 "ses-bounce-notification.eml").read_text().split("\n\n", 1)[1].strip()
     notification = {"Type": "Notification", "MessageId": "m-2", "TopicArn": topic,
-                    "Message": ses_json, "Timestamp": "2026-11-16T10:12:02.000Z"}
+                    "Message": ses_json, "Timestamp": now_iso()}
     forged = json.loads(sign(notification))
     forged["Message"] = forged["Message"].replace("recipient@", "someone@")
     assert requests.post(f"{base}/webhooks/ses", data=json.dumps(forged), timeout=10) \

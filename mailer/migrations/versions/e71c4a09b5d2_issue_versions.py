@@ -1,7 +1,7 @@
 """issue versions: every text of an issue file saved in the editor, with who and when
 
 Revision ID: e71c4a09b5d2
-Revises: b7e3d1a9c4f2
+Revises: b3e9d6a1c470
 Create Date: 2026-11-30 15:20:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e71c4a09b5d2"
-down_revision = "b7e3d1a9c4f2"
+down_revision = "b3e9d6a1c470"
 branch_labels = None
 depends_on = None
 

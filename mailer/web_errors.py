@@ -1,0 +1,54 @@
+"""Bad requests answered in the reader's language: a 4xx page, never a 500, never a path.
+
+Two guards for the whole app. Text with a NUL or another C0 control character (but tab and
+line breaks) in the path, the query or a form is refused before any view runs: PostgreSQL
+refuses NUL in text, so such a value would otherwise fail deep inside a query. And every
+HTTP error no view handled itself (an unknown page, a wrong method, a body too large, a
+malformed form) is a page of the console or of the public site in the page's language, or
+JSON under /api/. Webhooks answer their callers themselves.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import BadRequest, HTTPException
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# status -> (console label, public label); anything else in 4xx is a bad request
+KEYS = {403: ("forbidden", "bad_request"), 404: ("not_found", "page_missing"),
+        409: ("conflict", "bad_request"), 413: ("bad_request", "too_large"),
+        429: ("bad_request", "too_many")}
+
+
+def refuse_control_characters() -> None:
+    if request.path.startswith("/webhooks/"):
+        return
+    values = [request.path, *request.args.values(), *request.args.keys()]
+    if request.mimetype in FORMS:
+        values += [*request.form.values(), *request.form.keys()]
+    if any(CONTROL.search(value) for value in values):
+        raise BadRequest("control character in the request")
+
+
+def http_error(error: HTTPException):
+    if request.path.startswith("/webhooks/") or not 400 <= (error.code or 500) < 500:
+        return error
+    console_key, public_key = KEYS.get(error.code, ("bad_request", "bad_request"))
+    if request.path.startswith("/api/"):
+        return jsonify(error=public_key), error.code
+    if request.path.startswith("/console"):
+        from mailer.console.base import page
+
+        return page("message.html", key=console_key), error.code
+    from subscribers.web import message, page_language
+
+    chosen = request.form.get("language") if request.mimetype in FORMS else None
+    return message(public_key, page_language(chosen), error.code)
+
+
+def install(app: Flask) -> None:
+    app.before_request(refuse_control_characters)
+    app.register_error_handler(HTTPException, http_error)

@@ -1,0 +1,102 @@
+"""What can be wrong with a subscriber CSV, in the words of each staff language.
+
+A problem is a code with its values, so that the command line prints it in English and the
+console in the member's language; `FILE:LINE: field: reason` is the one written form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MESSAGES = {
+    "en": {
+        # Problems that reject the whole file (nothing is imported).
+        "empty": "the file is empty",
+        "workbook": "this is a spreadsheet workbook, not CSV; save it as \"CSV UTF-8\"",
+        "mixed_encoding": "line {other} is UTF-8 but this line is not ({byte}): the file mixes "
+                          "two encodings; save it again as \"CSV UTF-8\"",
+        "bad_byte": "byte {byte} is not text in {encoding}; save the file as \"CSV UTF-8\"",
+        "no_email_column": "no email column in the header ({header}); name one \"email\" "
+                           "or \"courriel\"",
+        "unknown_column": "unknown column {column!r}; rename or remove it (known: {known})",
+        "duplicate_column": "two columns mean {column!r}; keep one",
+        "unclosed_quote": "a quoted cell is never closed (a missing \"); the rest of the file "
+                          "would be one cell",
+        "text_after_quote": "text after the closing quote of a cell; double a quote inside "
+                            "a quoted cell (\"\")",
+        "cell_too_long": "a cell longer than {limit} characters (often a quote never closed)",
+        "month_first": "dates are written month/day/year here ({value}); write them "
+                       "day/month/year or as 2026-11-15",
+        # Problems of one row (that row is left out, the others are imported).
+        "email_invalid": "not a valid address: {value!r}",
+        "language_invalid": "{value!r} is not one of {languages}",
+        "name_invalid": "a line break, a control character or more than 200 characters",
+        "text_invalid": "a control character or more than {limit} characters",
+        "date_invalid": "{value!r} is not a date (day/month/year, or 2026-11-15)",
+        "date_future": "{value!r} is in the future",
+        "status_invalid": "{value!r} is not one of {statuses}",
+        "too_many_cells": "{cells} cells where the header has {columns}; quote a cell that "
+                          "holds the separator",
+    },
+    "fr": {
+        "empty": "le fichier est vide",
+        "workbook": "c'est un classeur de tableur, pas un CSV ; enregistrez-le en "
+                    "« CSV UTF-8 »",
+        "mixed_encoding": "la ligne {other} est en UTF-8 mais pas celle-ci ({byte}) : le "
+                          "fichier mélange deux encodages ; enregistrez-le à nouveau en "
+                          "« CSV UTF-8 »",
+        "bad_byte": "l'octet {byte} n'est pas du texte en {encoding} ; enregistrez le fichier "
+                    "en « CSV UTF-8 »",
+        "no_email_column": "aucune colonne d'adresse dans l'en-tête ({header}) ; nommez-en "
+                           "une « courriel » ou « email »",
+        "unknown_column": "colonne inconnue « {column} » ; renommez-la ou supprimez-la "
+                          "(colonnes connues : {known})",
+        "duplicate_column": "deux colonnes signifient « {column} » ; gardez-en une",
+        "unclosed_quote": "une cellule entre guillemets n'est jamais fermée (un \" manque) ; "
+                          "le reste du fichier ne formerait qu'une cellule",
+        "text_after_quote": "du texte suit le guillemet fermant d'une cellule ; doublez un "
+                            "guillemet à l'intérieur d'une cellule (\"\")",
+        "cell_too_long": "une cellule de plus de {limit} caractères (souvent un guillemet "
+                         "jamais fermé)",
+        "month_first": "les dates sont écrites mois/jour/année ({value}) ; écrivez-les "
+                       "jour/mois/année ou 2026-11-15",
+        "email_invalid": "adresse non valide : « {value} »",
+        "language_invalid": "« {value} » n'est pas l'une des langues {languages}",
+        "name_invalid": "un saut de ligne, un caractère de contrôle ou plus de 200 caractères",
+        "text_invalid": "un caractère de contrôle ou plus de {limit} caractères",
+        "date_invalid": "« {value} » n'est pas une date (jour/mois/année, ou 2026-11-15)",
+        "date_future": "« {value} » est dans le futur",
+        "status_invalid": "« {value} » n'est pas l'un des états {statuses}",
+        "too_many_cells": "{cells} cellules alors que l'en-tête en a {columns} ; mettez entre "
+                          "guillemets une cellule qui contient le séparateur",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem: its line (0: the whole file), the column it concerns, a code of
+    MESSAGES and the values its message names."""
+
+    line: int
+    field: str
+    code: str
+    values: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def reason(self, language: str = "en") -> str:
+        messages = MESSAGES.get(language, MESSAGES["en"])
+        return messages.get(self.code, MESSAGES["en"][self.code]).format(**self.values)
+
+    def located(self, file: str, language: str = "en") -> str:
+        """`FILE:LINE: field: reason`, the form of every problem the project reports."""
+        where = f"{file}:{self.line}" if self.line else file
+        column = f" {self.field}:" if self.field else ""
+        return f"{where}:{column} {self.reason(language)}"
+
+
+class FileRejected(ValueError):
+    """The file cannot be imported at all; nothing of it was saved."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.located("file"))
+        self.problem = problem

@@ -1,0 +1,114 @@
+"""One row of an imported CSV checked field by field, as it will be saved.
+
+The checks are the signup's (`subscribers.validation`), so that an address or a name the
+form refuses is refused here too; each refusal is a Problem naming the row's line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from babel import Locale
+
+from mailer.settings import get_settings
+from subscribers.csv_dates import consent_time
+from subscribers.csv_problems import Problem
+from subscribers.models import Status
+from subscribers.validation import (
+    InvalidInput,
+    check_email,
+    check_language,
+    check_name,
+    has_control,
+)
+
+TEXT_MAX = {"consent_source": 200, "consent_text": 10_000}
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    email: str
+    language: str
+    name: str | None
+    status: Status
+    consent_at: datetime | None
+    extra: dict
+
+
+def check_row(line: int, row: dict[str, str], zone: str) -> Row:
+    """The row as it will be saved; Problem (raised) names its first bad field."""
+    languages = get_settings().languages
+    try:
+        email = check_email(row.get("email", ""))
+    except InvalidInput:
+        raise _bad(line, "email", "email_invalid", value=row.get("email", "")) from None
+    try:
+        language = check_language(language_code(row.get("language") or None))
+    except InvalidInput:
+        raise _bad(line, "language", "language_invalid", value=row.get("language"),
+                   languages=", ".join(languages)) from None
+    try:
+        name = check_name(row.get("name"))
+    except InvalidInput:
+        raise _bad(line, "name", "name_invalid") from None
+    extra = {}
+    for key, limit in TEXT_MAX.items():
+        text = (row.get(key) or "").strip()
+        if has_control(text, allowed="\n\r\t" if key == "consent_text" else "") or \
+                len(text) > limit:
+            raise _bad(line, key, "text_invalid", limit=limit)
+        extra[key] = text or None
+    ip = (row.get("consent_ip") or "").strip()
+    try:
+        extra["consent_ip"] = str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        raise _bad(line, "consent_ip", "text_invalid", limit=45) from None
+    raw_date = row.get("consent_at") or ""
+    try:
+        consent_at = consent_time(raw_date, zone)
+    except ValueError as error:
+        raise _bad(line, "consent_at", str(error), value=raw_date.strip()) from None
+    status = _status(line, row.get("status"), consent_at)
+    return Row(line, email, language, name, status, consent_at, extra)
+
+
+class RowRejected(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.code)
+        self.problem = problem
+
+
+def _bad(line: int, column: str, code: str, **values) -> RowRejected:
+    return RowRejected(Problem(line, column, code, values))
+
+
+def _status(line: int, raw: str | None, consent_at) -> Status:
+    raw = (raw or "").strip().lower()
+    if raw and raw not in set(Status):
+        raise _bad(line, "status", "status_invalid", value=raw,
+                   statuses=", ".join(Status))
+    if raw in ("", Status.SUBSCRIBED):  # only a proven consent subscribes
+        return Status.SUBSCRIBED if consent_at else Status.PENDING
+    return Status(raw)
+
+
+@lru_cache(maxsize=4)
+def _language_names(languages: tuple[str, ...]) -> dict[str, str]:
+    # Each language by its name in each of the languages (Babel's CLDR names) and in English.
+    names = {}
+    for code in languages:
+        for shown_in in (*languages, "en"):
+            names[Locale.parse(code).get_display_name(shown_in).lower()] = code
+    return names
+
+
+def language_code(raw: str | None) -> str | None:
+    """A language as offices write it (`fr`, `FR`, `français`, `French`) -> its code."""
+    if raw is None:
+        return None
+    names = _language_names(tuple(get_settings().languages))
+    return names.get(raw.strip().lower(), raw)

@@ -1,0 +1,72 @@
+"""Attack 3: links that outlive a person. `a@` signs up and is erased, `b@` signs up; every
+link from `a@`'s emails must act on nobody, on SQLite and on PostgreSQL (issue 12)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from mailer import db
+from subscribers import links
+from subscribers.models import Status, Subscriber, SubscriberEvent
+from subscribers.optout import unsubscribe_by_mailto
+from subscribers.service import erase
+from subscribers.signup import Consent, confirm, sign_up
+from subscribers.validation import check_applicant
+
+FORM = Consent(source="web:form", text="I agree", ip="192.0.2.7")
+
+
+def _join(url, email) -> Subscriber:
+    with db.session_scope(url) as session:
+        subscriber_id = sign_up(session, check_applicant(email, "en", None), FORM)
+        return session.get(Subscriber, subscriber_id)
+
+
+def _paths(row: Subscriber) -> dict[str, str]:
+    base = len(links._base())
+    return {"confirm": links.confirm_url(row.id, row.link_key)[base:],
+            "unsubscribe": links.unsubscribe_url(row.id, row.link_key, 3)[base:],
+            "preferences": links.preferences_url(row.id, row.link_key, 3)[base:]}
+
+
+def test_old_links_of_an_erased_person_act_on_nobody(site, database_url):
+    client = site(database_url).test_client()
+    a = _join(database_url, "a@example.org")
+    old, mailto = _paths(a), links.unsubscribe_mailto(a.id, a.link_key, 3)
+    with db.session_scope(database_url) as session:
+        erase(session, "a@example.org")
+    b = _join(database_url, "b@example.org")
+    assert b.id > a.id  # never the id of someone erased (SQLite's AUTOINCREMENT)
+
+    answers = [
+        client.get(old["confirm"]), client.head(old["confirm"]), client.post(old["confirm"]),
+        client.get(old["preferences"]), client.post(old["preferences"], data={"language": "fr"}),
+        client.get(old["unsubscribe"]), client.post(old["unsubscribe"]),
+        client.post(old["unsubscribe"], data={"List-Unsubscribe": "One-Click"}),
+        client.post(old["unsubscribe"] + "/resubscribe"),
+    ]
+    assert {answer.status_code for answer in answers} <= {400, 404}
+    assert not any(b"b@example.org" in answer.data for answer in answers)
+    with db.session_scope(database_url) as session:
+        assert unsubscribe_by_mailto(session, mailto) is None
+    with db.session_scope(database_url) as session:
+        row = session.get(Subscriber, b.id)
+        assert (row.status, row.language) == (Status.PENDING, "en")
+        assert session.scalar(select(func.count()).where(
+            SubscriberEvent.subscriber_id == b.id)) == 1  # signed up, nothing else
+
+    # b's own links work, and only on b.
+    mine = _paths(b)
+    assert client.post(mine["confirm"]).status_code == 200
+    assert client.post(mine["unsubscribe"], data={"List-Unsubscribe": "One-Click"}) \
+        .status_code == 200
+
+
+def test_a_link_made_for_one_person_never_acts_on_another_with_the_id(site, database_url):
+    """Even if an id came back (a restored backup, a copied database), the key differs."""
+    client = site(database_url).test_client()
+    c = _join(database_url, "c@example.org")
+    forged = links.unsubscribe_url(c.id, "the-key-of-someone-else", None)
+    assert client.post(forged[len(links._base()):]).status_code == 400
+    with db.session_scope(database_url) as session:
+        assert confirm(session, c.id).status == Status.SUBSCRIBED  # untouched until now

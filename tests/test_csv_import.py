@@ -1,0 +1,233 @@
+"""Subscriber CSV files as the world writes them: whole or not at all, every row its line.
+
+The files in tests/data came from the field (a spreadsheet's "CSV (Windows)", RFC 4180
+quotes, international addresses); the others are built here after the ways other systems
+failed: a bad byte far down a big file, mixed encodings, an unclosed quote, a huge cell, a
+workbook instead of a CSV, month-first dates, formulas.
+"""
+
+from __future__ import annotations
+
+import codecs
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from mailer import db
+from subscribers.csv_import import import_csv, survey
+from subscribers.csv_problems import FileRejected
+from subscribers.models import Status, Subscriber
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _settings(tmp_path, monkeypatch):
+    from mailer.settings import get_settings
+
+    monkeypatch.setenv("INFOLETTRE_HOME", str(tmp_path / "home"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def names(url: str) -> dict[str, str | None]:
+    with db.session_scope(url) as session:
+        return dict(session.execute(select(Subscriber.email, Subscriber.name)).all())
+
+
+def count(url: str) -> int:
+    with db.session_scope(url) as session:
+        return session.scalar(select(func.count()).select_from(Subscriber))
+
+
+def rejected(url: str, path: Path) -> FileRejected:
+    with pytest.raises(FileRejected) as caught:
+        import_csv(partial(db.session_scope, url), path)
+    assert count(url) == 0  # nothing of a rejected file is saved
+    return caught.value
+
+
+def test_a_spreadsheets_windows_1252_file_imports_whole(sqlite_url):
+    report = import_csv(partial(db.session_scope, sqlite_url),
+                        DATA / "windows1252-accent-row-650.csv")
+    assert (report.subscribed, report.errors) == (700, [])
+    assert report.layout.encoding_name == "Windows-1252" and report.layout.separator == ";"
+    assert names(sqlite_url)["p0650@example.org"] == "José García"
+
+
+def test_rfc_4180_quotes_and_commas(sqlite_url):
+    report = import_csv(partial(db.session_scope, sqlite_url), DATA / "rfc4180-doubled-quotes.csv")
+    assert (report.subscribed, report.errors) == (3, [])
+    assert names(sqlite_url) == {"jean.dupont@example.org": 'Jean "JJ" Dupont',
+                                 "marie.curie@example.org": "Curie, Marie",
+                                 "o.neil@example.org": "Siobhán \"Shiv\" O'Neil, PhD"}
+
+
+def test_international_addresses_are_kept_as_written(sqlite_url):
+    report = import_csv(partial(db.session_scope, sqlite_url),
+                        DATA / "international-addresses.csv")
+    assert (report.subscribed, report.errors) == (4, [])
+    assert {"zoé.lefèvre@example.org", "lea@bücher.example"} <= set(names(sqlite_url))
+
+
+def big_file(path: Path, bad_row: int, bad: bytes, rows: int = 100_000,
+             accent: bytes = b"") -> Path:
+    with path.open("wb") as out:
+        out.write(b"email,name,language,consent_date\n")
+        for n in range(1, rows + 1):
+            name = bad if n == bad_row else (accent if n == 10 else b"Person %d" % n)
+            out.write(b"p%d@example.org,%s,fr,2026-01-15\n" % (n, name))
+    return path
+
+
+def test_an_accent_near_row_95000_imports_all_100000_rows(sqlite_url, tmp_path):
+    path = big_file(tmp_path / "big.csv", 95_000, "Hélène".encode("cp1252"))
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.subscribed, report.errors) == (100_000, [])
+    with db.session_scope(sqlite_url) as session:
+        assert session.scalar(select(Subscriber.name).where(
+            Subscriber.email == "p95000@example.org")) == "Hélène"
+
+
+@pytest.mark.parametrize(("bad", "accent", "code"), [
+    # UTF-8 names above, one Windows-1252 byte far below: decoding either way corrupts one.
+    ("Hélène".encode("cp1252"), "Zoé".encode(), "mixed_encoding"),
+    (b'"Never closed', b"", "cell_too_long"),  # the rest of the file would be one cell
+    (b'"Closed" then text', b"", "text_after_quote"),
+])
+def test_a_fatal_problem_near_row_95000_saves_nothing(sqlite_url, tmp_path, bad, accent, code):
+    path = big_file(tmp_path / "big.csv", 95_000, bad, accent=accent)
+    problem = rejected(sqlite_url, path).problem
+    assert (problem.code, problem.line) == (code, 95_001)
+    assert problem.located("big.csv").startswith("big.csv:95001: ")
+
+
+def test_a_quote_never_closed_at_the_end(sqlite_url, tmp_path):
+    path = tmp_path / "open.csv"
+    path.write_text('email,name\na@example.org,A\nb@example.org,"B\nc@example.org,C\n')
+    problem = rejected(sqlite_url, path).problem
+    assert (problem.code, problem.line) == ("unclosed_quote", 3)
+
+
+def test_a_cell_longer_than_the_csv_limit_is_named_with_its_line(sqlite_url, tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("email,name\na@example.org,A\nb@example.org," + "x" * 200_000 + "\n")
+    problem = rejected(sqlite_url, path).problem
+    assert (problem.code, problem.line) == ("cell_too_long", 3)
+    assert "131,072" in problem.reason()
+
+
+def test_what_a_french_office_produces(sqlite_url, tmp_path):
+    path = tmp_path / "liste.csv"
+    path.write_bytes(
+        "Courriel;Nom;Langue;Date_consentement;Source consentement\r\n"
+        "helene@example.org;Hélène Bérard;français;15/11/2025;Salon de Lyon\r\n"
+        "tom@example.org;Tom;anglais;03/04/2025 14:30;\r\n"
+        "pas-une-adresse;Élise;fr;01/02/2025;\r\n"
+        "zoe@example.org;Zoé;fr;31/02/2025;\r\n".encode("cp1252"))
+    report = import_csv(partial(db.session_scope, sqlite_url), path, name="liste.csv",
+                        zone="Europe/Paris")
+    assert report.subscribed == 2
+    with db.session_scope(sqlite_url) as session:
+        helene, tom = session.scalars(select(Subscriber).order_by(Subscriber.email)).all()
+        assert (helene.name, helene.language, helene.consent_source) == (
+            "Hélène Bérard", "fr", "Salon de Lyon")
+        assert helene.consent_at.isoformat() == "2025-11-14T23:00:00+00:00"
+        assert tom.language == "en" and tom.consent_at.isoformat() == "2025-04-03T12:30:00+00:00"
+        assert tom.consent_source == "import:liste.csv"
+    assert [p.located("liste.csv", "fr") for p in report.errors] == [
+        "liste.csv:4: email: adresse non valide : « pas-une-adresse »",
+        "liste.csv:5: consent_at: « 31/02/2025 » n'est pas une date (jour/mois/année, ou "
+        "2026-11-15)"]
+
+
+def test_month_first_dates_reject_the_file(sqlite_url, tmp_path):
+    path = tmp_path / "us.csv"
+    path.write_text("email,consent_date\na@example.org,03/04/2025\nb@example.org,11/15/2025\n")
+    problem = rejected(sqlite_url, path).problem
+    assert (problem.code, problem.line, problem.field) == ("month_first", 3, "consent_at")
+
+
+@pytest.mark.parametrize(("encoding", "separator"), [
+    ("utf-8-sig", ","), ("utf-16", "\t"), ("cp1252", "\t"), ("utf-8", "|")])
+def test_encodings_and_separators_of_spreadsheets(sqlite_url, tmp_path, encoding, separator):
+    path = tmp_path / "list.csv"
+    lines = [["email", "name", "language"], ["ana@example.org", "Ana, Łucja" if
+              encoding != "cp1252" else "Ana, Noël", "fr"], ["ben@example.org", "Ben", "en"]]
+    text = "\r\n".join(separator.join(f'"{cell}"' if "," in cell else cell for cell in line)
+                       for line in lines)
+    path.write_bytes(text.encode(encoding))
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.pending, report.errors) == (2, [])
+    assert names(sqlite_url)["ana@example.org"].startswith("Ana, ")
+
+
+def test_a_workbook_or_an_empty_file_is_refused_in_words(sqlite_url, tmp_path):
+    workbook = tmp_path / "list.xlsx"
+    workbook.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    assert rejected(sqlite_url, workbook).problem.code == "workbook"
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert rejected(sqlite_url, empty).problem.code == "empty"
+
+
+def test_a_utf8_file_marked_as_such_with_a_bad_byte_is_refused(sqlite_url, tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(codecs.BOM_UTF8 + b"email,name\na@example.org,Ana\nb@example.org,Ren\xe9\n")
+    problem = rejected(sqlite_url, path).problem
+    assert (problem.code, problem.line) == ("bad_byte", 3)
+    assert "0xe9" in problem.reason()
+
+
+def test_control_characters_reject_the_row_on_every_database(database_url, tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_text("email,name,consent_source\nnul@example.org,A\x00B,x\n"
+                    "ok@example.org,Ok,\x07salon\nfine@example.org,Fine,\n")
+    report = import_csv(partial(db.session_scope, database_url), path)
+    assert [(p.line, p.field) for p in report.errors] == [(2, "name"), (3, "consent_source")]
+    assert list(names(database_url)) == ["fine@example.org"]
+
+
+def test_the_survey_of_a_big_file_is_one_quick_pass(tmp_path):
+    path = big_file(tmp_path / "big.csv", 95_000, b"Person")
+    layout = survey(path)
+    assert (layout.rows, layout.encoding, layout.separator) == (100_000, "utf-8", ",")
+
+
+def test_a_status_column_keeps_people_who_left_out(sqlite_url, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("id,email,status,consent_at\n1,a@example.org,pending,2025-01-01\n"
+                    "2,b@example.org,unsubscribed,2025-01-01\n3,c@example.org,bounced,\n"
+                    "4,d@example.org,subscribed,\n5,e@example.org,gone,\n")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.subscribed, report.pending, report.inactive) == (0, 2, 2)
+    assert [(p.line, p.code) for p in report.errors] == [(6, "status_invalid")]
+    with db.session_scope(sqlite_url) as session:
+        statuses = dict(session.execute(select(Subscriber.email, Subscriber.status)).all())
+    assert statuses == {"a@example.org": Status.PENDING, "b@example.org": Status.UNSUBSCRIBED,
+                        "c@example.org": Status.BOUNCED, "d@example.org": Status.PENDING}
+
+
+def test_a_signup_during_the_import_leaves_that_address_alone(sqlite_url, tmp_path, monkeypatch):
+    from subscribers import csv_import
+
+    with db.session_scope(sqlite_url) as session:
+        session.add(Subscriber(email="race@example.org", language="en", status=Status.PENDING))
+    real, calls = csv_import._known, []
+
+    def late(session, emails):  # as if the signup committed just after the lookup
+        calls.append(emails)
+        return set() if len(calls) == 1 else real(session, emails)
+
+    monkeypatch.setattr(csv_import, "_known", late)
+    path = tmp_path / "race.csv"
+    path.write_text("email,language,consent_date\nrace@example.org,fr,2025-01-01\n"
+                    "new@example.org,fr,2025-01-01\n")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.subscribed, report.unchanged, len(calls)) == (1, 1, 2)
+    with db.session_scope(sqlite_url) as session:
+        assert session.scalar(select(Subscriber.language).where(
+            Subscriber.email == "race@example.org")) == "en"

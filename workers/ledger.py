@@ -1,0 +1,108 @@
+"""The deliveries' ledger during a send: claims before SMTP, outcomes after, a group at a time.
+
+Exactly once, at the cost of one statement per group instead of two commits per message:
+a group of at most GROUP deliveries is claimed (queued → sending) in one committed
+statement before any of them is handed to the relay, and their outcomes are recorded in
+one statement after. A worker killed in between leaves at most the group's rows in
+`sending`: recovery marks them `unknown` and never sends them again, so nobody is mailed
+twice and at most GROUP readers of a campaign miss it. Rows of a group that were never
+handed to the relay when something else went wrong go back to `queued`.
+
+On PostgreSQL both statements run in autocommit (one round trip each, no BEGIN or COMMIT
+of their own); the records commit asynchronously (`synchronous_commit = off`, on a
+connection used for nothing else): losing one in a database crash leaves its row in
+`sending`, which recovery already covers. Claims always commit synchronously.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select, text
+
+from subscribers.models import utcnow
+from workers.models import Campaign, Delivery
+
+# Deliveries claimed and recorded together: the most a killed worker can leave `unknown`.
+GROUP = 8
+
+# Written out once (a statement built per call costs more than the database does).
+_CLAIM = text(
+    "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = :now "
+    "WHERE id IN :ids AND state = 'queued' RETURNING id"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type), bindparam("ids", expanding=True))
+_RECORD = text(
+    "UPDATE delivery SET state = :state, reply = :reply, updated_at = :now WHERE id = :id"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type))
+_RELEASE = text(
+    "UPDATE delivery SET state = 'queued', attempts = attempts - 1, "
+    "reply = coalesce(:reply, reply), updated_at = :now WHERE id IN :ids AND state = 'sending'"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type), bindparam("ids", expanding=True))
+
+
+@lru_cache(maxsize=4)
+def _record_engine(url: str) -> Engine:
+    """PostgreSQL connections whose commits do not wait for the disk: for records only.
+    Set once connected (a startup option would be refused by some connection poolers)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, pool_pre_ping=True)
+    event.listen(engine, "connect", _commits_without_waiting)
+    return engine
+
+
+def _commits_without_waiting(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET synchronous_commit = off")
+    cursor.close()
+    dbapi_connection.commit()
+
+
+class Ledger:
+    """Claims and records of one batch task, on the batch's connection (SQLite) or on
+    autocommit connections of their own (PostgreSQL). Close it after use."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._own: list[Connection] = []
+        if conn.dialect.name == "postgresql":
+            url = conn.engine.url.render_as_string(hide_password=False)
+            self.claims = self._open(conn.engine.execution_options(isolation_level="AUTOCOMMIT"))
+            self.records = self._open(_record_engine(url))
+        else:
+            self.claims = self.records = conn
+
+    def _open(self, engine: Engine) -> Connection:
+        conn = engine.connect()
+        self._own.append(conn)
+        return conn
+
+    def campaign_state(self, campaign_id: int) -> str:
+        state = self.claims.execute(
+            select(Campaign.state).where(Campaign.id == campaign_id)).scalar_one()
+        self.claims.commit()
+        return state
+
+    def claim(self, ids: Sequence[int]) -> set[int]:
+        """queued → sending, committed before it returns; the ids this worker now holds
+        (another worker may hold the others already)."""
+        if not ids:
+            return set()
+        claimed = self.claims.execute(_CLAIM, {"ids": list(ids), "now": utcnow()}).scalars().all()
+        self.claims.commit()
+        return set(claimed)
+
+    def record(self, outcomes: Iterable[tuple[int, str, str | None]],
+               release: Sequence[int] = (), reason: str | None = None) -> None:
+        """Each (id, state, reply) recorded; the `release` ids, claimed but never handed to
+        the relay, queued again as if never claimed (with `reason` as their reply)."""
+        now = utcnow()
+        rows = [{"id": id_, "state": str(state), "reply": reply, "now": now}
+                for id_, state, reply in outcomes]
+        if rows:
+            self.records.execute(_RECORD, rows)
+        if release:
+            self.records.execute(_RELEASE, {"ids": list(release), "reply": reason, "now": now})
+        self.records.commit()
+
+    def close(self) -> None:
+        for conn in self._own:
+            conn.close()
