@@ -42,4 +42,5 @@ def test_every_console_page(console, page, language):
         assert page.inner_text("h1").strip(), path
         assert axe_violations(page) == [], path
     page.click("header button[type=submit]")  # sign out: the sign-in page
+    page.wait_for_url("**/console/login**")
     assert axe_violations(page) == []
