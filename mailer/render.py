@@ -84,17 +84,20 @@ def email_html(issue: Issue, language: str, slug: str,
 
 
 def render_issue(issue: Issue, language: str, slug: str,
-                 summarised: frozenset[int] = frozenset(), html: str | None = None) -> Edition:
+                 summarised: frozenset[int] = frozenset(), html: str | None = None,
+                 web: bool = True) -> Edition:
     """One language, with the articles numbered in `summarised` summarised in the email.
 
-    `html`: the email's HTML when the length rule has already rendered it.
+    `html`: the email's HTML when the length rule has already rendered it. `web=False`
+    leaves the web page out (the editor's live preview shows the email alone).
     """
     labels = load_labels(language)
     view = ViewModel(issue, language, labels, slug, summarised)
     email_mjml = environment().get_template("email/issue.mjml.j2")
     if html is None:
         html = mjml_to_html(email_mjml.render(view.context(web=False, urls=MARKERS)))
-    web_html = mjml_to_html(email_mjml.render(view.context(web=True, urls=MARKERS)))
+    web_html = mjml_to_html(email_mjml.render(view.context(web=True, urls=MARKERS))) \
+        if web else ""
     text = render_text(view.context(web=False, urls=MARKERS, plain=True))
     return Edition(
         slug=slug,
@@ -109,8 +112,10 @@ def render_issue(issue: Issue, language: str, slug: str,
     )
 
 
-def render_editions(issue: Issue, slug: str, languages: list[str]) -> dict[str, Edition]:
-    """Every language of `issue`, under the length rule (mailer.length) for all at once."""
+def render_editions(issue: Issue, slug: str, languages: list[str],
+                    web: bool = True) -> dict[str, Edition]:
+    """Every language of `issue`, under the length rule (mailer.length) for all at once;
+    without the web pages if not `web`."""
     budget = int(get_settings().email_html_budget_kb * length.KB)
     planned = length.plan(issue, slug, languages,
                           lambda language, chosen: email_html(issue, language, slug, chosen),
@@ -118,7 +123,7 @@ def render_editions(issue: Issue, slug: str, languages: list[str]) -> dict[str, 
     editions = {}
     for language in languages:
         edition = render_issue(issue, language, slug, frozenset(planned.summarised),
-                               planned.html[language])
+                               planned.html[language], web)
         if planned.summarised or planned.over:
             titles = _titles(issue, language)
             edition = replace(edition, budget=budget,

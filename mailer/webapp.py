@@ -21,11 +21,12 @@ from mailer.settings import Settings, get_settings
 
 # "module:attribute" of each blueprint
 BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp",
-              "mailer.bounces.webhooks:bp", "mailer.archive:bp", "mailer.console.base:bp"]
+              "mailer.bounces.webhooks:bp", "mailer.archive:bp", "mailer.images:bp",
+              "mailer.console.base:bp"]
 # Modules that add routes to a blueprint above, imported before it is registered.
 EXTENSIONS = [f"mailer.console.{name}" for name in (
     "views", "preview", "issue_files", "sends", "campaign_page", "history", "views_subscribers",
-    "subscriber_edit", "bounces", "staff")]
+    "subscriber_edit", "bounces", "staff", "editor", "images")]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

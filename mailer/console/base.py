@@ -12,15 +12,18 @@ from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, render_template, request
 
 from mailer.catalogue import Catalogue, catalogue, language_name
+from mailer.images import MAX_BYTES as IMAGE_MAX_BYTES
 from mailer.issue.loader import MAX_BYTES
 from mailer.settings import get_settings
 
 # The views that take a file, with the setting of their limit (instead of the app's 64 KB).
 UPLOADS = {"console.subscribers_upload": lambda: get_settings().console_upload_max_bytes,
-           "console.issue_upload": lambda: MAX_BYTES}  # the CLI's limit (issue loader)
+           "console.issue_upload": lambda: MAX_BYTES,  # the CLI's limit (issue loader)
+           "console.image_upload": lambda: IMAGE_MAX_BYTES}
 FORM_OVERHEAD = 64 * 1024  # the multipart form around the file: boundaries, other fields
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static")
 
 
 @bp.record_once

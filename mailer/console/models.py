@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mailer.db import Base, UtcDateTime
@@ -62,3 +62,16 @@ class AuditEntry(Base):
     staff_email: Mapped[str] = mapped_column(String(320))
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class IssueVersion(Base):
+    """Every saved text of an issue file, with who saved it and when (the editor's
+    history: any two compared, any one restored)."""
+
+    __tablename__ = "issue_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue: Mapped[str] = mapped_column(String(100), index=True)  # the file name
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    staff_email: Mapped[str] = mapped_column(String(320))
+    content: Mapped[str] = mapped_column(Text)

@@ -17,7 +17,8 @@ from workers import campaigns
 PAGES = ["/console/", "/console/issues/091.yaml", "/console/issues/091.yaml/launch",
          "/console/campaigns", "/console/campaigns/1", "/console/subscribers",
          "/console/subscribers/1", "/console/bounces", "/console/bounces/1", "/console/audit",
-         "/console/staff", "/console/account"]
+         "/console/staff", "/console/account", "/console/issues/092.yaml/edit",
+         "/console/issues/092.yaml/versions", "/console/issues/new?start=copy"]
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -41,4 +42,5 @@ def test_every_console_page(console, page, language):
         assert page.inner_text("h1").strip(), path
         assert axe_violations(page) == [], path
     page.click("header button[type=submit]")  # sign out: the sign-in page
+    page.wait_for_url("**/console/login**")
     assert axe_violations(page) == []
