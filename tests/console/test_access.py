@@ -48,8 +48,10 @@ def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
     assert page.url.endswith("/console/")
     body = page.inner_text("main")
     # By number, newest first, titled in the member's language, with their state.
-    assert re.search(r"92\tSpring School 2027 — le programme\t15 avril 2027\tbrouillon", body)
-    assert re.search(r"91\tL'infolettre du Réseau — automne 2026\t20 novembre 2026\t", body)
+    assert re.search(r"92\tSpring School 2027 — le programme · Modifier dans le navigateur"
+                     r"\t15 avril 2027\tbrouillon", body)
+    assert re.search(r"91\tL'infolettre du Réseau — automne 2026 · Modifier dans le navigateur"
+                     r"\t20 novembre 2026\t", body)
     assert axe_violations(page) == []
     page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
     page.click("text=L'infolettre du Réseau — automne 2026")
