@@ -118,6 +118,17 @@ class _Loader(yaml.SafeLoader):
         return known
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
+    """YAML's date, or a problem on its line for one the calendar lacks (`2026-02-30`),
+    which PyYAML would raise as a bare ValueError."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise _Refused(problem=f"{node.value!r} is not a day of the calendar: check the "
+                       "month and the day (YYYY-MM-DD)", problem_mark=node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.yaml_implicit_resolvers = {
     key: list(value) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }

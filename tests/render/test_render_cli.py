@@ -39,3 +39,13 @@ def test_preview_shows_each_language_at_two_widths(tmp_path, page):
     widths = sorted(int(frames.nth(i).get_attribute("width")) for i in range(4))
     assert widths == [375, 375, 600, 600]
     assert "Gmail" in page.inner_text("body")
+
+
+def test_a_day_the_calendar_lacks_is_a_problem_with_its_line(tmp_path):
+    for day in ("2026-02-30", "2026-13-01", "2026-12-16 25:00:00"):
+        path = tmp_path / "083.yaml"
+        path.write_text(f"number: 83\ndate: {day}\n", encoding="utf-8")
+        result = run("validate", str(path))
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert f"083.yaml:2: invalid YAML: '{day}' is not a day of the calendar" in (
+            result.stdout + result.stderr)
