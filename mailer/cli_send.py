@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from mailer import db
 from mailer.cli_render import _render, _size_warnings
-from mailer.errors import UserError
+from mailer.errors import ROW_ID, UserError
 from workers import campaigns
 from workers.audience import audience_counts
 from workers.models import Campaign, CampaignState, DeliveryState
@@ -109,7 +109,7 @@ def _progress(session, campaign_id: int, started: float, first_sent: int) -> tup
 
 
 @campaign.command("status")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 @click.option("--follow", is_flag=True, help="Refresh until the campaign ends.")
 def status(campaign_id: int, follow: bool) -> None:
     with db.session_scope() as session:
@@ -158,18 +158,18 @@ def _steer(campaign_id: int, state: CampaignState) -> None:
 
 
 @campaign.command("pause")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 def pause(campaign_id: int) -> None:
     _steer(campaign_id, CampaignState.PAUSED)
 
 
 @campaign.command("resume")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 def resume(campaign_id: int) -> None:
     _steer(campaign_id, CampaignState.SENDING)
 
 
 @campaign.command("cancel")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 def cancel(campaign_id: int) -> None:
     _steer(campaign_id, CampaignState.CANCELLED)
