@@ -84,3 +84,16 @@ def test_numbers_out_of_range_are_refused_in_words(tmp_path):
         result = run(env, *args)
         assert result.returncode == 2 and "Traceback" not in result.stderr, args
         assert "is not in the range" in result.stderr, args
+
+
+def test_an_empty_test_list_or_a_past_time_launches_nothing(tmp_path):
+    # `--test-to "$TESTERS"` with the variable unset launched the issue to the whole list.
+    env, url = setup(tmp_path)
+    for args in (["--test-to", ""], ["--test-to", " , "], ["--at", "2020-01-01 08:00"]):
+        result = run(env, "send", str(EXAMPLE), "--yes", *args)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, args
+    assert "--test-to: no address given" in run(env, "send", str(EXAMPLE), "--yes",
+                                                "--test-to", "").stderr
+    assert "is past" in result.stderr
+    with db.session_scope(url) as session:
+        assert session.scalars(select(Campaign)).all() == []
