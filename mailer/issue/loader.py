@@ -94,6 +94,21 @@ class _Loader(yaml.SafeLoader):
             if anchor:
                 self._open.pop()
 
+    def construct_mapping(self, node, deep=False):
+        # YAML keeps the last of two equal keys: a second `sections:` would silently drop
+        # every article of the first.
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, _ in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                    continue
+                if key.value in seen:
+                    raise _Refused(problem=f"{key.value!r} is given twice here (first on line "
+                                   f"{seen[key.value]}): keep one, or merge the two",
+                                   problem_mark=key.start_mark)
+                seen[key.value] = key.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
     def _count(self, values: int, depth: int, event) -> None:
         self._values += values
         if depth > MAX_DEPTH:

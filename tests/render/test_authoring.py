@@ -109,7 +109,7 @@ def test_sections_keep_the_files_order(winter):
 
 @pytest.mark.parametrize(("change", "message"), [
     ("  - kind: cites\n", "  - kind: cites\n    title: {fr: A, en: B}\n"),
-    ("  - kind: cites\n", "  - articles: []\n"),
+    ("  - kind: cites\n    articles:\n", "  - articles:\n"),  # neither kind nor title
 ])
 def test_a_section_is_standard_or_its_own(tmp_path, change, message):
     found = problems(write_issue(tmp_path, MINIMAL.replace(change, message)))

@@ -49,3 +49,14 @@ def test_a_day_the_calendar_lacks_is_a_problem_with_its_line(tmp_path):
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert f"083.yaml:2: invalid YAML: '{day}' is not a day of the calendar" in (
             result.stdout + result.stderr)
+
+
+def test_a_key_given_twice_is_a_problem_with_both_lines(tmp_path):
+    # YAML keeps the last: a second `sections:` silently dropped the first one's articles.
+    path = tmp_path / "083.yaml"
+    path.write_text("number: 83\nsections: []\ndate: 2026-01-15\nsections: []\n",
+                    encoding="utf-8")
+    result = run("validate", str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert ("083.yaml:4: invalid YAML: 'sections' is given twice here (first on line 2)"
+            in result.stderr)
