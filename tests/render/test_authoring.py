@@ -226,6 +226,16 @@ def test_an_agenda_link_without_scheme_says_write_https(tmp_path):
                              " has no https://: write it https://www.example.org/inscription\n")
 
 
+
+def test_a_site_address_of_another_scheme_is_not_told_to_add_https(tmp_path):
+    # It said "write it https://javascript:alert(1)".
+    path = write_issue(tmp_path, MINIMAL.replace("site_url: https://www.example.org",
+                                                 'site_url: "javascript:alert(1)"'))
+    result = validate(path)
+    assert result.returncode == 1
+    assert result.stderr == (f"{path}:23: site_url: 'javascript:alert(1)': only a web address "
+                             "(https://…) can go here\n")
+
 # --- the length rule ---------------------------------------------------------------------
 
 PARAGRAPH = {"fr": "Un paragraphe de plus, avec des mots pour peser dans la balance. " * 6,
