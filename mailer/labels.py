@@ -7,6 +7,7 @@ when loaded (mailer.typography), and so are the dates written here ("1er févrie
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,12 +61,20 @@ class Labels(dict):
         return self["time_range"].format(start=first, end=last)
 
 
+# A language code (BCP 47's shape): an issue's `languages: ["../../issues/091"]` named
+# another YAML file of the repository as its catalogue, and rendering raised KeyError.
+_CODE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+
+
 def has_catalogue(language: str) -> bool:
-    return (LABELS_DIR / f"{language}.yaml").exists()
+    return bool(_CODE.fullmatch(language)) and (LABELS_DIR / f"{language}.yaml").exists()
 
 
 def load_labels(language: str) -> Labels:
-    """The catalogue of `language`: adding a language is adding its file, no code."""
+    """The catalogue of `language`: adding a language is adding its file, no code.
+    FileNotFoundError for a code without one (or that is no language code)."""
+    if not _CODE.fullmatch(language):
+        raise FileNotFoundError(f"no label catalogue for {language!r}: not a language code")
     return _load(LABELS_DIR / f"{language}.yaml")
 
 

@@ -60,3 +60,17 @@ def test_a_key_given_twice_is_a_problem_with_both_lines(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert ("083.yaml:4: invalid YAML: 'sections' is given twice here (first on line 2)"
             in result.stderr)
+
+
+def test_a_language_that_is_a_path_has_no_catalogue(tmp_path):
+    # `../../issues/091` found an issue file as its catalogue; rendering raised KeyError.
+    path = tmp_path / "083.yaml"
+    path.write_text(FULL_EXAMPLE.read_text(encoding="utf-8").replace(
+        "number:", 'languages: [fr, en, "../../issues/091"]\nfallbacks: {"../../issues/091": en}'
+        "\nnumber:", 1), encoding="utf-8")
+    result = run("validate", str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "languages: no label catalogue for '../../issues/091'" in result.stderr
+    rendered = run("render", str(FULL_EXAMPLE), "--lang", "../../issues/091",
+                   "--out", str(tmp_path))
+    assert rendered.returncode == 2 and "Traceback" not in rendered.stderr
