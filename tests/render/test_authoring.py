@@ -142,6 +142,8 @@ def test_agenda_entry_coherence(tmp_path):
     ("[le site](https://www.example.org/une page)", "a space in the address"),
     ("[écrire](info@example.org)", "write it mailto:info@example.org"),
     ("[x](javascript:alert(1))", "only https://, http:// and mailto:"),
+    ("[le site](https://www.example.org/\u200bpage)", "an invisible character (U+200B)"),
+    ("[le site](https://www.exam\u00adple.org/)", "an invisible character (U+00AD)"),
 ])
 def test_a_bad_link_in_a_body_names_line_field_and_fix(tmp_path, link, says):
     body = f"""\
