@@ -74,3 +74,12 @@ def test_a_language_that_is_a_path_has_no_catalogue(tmp_path):
     rendered = run("render", str(FULL_EXAMPLE), "--lang", "../../issues/091",
                    "--out", str(tmp_path))
     assert rendered.returncode == 2 and "Traceback" not in rendered.stderr
+
+
+def test_an_output_folder_that_cannot_be_made_is_an_error_in_words(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    for command in ("render", "preview"):
+        result = run(command, str(FULL_EXAMPLE), "--out", str(blocker / "out"))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, command
+        assert f"--out {blocker / 'out'}: Not a directory" in result.stderr, command
