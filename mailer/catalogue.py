@@ -10,6 +10,7 @@ which then carry their own `lang` in HTML (WCAG 3.1.2), never French by accident
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -60,11 +61,17 @@ class Catalogue(dict):
 
 C = TypeVar("C", bound=Catalogue)
 
+# A language code (BCP 47's shape): an issue's `languages: ["../../issues/091"]` once named
+# another YAML file of the repository as its catalogue.
+_CODE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+
 
 def catalogue(family: str, shipped: Path, language: str, kind: type[C] = Catalogue) -> C:
     """The catalogue of `language` for `family` (shipped files in `shipped`), completed with
     the fallback language's words, as a `kind`. FileNotFoundError if even the fallback has
     none. Read once per process."""
+    if not _CODE.fullmatch(language):
+        raise FileNotFoundError(f"no catalogue for {language!r}: not a language code")
     settings = get_settings()
     extra = Path(settings.catalogues_dir) / family if settings.catalogues_dir else None
     return _catalogue(shipped, extra, language, settings.fallback_language, kind)

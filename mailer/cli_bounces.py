@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from mailer import db
 from mailer.bounces import advice
-from mailer.errors import UserError
+from mailer.errors import ROW_ID, UserError
 from mailer.settings import get_settings
 
 
@@ -91,7 +91,7 @@ def report(since: dt.datetime | None) -> None:
 
 
 @bounces.command("undo")
-@click.option("--campaign", "campaign_id", type=int, help="Only the bounces of this campaign.")
+@click.option("--campaign", "campaign_id", type=ROW_ID, help="Only the bounces of this campaign.")
 @click.option("--reason", help="Only this reason (e.g. 'user unknown', 'policy', 'soft').")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only from this day on (UTC).")
 @click.option("--dry-run", is_flag=True, help="Show who would be restored; change nothing.")

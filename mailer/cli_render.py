@@ -76,7 +76,10 @@ def validate(files: tuple[str, ...]) -> None:
 def render(file: str, language: str, out_dir: str) -> None:
     """Write DIR/<name>.<lang>.html, .txt and .web.html for each language."""
     editions = _render(file, None if language == "all" else [language])
-    write_editions(editions, Path(out_dir))
+    try:
+        write_editions(editions, Path(out_dir))
+    except OSError as error:  # a folder we may not write in, a full disk
+        raise UserError(f"--out {out_dir}: {error.strerror or error}") from None
     for warning in warnings(file, editions):
         click.echo(warning, err=True)
 
@@ -106,7 +109,10 @@ def preview(file: str, out_dir: str) -> None:
         editions=list(editions.values())
     )
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     target = out / f"{Path(file).stem}.preview.html"
-    target.write_text(page, encoding="utf-8")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"--out {out_dir}: {error.strerror or error}") from None
     click.echo(f"preview: {target.resolve()}")

@@ -10,14 +10,16 @@ from sqlalchemy import select
 
 from mailer import db
 from mailer.cli_render import _render, _size_warnings
-from mailer.errors import UserError
+from mailer.errors import ROW_ID, UserError
 from workers import campaigns
 from workers.audience import audience_counts
 from workers.models import Campaign, CampaignState, DeliveryState
 
 
 def _addresses(value: str | None) -> list[str] | None:
-    if not value:
+    """The test recipients; None without --test-to. An empty --test-to ("$TESTERS" unset in
+    a script) is an error: read as "no test", it launched the issue to the whole list."""
+    if value is None:
         return None
     from subscribers.validation import InvalidInput, check_email
 
@@ -27,6 +29,9 @@ def _addresses(value: str | None) -> list[str] | None:
             out.append(check_email(item))
         except InvalidInput as error:
             raise UserError(f"--test-to: {item}: {error.detail}") from None
+    if not out:
+        raise UserError("--test-to: no address given; write them separated by commas "
+                        "(leave --test-to out to send to the whole list)")
     return out
 
 
@@ -41,6 +46,9 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None) -> N
     from workers.tasks import start_campaign
 
     recipients = _addresses(test_to)
+    if at and at.replace(tzinfo=dt.UTC) <= dt.datetime.now(dt.UTC):
+        raise UserError(f"--at {at:%Y-%m-%d %H:%M} UTC is past; give a time to come, or "
+                        "leave --at out to send now")
     editions = _render(file, None)
     _size_warnings(file, editions)
     db.upgrade()
@@ -109,7 +117,7 @@ def _progress(session, campaign_id: int, started: float, first_sent: int) -> tup
 
 
 @campaign.command("status")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 @click.option("--follow", is_flag=True, help="Refresh until the campaign ends.")
 def status(campaign_id: int, follow: bool) -> None:
     with db.session_scope() as session:
@@ -158,18 +166,18 @@ def _steer(campaign_id: int, state: CampaignState) -> None:
 
 
 @campaign.command("pause")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 def pause(campaign_id: int) -> None:
     _steer(campaign_id, CampaignState.PAUSED)
 
 
 @campaign.command("resume")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 def resume(campaign_id: int) -> None:
     _steer(campaign_id, CampaignState.SENDING)
 
 
 @campaign.command("cancel")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 def cancel(campaign_id: int) -> None:
     _steer(campaign_id, CampaignState.CANCELLED)

@@ -10,8 +10,8 @@ from mailer import db
 
 @click.command("web")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
 def web(host: str, port: int, workers: int) -> None:
     """Serve the public pages (signup, confirm, unsubscribe, preferences) and the APIs."""
     db.upgrade()

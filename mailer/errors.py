@@ -10,3 +10,8 @@ class UserError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(self.format_message(), err=True)
+
+
+# A row's id as the databases store it (signed 64-bit on SQLite and PostgreSQL): a larger
+# number given to a command raised OverflowError deep in the query.
+ROW_ID = click.IntRange(1, 2**63 - 1)

@@ -8,6 +8,8 @@ fonts (no web-font link) and premailer may not fetch anything.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -55,9 +57,23 @@ def environment() -> jinja2.Environment:
     return env
 
 
+# mjml-python writes, in every attribute (an image's alt, a link's href or aria-label,
+# inside <mj-text> too), each character Rust deems unprintable as the six letters
+# `\u{301}`: a combining accent (`é` typed as e + U+0301, as macOS does), an emoji's
+# joiner or variation selector (U+200D, U+FE0F), a soft hyphen, a bidi mark. Given as a
+# character reference, the character passes through and the HTML holds it again.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_UNPRINTABLE = {"Mn", "Me", "Cf", "Cc", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"}
+
+
+def _reference(found: re.Match) -> str:
+    char = found[0]
+    return f"&#x{ord(char):x};" if unicodedata.category(char) in _UNPRINTABLE else char
+
+
 def mjml_to_html(mjml: str) -> str:
     """MJML → HTML with styles inlined, keeping the media queries and the doctype."""
-    html = mjml2html(mjml, disable_comments=True, fonts={})
+    html = mjml2html(_NON_ASCII.sub(_reference, mjml), disable_comments=True, fonts={})
     inlined = Premailer(
         html,
         allow_network=False,

@@ -45,7 +45,10 @@ def http_error(error: HTTPException):
         return page("message.html", key=console_key), error.code
     from subscribers.web import message, page_language
 
-    chosen = request.form.get("language") if request.mimetype in FORMS else None
+    try:
+        chosen = request.form.get("language") if request.mimetype in FORMS else None
+    except HTTPException:  # the body too large (413) is refused again when read again
+        chosen = None
     return message(public_key, page_language(chosen), error.code)
 
 

@@ -69,8 +69,11 @@ def export_command(output: Path | None, spreadsheet: bool, separator: str) -> No
     written with a leading `'`, which the import removes again."""
     form = Form(separator="\t" if separator == "tab" else separator, bom=spreadsheet,
                 zone=get_settings().console_timezone if spreadsheet else None)
-    stream = output.open("w", encoding="utf-8", newline="") if output else \
-        click.get_text_stream("stdout", encoding="utf-8")
+    try:
+        stream = output.open("w", encoding="utf-8", newline="") if output else \
+            click.get_text_stream("stdout", encoding="utf-8")
+    except OSError as error:  # a folder that does not exist, no right to write
+        raise click.FileError(str(output), hint=error.strerror or str(error)) from None
     with db.session_scope(get_settings().db_url) as session:
         for chunk in export_chunks(session, form):
             stream.write(chunk)

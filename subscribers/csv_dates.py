@@ -41,7 +41,10 @@ def consent_time(raw: str, zone: str) -> datetime | None:
         moment = _figures(raw)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise ValueError("date_invalid") from None
     if moment.year < 1970:
         raise ValueError("date_invalid")
     if moment > datetime.now(UTC) + FUTURE_SLACK:

@@ -121,7 +121,10 @@ def preferences(token: str):
         saved, error = False, None
         if request.method == "POST":
             try:
-                change_language(session, subscriber, check_language(request.form.get("language")))
+                chosen = request.form.get("language")
+                if not chosen:  # check_language reads "none" as the default language
+                    raise InvalidInput("language", "language_invalid", "no language chosen")
+                change_language(session, subscriber, check_language(chosen))
                 saved = True
             except InvalidInput as invalid:
                 error = invalid

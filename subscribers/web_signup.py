@@ -55,8 +55,12 @@ def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
     if data.get(HONEYPOT):
         return None  # a bot: answer as if all went well, record nothing
     try:
-        # str(): JSON may carry numbers or lists where text is expected.
-        email, language, name = (str(data.get(key) or "") for key in ("email", "language", "name"))
+        # JSON may carry numbers, lists or objects where text is expected: a name {"a": 1}
+        # would otherwise be stored as the text "{'a': 1}".
+        for key in ("email", "language", "name"):
+            if not isinstance(data.get(key) or "", str):
+                raise InvalidInput(key, f"{key}_invalid")
+        email, language, name = (data.get(key) or "" for key in ("email", "language", "name"))
         applicant = check_applicant(email, language or None, name)
     except InvalidInput as error:
         return error

@@ -48,6 +48,23 @@ def test_a_signup_name_with_nul_is_refused_in_the_forms_language(web):
     assert json.status_code == 400 and json.json()["error"] == "name"
 
 
+def test_a_signup_body_too_large_is_a_413_page_in_the_pages_language(web):
+    # The 413 handler read the form again, which raised again: a 500.
+    http = requests.Session()
+    token = token_of(http, f"{web.url}/subscribe?lang=fr")
+    answer = http.post(f"{web.url}/subscribe?lang=fr", timeout=10, data={
+        "csrf_token": token, "email": "big@example.org", "name": "x" * 100_000})
+    check(answer, 413, "fr", web.home)
+
+
+@pytest.mark.parametrize("fields", [{"name": {"a": 1}}, {"name": ["Ann"]}, {"name": True},
+                                    {"language": ["fr"]}, {"email": ["a@example.org"]}])
+def test_json_signup_fields_of_the_wrong_type_are_refused(web, fields):
+    answer = requests.post(f"{web.url}/api/subscribe", timeout=10,
+                           json={"email": "types@example.org", **fields})
+    assert answer.status_code == 400 and answer.json()["error"] == next(iter(fields))
+
+
 @pytest.mark.parametrize(("method", "path", "status", "language"), [
     ("get", "/subscribe?lang=fr&x=%00", 400, "fr"),
     ("get", "/nowhere?lang=en", 404, "en"),

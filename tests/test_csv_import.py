@@ -151,6 +151,17 @@ def test_month_first_dates_reject_the_file(sqlite_url, tmp_path):
     assert (problem.code, problem.line, problem.field) == ("month_first", 3, "consent_at")
 
 
+def test_dates_beyond_the_calendar_after_their_zone_reject_their_row(sqlite_url, tmp_path):
+    # 0001-01-01 in Paris is before year 1 in UTC: astimezone raised OverflowError.
+    path = tmp_path / "edges.csv"
+    path.write_text("email,consent_date\na@example.org,0001-01-01\n"
+                    "b@example.org,9999-12-31T23:00:00-05:00\nc@example.org,2025-01-02\n")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert [(p.line, p.field, p.code) for p in report.errors] == [
+        (2, "consent_at", "date_invalid"), (3, "consent_at", "date_invalid")]
+    assert list(names(sqlite_url)) == ["c@example.org"]
+
+
 @pytest.mark.parametrize(("encoding", "separator"), [
     ("utf-8-sig", ","), ("utf-16", "\t"), ("cp1252", "\t"), ("utf-8", "|")])
 def test_encodings_and_separators_of_spreadsheets(sqlite_url, tmp_path, encoding, separator):

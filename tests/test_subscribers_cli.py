@@ -104,3 +104,11 @@ def test_export_neutralises_formulas_and_imports_back_to_the_same_text(tmp_path,
     original = list(csv.DictReader(io.StringIO(run(source, "export").stdout)))
     keep = ("email", "name", "language", "status", "consent_at")
     assert [{k: r[k] for k in keep} for r in back] == [{k: r[k] for k in keep} for r in original]
+
+
+def test_export_to_a_folder_that_does_not_exist_says_so(tmp_path):
+    env = infolettre_env(tmp_path / "home")
+    target = tmp_path / "missing" / "all.csv"
+    result = run(env, "export", "-o", str(target))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"Could not open file '{target}': No such file or directory" in result.stderr

@@ -236,6 +236,10 @@ def test_preferences_change_the_language(web):
     answer = session.post(url, data={"language": "en", "csrf_token": token}, timeout=10)
     assert answer.status_code == 200 and "preferences are saved" in answer.text
     assert subscriber(web, "prefs@example.org").language == "en"
+    # A form without its language was saved as the default one (fr).
+    empty = session.post(url, data={"csrf_token": token}, timeout=10)
+    assert empty.status_code == 400 and "preferences are saved" not in empty.text
+    assert subscriber(web, "prefs@example.org").language == "en"
 
 
 def test_rate_limits_per_ip_and_per_address(tmp_path):

@@ -8,6 +8,7 @@ each is a problem named with its line and field, and the message says the fix.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, TypeAdapter, ValidationError
@@ -25,6 +26,12 @@ def link_problem(target: str) -> str | None:
         return "a link without an address: write the full address, e.g. https://www.example.org/page"
     if any(character.isspace() for character in target):
         return f"a space in the address {target!r}: remove it (or write it %20)"
+    # Pasted from a web page or a word processor: a zero-width space, a soft hyphen, a bidi
+    # mark. Unseen by the author, they make another address (or none).
+    hidden = next((c for c in target if unicodedata.category(c) in ("Cf", "Cc")), None)
+    if hidden:
+        return (f"an invisible character (U+{ord(hidden):04X}) in the address "
+                f"{ascii(target)}: type the address again")
     lowered = target.lower()
     if not lowered.startswith(SCHEMES):
         if _EMAIL.match(target):

@@ -94,6 +94,21 @@ class _Loader(yaml.SafeLoader):
             if anchor:
                 self._open.pop()
 
+    def construct_mapping(self, node, deep=False):
+        # YAML keeps the last of two equal keys: a second `sections:` would silently drop
+        # every article of the first.
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, _ in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                    continue
+                if key.value in seen:
+                    raise _Refused(problem=f"{key.value!r} is given twice here (first on line "
+                                   f"{seen[key.value]}): keep one, or merge the two",
+                                   problem_mark=key.start_mark)
+                seen[key.value] = key.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
     def _count(self, values: int, depth: int, event) -> None:
         self._values += values
         if depth > MAX_DEPTH:
@@ -118,6 +133,17 @@ class _Loader(yaml.SafeLoader):
         return known
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
+    """YAML's date, or a problem on its line for one the calendar lacks (`2026-02-30`),
+    which PyYAML would raise as a bare ValueError."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise _Refused(problem=f"{node.value!r} is not a day of the calendar: check the "
+                       "month and the day (YYYY-MM-DD)", problem_mark=node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.yaml_implicit_resolvers = {
     key: list(value) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }

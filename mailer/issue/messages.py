@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+# A scheme other than the web's (`javascript:`, `data:`, `ftp://`), not a host:port.
+_OTHER_SCHEME = re.compile(r"(?!https?:)[a-z][a-z0-9+.-]*:(?!\d)", re.IGNORECASE)
+
 _SIMPLE = {"missing": "missing", "extra_forbidden": "unknown field"}
 _DAY_MONTH_YEAR = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
 
@@ -51,6 +54,8 @@ def field_message(error: dict) -> str:
         return f"{error.get('input')!r} is not a time: write it hours:minutes, e.g. \"14:30\""
     if kind.startswith("url_"):
         value = str(error.get("input"))
+        if _OTHER_SCHEME.match(value):  # javascript:, data:, ftp://: no https:// to add
+            return f"{value!r}: only a web address (https://…) can go here"
         if "://" not in value:
             return f"{value!r} has no https://: write it https://{value}"
         return f"{value!r} is not a web address: check it in a browser and copy it again"

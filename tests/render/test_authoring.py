@@ -109,7 +109,7 @@ def test_sections_keep_the_files_order(winter):
 
 @pytest.mark.parametrize(("change", "message"), [
     ("  - kind: cites\n", "  - kind: cites\n    title: {fr: A, en: B}\n"),
-    ("  - kind: cites\n", "  - articles: []\n"),
+    ("  - kind: cites\n    articles:\n", "  - articles:\n"),  # neither kind nor title
 ])
 def test_a_section_is_standard_or_its_own(tmp_path, change, message):
     found = problems(write_issue(tmp_path, MINIMAL.replace(change, message)))
@@ -142,6 +142,8 @@ def test_agenda_entry_coherence(tmp_path):
     ("[le site](https://www.example.org/une page)", "a space in the address"),
     ("[écrire](info@example.org)", "write it mailto:info@example.org"),
     ("[x](javascript:alert(1))", "only https://, http:// and mailto:"),
+    ("[le site](https://www.example.org/\u200bpage)", "an invisible character (U+200B)"),
+    ("[le site](https://www.exam\u00adple.org/)", "an invisible character (U+00AD)"),
 ])
 def test_a_bad_link_in_a_body_names_line_field_and_fix(tmp_path, link, says):
     body = f"""\
@@ -225,6 +227,16 @@ def test_an_agenda_link_without_scheme_says_write_https(tmp_path):
     assert result.stderr == (f"{path}:29: agenda[0].entries[0].link: 'www.example.org/inscription'"
                              " has no https://: write it https://www.example.org/inscription\n")
 
+
+
+def test_a_site_address_of_another_scheme_is_not_told_to_add_https(tmp_path):
+    # It said "write it https://javascript:alert(1)".
+    path = write_issue(tmp_path, MINIMAL.replace("site_url: https://www.example.org",
+                                                 'site_url: "javascript:alert(1)"'))
+    result = validate(path)
+    assert result.returncode == 1
+    assert result.stderr == (f"{path}:23: site_url: 'javascript:alert(1)': only a web address "
+                             "(https://…) can go here\n")
 
 # --- the length rule ---------------------------------------------------------------------
 

@@ -138,3 +138,17 @@ def test_programme_issue_renders_days_slots_and_speakers():
     assert "9\u00a0juin 2027" in editions["fr"].html and "09:30 – 10:15" in editions["fr"].html
     assert "Anna Lindqvist (Labour economist)" in editions["en"].text
     assert "Intervenants" in editions["fr"].html
+
+
+def test_invisible_and_combining_characters_survive_attributes(tmp_path):
+    # mjml-python wrote them as the letters `\u{301}` in alt, href and aria-label.
+    text = MINIMAL.replace("fr: Un titre", 'fr: "Équipe ❤\\ufe0f fami\\u00adlle"').replace(
+        "fr: Un texte.", 'fr: "[lien](https://ok.example/a) e\\u0301te\\u0301"'
+    ).replace("          en: A text.", """          en: A text.
+        images:
+          - url: https://ok.example/i.png
+            alt: {fr: "Développeuse 👩🏽\\u200d💻 e\\u0301te\\u0301", en: "x"}""")
+    edition = render_file(write_issue(tmp_path, text))["fr"]
+    for html in (edition.html, edition.web_html):
+        assert "\\u{" not in html
+        assert 'alt="Développeuse 👩🏽\u200d💻 e\u0301te\u0301"' in unescape(html)

@@ -72,3 +72,28 @@ def test_a_second_mailing_and_an_impossible_control_are_clear_errors(tmp_path):
     resumed = run(env, "campaign", "resume", "1")
     assert resumed.returncode == 2
     assert resumed.stderr.strip() == "campaign 1 is cancelled: it cannot become sending"
+
+
+def test_numbers_out_of_range_are_refused_in_words(tmp_path):
+    # A campaign id past 64 bits raised OverflowError in the query; --workers 0 served nothing.
+    env, _url = setup(tmp_path)
+    huge = str(2**64)
+    for args in (["campaign", "cancel", huge], ["campaign", "status", "0"],
+                 ["bounces", "undo", "--campaign", huge, "--dry-run"],
+                 ["web", "--workers", "0"], ["web", "--port", "99999"]):
+        result = run(env, *args)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, args
+        assert "is not in the range" in result.stderr, args
+
+
+def test_an_empty_test_list_or_a_past_time_launches_nothing(tmp_path):
+    # `--test-to "$TESTERS"` with the variable unset launched the issue to the whole list.
+    env, url = setup(tmp_path)
+    for args in (["--test-to", ""], ["--test-to", " , "], ["--at", "2020-01-01 08:00"]):
+        result = run(env, "send", str(EXAMPLE), "--yes", *args)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, args
+    assert "--test-to: no address given" in run(env, "send", str(EXAMPLE), "--yes",
+                                                "--test-to", "").stderr
+    assert "is past" in result.stderr
+    with db.session_scope(url) as session:
+        assert session.scalars(select(Campaign)).all() == []
