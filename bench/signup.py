@@ -28,12 +28,10 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.web_stack import SITE, web_settings  # noqa: E402
 from mailer import db  # noqa: E402
 from subscribers.models import Subscriber  # noqa: E402
-from tests.support.servers import PostgresServer, RedisServer  # noqa: E402
 from tests.support.webapp import WebProcess  # noqa: E402
-
-SITE = "https://www.reseaucitesdesmetiers.example"
 
 LUA = """
 local counter = 0
@@ -64,39 +62,28 @@ def main() -> None:
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="bench-signup-"))
-    broker = RedisServer()
-    broker.start()
-    settings = {"broker_url": broker.url, "redis_url": broker.url, "rate_limits": "false",
-                "site_origin": SITE}
-    postgres = PostgresServer() if args.postgres else None
-    if postgres:
-        postgres.start()
-        settings["database_url"] = postgres.create_database("bench")
-    elif os.environ.get("INFOLETTRE_DATABASE_URL"):
-        settings["database_url"] = os.environ["INFOLETTRE_DATABASE_URL"]
-    web = WebProcess(home, workers=args.workers, **settings).start()
-    script = home / "signup.lua"
-    script.write_text(LUA.replace("ORIGIN", SITE))
-    def wrk(seconds: int) -> str:
-        return subprocess.run(
-            ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s",
-             "--latency", "-s", str(script), f"{web.url}/subscribe"],
-            check=True, capture_output=True, text=True,
-        ).stdout
+    with web_settings(args.postgres, os.environ.get("INFOLETTRE_DATABASE_URL")) as (
+            broker, settings):
+        web = WebProcess(home, workers=args.workers, **settings).start()
+        script = home / "signup.lua"
+        script.write_text(LUA.replace("ORIGIN", SITE))
 
-    try:
-        wrk(3)  # warm up: every gunicorn worker connected to the database and the broker
-        out = wrk(args.seconds)
-    finally:
-        web.stop()
-    url = web.env["INFOLETTRE_DATABASE_URL"]
-    with db.session_scope(url) as session:
-        rows = session.scalar(select(func.count()).select_from(Subscriber))
-    queued = redis.Redis.from_url(broker.url).llen("celery")
-    broker.close()
-    if postgres:
-        db.get_engine(url).dispose()
-        postgres.close()
+        def wrk(seconds: int) -> str:
+            return subprocess.run(
+                ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s",
+                 "--latency", "-s", str(script), f"{web.url}/subscribe"],
+                check=True, capture_output=True, text=True,
+            ).stdout
+
+        try:
+            wrk(3)  # warm up: every gunicorn worker connected to the database and the broker
+            out = wrk(args.seconds)
+        finally:
+            web.stop()
+        url = web.env["INFOLETTRE_DATABASE_URL"]
+        with db.session_scope(url) as session:
+            rows = session.scalar(select(func.count()).select_from(Subscriber))
+        queued = redis.Redis.from_url(broker.url).llen("celery")
 
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)

@@ -25,12 +25,10 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.web_stack import SITE, web_settings  # noqa: E402
 from mailer import db  # noqa: E402
 from subscribers.models import Status, Subscriber, utcnow  # noqa: E402
-from tests.support.servers import PostgresServer, RedisServer  # noqa: E402
 from tests.support.webapp import WebProcess  # noqa: E402
-
-SITE = "https://www.reseaucitesdesmetiers.example"
 
 
 def main() -> None:
@@ -40,47 +38,37 @@ def main() -> None:
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="bench-signup-timing-"))
-    broker = RedisServer()
-    broker.start()
-    settings = {"broker_url": broker.url, "redis_url": broker.url, "rate_limits": "false",
-                "site_origin": SITE}
-    postgres = PostgresServer() if args.postgres else None
-    if postgres:
-        postgres.start()
-        settings["database_url"] = postgres.create_database("bench")
-    web = WebProcess(home, workers=1, **settings)
-    url = web.env["INFOLETTRE_DATABASE_URL"]
-    db.upgrade(url)
-    known = [f"known-{n}@example.org" for n in range(args.requests)]
-    with db.session_scope(url) as session:
-        session.add_all(Subscriber(email=email, language="fr", status=Status.SUBSCRIBED,
-                                   confirmed_at=utcnow()) for email in known)
-    unknown = [f"new-{n}@example.org" for n in range(args.requests)]
-
-    web.start()
-    http = requests.Session()
     timings: dict[bool, list[float]] = {True: [], False: []}
+    with web_settings(args.postgres) as (_broker, settings):
+        web = WebProcess(home, workers=1, **settings)
+        url = web.env["INFOLETTRE_DATABASE_URL"]
+        db.upgrade(url)
+        known = [f"known-{n}@example.org" for n in range(args.requests)]
+        with db.session_scope(url) as session:
+            session.add_all(Subscriber(email=email, language="fr", status=Status.SUBSCRIBED,
+                                       confirmed_at=utcnow()) for email in known)
+        unknown = [f"new-{n}@example.org" for n in range(args.requests)]
 
-    def post(email: str) -> float:
-        started = time.perf_counter()
-        answer = http.post(f"{web.url}/subscribe", headers={"Origin": SITE}, timeout=10,
-                           data={"email": email, "language": "fr", "source": "bench"})
-        elapsed = time.perf_counter() - started
-        assert answer.status_code == 200, answer.status_code
-        return elapsed
+        web.start()
+        http = requests.Session()
 
-    try:
-        for n in range(50):  # warm up: connections to the database and the broker
-            post(f"warm-{n}@example.org")
-        for n, (old, new) in enumerate(zip(known, unknown, strict=True)):
-            for is_known, email in ((True, old), (False, new))[::1 if n % 2 else -1]:
-                timings[is_known].append(post(email))
-    finally:
-        web.stop()
-        broker.close()
-        if postgres:
+        def post(email: str) -> float:
+            started = time.perf_counter()
+            answer = http.post(f"{web.url}/subscribe", headers={"Origin": SITE}, timeout=10,
+                               data={"email": email, "language": "fr", "source": "bench"})
+            elapsed = time.perf_counter() - started
+            assert answer.status_code == 200, answer.status_code
+            return elapsed
+
+        try:
+            for n in range(50):  # warm up: connections to the database and the broker
+                post(f"warm-{n}@example.org")
+            for n, (old, new) in enumerate(zip(known, unknown, strict=True)):
+                for is_known, email in ((True, old), (False, new))[::1 if n % 2 else -1]:
+                    timings[is_known].append(post(email))
+        finally:
+            web.stop()
             db.get_engine(url).dispose()
-            postgres.close()
 
     known_ms = statistics.median(timings[True]) * 1000
     unknown_ms = statistics.median(timings[False]) * 1000
