@@ -93,6 +93,16 @@ def _accept(provider: str, event_id: str, moment: datetime, proof: str | None,
     return "", 204
 
 
+def _sns(call, message: dict) -> None:
+    """`call(message)` (verify, confirm), its refusals as 4xx answers."""
+    try:
+        call(message)
+    except sns.Forged:
+        abort(403)
+    except sns.Unverifiable:
+        abort(400)  # its certificate cannot be had: nothing can be believed
+
+
 @bp.post("/ses")
 def ses():
     message = _json_object()
@@ -102,23 +112,13 @@ def ses():
     # this endpoint to it. No topic configured: SES is off, like a provider with no secret.
     if message["TopicArn"] not in get_settings().sns_topic_arns:
         abort(403)
-    try:
-        sns.verify(message)
-    except sns.Forged:
-        abort(403)
-    except sns.Unverifiable:
-        abort(400)  # its certificate cannot be had: nothing can be believed
+    _sns(sns.verify, message)
     moment = _moment(message["Timestamp"], "Timestamp")
     findings: list[Finding] = []
     if message["Type"] == "SubscriptionConfirmation":
         if not replay.fresh("ses", moment):
             abort(403)
-        try:
-            sns.confirm(message)
-        except sns.Forged:
-            abort(403)
-        except sns.Unverifiable:
-            abort(400)
+        _sns(sns.confirm, message)
         return "", 204
     if message["Type"] == "Notification":  # every recipient of it; none for a delivery
         try:

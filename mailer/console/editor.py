@@ -164,26 +164,17 @@ def editor_save(name: str):
 def _quick_check(data: dict, name: str):
     """The issue of the form and its problems, by the checks of `load_issue` without the
     YAML round trip (the preview asks on every pause in the typing; saving checks the file)."""
-    from mailer.catalogue import language_name
-    from mailer.issue.links import check_markup_links
+    from mailer.issue import problems_of
     from mailer.issue.loader import Problem, field_path
     from mailer.issue.messages import field_message
     from mailer.issue.schema import Issue
-    from mailer.issue.translations import check, texts
 
     try:
         issue = Issue.model_validate(data)
     except ValidationError as error:
         return None, [Problem(name, 0, field_path(tuple(e["loc"])), field_message(e))
                       for e in error.errors()]
-    languages = issue_languages(issue)
-    # As load_issue: any language Babel knows has labels, its own or the fallback's.
-    problems = [Problem(name, 0, "languages",
-                        f"{code!r} is not a language code (ISO 639-1, e.g. 'de')")
-                for code in languages if language_name(code) == code]
-    problems += check(issue, languages, name, {})
-    problems += check_markup_links(texts(issue), name, {}, [])
-    return issue, problems
+    return issue, problems_of(issue, issue_languages(issue), name, {}, [])
 
 
 @bp.post("/issues/<name>/preview")

@@ -9,7 +9,8 @@ from mailer.issue.schema import Issue
 from mailer.issue.translations import check
 from mailer.settings import get_settings
 
-__all__ = ["Issue", "IssueInvalid", "Problem", "issue_languages", "load_issue"]
+__all__ = ["Issue", "IssueInvalid", "Problem", "issue_languages", "load_issue",
+           "problems_of"]
 
 
 def issue_languages(issue: Issue) -> list[str]:
@@ -19,23 +20,33 @@ def issue_languages(issue: Issue) -> list[str]:
 def load_issue(path: str | Path, languages: list[str] | None = None) -> Issue:
     """The issue in `path`, fully checked in `languages` (by default its own, else the
     configured ones); IssueInvalid lists every problem found."""
-    from mailer.catalogue import language_name
-    from mailer.issue.links import check_markup_links
-    from mailer.issue.loader import line_of, parse
-    from mailer.issue.translations import texts
+    from mailer.issue.loader import parse
 
     path = Path(path)
     issue, lines = parse(path)
-    languages = languages or issue_languages(issue)
-    # Any language Babel knows has labels: its own catalogue, or the fallback language's.
-    problems = [
-        Problem(str(path), line_of(lines, ("languages",)), "languages",
-                f"{code!r} is not a language code (ISO 639-1, e.g. 'de')")
-        for code in languages if language_name(code) == code
-    ]
-    problems += check(issue, languages, str(path), lines)
     source = path.read_text(encoding="utf-8").splitlines()
-    problems += check_markup_links(texts(issue), str(path), lines, source)
+    problems = problems_of(issue, languages or issue_languages(issue), str(path), lines, source)
     if problems:
         raise IssueInvalid(problems)
     return issue
+
+
+def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
+                source: list[str]) -> list[Problem]:
+    """What the schema cannot see in a parsed issue: languages, translations and links.
+    `lines` maps field paths to lines, `source` is the file's text (both empty for an
+    issue that comes from a form: its problems then carry line 0)."""
+    from mailer.catalogue import language_name
+    from mailer.issue.links import check_markup_links
+    from mailer.issue.loader import line_of
+    from mailer.issue.translations import texts
+
+    # Any language Babel knows has labels: its own catalogue, or the fallback language's.
+    problems = [
+        Problem(name, line_of(lines, ("languages",)), "languages",
+                f"{code!r} is not a language code (ISO 639-1, e.g. 'de')")
+        for code in languages if language_name(code) == code
+    ]
+    problems += check(issue, languages, name, lines)
+    problems += check_markup_links(texts(issue), name, lines, source)
+    return problems
