@@ -82,7 +82,7 @@ def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
     assert page.locator("main tbody tr").count() == 100
     page.click("text=Plus anciennes")
     older = page.inner_text("main")
-    assert "login" in older and "n: 49" in older and "n: 50" not in older
+    assert "connexion" in older and "n\u00a0: 49" in older and "n\u00a0: 50" not in older
     page.click("text=Se déconnecter")
     assert "/console/login" in page.url
     page.goto(f"{console.url}/console/audit")
