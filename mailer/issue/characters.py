@@ -1,0 +1,43 @@
+"""Invisible characters in an issue's texts (mailer.invisible says which and why): each
+refused one is a problem on its field's line, with its position in the text.
+
+The subject (`title`), the preheader and people's names are one-line texts shown beside
+others (a list of messages, a From): bidi isolates are refused there too.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from mailer.invisible import invisible_problem
+from mailer.issue.loader import Location, Problem, field_path, line_of
+from mailer.issue.schema import Text
+
+ONE_LINE = {("title",), ("preheader",)}
+
+
+def _strings(value: object, location: Location = ()):
+    """Every string of `value` (an issue or a part of it) with its location."""
+    if isinstance(value, str):
+        yield location, value
+    elif isinstance(value, Text):
+        for language, text in value.root.items():
+            yield (*location, language), text
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _strings(getattr(value, name), (*location, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*location, index))
+
+
+def check_invisible(issue, file: str, lines: dict) -> list[Problem]:
+    """A problem for each text of `issue` that holds a refused invisible character."""
+    problems = []
+    for location, text in _strings(issue):
+        one_line = location[:-1] in ONE_LINE or location[-1:] == ("name",)
+        found = invisible_problem(text, one_line=one_line)
+        if found:
+            problems.append(Problem(file, line_of(lines, location), field_path(location),
+                                    found[1]))
+    return problems
