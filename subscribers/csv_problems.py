@@ -31,10 +31,14 @@ MESSAGES = {
         "email_invalid": "not a valid address: {value!r}",
         "language_invalid": "{value!r} is not one of {languages}",
         "name_invalid": "a line break, a control character or more than 200 characters",
+        "name_invisible": "an invisible character, {char}, at character {position} (pasted "
+                          "with the name?): delete it, or type the name again",
         "text_invalid": "a control character or more than {limit} characters",
         "date_invalid": "{value!r} is not a date (day/month/year, or 2026-11-15)",
         "date_future": "{value!r} is in the future",
         "status_invalid": "{value!r} is not one of {statuses}",
+        "duplicate": "same address as line {first} ({value}): this row is left out; merge "
+                     "the two rows, or delete this one",
         "too_many_cells": "{cells} cells where the header has {columns}; quote a cell that "
                           "holds the separator",
     },
@@ -63,10 +67,14 @@ MESSAGES = {
         "email_invalid": "adresse non valide : « {value} »",
         "language_invalid": "« {value} » n'est pas l'une des langues {languages}",
         "name_invalid": "un saut de ligne, un caractère de contrôle ou plus de 200 caractères",
+        "name_invisible": "un caractère invisible, {char}, au caractère {position} (collé "
+                          "avec le nom ?) : supprimez-le, ou retapez le nom",
         "text_invalid": "un caractère de contrôle ou plus de {limit} caractères",
         "date_invalid": "« {value} » n'est pas une date (jour/mois/année, ou 2026-11-15)",
         "date_future": "« {value} » est dans le futur",
         "status_invalid": "« {value} » n'est pas l'un des états {statuses}",
+        "duplicate": "même adresse qu'à la ligne {first} ({value}) : cette ligne est ignorée ; "
+                     "fusionnez les deux lignes, ou supprimez celle-ci",
         "too_many_cells": "{cells} cellules alors que l'en-tête en a {columns} ; mettez entre "
                           "guillemets une cellule qui contient le séparateur",
     },

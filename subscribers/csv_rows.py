@@ -53,7 +53,9 @@ def check_row(line: int, row: dict[str, str], zone: str) -> Row:
                    languages=", ".join(languages)) from None
     try:
         name = check_name(row.get("name"))
-    except InvalidInput:
+    except InvalidInput as error:
+        if error.values:  # an invisible character: which, and where
+            raise _bad(line, "name", "name_invisible", **error.values) from None
         raise _bad(line, "name", "name_invalid") from None
     extra = {}
     for key, limit in TEXT_MAX.items():
