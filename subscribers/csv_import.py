@@ -32,6 +32,7 @@ from subscribers.csv_read import (
     decoded_lines,
     detect_encoding,
     header_fields,
+    header_row,
     records,
     sniff_separator,
 )
@@ -76,7 +77,7 @@ def survey(path: Path) -> Layout:
     encoding = detect_encoding(path)
     separator = sniff_separator(path, encoding)
     rows = records(decoded_lines(path, encoding), separator)
-    header_line, header = next(rows, (1, []))
+    header_line, header = header_row(rows)
     layout = Layout(encoding, separator, header_fields(header, header_line))
     dates = layout.fields.index("consent_at") if "consent_at" in layout.fields else None
     orders: dict[str, tuple[int, str]] = {}
@@ -94,7 +95,7 @@ def survey(path: Path) -> Layout:
 
 def _rows(path: Path, layout: Layout) -> Iterator[tuple[int, dict[str, str] | Problem]]:
     rows = records(decoded_lines(path, layout.encoding), layout.separator)
-    next(rows, None)  # the header
+    header_row(rows)
     width = len(layout.fields)
     for line, row in rows:
         if not any(cell.strip() for cell in row):

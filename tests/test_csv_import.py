@@ -289,3 +289,33 @@ def test_a_name_with_an_invisible_character_is_left_out_saying_which(sqlite_url,
     assert report.errors[0].reason("fr").startswith("un caractère invisible, U+202E, au "
                                                     "caractère 5")
     assert report.subscribed == 1  # a Persian name joined by U+200C is a name
+
+
+@pytest.mark.parametrize(("data", "imported"), [
+    # A classic Mac "CSV (Macintosh)" export: lines end with CR alone. It was refused as
+    # "a quoted cell is never closed".
+    (b"email,name\rh@example.org,H\ri@example.org,I\r", 2),
+    # Blank lines above the header, and a `;` file whose first line is blank.
+    (b"\n\nemail,name\no@example.org,O\n", 1),
+    (b"\n;\nemail;name\nr@example.org;R, S\n", 1),
+])
+def test_cr_line_ends_and_blank_lines_above_the_header_import(sqlite_url, tmp_path, data,
+                                                               imported):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(data)
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.pending, report.errors) == (imported, [])
+
+
+def test_an_address_pasted_from_a_mail_client_says_what_to_write(sqlite_url, tmp_path):
+    path = tmp_path / "pasted.csv"
+    path.write_text("email,name\nmailto:l@example.org,L\nLéa B <lea@example.org>,\n"
+                    "j\u200b@example.org,J\n", encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert [p.located("pasted.csv") for p in report.errors] == [
+        "pasted.csv:2: email: 'mailto:l@example.org' is a link: write the address alone, "
+        "l@example.org",
+        "pasted.csv:3: email: 'Léa B <lea@example.org>' holds a name: write the address "
+        "alone, lea@example.org, and the name in the name column",
+        "pasted.csv:4: email: an invisible character, U+200B, at character 2 of "
+        "'j\\u200b@example.org': type the address again"]
