@@ -2,7 +2,7 @@
 refused one is a problem on its field's line, with its position in the text.
 
 The subject (`title`), the preheader and people's names are one-line texts shown beside
-others (a list of messages, a From): bidi isolates are refused there too.
+others (a list of messages, a From): bidi isolates and line breaks are refused there too.
 """
 
 from __future__ import annotations
@@ -37,6 +37,11 @@ def check_invisible(issue, file: str, lines: dict) -> list[Problem]:
     for location, text in _strings(issue):
         one_line = location[:-1] in ONE_LINE or location[-1:] == ("name",)
         found = invisible_problem(text, one_line=one_line)
+        if not found and one_line and "\n" in text.strip():
+            # A subject's line break is folded away in the header but kept in the web
+            # page's heading: the two would differ (`title: |` is the usual cause).
+            found = (text.index("\n"), "a line break in a one-line text (a subject, a "
+                     "preheader, a name): write it on one line, without | or >")
         if found:
             problems.append(Problem(file, line_of(lines, location), field_path(location),
                                     found[1]))

@@ -50,6 +50,20 @@ def test_an_invisible_character_is_refused_with_field_line_and_position(
     assert _problems(tmp_path, MINIMAL.replace(before, after, 1)) == [expected]
 
 
+@pytest.mark.parametrize("title", ['fr: "Infolettre\\nde juin"',
+                                   "fr: |\n    Infolettre\n    de juin"])
+def test_a_subject_on_two_lines_is_refused(tmp_path, title):
+    # The header folded the line break into a space; the web page's heading kept it.
+    assert _problems(tmp_path, MINIMAL.replace("fr: Infolettre de juin", title)) == [
+        ":4: title.fr: a line break in a one-line text (a subject, a preheader, a name): "
+        "write it on one line, without | or >"]
+
+
+def test_a_subject_written_as_a_block_on_one_line_is_fine(tmp_path):
+    text = MINIMAL.replace("fr: Infolettre de juin", "fr: |\n    Infolettre de juin")
+    assert load_issue(write_issue(tmp_path, text)).title.get("fr") == "Infolettre de juin\n"
+
+
 def test_joiners_in_emoji_and_scripts_and_closed_isolates_are_kept(tmp_path):
     # 👩‍💻 is three characters joined by U+200D; Persian writes می‌خواهم with U+200C; an
     # Arabic name set in a French line is isolated, and closed.
