@@ -1,5 +1,10 @@
-"""Invisible characters in an issue's texts (mailer.invisible says which and why): each
-refused one is a problem on its field's line, with its position in the text.
+"""Invisible characters in an issue's texts (mailer.invisible says which and why), and
+template tags: each refused one is a problem on its field's line, with its position.
+
+A tag pasted from another system (`{{ UnsubscribeURL }}`, `*|UNSUB|*`) or one of our own
+per-recipient markers (`%%unsubscribe_url%%`) is not run: texts are data. Ours would be
+filled with the recipient's link in the email but shown as written on the web page; the
+others are shown as written everywhere. The footer carries those links in every email.
 
 The subject (`title`), the preheader and people's names are one-line texts shown beside
 others (a list of messages, a From): bidi isolates and line breaks are refused there too.
@@ -7,11 +12,15 @@ others (a list of messages, a From): bidi isolates and line breaks are refused t
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 
 from mailer.invisible import invisible_problem
 from mailer.issue.loader import Location, Problem, field_path, line_of
 from mailer.issue.schema import Text
+
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\*\|[A-Z_:]+\|\*|%%[a-z_]+%%", re.DOTALL)
 
 ONE_LINE = {("title",), ("preheader",)}
 
@@ -42,6 +51,11 @@ def check_invisible(issue, file: str, lines: dict) -> list[Problem]:
             # page's heading: the two would differ (`title: |` is the usual cause).
             found = (text.index("\n"), "a line break in a one-line text (a subject, a "
                      "preheader, a name): write it on one line, without | or >")
+        tag = _TAG.search(text) if not found else None
+        if tag:
+            found = (tag.start(), f"the template tag {tag[0]!r} at character {tag.start() + 1} "
+                     "would be shown as written (texts are not templates; the footer of "
+                     "every email carries the unsubscribe and preferences links): remove it")
         if found:
             problems.append(Problem(file, line_of(lines, location), field_path(location),
                                     found[1]))

@@ -64,6 +64,17 @@ def test_a_subject_written_as_a_block_on_one_line_is_fine(tmp_path):
     assert load_issue(write_issue(tmp_path, text)).title.get("fr") == "Infolettre de juin\n"
 
 
+@pytest.mark.parametrize("tag", ["{{ UnsubscribeURL }}", "*|UNSUB|*", "%%unsubscribe_url%%",
+                                 "{% if name %}"])
+def test_a_template_tag_from_another_system_is_refused(tmp_path, tag):
+    # After listmonk #2018: template code pasted into a text is shown as written.
+    found = _problems(tmp_path, MINIMAL.replace("fr: Un texte.", f"fr: 'Un texte {tag}.'"))
+    assert found == [f":20: sections[0].articles[0].body.fr: the template tag {tag!r} at "
+                     "character 10 would be shown as written (texts are not templates; the "
+                     "footer of every email carries the unsubscribe and preferences links): "
+                     "remove it"]
+
+
 def test_joiners_in_emoji_and_scripts_and_closed_isolates_are_kept(tmp_path):
     # 👩‍💻 is three characters joined by U+200D; Persian writes می‌خواهم with U+200C; an
     # Arabic name set in a French line is isolated, and closed.
