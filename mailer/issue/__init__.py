@@ -51,5 +51,5 @@ def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
     ]
     problems += check(issue, languages, name, lines)
     problems += check_markup_links(texts(issue), name, lines, source)
-    problems += check_invisible(issue, name, lines)
+    problems += check_invisible(issue, name, lines, source)
     return problems

@@ -17,6 +17,7 @@ import re
 from pydantic import BaseModel
 
 from mailer.invisible import invisible_problem
+from mailer.issue.links import MARKUP_LINK, written_on
 from mailer.issue.loader import Location, Problem, field_path, line_of
 from mailer.issue.schema import Text
 
@@ -40,11 +41,27 @@ def _strings(value: object, location: Location = ()):
             yield from _strings(item, (*location, index))
 
 
-def check_invisible(issue, file: str, lines: dict) -> list[Problem]:
-    """A problem for each text of `issue` that holds a refused invisible character."""
+def _outside_links(text: str) -> str:
+    """`text` with each `[words](target)`'s target blanked, at the same length: a link's
+    address is checked by check_markup_links, which names it."""
+    return MARKUP_LINK.sub(lambda link: f"[{link[1]}]({'x' * len(link[2])})", text)
+
+
+def _line_of(source: list[str], start: int, text: str, index: int) -> int:
+    """The line of the file where `text[index]` is written (a text spans several)."""
+    begin = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    snippet = text[max(begin, index - 12): min(end if end >= 0 else len(text), index + 12)]
+    return written_on(source, start, snippet) if snippet.strip() else start
+
+
+def check_invisible(issue, file: str, lines: dict, source: list[str]) -> list[Problem]:
+    """A problem for each text of `issue` that holds a refused invisible character, a
+    line break where one line is expected, or a template tag."""
     problems = []
     for location, text in _strings(issue):
         one_line = location[:-1] in ONE_LINE or location[-1:] == ("name",)
+        text = _outside_links(text)
         found = invisible_problem(text, one_line=one_line)
         if not found and one_line and "\n" in text.strip():
             # A subject's line break is folded away in the header but kept in the web
@@ -57,6 +74,6 @@ def check_invisible(issue, file: str, lines: dict) -> list[Problem]:
                      "would be shown as written (texts are not templates; the footer of "
                      "every email carries the unsubscribe and preferences links): remove it")
         if found:
-            problems.append(Problem(file, line_of(lines, location), field_path(location),
-                                    found[1]))
+            line = _line_of(source, line_of(lines, location), text, found[0])
+            problems.append(Problem(file, line, field_path(location), found[1]))
     return problems

@@ -50,12 +50,12 @@ def test_an_invisible_character_is_refused_with_field_line_and_position(
     assert _problems(tmp_path, MINIMAL.replace(before, after, 1)) == [expected]
 
 
-@pytest.mark.parametrize("title", ['fr: "Infolettre\\nde juin"',
-                                   "fr: |\n    Infolettre\n    de juin"])
-def test_a_subject_on_two_lines_is_refused(tmp_path, title):
+@pytest.mark.parametrize(("title", "line"), [('fr: "Infolettre\\nde juin"', 4),
+                                             ("fr: |\n    Infolettre\n    de juin", 5)])
+def test_a_subject_on_two_lines_is_refused(tmp_path, title, line):
     # The header folded the line break into a space; the web page's heading kept it.
     assert _problems(tmp_path, MINIMAL.replace("fr: Infolettre de juin", title)) == [
-        ":4: title.fr: a line break in a one-line text (a subject, a preheader, a name): "
+        f":{line}: title.fr: a line break in a one-line text (a subject, a preheader, a name): "
         "write it on one line, without | or >"]
 
 
@@ -73,6 +73,12 @@ def test_a_template_tag_from_another_system_is_refused(tmp_path, tag):
                      "character 10 would be shown as written (texts are not templates; the "
                      "footer of every email carries the unsubscribe and preferences links): "
                      "remove it"]
+
+
+def test_an_invisible_character_is_placed_on_its_own_line_of_a_long_text(tmp_path):
+    body = "fr: |\n            Premier paragraphe.\n\n            Un\u200b second."
+    found = _problems(tmp_path, MINIMAL.replace("fr: Un texte.", body))
+    assert found[0].startswith(":23: sections[0].articles[0].body.fr: an invisible U+200B"), found
 
 
 def test_joiners_in_emoji_and_scripts_and_closed_isolates_are_kept(tmp_path):
