@@ -69,6 +69,8 @@ def page(template: str, **context):
                            language_names=staff_languages(),
                            name_of=lambda code: language_name(code, words.language),
                            count=lambda key, n: _count(words[key], n, language),
+                           # 1 204 in French, 1,204 in English (CLDR's grouping).
+                           decimal=lambda n: format_decimal(n, locale=language),
                            when=lambda moment: written_time(moment, language),
                            day=lambda date: format_date(date, "long", locale=language),
                            **context)

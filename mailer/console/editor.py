@@ -20,6 +20,7 @@ from mailer.console import editor_form, issue_yaml, versions
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, issue_path, labels, language_of_page, page
 from mailer.console.issue_files import NAME
+from mailer.console.issue_problems import what
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid, issue_languages, load_issue
 from mailer.settings import get_settings
@@ -155,7 +156,8 @@ def editor_save(name: str):
         try:
             _save(name, original, data, "issue created" if new else "issue saved")
         except IssueInvalid as error:
-            problems = [(p.field, field_id(p.field), p.message) for p in error.problems]
+            problems = [(p.field, field_id(p.field), what(p, language_of_page()))
+                        for p in error.problems]
             return _editor(name, data, "" if new else current, new=new, status=400,
                            problems=problems)
     return redirect(url_for("console.editor", name=name, saved=1))
@@ -187,8 +189,9 @@ def editor_preview(name: str):
     data = editor_form.unflatten(request.form.items(multi=True))
     issue, problems = _quick_check(data, name)
     if problems:
+        language = language_of_page()
         return jsonify(problems=[{"field": p.field, "id": field_id(p.field),
-                                  "message": p.message} for p in problems])
+                                  "message": what(p, language).striptags()} for p in problems])
     editions = render_editions(issue, Path(name).stem, issue_languages(issue), web=False)
     words = labels(language_of_page())
     sizes = {code: kilobytes(html_bytes(edition)) for code, edition in editions.items()}

@@ -46,7 +46,8 @@ def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
     # Any language Babel knows has labels: its own catalogue, or the fallback language's.
     problems = [
         Problem(name, line_of(lines, ("languages",)), "languages",
-                f"{code!r} is not a language code (ISO 639-1, e.g. 'de')")
+                f"{code!r} is not a language code (ISO 639-1, e.g. 'de')",
+                "language_code", {"code": code})
         for code in languages if language_name(code) == code
     ]
     problems += check(issue, languages, name, lines)

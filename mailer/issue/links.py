@@ -102,5 +102,6 @@ def check_markup_links(texts, file: str, lines: dict, source: list[str]) -> list
                     where = (*location, language)
                     line = written_on(source, line_of(lines, where), found[0])
                     problems.append(Problem(file, line, field_path(where),
-                                            f"link [{found[1]}]: {problem}"))
+                                            f"link [{found[1]}]: {problem}", "link",
+                                            {"words": found[1], "hint": problem}))
     return problems

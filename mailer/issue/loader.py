@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 import yaml
@@ -29,10 +30,15 @@ Location = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Problem:
+    """`message` in English, for the command line; `code` and `values`, when given, let
+    the console say it in the staff member's language (`problem_<code>` of its catalogue)."""
+
     file: str
     line: int
     field: str
     message: str
+    code: str = ""
+    values: dict = dataclass_field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -180,6 +186,10 @@ for _digit in "0123456789":
     )
 
 
+# pydantic's error types the console words itself (mailer/console/labels, `problem_…`).
+_CODES = {"missing": "field_missing", "extra_forbidden": "field_unknown"}
+
+
 def field_path(location: Location) -> str:
     out = ""
     for part in location:
@@ -285,6 +295,7 @@ def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
                 line_of(lines, tuple(e["loc"])),
                 field_path(tuple(e["loc"])),
                 field_message(e),
+                _CODES.get(e["type"], ""),
             )
             for e in error.errors()
         ]
