@@ -23,20 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def flatten(value, prefix: str = ""):
-    """The form fields of an issue mapping: dotted names, as the editor posts them."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from flatten(item, f"{prefix}{key}.")
-    elif isinstance(value, list) and value and isinstance(value[0], dict):
-        for index, item in enumerate(value):
-            yield from flatten(item, f"{prefix}{index}.")
-    elif isinstance(value, list):
-        yield prefix[:-1], " ".join(value)
-    else:
-        yield prefix[:-1], "" if value is None else str(value)
-
-
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -57,6 +43,7 @@ def main() -> None:
     from mailer import db
     from mailer.console import issue_yaml
     from mailer.console.access import add_staff
+    from mailer.console.editor_form import flatten
     from mailer.render import render_file
     from mailer.webapp import create_app
 

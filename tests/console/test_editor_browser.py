@@ -200,7 +200,10 @@ def test_an_image_uploaded_is_resized_served_and_shown_in_the_preview(editing, p
     wait_preview(page, before)
     assert page.inner_text("#preview-problems") == ""
     frame = page.frame_locator("#preview iframe").first
-    assert frame.locator(f"img[src='{public}']").count() == 1
+    # The email shows the 1,200 px file at the 600 px box's width (see mailer.images).
+    sharp = frame.locator(f"img[src='{public.replace('.jpg', '@2x.jpg')}']")
+    assert sharp.count() == 1 and sharp.get_attribute("width") == "552"
+    assert requests.get(sharp.get_attribute("src"), timeout=10).status_code == 200
     shot(page, "image")
     page.click("button:text('Enregistrer')")
     assert page.locator("#saved").count() == 1
