@@ -165,11 +165,45 @@
       }
       list.append(heading, ul);
     }
-    if (answer.html !== undefined) document.getElementById("preview-body").innerHTML = answer.html;
+    if (answer.html !== undefined) show(answer.html);
     preview.setAttribute("aria-busy", "false");
     preview.dataset.latency = Math.round(performance.now() - typedAt);
     preview.dataset.updates = (Number(preview.dataset.updates || 0) + 1).toString();
   }
+  // The new preview replaces the old, but its frames stay in place (a frame taken out of
+  // the page would be loaded anew): one whose email did not change is left alone (typing
+  // in French leaves the English frames as they are), one that changed keeps where it was
+  // scrolled, so the editor goes on reading where they were.
+  function skeleton(nodes) {
+    return nodes.map(node => node.nodeName + [...(node.querySelectorAll ? node.querySelectorAll("iframe") : [])]
+      .map(frame => "|" + frame.title).join("")).join(",");
+  }
+  function show(html) {
+    const body = document.getElementById("preview-body");
+    const fresh = document.createElement("div");
+    fresh.innerHTML = html;
+    const before = [...body.childNodes], after = [...fresh.childNodes];
+    if (skeleton(before) !== skeleton(after)) { body.replaceChildren(...after); return; }
+    before.forEach((node, i) => {
+      const frames = node.querySelectorAll ? [...node.querySelectorAll("iframe")] : [];
+      if (!frames.length) {
+        if (node.nodeType !== Node.ELEMENT_NODE ? node.textContent !== after[i].textContent
+            : node.outerHTML !== after[i].outerHTML) node.replaceWith(after[i]);
+        return;
+      }
+      const fresher = [...after[i].querySelectorAll("iframe")];
+      frames.forEach((frame, j) => {
+        const srcdoc = fresher[j].getAttribute("srcdoc");
+        if (frame.getAttribute("srcdoc") === srcdoc) return;
+        const view = frame.contentWindow, x = view ? view.scrollX : 0, y = view ? view.scrollY : 0;
+        frame.addEventListener("load", () => {
+          try { frame.contentWindow.scrollTo(x, y); } catch (e) { /* not readable: stays at the top */ }
+        }, {once: true});
+        frame.setAttribute("srcdoc", srcdoc);
+      });
+    });
+  }
+
   // A problem's link takes the keyboard to its field (the nearest one that exists).
   document.addEventListener("click", event => {
     const link = event.target.closest(".problems a[href^='#f-']");
