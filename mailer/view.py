@@ -96,16 +96,25 @@ class ViewModel:
             "read_more": read_more,
             "link": str(article.link) if article.link else None,
             "contacts": [{"name": c.name or "", "email": c.email} for c in article.contacts],
-            "images": [
-                {
-                    "url": str(image.url),
-                    "alt": self.text(image.alt),
-                    "caption": self._inline(image.caption, plain),
-                    "link": str(image.link) if image.link else None,
-                    "width": image.width,
-                }
-                for image in article.images
-            ],
+            "images": [self._image(image, plain) for image in article.images],
+        }
+
+    def _image(self, image, plain: bool) -> dict:
+        """An image and, when it is one of ours, its 1,200 px version (`url_2x`) and the
+        height in px it shows at `width` (for the email's width and height attributes)."""
+        from mailer.images import high_density  # Pillow and Flask, only for issues with images
+
+        url = str(image.url)
+        double = high_density(url)
+        url_2x, size = double if double else (None, None)
+        return {
+            "url": url,
+            "url_2x": url_2x,
+            "height": round(image.width * size[1] / size[0]) if size else None,
+            "alt": self.text(image.alt),
+            "caption": self._inline(image.caption, plain),
+            "link": str(image.link) if image.link else None,
+            "width": image.width,
         }
 
     def _when(self, entry) -> str:

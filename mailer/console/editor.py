@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAMLError
 
 from mailer import db
-from mailer.console import editor_form, issue_yaml, versions
+from mailer.console import drafts, editor_form, issue_yaml, versions
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, issue_path, labels, language_of_page, page
 from mailer.console.issue_files import NAME
@@ -70,10 +70,18 @@ def _locked():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _draft(name: str) -> dict | None:
+    """The signed-in person's draft of `name` for the page to offer: {fields, base, at}."""
+    with db.session_scope() as session:
+        draft = drafts.found(session, name, g.staff["email"])
+        return draft and {"fields": draft.fields, "base": draft.base, "at": draft.at}
+
+
 def _editor(name: str, data: dict, base: str, new: bool = False, status: int = 200, **extra):
     language = language_of_page()
     languages = data.get("languages") or get_settings().languages
     extra.setdefault("stale", {})
+    extra.setdefault("draft", None)
     return page("editor.html", name=name, data=data, base=base, new=new,
                 fields=editor_form.issue_fields(), languages=languages,
                 shown=editor_form.shown, help=language == "en", **extra), status
@@ -100,7 +108,8 @@ def editor(name: str):
         stale = versions.stale(session, name)
     return _refuse_if_sending(name) or _editor(name, issue_yaml.read(text),
                                                issue_yaml.fingerprint(text),
-                                               saved=request.args.get("saved"), stale=stale)
+                                               saved=request.args.get("saved"), stale=stale,
+                                               draft=_draft(name))
 
 
 @bp.get("/issues/new")
@@ -114,17 +123,19 @@ def editor_new():
         data = editor_form.emptied(last)
         if isinstance(last.get("number"), int):
             data["number"] = last["number"] + 1
-    return _editor(request.args.get("name", ""), data, "", new=True)
+    return _editor(request.args.get("name", ""), data, "", new=True, draft=_draft(drafts.NEW))
 
 
-def _save(name: str, original: str, data: dict, note: str) -> str:
-    """Writes `data` into the file `name`; IssueInvalid if it does not validate."""
+def _save(name: str, original: str, data: dict, new: bool) -> str:
+    """Writes `data` into the file `name`, and forgets the draft it came from; IssueInvalid
+    if it does not validate."""
     text = issue_yaml.written(original, data)
     with checked(text, name) as (path, _issue):
         os.replace(path, _folder() / name)
     with db.session_scope() as session:
         versions.record(session, name, original, text, g.staff["email"])
-        audit(session, g.staff["email"], note, issue=name)
+        audit(session, g.staff["email"], "issue created" if new else "issue saved", issue=name)
+        drafts.drop(session, drafts.NEW if new else name, g.staff["email"])
     return text
 
 
@@ -154,7 +165,7 @@ def editor_save(name: str):
             # again with everything typed, to be saved over theirs once compared.
             return _editor(name, data, current, status=409, conflict=True)
         try:
-            _save(name, original, data, "issue created" if new else "issue saved")
+            _save(name, original, data, new)
         except IssueInvalid as error:
             problems = [(p.field, field_id(p.field), what(p, language_of_page()))
                         for p in error.problems]
