@@ -31,8 +31,8 @@ def demo(file: str, count: int) -> None:
     from mailer.bounces import pause
     from mailer.demo_data import seed
     from workers import campaigns
+    from workers.app import queue_start
     from workers.models import Campaign, DeliveryState
-    from workers.tasks import start_campaign
 
     settings = get_settings()
     editions = _render(file, None)
@@ -49,7 +49,7 @@ def demo(file: str, count: int) -> None:
         campaign_id = campaign.id
     click.echo(f"{count} new sample subscribers, {on_list} on the list; "
                f"campaign {campaign_id} created")
-    start_campaign.delay(campaign_id)
+    queue_start(campaign_id)
     log = (settings.home / "worker.log").open("wb")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "workers.app", "--quiet", "worker", "--pool=solo",

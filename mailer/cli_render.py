@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from mailer.errors import UserError
-from mailer.issue import IssueInvalid, load_issue
 
 
 def warnings(file: str, editions: dict) -> list[str]:
@@ -25,10 +24,18 @@ def warnings(file: str, editions: dict) -> list[str]:
 
 
 def _render(file: str, languages: list[str] | None):
+    """The editions of `file` (all its languages if None, kept by mailer.rendered for the
+    send that follows), or a UserError saying what is wrong with it."""
+    from mailer import rendered
+
+    editions = rendered.kept(file) if languages is None else None
+    if editions is not None:
+        return editions  # `send` after `validate`: neither the issue format nor the renderer
+    from mailer.issue import IssueInvalid
     from mailer.render import render_file
 
     try:
-        return render_file(file, languages)
+        return rendered.editions_of(file) if languages is None else render_file(file, languages)
     except IssueInvalid as error:
         raise UserError(str(error)) from None
     except FileNotFoundError as error:  # --lang names a language without a catalogue
@@ -51,6 +58,8 @@ def validate(files: tuple[str, ...]) -> None:
     A valid file is rendered too, and what reads poorly is a warning (exit status 0): a
     preheader that is short or a greeting, articles summarised to keep the email's size.
     """
+    from mailer.issue import IssueInvalid, load_issue
+
     failed = False
     for file in files:
         try:

@@ -43,7 +43,7 @@ def _addresses(value: str | None) -> list[str] | None:
               help="Schedule the send (UTC), e.g. 2026-12-01 08:00.")
 def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None) -> None:
     """Send an issue to every subscriber, each in their language."""
-    from workers.tasks import start_campaign
+    from workers.app import queue_start
 
     recipients = _addresses(test_to)
     if at and at.replace(tzinfo=dt.UTC) <= dt.datetime.now(dt.UTC):
@@ -74,7 +74,7 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None) -> N
         session.commit()
         campaign_id = campaign.id
     if not at:
-        start_campaign.delay(campaign_id)  # queued only once the campaign is committed
+        queue_start(campaign_id)  # queued only once the campaign is committed
     click.echo(f"campaign {campaign_id} {'scheduled' if at else 'queued'}; "
                f"follow it with: infolettre campaign status {campaign_id} --follow")
 
@@ -159,9 +159,9 @@ def _steer(campaign_id: int, state: CampaignState) -> None:
         except (LookupError, campaigns.NotNow) as error:
             raise UserError(str(error)) from None
     if state == CampaignState.SENDING:
-        from workers.tasks import start_campaign
+        from workers.app import queue_start
 
-        start_campaign.delay(campaign_id)
+        queue_start(campaign_id)
     click.echo(f"campaign {campaign_id}: {state}")
 
 

@@ -19,7 +19,6 @@ from mailer.headers import mailbox
 from mailer.settings import get_settings
 from mailer.transport import Ambiguous, TemporaryFailure, Undeliverable, get_sender
 from subscribers import signup
-from subscribers.confirmation import confirmation_message
 from subscribers.models import EventKind, Status, Subscriber
 from subscribers.service import log_event
 from subscribers.validation import Applicant
@@ -52,6 +51,15 @@ def sign_up(applicant: dict, consent: dict) -> int | None:
     return subscriber_id
 
 
+def _confirmation(subscriber: Subscriber):
+    """The confirmation email. Its renderer (MJML, premailer, lxml: a fifth of a worker's
+    memory) is imported by the first confirmation a worker process sends, not before the
+    fork: a worker that only sends campaigns, which arrive rendered, never loads it."""
+    from subscribers.confirmation import confirmation_message
+
+    return confirmation_message(subscriber)
+
+
 @app.task(bind=True, name="subscribers.send_confirmation", max_retries=8)
 def send_confirmation(self, subscriber_id: int) -> bool:
     """Send it if the subscriber still waits for it; False when nothing was sent."""
@@ -60,7 +68,7 @@ def send_confirmation(self, subscriber_id: int) -> bool:
         subscriber = session.get(Subscriber, subscriber_id)
         if subscriber is None or subscriber.status != Status.PENDING:
             return False
-        message = confirmation_message(subscriber)
+        message = _confirmation(subscriber)
         recipient, name = subscriber.email, subscriber.name
     sender = get_sender(settings)
     try:

@@ -13,7 +13,7 @@ from mailer.db import get_engine, session_scope
 from mailer.settings import get_settings
 from subscribers.models import utcnow
 from workers import campaigns, sending
-from workers.app import app
+from workers.app import START_CAMPAIGN, app
 from workers.models import Campaign, CampaignState
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ def _dispatch(campaign_id: int):
     return lambda low, high: send_batch.delay(campaign_id, low, high)
 
 
-@app.task(name="workers.start_campaign")
+@app.task(name=START_CAMPAIGN)
 def start_campaign(campaign_id: int) -> None:
     with session_scope() as session:
         campaign = session.get(Campaign, campaign_id)

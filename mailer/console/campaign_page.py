@@ -153,7 +153,7 @@ def steer(campaign_id: int, action: str):
             return page("message.html", key="not_now"), 409
         audit(session, g.staff["email"], action, campaign=campaign_id)
     if action == "resume":
-        from workers.tasks import start_campaign
+        from workers.app import queue_start
 
-        start_campaign.delay(campaign_id)
+        queue_start(campaign_id)
     return redirect(url_for("console.campaign", campaign_id=campaign_id))

@@ -25,21 +25,21 @@ from workers.models import Campaign, Delivery
 
 
 def _editions(name: str):
-    from mailer.render import render_file
+    from mailer.rendered import editions_of
 
     try:
-        return render_file(issue_path(name))
+        return editions_of(issue_path(name))
     except IssueInvalid:
         abort(409)
 
 
 def _start(session, editions, test_to=None, at=None) -> int:
-    from workers.tasks import start_campaign
+    from workers.app import queue_start
 
     campaign = campaigns.create(session, editions, test_to, at)
     session.commit()
     if at is None:  # a scheduled campaign is started by the sweep when its time comes
-        start_campaign.delay(campaign.id)  # only once the campaign is committed
+        queue_start(campaign.id)  # only once the campaign is committed
     return campaign.id
 
 
