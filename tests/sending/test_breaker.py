@@ -18,7 +18,7 @@ from tests.sending.conftest import add_subscribers
 from tests.sending.test_send_batch import deliveries, planned
 from tests.support.servers import SmtpCatcher, free_port
 from workers import campaigns, sending
-from workers.models import Campaign, CampaignState, DeliveryState
+from workers.models import Campaign, CampaignState, Delivery, DeliveryState
 
 RELAY_DENIED = "554 5.7.1 <addr>: Relay access denied"
 
@@ -159,3 +159,48 @@ def test_a_failed_login_pauses_with_the_reason(send_env, locked_relay, example_e
     assert statuses(send_env) == {Status.SUBSCRIBED: 3}
     assert {row.state for row in deliveries(send_env, campaign.id).values()} == {
         DeliveryState.QUEUED}
+
+
+UNAUTHENTICATED = "550 5.7.26 This mail has been blocked because the sender is unauthenticated."
+
+
+def test_batches_smaller_than_the_streak_still_trip(send_env, smtp_server, example_editions):
+    """The counts are the campaign's: ten batches of three, each alone below the
+    thresholds, pause it as one batch of thirty would, and every refused row is queued."""
+    emails = add_subscribers(send_env, 30)
+    smtp_server.refuse_rcpt = UNAUTHENTICATED
+    campaign, _ = planned(send_env, example_editions)
+    with db.session_scope(send_env) as session:
+        ids = sorted(row.id for row in session.execute(
+            select(Delivery.id).where(Delivery.campaign_id == campaign.id)))
+    send_all(send_env, campaign.id, [(ids[i], ids[i + 2]) for i in range(0, 30, 3)])
+    state, reason = campaign_of(send_env, campaign.id)
+    assert state == CampaignState.PAUSED and "5 refusals in a row" in reason
+    assert {row.state for row in deliveries(send_env, campaign.id).values()} == {
+        DeliveryState.QUEUED}
+    assert statuses(send_env) == {Status.SUBSCRIBED: 30}
+    smtp_server.refuse_rcpt = ""
+    assert resume(send_env, campaign.id)[0] == CampaignState.DONE
+    assert sorted(m["To"] for m in smtp_server.wait_for(30)) == sorted(emails)
+
+
+def test_an_acceptance_ends_the_streak_and_resume_counts_again(send_env, smtp_server,
+                                                               example_editions):
+    """Four refusals, one acceptance, four refusals: no five in a row. After a trip and a
+    resume, the counts start again (the earlier refusals do not trip it at once)."""
+    emails = add_subscribers(send_env, 9)
+    for address in emails[:4] + emails[5:]:
+        smtp_server.reject_rcpt[address] = UNAUTHENTICATED
+    campaign, _ = planned(send_env, example_editions)
+    with db.session_scope(send_env) as session:
+        ids = sorted(session.scalars(select(Delivery.id).where(
+            Delivery.campaign_id == campaign.id)))
+    send_all(send_env, campaign.id, [(i, i) for i in ids])  # one batch per message
+    assert campaign_of(send_env, campaign.id)[0] == CampaignState.SENDING
+    with db.session_scope(send_env) as session:
+        row = session.get(Campaign, campaign.id)
+        assert (row.breaker_streak, row.breaker_refused, row.breaker_seen) == (4, 8, 9)
+        campaigns.set_state(session, campaign.id, CampaignState.PAUSED)
+        campaigns.set_state(session, campaign.id, CampaignState.SENDING)
+        row = session.get(Campaign, campaign.id)
+        assert (row.breaker_streak, row.breaker_refused, row.breaker_seen) == (0, 0, 0)

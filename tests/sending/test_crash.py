@@ -11,29 +11,18 @@ import pytest
 from sqlalchemy import select
 
 from mailer import db
-from tests.sending.conftest import EXAMPLE, add_subscribers
-from tests.support.webapp import CeleryWorker, infolettre_env
+from tests.sending.conftest import EXAMPLE, add_subscribers, worker_env
+from tests.support.webapp import CeleryWorker
 from workers.ledger import GROUP
 from workers.models import Delivery, DeliveryState
 
 SUBSCRIBERS = 120
 
 
-_databases = iter(range(1_000_000))
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def crash_env(request, tmp_path, redis_server, smtp_server):
-    home = tmp_path / "home"
-    home.mkdir()
-    database = {}
-    if request.param == "postgresql":
-        database["database_url"] = request.getfixturevalue("postgres_server").create_database(
-            f"crash_{next(_databases)}")
-    env = infolettre_env(home, broker_url=redis_server.url, smtp_url=smtp_server.url,
-                         send_lease_seconds="1", **database)
-    url = env["INFOLETTRE_DATABASE_URL"]
-    db.upgrade(url)
+    env, url = worker_env(request, tmp_path, redis_server, smtp_server,
+                          send_lease_seconds="1")
     emails = add_subscribers(url, SUBSCRIBERS)
     smtp_server.data_delay = 0.03  # a slow relay, so that the kill lands mid-batch
     workers = []
