@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     bounce_window_days: int = 180
     bounce_poll_seconds: int = 300
     bounce_keep_days: int = 90  # the raw message of a bounce is kept this long
+    # Recipients of one receiving domain whose delivery expired in one campaign from which on
+    # the expirations are the path's (the network, our IP's standing), not each mailbox's.
+    bounce_domain_outage: int = 5
     # Circuit breaker (mailer/bounces/breaker.py): a campaign pauses itself, with the reason,
     # when the relay refuses this many recipients in a row (no acceptance between, counted
     # across all workers and batches of the campaign) for reasons that are not the address's,
