@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     breaker_in_a_row: int = 5
     breaker_share: float = 0.2
     breaker_min_batch: int = 20
+    # This many refusals in a row saying "no such address" (no acceptance between) is no
+    # real list but a relay's misconfiguration: pause, and restore the addresses suppressed.
+    breaker_hard_in_a_row: int = 10
     # Relay webhooks (POST /webhooks/<provider>); a provider without its secret is refused.
     # SES via SNS: the accepted topics (a JSON list); none: SES webhooks are refused.
     sns_topic_arns: list[str] = Field(default_factory=list)

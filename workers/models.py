@@ -79,6 +79,8 @@ class Campaign(Base):
     breaker_streak: Mapped[int] = mapped_column(default=0, server_default="0")
     breaker_refused: Mapped[int] = mapped_column(default=0, server_default="0")
     breaker_seen: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Refusals that said the address does not exist, since the last acceptance anywhere.
+    breaker_hard: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # One live campaign per issue, enforced by the database: of two launches in the same
     # instant (a double click, two terminals) the second fails instead of mailing twice.

@@ -50,6 +50,7 @@ class Guard:
         from workers.models import Campaign
 
         # A streak that this worker's next acceptance ends (one read per batch).
+        self.last_hard_domain: str | None = None
         self.streak_known = bool(conn.scalar(
             select(Campaign.breaker_streak).where(Campaign.id == campaign_id)))
         conn.commit()
@@ -69,15 +70,28 @@ class Guard:
         finding.campaign_id, finding.subscriber_id = self.campaign_id, delivery.subscriber_id
         record_refusal(delivery.id, finding)
         self.answers += 1
-        if finding.fault == Fault.RECIPIENT:
+        hard = finding.kind == classify.HARD
+        if finding.fault == Fault.RECIPIENT and not hard:
             return False
-        counts = self._count(refused=True)
+        if hard:  # a dead old domain's addresses in a row are believable: domains must vary
+            if finding.domain == self.last_hard_domain:
+                return False
+            self.last_hard_domain = finding.domain
+        counts = self._count(refused=not hard, hard=hard)
         from workers.models import CampaignState
 
         if counts.state != CampaignState.SENDING:  # paused meanwhile: give this row back
             self._requeue(None, only=delivery.id)
             return True
         settings = self.settings
+        if counts.breaker_hard >= settings.breaker_hard_in_a_row:
+            self.trip(f"{counts.breaker_hard} refusals in a row said the address does not "
+                      f"exist, which no real list does: the relay's own configuration is the "
+                      f"likely cause — check it; the addresses were restored "
+                      f"(relay: {reply[:200]})", restore=True)
+            return True
+        if hard:
+            return False
         if counts.breaker_streak >= settings.breaker_in_a_row:
             why = f"{counts.breaker_streak} refusals in a row"
         elif counts.breaker_seen >= settings.breaker_min_batch and \
@@ -89,29 +103,33 @@ class Guard:
                   f"(relay: {reply[:200]})")
         return True
 
-    def _count(self, refused: bool):
+    def _count(self, refused: bool, hard: bool = False):
         """Add what this worker saw to the campaign's counts; their new values (with the
-        campaign's state) after a refusal."""
+        campaign's state) after a refusal (`refused`: not the address's; `hard`: the
+        address's own, final)."""
         from workers.models import Campaign
 
         values = {"breaker_seen": Campaign.breaker_seen + self.answers}
         if refused:
             values |= {"breaker_refused": Campaign.breaker_refused + 1,
                        "breaker_streak": (1 if self.accepts else Campaign.breaker_streak + 1)}
-        elif self.accepts:
-            values["breaker_streak"] = 0
+        elif hard:
+            values["breaker_hard"] = 1 if self.accepts else Campaign.breaker_hard + 1
+        if self.accepts:
+            values.setdefault("breaker_streak", 0)
+            values.setdefault("breaker_hard", 0)
         statement = update(Campaign).where(Campaign.id == self.campaign_id).values(values)
         counts = None
-        if refused:
+        if refused or hard:
             counts = self.conn.execute(statement.returning(
                 Campaign.state, Campaign.breaker_streak, Campaign.breaker_refused,
-                Campaign.breaker_seen)).one()
+                Campaign.breaker_seen, Campaign.breaker_hard)).one()
         else:
             self.conn.execute(statement)
         self.conn.commit()
         self.answers = self.accepts = 0
         self.flushed_at = time.monotonic()
-        self.streak_known = refused
+        self.streak_known = refused or hard
         return counts
 
     def stops(self, error: Exception) -> bool:
@@ -129,9 +147,10 @@ class Guard:
         self.trip(why)
         return True
 
-    def trip(self, why: str) -> None:
+    def trip(self, why: str, restore: bool = False) -> None:
         """Pause the campaign with `why`, and queue again what the relay refused for it
-        (whichever worker met the refusal) since its counts began."""
+        (whichever worker met the refusal) since its counts began; with `restore`, also
+        what it refused as the addresses' own fault, their subscribers restored."""
         from workers.models import Campaign, CampaignState
 
         log.warning("campaign %s paused: %s", self.campaign_id, why)
@@ -140,12 +159,16 @@ class Guard:
                                    Campaign.state == CampaignState.SENDING)
             .values(state=CampaignState.PAUSED, pause_reason=why[:500]))
         self.conn.commit()
-        self._requeue(self.conn.scalar(
-            select(Campaign.breaker_since).where(Campaign.id == self.campaign_id)))
+        since = self.conn.scalar(
+            select(Campaign.breaker_since).where(Campaign.id == self.campaign_id))
+        if restore:
+            _restore(self.campaign_id, since)
+        self._requeue(since, everyone=restore)
 
-    def _requeue(self, since, only: int | None = None) -> None:
+    def _requeue(self, since, only: int | None = None, everyone: bool = False) -> None:
         """failed → queued for the refusals that were not the address's (a 5xx reply whose
-        words do not blame the address): the refused one `only`, or all since `since`."""
+        words do not blame the address; `everyone`: any 5xx): the refused one `only`, or
+        all since `since`."""
         from workers.models import Delivery, DeliveryState
 
         query = select(Delivery.id, Delivery.reply).where(
@@ -156,7 +179,7 @@ class Guard:
             query = query.where(Delivery.updated_at >= since)
         ids = [row.id for row in self.conn.execute(query)
                if _REFUSAL.match(row.reply or "")
-               and classify.from_reply(row.reply).fault != Fault.RECIPIENT]
+               and (everyone or classify.from_reply(row.reply).fault != Fault.RECIPIENT)]
         if ids:
             self.conn.execute(update(Delivery).where(Delivery.id.in_(ids),
                                                      Delivery.state == DeliveryState.FAILED)
@@ -167,7 +190,19 @@ class Guard:
 def restart_counts() -> dict:
     """The values that start the breaker's counts again (at a resume)."""
     return {"breaker_since": utcnow(), "breaker_streak": 0, "breaker_refused": 0,
-            "breaker_seen": 0}
+            "breaker_seen": 0, "breaker_hard": 0}
+
+
+def _restore(campaign_id: int, since) -> None:
+    """The subscribers that the relay's refusals of this campaign suppressed since `since`,
+    subscribed again (mailer.bounces.undo, audited as the circuit breaker's)."""
+    from mailer.bounces import undo
+    from mailer.db import session_scope
+
+    scope = undo.Scope(campaign_id=campaign_id, since=since)
+    with session_scope() as session:
+        undo.restore(session, undo.suppressed(session, scope), "circuit breaker", scope)
+        session.commit()
 
 
 def record_refusal(delivery_id: int, finding: classify.Finding) -> None:

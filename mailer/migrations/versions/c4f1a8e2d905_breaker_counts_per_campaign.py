@@ -1,5 +1,6 @@
 """circuit breaker counts per campaign, shared by every worker: the streak of refusals
-that were not the address's, all of them, every answer, and since when
+that were not the address's, all of them, every answer, the streak of refusals that said
+the address does not exist, and since when
 
 Revision ID: c4f1a8e2d905
 Revises: e71c4a09b5d2
@@ -14,7 +15,7 @@ down_revision = "e71c4a09b5d2"
 branch_labels = None
 depends_on = None
 
-COUNTS = ("breaker_streak", "breaker_refused", "breaker_seen")
+COUNTS = ("breaker_streak", "breaker_refused", "breaker_seen", "breaker_hard")
 
 
 def upgrade() -> None:
