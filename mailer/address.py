@@ -6,7 +6,23 @@ RFC 6531). Whether an address is acceptable at all is decided once, at the door
 
 from __future__ import annotations
 
+import unicodedata
+
 import idna
+
+# What an address without quotes never holds (RFC 5321 4.1.2, RFC 5322 3.2.3): a row stored
+# before today's checks with one of these would break the envelope or inject a header.
+_SPECIALS = frozenset('<>()[]\\,;:@"')
+
+
+def _stray(part: str) -> str | None:
+    """The first character of `part` that no unquoted address holds, named."""
+    for char in part:
+        if char in _SPECIALS:
+            return repr(char)
+        if unicodedata.category(char)[0] in "CZ":  # controls, format marks, spaces, lines
+            return f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character')})"
+    return None
 
 
 class Undeliverable(ValueError):
@@ -22,6 +38,9 @@ def wire_form(address: str, utf8: bool) -> str:
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         raise Undeliverable(f"{address!r} is not an address (local@domain)")
+    stray = _stray(local) or _stray(domain)
+    if stray:
+        raise Undeliverable(f"{address!r} is not an address (local@domain): it holds {stray}")
     if not domain.isascii():
         try:
             domain = idna.encode(domain, uts46=True).decode("ascii")

@@ -76,14 +76,20 @@ class Settings(BaseSettings):
     bounce_window_days: int = 180
     bounce_poll_seconds: int = 300
     bounce_keep_days: int = 90  # the raw message of a bounce is kept this long
+    # Recipients of one receiving domain whose delivery expired in one campaign from which on
+    # the expirations are the path's (the network, our IP's standing), not each mailbox's.
+    bounce_domain_outage: int = 5
     # Circuit breaker (mailer/bounces/breaker.py): a campaign pauses itself, with the reason,
-    # when the relay refuses this many recipients in a row for reasons that are the sender's
-    # or the path's (not the address's), or this share of the refusals and acceptances of a
-    # batch once it has `breaker_min_batch` of them; a refused MAIL FROM or a failed login
-    # pauses at once.
+    # when the relay refuses this many recipients in a row (no acceptance between, counted
+    # across all workers and batches of the campaign) for reasons that are not the address's,
+    # or this share of all the campaign's answers once it has `breaker_min_batch` of them
+    # (counted again from each resume); a refused MAIL FROM or a failed login pauses at once.
     breaker_in_a_row: int = 5
     breaker_share: float = 0.2
     breaker_min_batch: int = 20
+    # This many refusals in a row saying "no such address" (no acceptance between) is no
+    # real list but a relay's misconfiguration: pause, and restore the addresses suppressed.
+    breaker_hard_in_a_row: int = 10
     # Relay webhooks (POST /webhooks/<provider>); a provider without its secret is refused.
     # SES via SNS: the accepted topics (a JSON list); none: SES webhooks are refused.
     sns_topic_arns: list[str] = Field(default_factory=list)
@@ -92,6 +98,8 @@ class Settings(BaseSettings):
 
     # Sending: a row a worker holds in `sending` longer than this belongs to a dead worker.
     send_lease_seconds: int = 120
+    # Deliveries per batch task (one SMTP connection each): what one worker takes at a time.
+    send_batch_size: int = Field(default=500, ge=1, le=100_000)
     sweep_interval_seconds: int = 60  # beat: start due campaigns, recover from crashes
     # Seconds before each new try while the relay is unavailable or a recipient's server
     # says "later" (4xx); the last one repeats for as long as the relay stays down.

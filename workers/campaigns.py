@@ -14,7 +14,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mailer.bounces import breaker
 from mailer.edition import Edition
+from mailer.settings import get_settings
 from subscribers.models import utcnow
 from workers import audience
 from workers.models import (
@@ -26,7 +28,10 @@ from workers.models import (
     DeliveryState,
 )
 
-BATCH = 500  # deliveries per batch task: one SMTP connection each
+
+def batch_size() -> int:
+    """Deliveries per batch task: one SMTP connection each (settings.send_batch_size)."""
+    return get_settings().send_batch_size
 
 
 class AlreadySending(Exception):
@@ -95,21 +100,22 @@ def plan(session: Session, campaign: Campaign, dispatch) -> None:
         after = session.scalar(select(func.max(Delivery.id))) or 0
         session.commit()
         if written:
-            for low in range(before + 1, after + 1, BATCH):
-                dispatch(low, min(low + BATCH - 1, after))
+            size = batch_size()
+            for low in range(before + 1, after + 1, size):
+                dispatch(low, min(low + size - 1, after))
     campaign.planned = True
     session.commit()
 
 
 def pending_batches(session: Session, campaign_id: int) -> Iterator[tuple[int, int]]:
-    """Id ranges covering the deliveries still queued, BATCH rows at most each (streamed)."""
+    """Id ranges covering the deliveries still queued, a batch's rows at most each (streamed)."""
     after = 0
     while True:
         ids = session.scalars(
             select(Delivery.id)
             .where(Delivery.campaign_id == campaign_id, Delivery.state == DeliveryState.QUEUED,
                    Delivery.id > after)
-            .order_by(Delivery.id).limit(BATCH)
+            .order_by(Delivery.id).limit(batch_size())
         ).all()
         if not ids:
             return
@@ -222,5 +228,8 @@ def set_state(session: Session, campaign_id: int, state: CampaignState) -> Campa
     campaign.state = state
     if state != CampaignState.PAUSED:
         campaign.pause_reason = None  # a paused campaign's reason ends with its pause
+    if state == CampaignState.SENDING:  # the breaker judges what comes after the resume
+        for name, value in breaker.restart_counts().items():
+            setattr(campaign, name, value)
     session.commit()
     return campaign

@@ -71,6 +71,16 @@ class Campaign(Base):
     relay_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Why the campaign paused itself (mailer.bounces.breaker); cleared on resume.
     pause_reason: Mapped[str | None] = mapped_column(String(500))
+    # The circuit breaker's counts, shared by every worker sending the campaign (see
+    # mailer.bounces.breaker), since `breaker_since` (the launch, then each resume):
+    # refusals that were not the address's since the last acceptance anywhere, all such
+    # refusals, and every answer (acceptances and refusals).
+    breaker_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    breaker_streak: Mapped[int] = mapped_column(default=0, server_default="0")
+    breaker_refused: Mapped[int] = mapped_column(default=0, server_default="0")
+    breaker_seen: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Refusals that said the address does not exist, since the last acceptance anywhere.
+    breaker_hard: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # One live campaign per issue, enforced by the database: of two launches in the same
     # instant (a double click, two terminals) the second fails instead of mailing twice.

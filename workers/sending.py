@@ -28,7 +28,7 @@ from mailer.settings import Settings
 from mailer.transport import Ambiguous, TemporaryFailure, get_sender
 from subscribers import links
 from subscribers.models import Status, Subscriber, utcnow
-from workers.compose import Poison, build
+from workers.compose import Poison, build, personal
 from workers.ledger import GROUP, Ledger
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
 from workers.ratelimit import RateLimit
@@ -63,7 +63,9 @@ def prepared(url: str, campaign_id: int, language: str) -> PreparedEdition:
             .join(Campaign, Campaign.id == CampaignEdition.campaign_id)
             .where(CampaignEdition.campaign_id == campaign_id,
                    CampaignEdition.language == language)
-        ).one()
+        ).one_or_none()
+    if row is None:  # a row whose language the campaign was not rendered in
+        raise Poison(f"the campaign has no edition in the language {language!r}")
     view_online = links.view_online_url(row.slug, language)
     shared = {"view_online_url": view_online}
     if row.test:  # a test send: demonstration pages that change nothing, the same for all
@@ -76,6 +78,8 @@ def recipient(edition: PreparedEdition, delivery, campaign_id: int) -> Recipient
     """One delivery's envelope: its address and the signed links that carry the campaign."""
     if delivery.subscriber_id is None:  # a test send: its links are in the edition
         return Recipient(delivery.email, None, {}, {}, edition.new_message_id())
+    if delivery.link_key is None:  # the subscriber's row is gone: erased since planning
+        raise LookupError("the subscriber was erased")
     urls, headers = links.campaign_links(delivery.subscriber_id, delivery.link_key,
                                          campaign_id)
     return Recipient(delivery.email, None, urls, headers, edition.new_message_id())
@@ -156,10 +160,10 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                     break
             ready, stopped = [], False
             for delivery in queued[start:start + GROUP]:
-                edition = prepared(url, campaign_id, delivery.language)
                 try:
-                    raw, address = build(edition, recipient(edition, delivery, campaign_id),
-                                         outbox, signer)
+                    edition = prepared(url, campaign_id, delivery.language)
+                    raw, address = build(edition, personal(recipient, edition, delivery,
+                                                           campaign_id), outbox, signer)
                 except Poison as error:
                     log.warning("delivery %s not sent: %s", delivery.id, error)
                     _move(conn, delivery.id, DeliveryState.QUEUED, DeliveryState.FAILED,

@@ -43,9 +43,10 @@ def start_campaign(campaign_id: int) -> None:
 
 @app.task(name="workers.send_batch", bind=True)
 def send_batch(self, campaign_id: int, low: int, high: int) -> int:
-    """One SMTP connection for up to BATCH messages. An unavailable relay puts the whole
-    campaign to wait (settings.send_retry_seconds) and consumes nobody's attempts; a 4xx
-    about one recipient retries this batch later; a 5xx fails that delivery only."""
+    """One SMTP connection for up to settings.send_batch_size messages. An unavailable
+    relay puts the whole campaign to wait (settings.send_retry_seconds) and consumes
+    nobody's attempts; a 4xx about one recipient retries this batch later; a 5xx fails
+    that delivery only."""
     settings = get_settings()
     sent = 0
     try:

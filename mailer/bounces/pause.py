@@ -26,6 +26,9 @@ WORDS = {
         "share": "{count} of {seen} messages refused: {what} — {todo}",
         "sender_refused": "the relay refused our sending address: {what} — {todo}",
         "login": "the relay refused our login — check the relay's user and password",
+        "hard_in_a_row": "{count} refusals in a row said the address does not exist, which "
+                         "no real list does: the relay's own configuration is the likely "
+                         "cause — check it; the addresses were restored",
     },
     "fr": {
         "in_a_row": "{count} refus de suite : {what} — {todo}",
@@ -33,6 +36,9 @@ WORDS = {
         "sender_refused": "le relais a refusé notre adresse d'envoi : {what} — {todo}",
         "login": "le relais a refusé notre identification — vérifier l'identifiant et le "
                  "mot de passe du relais",
+        "hard_in_a_row": "{count} refus de suite disaient l'adresse inexistante, ce "
+                         "qu'aucune vraie liste ne fait : la configuration du relais en est "
+                         "la cause probable — la vérifier ; les adresses ont été rétablies",
     },
 }
 

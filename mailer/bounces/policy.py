@@ -14,7 +14,9 @@ with daily traffic:
   that the retries and reports of one issue count once (SOFT);
 - the score starts again when the last soft bounce is older than `bounce_window_days`
   (STALE), and reaching `bounce_score_threshold` suppresses (THRESHOLD);
-- a delay notice is recorded and counts nothing: the message may still arrive (DELAY).
+- a delay notice is recorded and counts nothing: the message may still arrive (DELAY);
+- an expired delivery is a soft bounce of the recipient, unless `bounce_domain_outage`
+  recipients of its domain expired in the same campaign: then it is the path's (OUTAGE).
 
 A relay's acceptance is not a delivery (the receiving server may bounce it an hour later),
 so sending never takes points off.
@@ -24,12 +26,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailer.bounces import classify
 from mailer.bounces.classify import Finding
-from mailer.bounces.reasons import Fault
+from mailer.bounces.models import BounceEvent
+from mailer.bounces.reasons import Fault, Reason
 from mailer.settings import get_settings
 from subscribers.models import (
     EventKind,
@@ -52,6 +55,8 @@ def _subscriber(session: Session, finding: Finding) -> Subscriber | None:
 
 
 def apply(session: Session, finding: Finding) -> Subscriber | None:
+    if _domain_outage(session, finding):  # recorded as the path's: held against nobody
+        finding.fault = Fault.PATH
     subscriber = _subscriber(session, finding)
     if subscriber is None or subscriber.status != Status.SUBSCRIBED:
         return subscriber
@@ -73,6 +78,19 @@ def apply(session: Session, finding: Finding) -> Subscriber | None:
         log_event(session, subscriber, EventKind.DELAYED, campaign_id=finding.campaign_id,
                   **detail)
     return subscriber
+
+
+def _domain_outage(session: Session, finding: Finding) -> bool:
+    """Whether this expired delivery is one of many at its domain in its campaign: the path
+    to that domain gave out for everyone (a network, our IP's standing with a provider)."""
+    if finding.cause != Reason.EXPIRED or finding.campaign_id is None or not finding.domain:
+        return False
+    others = session.scalar(
+        select(func.count(func.distinct(BounceEvent.recipient))).where(
+            BounceEvent.campaign_id == finding.campaign_id,
+            BounceEvent.cause == str(Reason.EXPIRED), BounceEvent.domain == finding.domain,
+            BounceEvent.recipient != finding.recipient))
+    return others + 1 >= get_settings().bounce_domain_outage
 
 
 def counts_nothing(finding: Finding) -> bool:

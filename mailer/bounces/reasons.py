@@ -5,6 +5,26 @@ diagnostic words and the enhanced status code (RFC 3463) read together: the word
 because the code's class only says how final a refusal is (a `5.7.1` is as often a DMARC
 policy as a blocked recipient); the code's subject decides when the words say nothing we
 know (`5.1.1` user unknown, `5.2.2` mailbox full); `5.0.0` and `5.7.x` alone decide nothing.
+
+How each reason counts (mailer.bounces.policy applies it):
+- user unknown, host unknown, account disabled, when permanent: the address's; the one
+  kind that suppresses at once (a hard bounce).
+- mailbox full, and expired: the recipient's, a soft bounce, one point per campaign; only
+  the score (`bounce_score_threshold` issues within `bounce_window_days`) suppresses, never
+  one of them alone. Expired (`4.4.7`/`5.4.7` "delivery time expired", "retry timeout
+  exceeded", "too long in the queue") means the sending side tried the recipient's servers
+  for days and gave up: a dead or broken domain, so the address's side, as sisimai (a soft
+  bounce) and Mailman 3 (a final DSN scores) both count it. Many recipients of one domain
+  expiring in one campaign (`bounce_domain_outage`) are the path's instead: the network or
+  our IP's standing with that provider, not each mailbox.
+- system error (the remote server's own trouble: an internal or configuration error, a
+  loop, a full queue disk, a name server that did not answer) and on hold (greylisting,
+  deferral): the path's; counted against the campaign and shown to staff, never against
+  the subscriber. sisimai calls a system error soft, but it says nothing of the address
+  and a relay's own "internal error" during our send must never cost a reader a point.
+- blocked, policy, spam, virus, message too big, rate limited, relay denied: the sender's;
+  against the campaign, and the circuit breaker's concern during a send.
+- unknown: words we do not know; a soft bounce at most, never a suppression on its own.
 """
 
 from __future__ import annotations
@@ -44,7 +64,7 @@ FAULT = {
     Reason.MAILBOX_FULL: Fault.RECIPIENT, Reason.ACCOUNT_DISABLED: Fault.RECIPIENT,
     Reason.BLOCKED: Fault.SENDER, Reason.POLICY: Fault.SENDER, Reason.SPAM: Fault.SENDER,
     Reason.VIRUS: Fault.SENDER, Reason.TOO_BIG: Fault.SENDER, Reason.RATE_LIMITED: Fault.SENDER,
-    Reason.RELAY_DENIED: Fault.SENDER, Reason.EXPIRED: Fault.PATH,
+    Reason.RELAY_DENIED: Fault.SENDER, Reason.EXPIRED: Fault.RECIPIENT,
     Reason.SYSTEM_ERROR: Fault.PATH, Reason.ON_HOLD: Fault.PATH, Reason.UNKNOWN: Fault.UNKNOWN,
 }
 # The only reasons that make a permanent failure a hard bounce (suppress at once).
@@ -107,7 +127,12 @@ WORDS: tuple[tuple[Reason, re.Pattern], ...] = (
         r"too much mail|over (?:the )?(?:sending )?limit|limit exceeded")),
     (Reason.SYSTEM_ERROR, _words(  # a name server's hiccup is no verdict on the domain
         r"name server reply|host not found,\s+try again|try again later.{0,40}locked|"
-        r"temporar(?:y|ily) (?:locked|failure|error|unavailable)")),
+        r"temporar(?:y|ily) (?:locked|failure|error|unavailable)",
+        # the remote system's own trouble, whatever the code: no verdict on the address
+        r"(?:local|server|system|mail system) config(?:uration)? error|misconfigured|"
+        r"temporary local problem|local error in processing|queue file write error|"
+        r"error while (?:being )?process|interrupted system call|can'?t create (?:user )?"
+        r"output file|(?:forwarding|mail) loop|loop (?:was )?(?:found|detected)")),
     (Reason.ACCOUNT_DISABLED, _words(
         r"(?:account|mailbox|user|address)(?: \S+)? (?:has been |is |was )?(?:disabled|"
         r"deactivated|inactive|suspended|locked|frozen|closed|discontinued|expired|blocked)",
@@ -157,6 +182,8 @@ WORDS: tuple[tuple[Reason, re.Pattern], ...] = (
     (Reason.BLOCKED, _words(r"blocked by|has been blocked|\bblocked\b|\brefused\b.*\bip\b")),
     (Reason.EXPIRED, _words(
         r"expired|retry time(?:out)? (?:not reached|exceeded)|too long in (?:the )?queue|"
+        r"in the queue too long|not reachable within the allowed queue|message timed out|"
+        r"(?:has|had) not been collected after|"
         r"giving up(?! on \d)|could not be delivered (?:for|within|in) \d+|delivery time expired|"
         r"gave up|undeliverable for \d+")),
     (Reason.ON_HOLD, _words(r"greylist|graylist|try again later|deferred|on hold|"
@@ -192,6 +219,10 @@ _HEADER_LINE = re.compile(r"^[>\s]*(?:x-[\w-]+|received|dkim-signature|authentic
 _AT_MAIL_FROM = re.compile(r"(?:after|in reply to|>>>|to)\s*(?:the\s*)?mail from\b|"
                            r"sender address rejected|mail from.{0,20}(?:refused|rejected)",
                            re.IGNORECASE)
+# A network failure that a final report gives as its last word: the sending side gave up
+# retrying (Postfix's "Connection timed out" with `Action: failed` after days).
+_NETWORK = re.compile(r"connection (?:timed out|refused|reset|lost)|timed out|no route to host|"
+                      r"network (?:error|is unreachable)|server did not respond", re.IGNORECASE)
 STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
 SMTP_CODE = re.compile(r"(?<![\d.-])([245])[0-5]\d(?:[ -]|$)", re.MULTILINE)
 
@@ -244,6 +275,8 @@ def judge(status: str | None, text: str, failed: bool | None = None) -> Verdict:
         # A "user unknown" said only in words (Domino, IMail, old Exchange) is final.
         permanent = basic[1] == "5" if basic else (
             failed if failed is not None else reason in HARD_REASONS)
+    if failed and reason == Reason.SYSTEM_ERROR and _NETWORK.search(text):
+        reason = Reason.EXPIRED  # the report is final: its retries ran out
     if reason in PASSING:
         permanent = False
     if _AT_MAIL_FROM.search(text) and FAULT[reason] != Fault.SENDER:

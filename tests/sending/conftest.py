@@ -6,6 +6,7 @@ from mailer import db
 from mailer.render import render_file
 from mailer.settings import get_settings
 from subscribers.models import Status, Subscriber, utcnow
+from tests.support.webapp import infolettre_env
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "issues" / "091.yaml"
 
@@ -48,3 +49,19 @@ def add_subscribers(url: str, count: int, start: int = 0) -> list[str]:
                                    confirmed_at=utcnow()))
             emails.append(email)
     return emails
+
+
+def worker_env(request, tmp_path, redis_server, smtp_server, **settings: str):
+    """The environment of real worker processes (Redis broker, the SMTP catcher as relay)
+    on a fresh database: SQLite, or a real PostgreSQL when `request.param` says so.
+    Returns (env, database url), the schema in place."""
+    home = tmp_path / "home"
+    home.mkdir()
+    if request.param == "postgresql":
+        settings["database_url"] = request.getfixturevalue("postgres_server").create_database(
+            f"workers_{next(_databases)}")
+    env = infolettre_env(home, broker_url=redis_server.url, smtp_url=smtp_server.url,
+                         **settings)
+    url = env["INFOLETTRE_DATABASE_URL"]
+    db.upgrade(url)
+    return env, url

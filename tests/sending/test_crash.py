@@ -11,35 +11,24 @@ import pytest
 from sqlalchemy import select
 
 from mailer import db
-from tests.sending.conftest import EXAMPLE, add_subscribers
-from tests.support.webapp import CeleryWorker, infolettre_env
+from tests.sending.conftest import EXAMPLE, add_subscribers, worker_env
+from tests.support.webapp import CeleryWorker
 from workers.ledger import GROUP
 from workers.models import Delivery, DeliveryState
 
 SUBSCRIBERS = 120
 
 
-_databases = iter(range(1_000_000))
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def crash_env(request, tmp_path, redis_server, smtp_server):
-    home = tmp_path / "home"
-    home.mkdir()
-    database = {}
-    if request.param == "postgresql":
-        database["database_url"] = request.getfixturevalue("postgres_server").create_database(
-            f"crash_{next(_databases)}")
-    env = infolettre_env(home, broker_url=redis_server.url, smtp_url=smtp_server.url,
-                         send_lease_seconds="1", **database)
-    url = env["INFOLETTRE_DATABASE_URL"]
-    db.upgrade(url)
+    env, url = worker_env(request, tmp_path, redis_server, smtp_server,
+                          send_lease_seconds="1", sweep_interval_seconds="1")
     emails = add_subscribers(url, SUBSCRIBERS)
     smtp_server.data_delay = 0.03  # a slow relay, so that the kill lands mid-batch
     workers = []
 
-    def start_worker() -> CeleryWorker:
-        worker = CeleryWorker(env, tmp_path / f"worker{len(workers)}.log").start()
+    def start_worker(beat: bool = False) -> CeleryWorker:
+        worker = CeleryWorker(env, tmp_path / f"worker{len(workers)}.log", beat).start()
         workers.append(worker)
         return worker
 
@@ -103,3 +92,21 @@ def test_redis_restart_mid_send_loses_nobody(crash_env, smtp_server, redis_serve
     states = wait_until_done(url)
     check_exactly_once(smtp_server, url, emails, states)
     assert states[DeliveryState.SENT] == SUBSCRIBERS
+
+
+def test_one_of_two_workers_killed_the_other_and_the_beat_finish(crash_env, smtp_server):
+    """Production's shape: two workers, one of them with the beat. The other is killed
+    mid-batch and never comes back: the sweep expires its claims and gives its queued rows
+    to the survivor; the campaign ends, nobody twice, nobody lost beyond its group."""
+    env, url, emails, start_worker = crash_env
+    start_worker(beat=True)
+    doomed = start_worker()
+    launch(env)
+    deadline = time.monotonic() + 60
+    while b"workers.send_batch" not in doomed.log.read_bytes():  # it holds a batch
+        assert time.monotonic() < deadline, "the second worker never took a batch"
+        time.sleep(0.05)
+    time.sleep(0.3)
+    doomed.kill()
+    states = wait_until_done(url)
+    check_exactly_once(smtp_server, url, emails, states)

@@ -1,7 +1,8 @@
 """A relay that goes away mid-send, then comes back, with a real worker and a real SMTP
-server on 127.0.0.1: nobody lost, nobody mailed twice, nobody's attempts spent on it, and
-the campaign says it is waiting for the relay. The retry schedule is shortened through
-INFOLETTRE_SEND_RETRY_SECONDS, so a long outage fits in seconds."""
+server on 127.0.0.1, on SQLite and on PostgreSQL: nobody lost, nobody mailed twice,
+nobody's attempts spent on it, and the campaign says it is waiting for the relay. The
+retry schedule is shortened through INFOLETTRE_SEND_RETRY_SECONDS, so a long outage fits in
+seconds."""
 
 import subprocess
 import sys
@@ -12,22 +13,18 @@ from sqlalchemy import select
 
 from mailer import db
 from mailer.settings import get_settings
-from tests.sending.conftest import add_subscribers
+from tests.sending.conftest import add_subscribers, worker_env
 from tests.sending.test_crash import SUBSCRIBERS, check_exactly_once, launch, wait_until_done
 from tests.sending.test_send_batch import deliveries, planned
-from tests.support.webapp import CeleryWorker, infolettre_env
+from tests.support.webapp import CeleryWorker
 from workers import sending
 from workers.models import Delivery
 
 
-@pytest.fixture
-def outage_env(tmp_path, redis_server, smtp_server):
-    home = tmp_path / "home"
-    home.mkdir()
-    env = infolettre_env(home, broker_url=redis_server.url, smtp_url=smtp_server.url,
-                         send_retry_seconds="[1, 1, 2]")
-    url = env["INFOLETTRE_DATABASE_URL"]
-    db.upgrade(url)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def outage_env(request, tmp_path, redis_server, smtp_server):
+    env, url = worker_env(request, tmp_path, redis_server, smtp_server,
+                          send_retry_seconds="[1, 1, 2]")
     emails = add_subscribers(url, SUBSCRIBERS)
     smtp_server.data_delay = 0.02
     worker = CeleryWorker(env, tmp_path / "worker.log").start()

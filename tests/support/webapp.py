@@ -64,16 +64,18 @@ class WebProcess:
 
 
 class CeleryWorker:
-    """A real `celery worker --pool=solo` process, ready once it says so in its log."""
+    """A real `celery worker --pool=solo` process (with the beat if asked), ready once it
+    says so in its log."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
+    def __init__(self, env: dict[str, str], log: Path, beat: bool = False) -> None:
+        self.env, self.log, self.beat = env, log, beat
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60.0) -> CeleryWorker:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--pool=solo",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             *(["--beat"] if self.beat else [])],  # its schedule file: in INFOLETTRE_HOME
             env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
