@@ -11,8 +11,9 @@ of warehouse's `warehouse/email/services.py`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from mailer.address import Undeliverable
 from mailer.settings import Settings, get_settings
@@ -40,6 +41,23 @@ class Ambiguous(Exception):
     """The connection broke after the message data was sent: it may have been accepted."""
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """One message and its SMTP envelope; `key` is the caller's (a delivery)."""
+
+    raw: bytes
+    mail_from: str
+    rcpt: str
+    key: Any = None
+
+
+Result = Outcome | TemporaryFailure | Ambiguous
+
+# The most messages a stream holds without their outcome when it asks for the next one (the
+# one whose data the relay is reading, the one whose MAIL, RCPT and DATA it is answering).
+AHEAD = 2
+
+
 class Sender(Protocol):
     def address(self, email: str) -> str:
         """`email` as this backend delivers it (envelope and To header); Undeliverable
@@ -49,7 +67,30 @@ class Sender(Protocol):
         """Accepted (2xx) or refused for good (5xx, not accepted); raises TemporaryFailure
         (try later) or Ambiguous (never try again)."""
 
+    def stream(self, envelopes: Iterable[Envelope]) -> Iterator[tuple[Envelope, Result]]:
+        """Send the envelopes as they are pulled, yielding each one's result (what `send`
+        returns or raises) in order. An envelope pulled but given no result was never
+        handed to the relay, except those in `unsure` if the stream raised."""
+
+    unsure: list[Envelope]  # data gone out, no reply read: left `sending` after an error
+
     def close(self) -> None: ...
+
+
+class OneByOne:
+    """`stream` as one `send` after the other: each message waits for the reply to the last."""
+
+    unsure: list[Envelope] = []
+
+    def stream(self, envelopes: Iterable[Envelope]) -> Iterator[tuple[Envelope, Result]]:
+        for envelope in envelopes:
+            self.unsure = [envelope]
+            try:
+                result: Result = self.send(envelope.raw, envelope.mail_from, envelope.rcpt)
+            except (TemporaryFailure, Ambiguous) as error:
+                result = error
+            self.unsure = []
+            yield envelope, result
 
 
 def get_sender(settings: Settings | None = None) -> Sender:
@@ -64,5 +105,5 @@ def get_sender(settings: Settings | None = None) -> Sender:
     return MaildirSender(settings.outbox)
 
 
-__all__ = ["Ambiguous", "Outcome", "Sender", "TemporaryFailure", "Undeliverable",
-           "get_sender"]
+__all__ = ["AHEAD", "Ambiguous", "Envelope", "OneByOne", "Outcome", "Result", "Sender",
+           "TemporaryFailure", "Undeliverable", "get_sender"]

@@ -2,6 +2,8 @@
 only queued rows, a failure in the middle of a group leaves only the delivery in flight
 in `sending`, and on PostgreSQL only the records skip waiting for the disk."""
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -49,6 +51,7 @@ class Broken(Exception):
 
 def test_a_failure_mid_group_leaves_only_the_message_in_flight_unsent_for_good(
         send_env, smtp_server, example_editions, monkeypatch):
+    smtp_server.pipelining = False  # one message at a time: `send` is called for each
     add_subscribers(send_env, GROUP)
     campaign, batches = planned(send_env, example_editions)
     real = sending.get_sender
@@ -86,3 +89,29 @@ def test_on_postgresql_only_records_commit_without_waiting_for_the_disk(postgres
             assert conn.exec_driver_sql(show).scalar() == "on"
         finally:
             ledger.close()
+
+
+def test_a_failure_while_pipelining_leaves_only_the_data_without_reply_unsent_for_good(
+        send_env, smtp_server, example_editions, monkeypatch):
+    """A bug while the fourth message is built: the first was accepted, the second's data
+    went out with the third's MAIL, RCPT and DATA, and no reply was read. The second stays
+    `sending` (the relay may have taken it), the third was never handed over."""
+    add_subscribers(send_env, GROUP)
+    campaign, batches = planned(send_env, example_editions)
+    real, calls = sending.recipient, []
+
+    def breaking_recipient(*args):
+        calls.append(args)
+        if len(calls) == 4:
+            raise Broken("a bug while the next message was being built")
+        return real(*args)
+
+    monkeypatch.setattr(sending, "recipient", breaking_recipient)
+    with db.get_engine(send_env).connect() as conn, pytest.raises(Broken):
+        for low, high in batches:
+            sending.send_batch(get_settings(), conn, campaign.id, low, high)
+    after = list(rows(send_env, campaign.id).values())
+    assert [row.state for row in after] == ["sent", "sending"] + ["queued"] * (GROUP - 2)
+    assert [row.attempts for row in after] == [1, 1] + [0] * (GROUP - 2)
+    time.sleep(0.2)  # the relay may finish taking the second message
+    assert len(smtp_server.messages) in (1, 2)
