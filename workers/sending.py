@@ -1,14 +1,14 @@
-"""Sending one batch of a campaign: a stream of messages over one SMTP connection, claimed
-a small group at a time.
+"""Sending one batch of a campaign: a stream of messages to the relay (mailer.transport),
+claimed a small group at a time.
 
 Exactly once: the deliveries of a group are claimed (queued → sending, committed) before
 any of them is handed to the relay, and the outcomes so far are recorded (sent or failed)
-just before the next claim and at the end (workers.ledger). The transport pipelines
-(mailer.transport.smtp): when it asks for the first message of a group, at most AHEAD
-messages of the group before are still without an outcome, so claims of GROUP - AHEAD
-keep the promise: a worker killed at any moment leaves at most GROUP rows in `sending`,
-which recovery marks `unknown` and never re-sends, so nobody is mailed twice; every row
-still `queued` is sent by the next batch task.
+just before the next claim and at the end (workers.ledger). The transport may pipeline
+(mailer.transport.smtp): when it asks for the first message of a group, at most
+`outbox.ahead` messages of the group before are still without an outcome, so claims of
+GROUP - ahead keep the promise: a worker killed at any moment leaves at most GROUP rows
+in `sending`, which recovery marks `unknown` and never re-sends, so nobody is mailed
+twice; every row still `queued` is sent by the next batch task.
 
 Poison isolation: a message that cannot be built, signed or addressed fails that delivery
 alone, with the reason in its row, and the batch goes on. A relay that is unavailable
@@ -30,7 +30,7 @@ from mailer.bounces.breaker import Guard
 from mailer.dkim import signer_for
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
-from mailer.transport import AHEAD, Ambiguous, Envelope, Outcome, TemporaryFailure, get_sender
+from mailer.transport import Ambiguous, Envelope, Outcome, TemporaryFailure, get_sender
 from subscribers import links
 from subscribers.models import Status, Subscriber, utcnow
 from workers.compose import Poison, build
@@ -156,10 +156,6 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
     return batch.sent
 
 
-# Deliveries claimed at a time: with the AHEAD messages of the group before that may still be
-# in flight when a claim is made, never more than GROUP rows of a worker in `sending`.
-CLAIM = GROUP - AHEAD
-
 
 class _Paused(Exception):
     """The breaker paused the campaign: the batch ends, its untried rows queued again."""
@@ -198,12 +194,11 @@ class _Batch:
         except _Paused:
             pass  # refused at MAIL FROM or the login: the untried rows are given back
         finally:
-            # Stopped while the stream was building the next message: the data that went
-            # out just before has no reply yet, so its row stays `sending`.
-            unsure = {envelope.key.id for envelope in outbox.unsure}
-            stream.close()
+            stream.close()  # the replies to data already out are read into `late`
+            for envelope, result in outbox.late:
+                self._late(envelope.key, result)
             done = {outcome[0] for outcome in self.outcomes}
-            self._flush(sorted(self.claimed - unsure - done), reason)
+            self._flush(sorted(self.claimed - done), reason)
 
     def _messages(self, outbox, queued: list):
         """The envelopes, a claimed group at a time; a message that cannot be made fails its
@@ -213,12 +208,15 @@ class _Batch:
                           settings.redis_url)
         url = self.conn.engine.url.render_as_string(hide_password=False)
         checked = time.monotonic()
-        for start in range(0, len(queued), CLAIM):
+        # The messages of the group before still in flight when a claim is made, and the
+        # claim: never more than GROUP rows of this worker in `sending`.
+        claim = max(GROUP - outbox.ahead, 1)
+        for start in range(0, len(queued), claim):
             if time.monotonic() - checked > CHECK_SECONDS:
                 checked = time.monotonic()
                 if self.ledger.campaign_state(self.campaign_id) != CampaignState.SENDING:
                     return
-            group = queued[start:start + CLAIM]
+            group = queued[start:start + claim]
             for _ in group:
                 quota.wait()  # before the claim, so that a claim lasts only the SMTP time
             self._flush()
@@ -277,6 +275,19 @@ class _Batch:
             self._flush()
             if self.guard.refused(delivery, result.reply):
                 raise _Paused
+
+    def _late(self, delivery, result) -> None:
+        """A result read as the batch stopped: recorded, not judged again (the breaker and
+        the relay's state are for results that come while the batch goes on)."""
+        if isinstance(result, Outcome):
+            self._record(delivery, DeliveryState.SENT if result.accepted
+                         else DeliveryState.FAILED, result.reply)
+            self.sent += result.accepted
+        elif isinstance(result, Ambiguous):  # its data may have gone out: never again
+            self._record(delivery, DeliveryState.UNKNOWN, str(result)[:500])
+        elif not result.relay:  # a 4xx about this message: it is tried again
+            self._record(delivery, DeliveryState.QUEUED, str(result)[:500])
+            self.deferred += 1
 
     def _record(self, delivery, state: str, reply: str | None) -> None:
         self.outcomes.append((delivery.id, state, reply))

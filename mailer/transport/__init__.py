@@ -53,9 +53,6 @@ class Envelope:
 
 Result = Outcome | TemporaryFailure | Ambiguous
 
-# The most messages a stream holds without their outcome when it asks for the next one (the
-# one whose data the relay is reading, the one whose MAIL, RCPT and DATA it is answering).
-AHEAD = 2
 
 
 class Sender(Protocol):
@@ -69,10 +66,13 @@ class Sender(Protocol):
 
     def stream(self, envelopes: Iterable[Envelope]) -> Iterator[tuple[Envelope, Result]]:
         """Send the envelopes as they are pulled, yielding each one's result (what `send`
-        returns or raises) in order. An envelope pulled but given no result was never
-        handed to the relay, except those in `unsure` if the stream raised."""
+        returns or raises) as the relay answers. When the stream stops (closed, or an
+        error), the results of messages whose data had gone out are in `late`; an envelope
+        pulled with no result in either was never handed to the relay."""
 
-    unsure: list[Envelope]  # data gone out, no reply read: left `sending` after an error
+    late: list[tuple[Envelope, Result]]
+    # The most messages the stream holds without a result when it asks for the next one.
+    ahead: int
 
     def close(self) -> None: ...
 
@@ -80,16 +80,18 @@ class Sender(Protocol):
 class OneByOne:
     """`stream` as one `send` after the other: each message waits for the reply to the last."""
 
-    unsure: list[Envelope] = []
+    late: list[tuple[Envelope, Result]] = []
+    ahead = 0
 
     def stream(self, envelopes: Iterable[Envelope]) -> Iterator[tuple[Envelope, Result]]:
         for envelope in envelopes:
-            self.unsure = [envelope]
             try:
                 result: Result = self.send(envelope.raw, envelope.mail_from, envelope.rcpt)
             except (TemporaryFailure, Ambiguous) as error:
                 result = error
-            self.unsure = []
+            except BaseException as error:  # its data may have gone out: never send it again
+                self.late = [*self.late, (envelope, Ambiguous(f"stopped while sending: {error!r}"))]
+                raise
             yield envelope, result
 
 
@@ -105,5 +107,5 @@ def get_sender(settings: Settings | None = None) -> Sender:
     return MaildirSender(settings.outbox)
 
 
-__all__ = ["AHEAD", "Ambiguous", "Envelope", "OneByOne", "Outcome", "Result", "Sender",
+__all__ = ["Ambiguous", "Envelope", "OneByOne", "Outcome", "Result", "Sender",
            "TemporaryFailure", "Undeliverable", "get_sender"]

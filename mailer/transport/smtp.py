@@ -2,12 +2,15 @@
 means for a delivery.
 
 With PIPELINING (RFC 2920) MAIL, RCPT and DATA go out together and their three replies are
-read after, so a message costs two round trips instead of four; a stream of messages
-(`SmtpSender.stream`) costs one: each message's data and end-of-data go in the same write
-as the next message's MAIL, RCPT and DATA (RFC 2920 section 3.1: message content may open
-a group, DATA ends it), and the replies are read back in the order of the commands, so each
-is the answer about one recipient. The next message is built while the relay reads. A
-relay that does not offer PIPELINING gets the plain dialogue, a reply before each command.
+read after, so a message costs two round trips instead of four. With `?streams=N` in the
+relay's URL, a batch (`SmtpSender.stream`) costs one round trip per message on each of N
+connections: each message's data and end-of-data go in the same write as the next
+message's MAIL, RCPT and DATA (RFC 2920 section 3.1: message content may open a group,
+DATA ends it), the replies are read back in the order of the commands, so each is the
+answer about one recipient, and the next message is built while the relay reads. A relay
+that does not offer PIPELINING gets the plain dialogue, a reply before each command.
+Off by default: on the shared 2-core machine where it was measured, it did not beat one
+message at a time (see bench/send.py --smtp-options).
 
 The message is sent after DATA as it is (mailer.message guarantees CRLF line ends and no
 line starting with a dot); any other message, such as a confirmation email, is
@@ -30,15 +33,26 @@ from mailer.transport import Ambiguous, Envelope, OneByOne, Outcome, Result, Tem
 
 Reply = tuple[int, bytes]
 CLOSING = 421  # RFC 5321 4.2.3: the service is closing the channel, whatever was asked
+MAX_STREAMS = 4  # per batch: relays limit a client's connections (Postfix: 50 in all)
 
 
 @dataclass(frozen=True)
 class SmtpConfig:
     server: ServerUrl
 
+    # Pipelined streams of messages a batch opens (`?streams=N`, 0 to MAX_STREAMS): 0, one
+    # message at a time (MAIL, RCPT and DATA pipelined, then the data: two round trips).
+    streams: int = 0
+
     @classmethod
     def from_url(cls, url: str) -> SmtpConfig:
-        return cls(ServerUrl.parse(url, "INFOLETTRE_SMTP_URL", "smtp", (25, 465)))
+        """Raises ValueError naming the setting and what it takes."""
+        server = ServerUrl.parse(url, "INFOLETTRE_SMTP_URL", "smtp", (25, 465))
+        streams = server.options.get("streams", "0")
+        if not (streams.isdigit() and int(streams) <= MAX_STREAMS):
+            raise ValueError(f"INFOLETTRE_SMTP_URL: streams={streams!r}: a number of "
+                             f"connections from 0 to {MAX_STREAMS}")
+        return cls(server, int(streams))
 
     def connect(self, timeout: float = 30.0) -> smtplib.SMTP:
         server = self.server
@@ -89,7 +103,14 @@ class SmtpSender(OneByOne):
         self.config = config
         self.smtp: smtplib.SMTP | None = None
         self.pipelining = self.smtputf8 = False
-        self.unsure: list[Envelope] = []
+        self.late: list[tuple[Envelope, Result]] = []  # a stream's last replies, once stopped
+        self.extra: list[SmtpSender] = []  # a stream's other connections
+
+    @property
+    def ahead(self) -> int:
+        """On each connection, the message whose data the relay is reading and the one
+        whose MAIL, RCPT and DATA it is answering."""
+        return 2 * self.config.streams if self.pipelining or not self.smtp else 0
 
     def _connection(self) -> smtplib.SMTP:
         if self.smtp is None:
@@ -164,8 +185,12 @@ class SmtpSender(OneByOne):
         return self._delivered(reply)
 
     def stream(self, envelopes: Iterable[Envelope]) -> Iterator[tuple[Envelope, Result]]:
-        """One round trip per message with PIPELINING, the plain dialogue without (see the
-        module's docstring). The stream ends after a failure of the relay itself."""
+        """With PIPELINING and `?streams=N` (N ≥ 1) in the URL, one round trip per message
+        on each of N connections: while one connection waits for its replies, the other's
+        message is on its way. Otherwise one message at a time on one connection (with
+        PIPELINING, MAIL, RCPT and DATA in one write; without, the plain dialogue).
+        The stream ends after a failure of the relay itself; the replies to data already
+        out when it stops are then read into `late`."""
         envelopes = iter(envelopes)
         upcoming = next(envelopes, None)
         if upcoming is None:
@@ -175,74 +200,35 @@ class SmtpSender(OneByOne):
         except TemporaryFailure as error:
             yield upcoming, error
             return
-        if not self.pipelining:
+        if not (self.pipelining and self.config.streams):
             yield from OneByOne.stream(self, chain([upcoming], envelopes))
             return
-        ready: Envelope | None = None  # the relay said 354: its data goes in the next write
-        pending: Envelope | None = None  # its MAIL, RCPT and DATA written, replies unread
+        self.extra = [SmtpSender(self.config) for _ in range(self.config.streams - 1)]
+        lanes = [_Lane(sender) for sender in (self, *self.extra)]
         try:
-            while ready or upcoming:
-                pending, upcoming = upcoming, None
-                try:
-                    smtp = self._connection()  # again after a refusal whose reset failed
-                except TemporaryFailure as error:
-                    yield pending, error  # nothing else in flight: ready needs this connection
-                    return
-                out = [_wire(ready.raw)] if ready else []
-                if pending:
-                    out.append("".join(f"{command}\r\n" for command in self._commands(
-                        pending.raw, pending.mail_from, pending.rcpt)).encode())
-                self.unsure = [ready] if ready else []
-                try:
-                    smtp.send(b"".join(out))
-                except (smtplib.SMTPException, OSError) as error:
-                    yield from self._lost(error, ready, pending)
-                    return
-                upcoming = next(envelopes, None)  # built while the relay reads
-                if ready:
-                    try:
-                        reply = self.smtp.getreply()
-                    except (smtplib.SMTPException, OSError) as error:
-                        yield from self._lost(error, ready, pending)
-                        return
-                    self.unsure, done, ready = [], ready, None
-                    yield done, self._result(self._delivered, reply)
-                if pending:
-                    try:
-                        replies = (self.smtp.getreply(), self.smtp.getreply(),
-                                   self.smtp.getreply())
-                        refused = self._result(self._opened, *replies)
-                    except (smtplib.SMTPException, OSError) as error:
-                        yield from self._lost(error, None, pending)
-                        return
-                    done, pending = pending, None
-                    if refused is None:
-                        ready = done
+            while True:
+                wrote = False
+                for lane in list(lanes):  # in turn: each lane's replies, then its next write
+                    if not lane.opens():  # a relay that takes fewer connections: fewer
+                        lanes.remove(lane)
                         continue
-                    yield done, refused
-                    if isinstance(refused, TemporaryFailure) and refused.relay:
-                        return
+                    for result in lane.collect():
+                        yield result
+                        if _relay_failed(result[1]):
+                            return
+                    if upcoming is None and lane.ready is None:
+                        continue
+                    wrote = True
+                    for result in lane.write(upcoming):
+                        yield result
+                        if _relay_failed(result[1]):
+                            return
+                    upcoming = next(envelopes, None)  # built while the relay reads
+                if not wrote:
+                    return
         finally:
-            if pending or ready:  # stopped with a transaction open: abort it, never end it
-                self._drop()
-
-    @staticmethod
-    def _result(judge, *replies: Reply) -> Result | None:
-        try:
-            return judge(*replies)
-        except TemporaryFailure as error:
-            return error
-
-    def _lost(self, error: Exception, ready: Envelope | None, pending: Envelope | None
-              ) -> Iterator[tuple[Envelope, Result]]:
-        """The connection failed: the message whose data went out may have been accepted;
-        the one whose data did not was never handed over."""
-        self._drop()
-        self.unsure = []
-        if ready:
-            yield ready, Ambiguous(str(error))
-        if pending:
-            yield pending, TemporaryFailure(f"connection lost: {error}")
+            for lane in lanes:  # replies to data already out are read, never guessed
+                self.late += lane.abandon()
 
     def _refused(self, reply: Reply, hard_bounce: bool = False) -> Outcome:
         """5xx: this delivery fails; 4xx: try it later (421: the relay is going away)."""
@@ -265,9 +251,113 @@ class SmtpSender(OneByOne):
             self.smtp = None
 
     def close(self) -> None:
+        for sender in self.extra:
+            sender.close()
+        self.extra = []
         if self.smtp is not None:
             try:
                 self.smtp.quit()
             except (smtplib.SMTPException, OSError):
                 self.smtp.close()
             self.smtp = None
+
+
+def _relay_failed(result: Result) -> bool:
+    return isinstance(result, TemporaryFailure) and result.relay
+
+
+def _judged(judge, *replies: Reply) -> Result | None:
+    try:
+        return judge(*replies)
+    except TemporaryFailure as error:
+        return error
+
+
+class _Lane:
+    """One connection of a stream: the message whose data the relay is reading (`out`),
+    the one whose MAIL, RCPT and DATA it is answering (`pending`), and the one it said 354
+    to, whose data goes in the next write (`ready`)."""
+
+    def __init__(self, sender: SmtpSender) -> None:
+        self.sender = sender
+        self.ready = self.out = self.pending = None
+        self.used = sender.smtp is not None  # the stream's first connection is open already
+
+    def opens(self) -> bool:
+        """False for an extra connection the relay refuses at its first try."""
+        if self.sender.smtp is None and not self.used:
+            self.used = True
+            try:
+                self.sender._connection()
+            except TemporaryFailure:
+                return False
+        return True
+
+    def write(self, envelope: Envelope | None) -> list[tuple[Envelope, Result]]:
+        """The ready message's data and end, then `envelope`'s MAIL, RCPT and DATA, in one
+        write; returns the failures."""
+        sender = self.sender
+        try:
+            smtp = sender._connection()  # again after a refusal whose reset failed
+        except TemporaryFailure as error:  # ready is None then: it needs the old connection
+            return [(envelope, error)] if envelope else []
+        chunks = [_wire(self.ready.raw)] if self.ready else []
+        if envelope:
+            chunks.append("".join(f"{command}\r\n" for command in sender._commands(
+                envelope.raw, envelope.mail_from, envelope.rcpt)).encode())
+        self.out, self.ready, self.pending = self.ready, None, envelope
+        try:
+            smtp.send(b"".join(chunks))
+        except (smtplib.SMTPException, OSError) as error:
+            return self._lost(error)
+        return []
+
+    def collect(self) -> list[tuple[Envelope, Result]]:
+        """The replies to the last write, in order: each message's own."""
+        results = []
+        smtp = self.sender.smtp
+        if self.out:
+            try:
+                reply = smtp.getreply()
+            except (smtplib.SMTPException, OSError) as error:
+                return self._lost(error)
+            results.append((self.out, _judged(self.sender._delivered, reply)))
+            self.out = None
+        if self.pending:
+            try:
+                replies = smtp.getreply(), smtp.getreply(), smtp.getreply()
+                refused = _judged(self.sender._opened, *replies)
+            except (smtplib.SMTPException, OSError) as error:
+                return results + self._lost(error)
+            if refused is None:
+                self.ready = self.pending
+            else:
+                results.append((self.pending, refused))
+            self.pending = None
+        return results
+
+    def _lost(self, error: Exception) -> list[tuple[Envelope, Result]]:
+        """The connection failed: the message whose data went out may have been accepted;
+        the one whose data did not was never handed over."""
+        self.sender._drop()
+        results = [(self.out, Ambiguous(str(error)))] if self.out else []
+        if self.pending:
+            results.append((self.pending, TemporaryFailure(f"connection lost: {error}")))
+        self.ready = self.out = self.pending = None
+        return results
+
+    def abandon(self) -> list[tuple[Envelope, Result]]:
+        """The stream stopped: the reply to data already out is read; a transaction whose
+        data did not go out is abandoned with the connection (it never ends)."""
+        results = []
+        if self.out:
+            try:
+                results.append((self.out, _judged(self.sender._delivered,
+                                                  self.sender.smtp.getreply())))
+            except (smtplib.SMTPException, OSError) as error:
+                results.append((self.out, Ambiguous(str(error))))
+            self.out = None
+        if self.pending or self.ready:
+            self.sender._drop()
+            self.pending = self.ready = None
+        return results
