@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import yaml
 from babel import Locale, UnknownLocaleError
-from markupsafe import escape
+from markupsafe import Markup
 
 from mailer.settings import get_settings
 
@@ -35,7 +35,8 @@ class Word(str):
     def __html__(self) -> str:
         # Jinja's autoescape (and markupsafe) call this: text content only; attributes and
         # <title> take `|plain`.
-        return f'<span lang="{escape(self.lang)}">{escape(str(self))}</span>'
+        # Markup, not str: markupsafe's format() escapes a plain str a second time.
+        return Markup('<span lang="{}">{}</span>').format(self.lang, str(self))
 
 
 def plain(value: object) -> str:

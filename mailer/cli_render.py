@@ -16,7 +16,7 @@ def warnings(file: str, editions: dict) -> list[str]:
 
     found = []
     for code, edition in editions.items():
-        weak = preheader_warning(edition.preheader)
+        weak = preheader_warning(edition.preheader, code)
         if weak:
             found.append(f"{file}: warning: preheader.{code}: {weak}")
         if edition.length_note():

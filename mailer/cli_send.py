@@ -138,9 +138,9 @@ def status(campaign_id: int, follow: bool) -> None:
 
 def _why(session, campaign_id: int) -> None:
     """Why a campaign paused itself, and what the relays refused for our own reasons."""
-    from mailer.bounces import counts
+    from mailer.bounces import counts, pause
 
-    reason = session.get(Campaign, campaign_id).pause_reason
+    reason = pause.read(session.get(Campaign, campaign_id).pause_reason)
     if reason:
         click.echo(f"paused by the circuit breaker: {reason}\n"
                    f"nobody's status changed; once fixed: infolettre campaign resume "

@@ -3,7 +3,9 @@ public URL. An email cannot carry its images well; it links to them here.
 
 Each upload is decoded by Pillow (the name and the declared type are ignored), turned
 upright, stripped of its metadata (EXIF places, camera serials) and stored twice: 600 px
-wide for the email's column, 1,200 px for high-density screens, never enlarged. WebP,
+wide for the email's column, 1,200 px for high-density screens, never enlarged. The issue
+file records the 600 px URL; the 1,200 px one is derived from it (`high_density`), so an
+image of someone else's (any https:// URL) is written as it is given. WebP,
 which Outlook does not show, becomes JPEG (PNG when it has transparency). The stored name
 is the hash of the content, so a URL never changes what it shows: served with a year of
 caching.
@@ -15,7 +17,9 @@ import hashlib
 import io
 import re
 import warnings
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, send_from_directory
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -27,6 +31,7 @@ WIDTHS = (600, 1200)
 MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
 MAX_BYTES = 15 * 1024 * 1024
 NAME = re.compile(r"[0-9a-f]{24}(@2x)?\.(jpg|png)")
+STORED = re.compile(r"/images/([0-9a-f]{24})\.(jpg|png)")
 
 bp = Blueprint("images", __name__, url_prefix="/images")
 
@@ -85,7 +90,7 @@ def store(data: bytes) -> dict:
     key = hashlib.sha256(versions[WIDTHS[0]]).hexdigest()[:24]
     folder().mkdir(parents=True, exist_ok=True)
     names = {600: f"{key}.{kind}", 1200: f"{key}@2x.{kind}"}
-    for size, name in names.items():
+    for size, name in sorted(names.items(), reverse=True):  # the 2x first: a 1x implies it
         target = folder() / name
         if not target.exists():
             scratch = target.with_suffix(".part")
@@ -94,6 +99,31 @@ def store(data: bytes) -> dict:
     base = get_settings().base_url.rstrip("/")
     return {"url": f"{base}/images/{names[600]}", "url_2x": f"{base}/images/{names[1200]}",
             "width": min(image.width, 600)}
+
+
+@lru_cache(maxsize=1024)
+def _size(name: str) -> tuple[int, int] | None:
+    # Names are content hashes: a file's size never changes, so it is read once.
+    try:
+        with Image.open(folder() / name) as stored:  # the header only, not the pixels
+            return stored.size
+    except (OSError, UnidentifiedImageError):
+        return None
+
+
+def high_density(url: str) -> tuple[str, tuple[int, int] | None] | None:
+    """The 1,200 px version of an image stored here (`url` as `store` gave it, on this
+    site's base URL) and its (width, height) in px, None when its file is not on this
+    machine; None for any other address (an image of someone else's is used as given)."""
+    base, address = urlsplit(get_settings().base_url), urlsplit(url)
+    prefix = base.path.rstrip("/")
+    found = STORED.fullmatch(address.path[len(prefix):]) \
+        if address.path.startswith(prefix + "/") else None
+    if found is None or (address.scheme, address.netloc) != (base.scheme, base.netloc) \
+            or address.query or address.fragment:
+        return None
+    name = f"{found[1]}@2x.{found[2]}"
+    return url[: url.rindex("/") + 1] + name, _size(name)
 
 
 @bp.get("/<name>")

@@ -50,12 +50,18 @@ def preheader(issue, text: Callable) -> str:
     return _shorten(markup.inline_text(markup.first_sentence(paragraphs[0])))
 
 
-def preheader_warning(line: str) -> str | None:
-    """Why `line` is a poor preheader, or None."""
+def preheader_warning(line: str, language: str = "fr") -> str | None:
+    """Why `line`, the preheader in `language`, is poor, with what to write; or None."""
+    example = (f'preheader: {{{language}: "One sentence of {SHORTEST} to {LONGEST} characters '
+               'that gives the news"} at the top level of the issue, beside title:')
+    if not line.strip():
+        return (f"no preheader: inboxes fill the line after the subject with the first words "
+                f"of the email (\"View online\"); add {example}")
     if is_greeting(line):
-        return (f"the preheader {line!r} is a greeting: inboxes show it after the subject, "
-                "give the news instead (preheader: {fr: …, en: …})")
+        return (f"the preheader {line!r} is a greeting: inboxes show it after the subject; "
+                f"give the news instead: {example}")
     if len(line) < SHORTEST:
         return (f"the preheader {line!r} is short ({len(line)} characters): inboxes show "
-                f"{SHORTEST} to {LONGEST}, and fill the rest with other text of the email")
+                f"{SHORTEST} to {LONGEST}, and fill the rest with other text of the email; "
+                f"write a longer one: {example}")
     return None

@@ -71,6 +71,17 @@ def _reference(found: re.Match) -> str:
     return f"&#x{ord(char):x};" if unicodedata.category(char) in _UNPRINTABLE else char
 
 
+# MJML writes an image's height twice, as the attribute and in its style; the style's
+# pixels would squash the image once a phone narrows it (width:100%). The attribute stays
+# (Outlook, and the room kept while images load), the style scales.
+_IMG = re.compile(r"<img\b[^>]*>")
+_FIXED_HEIGHT = re.compile(r"(style=\"[^\"]*(?<![-\w])height:)\s*\d+px")
+
+
+def _scaling_heights(html: str) -> str:
+    return _IMG.sub(lambda img: _FIXED_HEIGHT.sub(r"\1auto", img[0]), html)
+
+
 def mjml_to_html(mjml: str) -> str:
     """MJML → HTML with styles inlined, keeping the media queries and the doctype."""
     html = mjml2html(_NON_ASCII.sub(_reference, mjml), disable_comments=True, fonts={})
@@ -85,6 +96,7 @@ def mjml_to_html(mjml: str) -> str:
         disable_basic_attributes=["width", "height"],
         cssutils_logging_level=logging.CRITICAL,
     ).transform()
+    inlined = _scaling_heights(inlined)
     # premailer drops MJML's doctype: without one, clients render in quirks mode.
     if not inlined.lstrip().lower().startswith("<!doctype"):
         inlined = f"{DOCTYPE}\n{inlined}"

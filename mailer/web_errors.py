@@ -38,7 +38,11 @@ def http_error(error: HTTPException):
         return error
     console_key, public_key = KEYS.get(error.code, ("bad_request", "bad_request"))
     if request.path.startswith("/api/"):
-        return jsonify(error=public_key), error.code
+        from subscribers.i18n import labels
+        from subscribers.web import page_language
+
+        words = labels(page_language())
+        return jsonify(error=public_key, message=str(words[f"{public_key}_text"])), error.code
     if request.path.startswith("/console"):
         from mailer.console.base import page
 

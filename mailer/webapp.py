@@ -26,7 +26,7 @@ BLUEPRINTS = ["subscribers.web_signup:bp", "subscribers.web_links:bp",
 # Modules that add routes to a blueprint above, imported before it is registered.
 EXTENSIONS = [f"mailer.console.{name}" for name in (
     "views", "preview", "issue_files", "sends", "campaign_page", "history", "views_subscribers",
-    "subscriber_edit", "bounces", "staff", "editor", "images")]
+    "subscriber_edit", "bounces", "staff", "editor", "drafts", "images")]
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

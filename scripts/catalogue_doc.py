@@ -41,6 +41,11 @@ listed with each key below. A value given as `{one: "…", other: "…"}` is a c
 the language's CLDR plural rules (`few`, `many` … may be added where the language has them).
 Keys are lower case; a key ending in `_title` and `_text` makes a message page together.
 
+One term per concept in each language, across the console, the emails and the public pages
+(tests/test_vocabulary.py fails if another comes back): in English *email*, *email address*,
+*unsubscribe*, *subscriber*; in French *courriel*, *adresse électronique*, *se désabonner* /
+*désabonnement*, *abonné·e* / *abonné·es*. A new language picks its own and keeps to them.
+
 This file is written by `scripts/catalogue_doc.py`; the English text says what each key is for.
 """
 

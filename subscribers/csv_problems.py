@@ -29,12 +29,21 @@ MESSAGES = {
                        "day/month/year or as 2026-11-15",
         # Problems of one row (that row is left out, the others are imported).
         "email_invalid": "not a valid address: {value!r}",
+        "email_mailto": "{value!r} is a link: write the address alone, {address}",
+        "email_display_name": "{value!r} holds a name: write the address alone, {address}, "
+                              "and the name in the name column",
+        "email_invisible": "an invisible character, {char}, at character {position} of "
+                           "'{value}': type the address again",
         "language_invalid": "{value!r} is not one of {languages}",
         "name_invalid": "a line break, a control character or more than 200 characters",
+        "name_invisible": "an invisible character, {char}, at character {position} (pasted "
+                          "with the name?): delete it, or type the name again",
         "text_invalid": "a control character or more than {limit} characters",
         "date_invalid": "{value!r} is not a date (day/month/year, or 2026-11-15)",
         "date_future": "{value!r} is in the future",
         "status_invalid": "{value!r} is not one of {statuses}",
+        "duplicate": "same address as line {first} ({value}): this row is left out; merge "
+                     "the two rows, or delete this one",
         "too_many_cells": "{cells} cells where the header has {columns}; quote a cell that "
                           "holds the separator",
     },
@@ -61,12 +70,21 @@ MESSAGES = {
         "month_first": "les dates sont écrites mois/jour/année ({value}) ; écrivez-les "
                        "jour/mois/année ou 2026-11-15",
         "email_invalid": "adresse non valide : « {value} »",
+        "email_mailto": "« {value} » est un lien : écrivez l'adresse seule, {address}",
+        "email_display_name": "« {value} » contient un nom : écrivez l'adresse seule, "
+                              "{address}, et le nom dans la colonne du nom",
+        "email_invisible": "un caractère invisible, {char}, au caractère {position} de "
+                           "« {value} » : retapez l'adresse",
         "language_invalid": "« {value} » n'est pas l'une des langues {languages}",
         "name_invalid": "un saut de ligne, un caractère de contrôle ou plus de 200 caractères",
+        "name_invisible": "un caractère invisible, {char}, au caractère {position} (collé "
+                          "avec le nom ?) : supprimez-le, ou retapez le nom",
         "text_invalid": "un caractère de contrôle ou plus de {limit} caractères",
         "date_invalid": "« {value} » n'est pas une date (jour/mois/année, ou 2026-11-15)",
         "date_future": "« {value} » est dans le futur",
         "status_invalid": "« {value} » n'est pas l'un des états {statuses}",
+        "duplicate": "même adresse qu'à la ligne {first} ({value}) : cette ligne est ignorée ; "
+                     "fusionnez les deux lignes, ou supprimez celle-ci",
         "too_many_cells": "{cells} cellules alors que l'en-tête en a {columns} ; mettez entre "
                           "guillemets une cellule qui contient le séparateur",
     },

@@ -99,6 +99,9 @@ def _mixed(number: int, line: bytes | None, error, utf8_line: int, bom: bool) ->
                                                                 "byte": byte}))
 
 
+_CR_ALONE = re.compile(r"(?<=\r)(?!\n)(?=.)", re.DOTALL)
+
+
 def decoded_lines(path: Path, encoding: str) -> Iterator[str]:
     """The file's lines as text, each with its line ending (csv needs them)."""
     if encoding.startswith("utf-16"):  # a newline byte may sit inside a character
@@ -112,7 +115,10 @@ def decoded_lines(path: Path, encoding: str) -> Iterator[str]:
             except UnicodeDecodeError as error:
                 raise FileRejected(Problem(number, "", "bad_byte", {
                     "byte": f"0x{line[error.start]:02x}", "encoding": encoding})) from None
-            yield text[1:] if number == 1 and text.startswith("\ufeff") else text
+            text = text[1:] if number == 1 and text.startswith("\ufeff") else text
+            # A classic Mac export ends its lines with CR alone: csv would read the whole
+            # file as one line with a line break in a cell.
+            yield from _CR_ALONE.split(text) if "\r" in text[:-2] else (text,)
 
 
 def sniff_separator(path: Path, encoding: str) -> str:
@@ -129,7 +135,7 @@ def sniff_separator(path: Path, encoding: str) -> str:
     candidates = list(SEPARATORS)
     with contextlib.suppress(csv.Error):  # one column, or too few lines to tell
         candidates.insert(0, csv.Sniffer().sniff(text, SEPARATORS).delimiter)
-    first = sample[0] if sample else ""
+    first = next((line for line in sample if line.strip()), "")
     for separator in candidates:
         try:
             header = next(csv.reader(io.StringIO(first), delimiter=separator), [])
@@ -138,6 +144,15 @@ def sniff_separator(path: Path, encoding: str) -> str:
         if any(COLUMNS.get(column_key(cell)) == "email" for cell in header):
             return separator
     return candidates[0] if len(candidates) > len(SEPARATORS) else ","
+
+
+def header_row(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]]:
+    """The first record with a cell that is not blank (blank lines above a header are
+    common in exports), as (line, cells); (1, []) for a file without one."""
+    for line, row in rows:
+        if any(cell.strip() for cell in row):
+            return line, row
+    return 1, []
 
 
 def records(lines: Iterable[str], separator: str) -> Iterator[tuple[int, list[str]]]:

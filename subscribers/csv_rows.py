@@ -7,6 +7,8 @@ form refuses is refused here too; each refusal is a Problem naming the row's lin
 from __future__ import annotations
 
 import ipaddress
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -45,7 +47,7 @@ def check_row(line: int, row: dict[str, str], zone: str) -> Row:
     try:
         email = check_email(row.get("email", ""))
     except InvalidInput:
-        raise _bad(line, "email", "email_invalid", value=row.get("email", "")) from None
+        raise _email_refused(line, row.get("email") or "") from None
     try:
         language = check_language(language_code(row.get("language") or None))
     except InvalidInput:
@@ -53,7 +55,9 @@ def check_row(line: int, row: dict[str, str], zone: str) -> Row:
                    languages=", ".join(languages)) from None
     try:
         name = check_name(row.get("name"))
-    except InvalidInput:
+    except InvalidInput as error:
+        if error.values:  # an invisible character: which, and where
+            raise _bad(line, "name", "name_invisible", **error.values) from None
         raise _bad(line, "name", "name_invalid") from None
     extra = {}
     for key, limit in TEXT_MAX.items():
@@ -84,6 +88,26 @@ class RowRejected(Exception):
 
 def _bad(line: int, column: str, code: str, **values) -> RowRejected:
     return RowRejected(Problem(line, column, code, values))
+
+
+_NAMED = re.compile(r"^[^<>]*<([^<>@\s]+@[^<>\s]+)>\s*$")  # Léa B <lea@example.org>
+
+
+def _email_refused(line: int, raw: str) -> RowRejected:
+    """The refusal of an address, with the fix when the mistake is a common one: a mailto:
+    link or a "Name <address>" pasted from a mail client, an invisible character."""
+    value = raw.strip()
+    if value.lower().startswith("mailto:"):
+        return _bad(line, "email", "email_mailto", value=value, address=value[7:])
+    named = _NAMED.match(value)
+    if named:
+        return _bad(line, "email", "email_display_name", value=value, address=named[1])
+    for index, char in enumerate(value):
+        if unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp"):
+            return _bad(line, "email", "email_invisible", value=value.encode(
+                "ascii", "backslashreplace").decode(), char=f"U+{ord(char):04X}",
+                        position=index + 1)
+    return _bad(line, "email", "email_invalid", value=value)
 
 
 def _status(line: int, raw: str | None, consent_at) -> Status:

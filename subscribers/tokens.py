@@ -13,12 +13,14 @@ the preferences of the subscribers that existed then (`legacy_links`); they neve
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple, Protocol, TypeVar
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 from mailer.settings import get_settings
 
@@ -111,6 +113,20 @@ def _signed(value: object) -> Signed:
     raise InvalidToken("invalid")
 
 
+_PART = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def exact(token: str) -> bool:
+    """Whether `token` is written exactly as `make` writes it. itsdangerous decodes base64
+    leniently: `=` padding added at the end, or a last character whose unused low bits
+    differ (`…Ac` read as `…Ad`), give the same bytes, so a link with junk appended would
+    still act. Each part must be unpadded URL-safe base64 that encodes back to itself."""
+    parts = token.removeprefix(".").split(".")  # a leading "." marks a compressed payload
+    return len(parts) in (2, 3) and all(
+        _PART.fullmatch(part) and base64_encode(base64_decode(part)).decode() == part
+        for part in parts)
+
+
 def read(purpose: str, token: str, find: Callable[[int], H | None],
          secret: str | None = None) -> tuple[Signed, H]:
     """What a token signs, and its holder as `find(subscriber_id)` returns it.
@@ -118,6 +134,8 @@ def read(purpose: str, token: str, find: Callable[[int], H | None],
     Raises InvalidToken: "gone" when `find` returns None, "expired" for an old confirmation
     link, "invalid" when the signature is not ours for this purpose and this person."""
     secret = secret or get_settings().secret
+    if not exact(token):
+        raise InvalidToken("invalid")
     # The payload before its signature is checked: only to know whose key to check it with.
     _valid, value = _serializer(secret, purpose, None).loads_unsafe(token)
     signed = _signed(value)

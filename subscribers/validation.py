@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from mailer.invisible import invisible_problem
 from mailer.settings import get_settings
 from subscribers.models import normalise_email
 
@@ -16,11 +17,12 @@ NAME_MAX = 200
 class InvalidInput(ValueError):
     """One field is wrong; `field` names it and `label` is the key of its message."""
 
-    def __init__(self, field: str, label: str, detail: str = "") -> None:
+    def __init__(self, field: str, label: str, detail: str = "", **values) -> None:
         super().__init__(f"{field}: {detail or label}")
         self.field = field
         self.label = label
         self.detail = detail
+        self.values = values  # what a translated message names (see csv_problems)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,11 @@ def check_name(raw: str | None) -> str | None:
     if _has_line_break(name) or has_control(name) or len(name) > NAME_MAX:
         raise InvalidInput("name", "name_invalid",
                            "line break, control character or longer than 200 characters")
+    invisible = invisible_problem(name, one_line=True)
+    if invisible:
+        index, detail = invisible
+        raise InvalidInput("name", "name_invalid", detail, position=index + 1,
+                           char=f"U+{ord(name[index]):04X}")
     return name or None
 
 

@@ -9,6 +9,7 @@ confirmation email goes (or not) to the address.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict
 
@@ -94,6 +95,39 @@ def subscribe():
     return message("check", language)
 
 
+EXAMPLE = '{"email": "lea@example.org", "language": "fr", "name": "Léa"}'
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number",
+               bool: "true or false", type(None): "null"}
+
+
+def _json_object() -> tuple[dict, None] | tuple[None, tuple[Response, int]]:
+    """The body of a JSON signup as an object, or the error answer: 415 for a body that is
+    not declared JSON, 400 for one that is not UTF-8 JSON or not an object (RFC 9110 15.5)."""
+    if not request.is_json:
+        given = request.mimetype or "none"
+        return None, (jsonify(error="content_type", message=(
+            f"send the body as JSON with Content-Type: application/json (this one is "
+            f"{given}), e.g. {EXAMPLE}")), 415)
+    body = request.get_data(cache=True)
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return None, (jsonify(error="body", message=(
+            f"the body is not UTF-8 (byte {error.start + 1}): send JSON in UTF-8 "
+            "(RFC 8259)")), 400)
+    except ValueError as error:
+        where = getattr(error, "msg", "invalid"), getattr(error, "pos", 0)
+        return None, (jsonify(error="body", message=(
+            f"the body is not JSON ({where[0]} at character {where[1] + 1}): send an "
+            f"object, e.g. {EXAMPLE}")), 400)
+    if not isinstance(data, dict):
+        kind = _JSON_KINDS.get(type(data), type(data).__name__)
+        return None, (jsonify(error="body", message=(
+            f"expected a JSON object with an \"email\" field, not {kind}: send e.g. "
+            f"{EXAMPLE}")), 400)
+    return data, None
+
+
 @bp.route("/api/subscribe", methods=["POST", "OPTIONS"])
 @csrf.exempt
 @per_ip
@@ -103,9 +137,9 @@ def subscribe_json():
     # preflight, which only the configured site origin passes. That is the CSRF defence.
     if request.method == "OPTIONS":
         return Response(status=204)
-    data = request.get_json(silent=True) if request.is_json else None
-    if not isinstance(data, dict):
-        return jsonify(error="send a JSON object with Content-Type: application/json"), 415
+    data, refused = _json_object()
+    if refused is not None:
+        return refused
     language = page_language(data.get("language"))
     error = _sign_up(data, str(data.get("source") or "json"))
     if error is not None:

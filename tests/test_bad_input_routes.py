@@ -115,3 +115,56 @@ def test_a_console_csv_with_a_huge_cell_names_the_upload_not_the_server(web):
                        files={"file": ("nul.csv", nul.encode(), "text/csv")})
     check(answer, 200, "fr", web.home)
     assert re.search(r"<td>2</td><td>nom</td>", answer.text)
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    (b'["lea@example.org"]', "an array"), (b"7", "a number"), (b"null", "null"),
+    (b'"lea@example.org"', "a string"), (b"true", "true or false")])
+def test_a_json_signup_that_is_not_an_object_is_a_400_saying_what_to_send(web, body, kind):
+    # An array was answered 415, as if the content type were wrong.
+    answer = requests.post(f"{web.url}/api/subscribe", data=body, timeout=10,
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "body", "message": (
+        f'expected a JSON object with an "email" field, not {kind}: send e.g. {{"email": '
+        '"lea@example.org", "language": "fr", "name": "Léa"}')}
+
+
+@pytest.mark.parametrize(("body", "status", "words"), [
+    (b'{"email": "lea@example.org"', 400, "the body is not JSON (Expecting ',' delimiter at "
+                                          "character 28)"),
+    (b'{"email": "l\xe9a@example.org"}', 400, "the body is not UTF-8 (byte 13)"),
+    (b"", 400, "the body is not JSON"),
+])
+def test_a_json_signup_body_that_cannot_be_read_is_a_400_in_words(web, body, status, words):
+    answer = requests.post(f"{web.url}/api/subscribe", data=body, timeout=10,
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == status and answer.json()["error"] == "body"
+    assert answer.json()["message"].startswith(words), answer.json()
+
+
+def test_a_json_signup_of_another_type_or_too_large_says_so_in_json(web):
+    plain = requests.post(f"{web.url}/api/subscribe", data="email=a@example.org", timeout=10,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert plain.status_code == 415 and plain.json()["error"] == "content_type"
+    assert plain.json()["message"].startswith(
+        "send the body as JSON with Content-Type: application/json (this one is "
+        "application/x-www-form-urlencoded)")
+    huge = requests.post(f"{web.url}/api/subscribe?lang=en", timeout=10,
+                         json={"email": "big@example.org", "name": "x" * 100_000})
+    assert huge.status_code == 413
+    assert huge.json() == {"error": "too_large",
+                           "message": "What you sent is too large; nothing was changed."}
+
+
+def test_a_signup_name_with_an_invisible_character_is_refused_saying_which(web):
+    json = requests.post(f"{web.url}/api/subscribe?lang=en", timeout=10, json={
+        "email": "rlo@example.org", "name": "Eve \u202eroot", "language": "en"})
+    assert json.status_code == 400 and json.json()["error"] == "name"
+    assert "U+202E (right-to-left override) at character 5" in json.json()["message"]
+    http = requests.Session()
+    token = token_of(http, f"{web.url}/subscribe?lang=en")
+    answer = http.post(f"{web.url}/subscribe", timeout=10, data={
+        "csrf_token": token, "email": "zwsp@example.org", "name": "Zoé\u200b", "language": "en"})
+    check(answer, 400, "en", web.home)
+    assert "U+200B (zero-width space) at character 4" in answer.text

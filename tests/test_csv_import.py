@@ -242,3 +242,80 @@ def test_a_signup_during_the_import_leaves_that_address_alone(sqlite_url, tmp_pa
     with db.session_scope(sqlite_url) as session:
         assert session.scalar(select(Subscriber.language).where(
             Subscriber.email == "race@example.org")) == "en"
+
+
+def test_an_address_twice_in_one_file_names_the_first_line(sqlite_url, tmp_path):
+    # Compared as stored: the domain's IDNA forms, its case, the local part's Unicode form.
+    path = tmp_path / "twice.csv"
+    path.write_text("email,name,language,consent_date\n"
+                    "lea@bücher.example,Léa,fr,2025-01-01\n"
+                    "LEA@xn--bcher-kva.example,Léa B,fr,2025-01-01\n"
+                    "l\u00e9a@example.org,Léa,fr,2025-01-01\n"
+                    "le\u0301a@EXAMPLE.org,Léa,fr,2025-01-01\n"
+                    "zed@example.org,Zed,en,2025-01-01\n", encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert [p.located("twice.csv") for p in report.errors] == [
+        "twice.csv:3: email: same address as line 2 (lea@bücher.example): this row is left "
+        "out; merge the two rows, or delete this one",
+        "twice.csv:5: email: same address as line 4 (léa@example.org): this row is left out; "
+        "merge the two rows, or delete this one"]
+    assert report.errors[0].reason("fr").startswith("même adresse qu'à la ligne 2")
+    assert (report.subscribed, report.unchanged) == (3, 0)
+    assert names(sqlite_url)["lea@bücher.example"] == "Léa"  # the first row's name
+
+
+def test_an_address_twice_far_apart_is_found_across_batches(sqlite_url, tmp_path):
+    from subscribers import csv_import
+
+    path = tmp_path / "far.csv"
+    rows = [f"p{n}@example.org,fr,2025-01-01" for n in range(csv_import.BATCH + 10)]
+    path.write_text("email,language,consent_date\n" + "\n".join(rows)
+                    + "\nP3@Example.org,fr,2025-01-01\n")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert [(p.line, p.code, p.values["first"]) for p in report.errors] == [
+        (csv_import.BATCH + 12, "duplicate", 5)]
+
+
+def test_a_name_with_an_invisible_character_is_left_out_saying_which(sqlite_url, tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text("email,name,language,consent_date\n"
+                    "eve@example.org,Eve \u202eroot,fr,2025-01-01\n"
+                    "shirin@example.org,\u0634\u06cc\u0631\u06cc\u0646\u200c\u062f\u062e\u062a,"
+                    "fr,2025-01-01\n", encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert [p.located("names.csv") for p in report.errors] == [
+        "names.csv:2: name: an invisible character, U+202E, at character 5 (pasted with the "
+        "name?): delete it, or type the name again"]
+    assert report.errors[0].reason("fr").startswith("un caractère invisible, U+202E, au "
+                                                    "caractère 5")
+    assert report.subscribed == 1  # a Persian name joined by U+200C is a name
+
+
+@pytest.mark.parametrize(("data", "imported"), [
+    # A classic Mac "CSV (Macintosh)" export: lines end with CR alone. It was refused as
+    # "a quoted cell is never closed".
+    (b"email,name\rh@example.org,H\ri@example.org,I\r", 2),
+    # Blank lines above the header, and a `;` file whose first line is blank.
+    (b"\n\nemail,name\no@example.org,O\n", 1),
+    (b"\n;\nemail;name\nr@example.org;R, S\n", 1),
+])
+def test_cr_line_ends_and_blank_lines_above_the_header_import(sqlite_url, tmp_path, data,
+                                                               imported):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(data)
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.pending, report.errors) == (imported, [])
+
+
+def test_an_address_pasted_from_a_mail_client_says_what_to_write(sqlite_url, tmp_path):
+    path = tmp_path / "pasted.csv"
+    path.write_text("email,name\nmailto:l@example.org,L\nLéa B <lea@example.org>,\n"
+                    "j\u200b@example.org,J\n", encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert [p.located("pasted.csv") for p in report.errors] == [
+        "pasted.csv:2: email: 'mailto:l@example.org' is a link: write the address alone, "
+        "l@example.org",
+        "pasted.csv:3: email: 'Léa B <lea@example.org>' holds a name: write the address "
+        "alone, lea@example.org, and the name in the name column",
+        "pasted.csv:4: email: an invisible character, U+200B, at character 2 of "
+        "'j\\u200b@example.org': type the address again"]

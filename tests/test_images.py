@@ -61,3 +61,43 @@ def test_a_gif_and_a_decompression_bomb_are_refused():
     with pytest.raises(images.ImageRefused) as refused:
         images.store(encoded("PNG", size=(10_000, 10_000), mode="RGB"))
     assert refused.value.reason == "image_too_large"
+
+
+def test_the_email_shows_the_high_density_file_at_its_width_and_the_web_page_chooses(
+        home, tmp_path, monkeypatch):
+    """An image of ours: the email's src is the 1,200 px file with the 600 px box's width and
+    height (mail clients ignore srcset); the web page offers both through srcset. Anyone
+    else's image is used as given. The height scales on phones (no fixed CSS height)."""
+    import re
+
+    from mailer.render import render_file
+    from mailer.settings import get_settings
+    from tests.render.conftest import MINIMAL, write_issue
+
+    monkeypatch.setenv("INFOLETTRE_BASE_URL", "https://lettre.example.org")
+    get_settings.cache_clear()
+    try:
+        stored_image = images.store(encoded("JPEG", size=(2400, 1600)))
+        ours, theirs = stored_image["url"], "https://photos.example.net/images/" + "a" * 24 + ".jpg"
+        assert images.high_density(ours) == (stored_image["url_2x"], (1200, 800))
+        assert images.high_density(theirs) is None
+        assert images.high_density(ours.replace("https:", "http:")) is None
+        assert images.high_density(ours + "?v=2") is None
+        figures = "".join(f"""
+          - url: {url}
+            alt: {{fr: Une photo, en: A photo}}
+            width: {width}""" for url, width in ((ours, 552), (theirs, 300)))
+        text = MINIMAL.replace("        body:\n          fr: Un texte.",
+                               f"        images:{figures}\n        body:\n          fr: Un texte.")
+        editions = render_file(write_issue(tmp_path, text))
+    finally:
+        get_settings.cache_clear()
+    html = editions["fr"].html
+    email_images = re.findall(r"<img\b[^>]*>", html)
+    mine = next(img for img in email_images if "Une photo" in img and stored_image["url_2x"] in img)
+    assert 'width="552"' in mine and 'height="368"' in mine
+    assert re.search(r"(?<![-\w])height:\s*auto", mine) and "srcset" not in mine
+    assert f'src="{theirs}"' in html and "@2x" not in theirs
+    web = editions["fr"].web_html
+    assert f'srcset="{ours} 1x, {stored_image["url_2x"]} 2x"' in web
+    assert f'src="{ours}"' in web

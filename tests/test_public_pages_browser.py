@@ -165,3 +165,41 @@ def test_the_confirmation_email_is_branded_and_fits_a_phone(site_and_app, browse
     page.screenshot(path=str(web.log.parent / f"confirmation-{language}.png"), full_page=True)
     assert axe_violations(page) == []
     page.close()
+
+
+def test_a_visitor_on_a_phone_walks_every_public_page(site_and_app, browser):
+    """375 px wide, in French: signup, check, confirm, confirmed, archive, preferences,
+    unsubscribe, unsubscribed: nothing wider than the screen, every button big enough to
+    touch (WCAG 2.5.8: 24 px), axe-core clean."""
+    web, _site = site_and_app
+    page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True,
+                            has_touch=True)
+
+    def fits(name: str) -> None:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, name
+        for box in page.locator("button:visible, input:visible, select:visible").all():
+            assert box.bounding_box()["height"] >= 24, name
+        assert axe_violations(page) == [], name
+
+    page.goto(f"{web.url}/subscribe?lang=fr")
+    fits("signup")
+    page.get_by_label(WORDS["fr"]["email"]).fill("telephone@example.org")
+    page.get_by_role("button", name=WORDS["fr"]["subscribe"]).click()
+    page.get_by_role("heading", name=WORDS["fr"]["check"]).wait_for()
+    fits("check")
+    person = _subscriber(web, "pouce@example.org", "fr", Status.PENDING)
+    page.goto(f"{web.url}/confirm/{tokens.make(tokens.CONFIRM, *person, secret=SECRET)}")
+    fits("confirm")
+    page.get_by_role("button", name="Confirmer mon abonnement").click()
+    page.get_by_role("heading", name="Merci, votre abonnement est confirmé").wait_for()
+    fits("confirmed")
+    page.get_by_role("link", name=WORDS["fr"]["archive"]).click()
+    fits("archive")
+    page.goto(f"{web.url}/preferences/{tokens.make(tokens.PREFERENCES, *person, secret=SECRET)}")
+    fits("preferences")
+    page.goto(f"{web.url}/unsubscribe/{tokens.make(tokens.UNSUBSCRIBE, *person, secret=SECRET)}")
+    fits("unsubscribe")
+    page.get_by_role("button", name=WORDS["fr"]["unsubscribe"]).click()
+    page.get_by_role("heading", name=WORDS["fr"]["unsubscribed"]).wait_for()
+    fits("unsubscribed")
+    page.close()

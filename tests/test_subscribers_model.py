@@ -116,11 +116,13 @@ def messy_csv(tmp_path):
 def test_import_reports_bad_rows_and_is_idempotent(database_url, messy_csv):
     factory = partial(db.session_scope, database_url)
     report = import_csv(factory, messy_csv)
-    assert (report.subscribed, report.pending, report.unchanged) == (1, 1, 1)
-    assert [problem.line for problem in report.errors] == [3, 6, 7, 9]
+    assert (report.subscribed, report.pending, report.unchanged) == (1, 1, 0)
+    # The duplicate (line 5) names its first line; it is no longer counted as unchanged.
+    assert [problem.line for problem in report.errors] == [3, 5, 6, 7, 9]
+    assert report.errors[1].values["first"] == 2
     assert report.errors[-1].field == "consent_at"
     again = import_csv(factory, messy_csv)
-    assert (again.subscribed, again.pending, again.unchanged) == (0, 0, 3)
+    assert (again.subscribed, again.pending, again.unchanged) == (0, 0, 2)
     with db.session_scope(database_url) as session:
         ann = find_by_email(session, "ann@example.org")
         assert ann.status == Status.SUBSCRIBED and ann.consent_source == "salon Lyon"

@@ -143,14 +143,29 @@ def test_german_added_at_run_time_walks_every_step(german, smtp_server, page):
     html = _html(issue)
     assert ">Abmelden</a>" in html and '<span lang="en">Agenda</span>' in html
     assert "décembre" not in html and "Dezember" in html  # dates written the German way
+    # The issue's own fallback (de: en): its English texts carry their own lang.
+    assert re.search(r'<div lang="en">\s*<p[^>]*>Dear members', html)
+    assert '<span lang="en">Executive Committee</span>' in html
     text = _text(issue)
     preferences = re.search(re.escape(web.url) + r"/preferences/\S+", text).group(0)
     unsubscribe = re.search(re.escape(web.url) + r"/unsubscribe/\S+", text).group(0)
+    online = re.search(re.escape(web.url) + r"/archive/\S+", text).group(0)
+
+    page.goto(online)  # the issue on the web, as the email's "Online ansehen" leads
+    assert page.get_attribute("html", "lang") == "de"
+    assert page.locator("h1").inner_text() == "Der Newsletter des Netzwerks — Winter 2026"
+    assert page.locator("h3[id=article-1] span[lang=en]").count() == 1
+    assert axe_violations(page) == []
 
     page.goto(preferences)
     assert page.locator("h1").inner_text() == "Ihre Einstellungen"
     assert page.locator("#language option:checked").inner_text() == "Deutsch"
     assert axe_violations(page) == []
+    page.locator("form:has(#language) button").click()  # saved, said in the fallback's words
+    page.get_by_role("status").wait_for(timeout=10_000)
+    assert page.locator("[role=status] span[lang=en]").inner_text() == \
+        "Your preferences are saved."
+    assert page.locator("#language option:checked").inner_text() == "Deutsch"
     page.goto(unsubscribe)
     assert page.locator("h1").inner_text() == "Vom Newsletter abmelden"
     assert axe_violations(page) == []

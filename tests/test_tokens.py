@@ -69,3 +69,35 @@ def test_a_recipients_pair_of_campaign_tokens_is_what_make_gives_each_bound_to_i
     other = SimpleNamespace(link_key="another-persons-key", legacy_links=False)
     with pytest.raises(tokens.InvalidToken):
         tokens.read(tokens.UNSUBSCRIBE, unsubscribe, lambda _id: other, secret=SECRET)
+
+
+def _altered(token: str) -> list[str]:
+    """The token with junk itsdangerous's lenient base64 reads as the same bytes: padding
+    appended, and the last character with other unused low bits."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    same_bits = [c for c in alphabet if c != token[-1]
+                 and alphabet.index(c) >> 2 == alphabet.index(token[-1]) >> 2]
+    return [token + "=", token + "==", *(token[:-1] + c for c in same_bits),
+            token + "A", token + ".", "." + token, token.replace(".", "..", 1)]
+
+
+@pytest.mark.parametrize("purpose", [tokens.CONFIRM, tokens.UNSUBSCRIBE, tokens.PREFERENCES])
+def test_a_token_with_junk_appended_or_altered_bits_is_refused(purpose):
+    # `…Ac==` and `…Ad` used to unsubscribe as `…Ac` did.
+    token = tokens.make(purpose, 41, KEY, None if purpose == tokens.CONFIRM else 7,
+                        secret=SECRET)
+    assert tokens.read(purpose, token, find, secret=SECRET)[0].subscriber_id == 41
+    altered = _altered(token)
+    assert len(altered) >= 7
+    for other in altered:
+        with pytest.raises(tokens.InvalidToken):
+            tokens.read(purpose, other, find, secret=SECRET)
+
+
+def test_the_campaign_pair_is_exact_too():
+    unsubscribe, preferences = tokens.make_campaign_pair(41, KEY, 7, secret=SECRET)
+    for purpose, token in [(tokens.UNSUBSCRIBE, unsubscribe), (tokens.PREFERENCES, preferences)]:
+        assert tokens.exact(token)
+        for other in _altered(token):
+            with pytest.raises(tokens.InvalidToken):
+                tokens.read(purpose, other, find, secret=SECRET)

@@ -10,6 +10,7 @@ from babel.core import UnknownLocaleError
 from babel.numbers import format_decimal
 
 from mailer.bounces.reasons import FAULT, Fault, Reason
+from mailer.catalogue import Word
 
 WORDS: dict[str, dict[Reason, tuple[str, str]]] = {
     # reason: (what happened, what to do)
@@ -83,15 +84,15 @@ def is_senders(reason: str | None) -> bool:
 def sentence(who: str, count: int, reason: str | None, language: str = "en") -> str:
     """"gmail.com refused 1,204 messages: sender not authenticated — check DKIM and SPF";
     for the address's own reasons, without the advice."""
-    words = WORDS.get(language, WORDS["en"])
+    own = language if language in WORDS else "en"
     try:
-        number = format_decimal(count, locale=language)
+        number = format_decimal(count, locale=own)
     except (ValueError, UnknownLocaleError):
         number = str(count)
-    one, many = MESSAGES.get(language, MESSAGES["en"])
-    text = REFUSED.get(language, REFUSED["en"]).format(
-        who=who, n=number, messages=one if count == 1 else many,
-        what=words[_reason(reason)][0])
+    one, many = MESSAGES[own]
+    text = REFUSED[own].format(who=who, n=number, messages=one if count == 1 else many,
+                               what=WORDS[own][_reason(reason)][0])
     if is_senders(reason):
-        text += f" — {todo(reason, language)}"
-    return text
+        text += f" — {todo(reason, own)}"
+    # In a language without words here, the English ones, marked as English in HTML.
+    return text if language in WORDS else Word(text, "en")

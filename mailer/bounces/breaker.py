@@ -19,7 +19,8 @@ import smtplib
 
 from sqlalchemy import Connection, update
 
-from mailer.bounces import advice, classify
+from mailer.bounces import classify
+from mailer.bounces.pause import PauseReason
 from mailer.bounces.reasons import Fault
 from mailer.settings import Settings
 
@@ -53,13 +54,14 @@ class Guard:
         share = len(self.refused_ids) / self.seen
         settings = self.settings
         if self.in_a_row >= settings.breaker_in_a_row:
-            why = f"{self.in_a_row} refusals in a row"
+            why = PauseReason("in_a_row", {"count": self.in_a_row, "cause": finding.cause},
+                              reply)
         elif self.seen >= settings.breaker_min_batch and share >= settings.breaker_share:
-            why = f"{len(self.refused_ids)} of {self.seen} messages refused"
+            why = PauseReason("share", {"count": len(self.refused_ids), "seen": self.seen,
+                                        "cause": finding.cause}, reply)
         else:
             return False
-        self.trip(f"{why}: {advice.what(finding.cause)} — {advice.todo(finding.cause)} "
-                  f"(relay: {reply[:200]})")
+        self.trip(why)
         return True
 
     def stops(self, error: Exception) -> bool:
@@ -67,25 +69,25 @@ class Guard:
         for good, or the login failed. Pauses the campaign; True if it did."""
         cause = error.__cause__ or error
         if isinstance(cause, smtplib.SMTPAuthenticationError):
-            why = f"the relay refused our login — check the relay's user and password ({cause})"
+            why = PauseReason("login", {}, str(cause))
         elif getattr(error, "stage", None) == "mail" and str(error).startswith("5"):
             finding = classify.from_reply(str(error))
-            why = (f"the relay refused our sending address: {advice.what(finding.cause)} — "
-                   f"{advice.todo(finding.cause)} (relay: {str(error)[:200]})")
+            why = PauseReason("sender_refused", {"cause": finding.cause}, str(error))
         else:
             return False
         self.trip(why)
         return True
 
-    def trip(self, why: str) -> None:
-        """Pause the campaign with `why`, and queue again what the relay refused for it."""
+    def trip(self, why: PauseReason) -> None:
+        """Pause the campaign with `why` (kept as a code, shown in each reader's language:
+        mailer.bounces.pause), and queue again what the relay refused for it."""
         from workers.models import Campaign, CampaignState, Delivery, DeliveryState
 
         log.warning("campaign %s paused: %s", self.campaign_id, why)
         self.conn.execute(
             update(Campaign).where(Campaign.id == self.campaign_id,
                                    Campaign.state == CampaignState.SENDING)
-            .values(state=CampaignState.PAUSED, pause_reason=why[:500]))
+            .values(state=CampaignState.PAUSED, pause_reason=why.stored()))
         if self.refused_ids:
             self.conn.execute(
                 update(Delivery).where(Delivery.id.in_(self.refused_ids),

@@ -7,6 +7,7 @@ all count from here, so that they agree.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from sqlalchemy import func, select
@@ -30,14 +31,18 @@ def bounced(session: Session, campaign_id: int) -> int:
 
 
 def sender_side(session: Session, campaign_id: int | None = None,
-                language: str = "en", limit: int = 10) -> list[str]:
+                language: str = "en", limit: int = 10,
+                since: dt.datetime | None = None) -> list[str]:
     """The refusals that were the sender's or the path's, by receiving domain and reason,
-    as sentences staff can act on; most frequent first."""
+    as sentences staff can act on in `language` (mailer.bounces.advice); most frequent
+    first. Of one campaign, or of all received `since` a moment (UTC)."""
     query = (select(BounceEvent.domain, BounceEvent.cause, func.count())
              .where(BounceEvent.kind.in_(BOUNCES), BounceEvent.fault.in_(("sender", "path")))
              .group_by(BounceEvent.domain, BounceEvent.cause)
              .order_by(func.count().desc()).limit(limit))
     if campaign_id is not None:
         query = query.where(BounceEvent.campaign_id == campaign_id)
+    if since is not None:
+        query = query.where(BounceEvent.received_at >= since)
     return [advice.sentence(domain or "?", n, cause, language)
             for domain, cause, n in session.execute(query).all()]

@@ -19,7 +19,10 @@ from mailer.settings import get_settings
 # The views that take a file, with the setting of their limit (instead of the app's 64 KB).
 UPLOADS = {"console.subscribers_upload": lambda: get_settings().console_upload_max_bytes,
            "console.issue_upload": lambda: MAX_BYTES,  # the CLI's limit (issue loader)
-           "console.image_upload": lambda: IMAGE_MAX_BYTES}
+           "console.image_upload": lambda: IMAGE_MAX_BYTES,
+           # The editor posts a whole issue as a form: its text, URL-encoded (é → %C3%A9).
+           **dict.fromkeys(("console.editor_save", "console.editor_preview",
+                            "console.draft_keep"), lambda: 3 * MAX_BYTES)}
 FORM_OVERHEAD = 64 * 1024  # the multipart form around the file: boundaries, other fields
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -69,6 +72,8 @@ def page(template: str, **context):
                            language_names=staff_languages(),
                            name_of=lambda code: language_name(code, words.language),
                            count=lambda key, n: _count(words[key], n, language),
+                           # 1 204 in French, 1,204 in English (CLDR's grouping).
+                           decimal=lambda n: format_decimal(n, locale=language),
                            when=lambda moment: written_time(moment, language),
                            day=lambda date: format_date(date, "long", locale=language),
                            **context)

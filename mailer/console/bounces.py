@@ -9,11 +9,11 @@ from flask import g, redirect, request, url_for
 from sqlalchemy import func, select
 
 from mailer import db
-from mailer.bounces import classify
+from mailer.bounces import classify, counts
 from mailer.bounces.models import BounceEvent
 from mailer.bounces.review import VERDICTS, AlreadyReviewed, review
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, found_or_404, page
+from mailer.console.base import bp, found_or_404, language_of_page, page
 from mailer.console.models import Role
 from subscribers.models import utcnow
 from subscribers.validation import InvalidInput, check_email
@@ -42,8 +42,11 @@ def bounces():
         waiting = session.scalars(query.order_by(BounceEvent.id.desc()).limit(PAGE + 1)).all()
         waiting_total = session.scalar(select(func.count()).where(
             BounceEvent.kind == classify.UNKNOWN))
+        # The campaign page's sentences, of every campaign of these days: what to fix.
+        refusals = counts.sender_side(session, language=language_of_page(), since=since)
     older = waiting[PAGE - 1].id if len(waiting) > PAGE else None
     return page("bounces.html", by_kind=by_kind, domains=domains, days=RECENT_DAYS,
+                refusals=refusals,
                 waiting=waiting[:PAGE], waiting_total=waiting_total, older=older)
 
 

@@ -10,7 +10,7 @@ from flask import abort, g, jsonify, redirect, request, url_for
 from sqlalchemy import select, update
 
 from mailer import db
-from mailer.bounces import counts, undo
+from mailer.bounces import counts, pause, undo
 from mailer.console.access import audit, requires
 from mailer.console.base import (
     bp,
@@ -89,7 +89,7 @@ def campaign(campaign_id: int):
                     progress=_progress(session, row), subject=subject,
                     name=f"{row.slug}.yaml", states=list(CampaignState),
                     error=request.args.get("error"), zone=zone_name(language),
-                    pause_reason=row.pause_reason,
+                    pause_reason=pause.shown(row.pause_reason, language),
                     refusals=counts.sender_side(session, campaign_id, language),
                     bounced=counts.bounced(session, campaign_id),
                     undoable=len(undo.suppressed(session, undo.Scope(campaign_id))))

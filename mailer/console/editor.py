@@ -16,10 +16,11 @@ from pydantic import ValidationError
 from ruamel.yaml import YAMLError
 
 from mailer import db
-from mailer.console import editor_form, issue_yaml, versions
+from mailer.console import drafts, editor_form, issue_yaml, versions
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, issue_path, labels, language_of_page, page
 from mailer.console.issue_files import NAME
+from mailer.console.issue_problems import what
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid, issue_languages, load_issue
 from mailer.settings import get_settings
@@ -69,10 +70,18 @@ def _locked():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _draft(name: str) -> dict | None:
+    """The signed-in person's draft of `name` for the page to offer: {fields, base, at}."""
+    with db.session_scope() as session:
+        draft = drafts.found(session, name, g.staff["email"])
+        return draft and {"fields": draft.fields, "base": draft.base, "at": draft.at}
+
+
 def _editor(name: str, data: dict, base: str, new: bool = False, status: int = 200, **extra):
     language = language_of_page()
     languages = data.get("languages") or get_settings().languages
     extra.setdefault("stale", {})
+    extra.setdefault("draft", None)
     return page("editor.html", name=name, data=data, base=base, new=new,
                 fields=editor_form.issue_fields(), languages=languages,
                 shown=editor_form.shown, help=language == "en", **extra), status
@@ -99,7 +108,8 @@ def editor(name: str):
         stale = versions.stale(session, name)
     return _refuse_if_sending(name) or _editor(name, issue_yaml.read(text),
                                                issue_yaml.fingerprint(text),
-                                               saved=request.args.get("saved"), stale=stale)
+                                               saved=request.args.get("saved"), stale=stale,
+                                               draft=_draft(name))
 
 
 @bp.get("/issues/new")
@@ -113,17 +123,19 @@ def editor_new():
         data = editor_form.emptied(last)
         if isinstance(last.get("number"), int):
             data["number"] = last["number"] + 1
-    return _editor(request.args.get("name", ""), data, "", new=True)
+    return _editor(request.args.get("name", ""), data, "", new=True, draft=_draft(drafts.NEW))
 
 
-def _save(name: str, original: str, data: dict, note: str) -> str:
-    """Writes `data` into the file `name`; IssueInvalid if it does not validate."""
+def _save(name: str, original: str, data: dict, new: bool) -> str:
+    """Writes `data` into the file `name`, and forgets the draft it came from; IssueInvalid
+    if it does not validate."""
     text = issue_yaml.written(original, data)
     with checked(text, name) as (path, _issue):
         os.replace(path, _folder() / name)
     with db.session_scope() as session:
         versions.record(session, name, original, text, g.staff["email"])
-        audit(session, g.staff["email"], note, issue=name)
+        audit(session, g.staff["email"], "issue created" if new else "issue saved", issue=name)
+        drafts.drop(session, drafts.NEW if new else name, g.staff["email"])
     return text
 
 
@@ -153,9 +165,10 @@ def editor_save(name: str):
             # again with everything typed, to be saved over theirs once compared.
             return _editor(name, data, current, status=409, conflict=True)
         try:
-            _save(name, original, data, "issue created" if new else "issue saved")
+            _save(name, original, data, new)
         except IssueInvalid as error:
-            problems = [(p.field, field_id(p.field), p.message) for p in error.problems]
+            problems = [(p.field, field_id(p.field), what(p, language_of_page()))
+                        for p in error.problems]
             return _editor(name, data, "" if new else current, new=new, status=400,
                            problems=problems)
     return redirect(url_for("console.editor", name=name, saved=1))
@@ -187,8 +200,9 @@ def editor_preview(name: str):
     data = editor_form.unflatten(request.form.items(multi=True))
     issue, problems = _quick_check(data, name)
     if problems:
+        language = language_of_page()
         return jsonify(problems=[{"field": p.field, "id": field_id(p.field),
-                                  "message": p.message} for p in problems])
+                                  "message": what(p, language).striptags()} for p in problems])
     editions = render_editions(issue, Path(name).stem, issue_languages(issue), web=False)
     words = labels(language_of_page())
     sizes = {code: kilobytes(html_bytes(edition)) for code, edition in editions.items()}

@@ -151,6 +151,23 @@ def unflatten(form: typing.Iterable[tuple[str, str]]) -> dict:
     return prune(_listify(raw, issue_fields()))
 
 
+def flatten(value, prefix: str = "") -> typing.Iterator[tuple[str, str]]:
+    """The form fields of an issue mapping, (dotted name, value) as the editor posts them:
+    the inverse of `unflatten`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from flatten(item, f"{prefix}{key}.")
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        for index, item in enumerate(value):
+            yield from flatten(item, f"{prefix}{index}.")
+    elif isinstance(value, list):
+        yield prefix[:-1], " ".join(value)
+    elif isinstance(value, dt.time):
+        yield prefix[:-1], value.strftime("%H:%M")
+    else:
+        yield prefix[:-1], "" if value is None else str(value)
+
+
 def emptied(data: dict, fields: tuple[Field, ...] = ()) -> dict:
     """A copy of `data` with every text emptied (the "copy of the last issue")."""
     fields = fields or issue_fields()

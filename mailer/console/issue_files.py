@@ -13,7 +13,15 @@ from flask import g, redirect, request, send_file, url_for
 
 from mailer import db
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, issue_path, page, too_large, uploaded_file
+from mailer.console.base import (
+    bp,
+    issue_path,
+    language_of_page,
+    page,
+    too_large,
+    uploaded_file,
+)
+from mailer.console.issue_problems import in_words
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid, load_issue
 from mailer.settings import get_settings
@@ -43,7 +51,9 @@ def issue_upload():
         try:
             load_issue(candidate)
         except IssueInvalid as error:
-            problems = [str(dataclasses.replace(p, file=name)) for p in error.problems]
+            language = language_of_page()
+            problems = [in_words(dataclasses.replace(p, file=name), language)
+                        for p in error.problems]
             return page("issue.html", name=name, problems=problems, uploaded=True), 400
         os.replace(candidate, folder / name)
     with db.session_scope() as session:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailer.console.base import labels, too_large
+from mailer.console.issue_problems import in_words
 from mailer.issue import IssueInvalid, load_issue
 from mailer.issue.loader import parse
 from mailer.issue.translations import pick
@@ -67,7 +68,7 @@ def issue_rows(db_session: Session, language: str) -> list[IssueRow]:
         try:
             issue = load_issue(path, sent.get(path.stem))
         except IssueInvalid as error:
-            row.problems = [str(problem) for problem in error.problems]
+            row.problems = [in_words(problem, language) for problem in error.problems]
             issue = _parsed(path)
         if issue is not None:
             row.number, row.date = issue.number, issue.date

@@ -1,6 +1,15 @@
 """The editor writes the issue file the command line reads: the form's mapping merged into
 the file as it is (ruamel.yaml round trip), so comments, key order and the way unchanged
-values are written all stay."""
+values are written all stay.
+
+ruamel.yaml still rewrites some spelling of its own: a flow mapping `{ fr: a, en: b }`
+loses the spaces inside its braces. So the text written is a three-way merge
+(`merge3`): the lines the save changed come from ruamel.yaml, every other line is the
+file's own. An unchanged file saves to the same bytes; an edited line of a flow mapping
+is written `{fr: a, en: b}`. Should the merge ever read differently from what ruamel.yaml
+wrote, ruamel.yaml's text is kept whole. A file with Windows line ends (CRLF) saves unchanged
+to the same bytes, but once edited is written with LF throughout.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +18,8 @@ import hashlib
 import io
 import re
 
-from ruamel.yaml import YAML
+from merge3 import Merge3
+from ruamel.yaml import YAML, YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
@@ -80,12 +90,53 @@ def merge(old, new):
     return _scalar(old, new)
 
 
-def written(original: str, data: dict) -> str:
-    """The text of the issue file once `data` is saved into `original`."""
-    document = merge(load(original), data)
+def _dumped(document) -> str:
     out = io.StringIO()
     _yaml().dump(document, out)
     return out.getvalue()
+
+
+def _comments(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.lstrip().startswith("#")]
+
+
+def _kept(original: str, new: str) -> str:
+    """`new` with the lines it did not change spelled as in `original`."""
+    base = _dumped(load(original))  # the file as ruamel.yaml writes it unchanged
+    if base in (original, new):
+        return original if base == new else new
+    lines = [text.splitlines(keepends=True) for text in (base, original, new)]
+    merged: list[str] = []
+    for region in Merge3(*lines).merge_regions():
+        kind = region[0]
+        if kind == "unchanged":
+            merged += lines[0][region[1]:region[2]]
+        elif kind in ("a", "same"):
+            merged += lines[1][region[1]:region[2]]
+        elif kind == "b":
+            merged += lines[2][region[1]:region[2]]
+        else:  # lines both respelled and edited: line by line when they pair up
+            base_part, own, edited = (lines[0][region[1]:region[2]],
+                                      lines[1][region[3]:region[4]],
+                                      lines[2][region[5]:region[6]])
+            if len(base_part) == len(own) == len(edited):
+                merged += [mine if then == now else now
+                           for then, mine, now in zip(base_part, own, edited, strict=True)]
+            else:
+                merged += edited
+    text = "".join(merged)
+    try:
+        same = read(text) == read(new) and _comments(text) == _comments(new)
+    except YAMLError:
+        same = False
+    return text if same else new
+
+
+def written(original: str, data: dict) -> str:
+    """The text of the issue file once `data` is saved into `original`: the same bytes
+    when nothing changed, and only the changed lines rewritten otherwise."""
+    text = _dumped(merge(load(original), data))
+    return _kept(original, text) if original.strip() else text
 
 
 def read(text: str) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mailer.db import Base, UtcDateTime
@@ -75,3 +75,19 @@ class IssueVersion(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     staff_email: Mapped[str] = mapped_column(String(320))
     content: Mapped[str] = mapped_column(Text)
+
+
+class IssueDraft(Base):
+    """What one person has typed in the editor of one issue and not saved: kept while they
+    type (not a version, not validated, not in the file), offered back when they open the
+    editor again, gone once they save or discard it."""
+
+    __tablename__ = "issue_draft"
+    __table_args__ = (UniqueConstraint("issue", "staff_email", name="uq_issue_draft_person"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue: Mapped[str] = mapped_column(String(100))  # the file name; "new" for a new issue
+    staff_email: Mapped[str] = mapped_column(String(320))
+    base: Mapped[str] = mapped_column(String(64))  # the file's fingerprint it was begun on
+    fields: Mapped[list] = mapped_column(JSON)  # the form's [name, value] pairs, in order
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

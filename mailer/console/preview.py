@@ -11,6 +11,7 @@ from mailer import db, placeholders
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, issue_path, labels, language_of_page, page, too_large
 from mailer.console.issue_list import sent_languages
+from mailer.console.issue_problems import in_words
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid, issue_languages, load_issue
 from mailer.issue.translations import pick
@@ -32,7 +33,8 @@ def issue(name: str):
     try:
         issue = load_issue(path, languages)
     except IssueInvalid as error:
-        return page("issue.html", name=name, problems=[str(p) for p in error.problems])
+        return page("issue.html", name=name,
+                    problems=[in_words(p, language_of_page()) for p in error.problems])
     # Rendered together: the length rule summarises the same articles in every language.
     editions = list(render_editions(issue, path.stem, languages or issue_languages(issue))
                     .values())

@@ -33,10 +33,12 @@ def load_issue(path: str | Path, languages: list[str] | None = None) -> Issue:
 
 def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
                 source: list[str]) -> list[Problem]:
-    """What the schema cannot see in a parsed issue: languages, translations and links.
+    """What the schema cannot see in a parsed issue: languages, translations, links and
+    invisible characters.
     `lines` maps field paths to lines, `source` is the file's text (both empty for an
     issue that comes from a form: its problems then carry line 0)."""
     from mailer.catalogue import language_name
+    from mailer.issue.characters import check_invisible
     from mailer.issue.links import check_markup_links
     from mailer.issue.loader import line_of
     from mailer.issue.translations import texts
@@ -44,9 +46,11 @@ def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
     # Any language Babel knows has labels: its own catalogue, or the fallback language's.
     problems = [
         Problem(name, line_of(lines, ("languages",)), "languages",
-                f"{code!r} is not a language code (ISO 639-1, e.g. 'de')")
+                f"{code!r} is not a language code (ISO 639-1, e.g. 'de')",
+                "language_code", {"code": code})
         for code in languages if language_name(code) == code
     ]
     problems += check(issue, languages, name, lines)
     problems += check_markup_links(texts(issue), name, lines, source)
+    problems += check_invisible(issue, name, lines, source)
     return problems

@@ -76,7 +76,7 @@ Link = Annotated[
 ]
 
 
-def _line(source: list[str], start: int, raw: str) -> int:
+def written_on(source: list[str], start: int, raw: str) -> int:
     """The line where `raw` is written, searching from the field's line `start`."""
     for number in range(max(start, 1), len(source) + 1):
         if raw in source[number - 1]:
@@ -100,7 +100,8 @@ def check_markup_links(texts, file: str, lines: dict, source: list[str]) -> list
                     problem = "a link without words: write them between the brackets"
                 if problem:
                     where = (*location, language)
-                    line = _line(source, line_of(lines, where), found[0])
+                    line = written_on(source, line_of(lines, where), found[0])
                     problems.append(Problem(file, line, field_path(where),
-                                            f"link [{found[1]}]: {problem}"))
+                                            f"link [{found[1]}]: {problem}", "link",
+                                            {"words": found[1], "hint": problem}))
     return problems

@@ -15,23 +15,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from mailer.issue.messages import field_message, yaml_message
+from mailer.issue.messages import field_message
 from mailer.issue.schema import Issue
+from mailer.issue.yaml_errors import cut_by_comment, explain
 
 Location = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
 class Problem:
+    """`message` in English, for the command line; `code` and `values`, when given, let
+    the console say it in the staff member's language (`problem_<code>` of its catalogue)."""
+
     file: str
     line: int
     field: str
     message: str
+    code: str = ""
+    values: dict = dataclass_field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -52,6 +59,8 @@ MAX_VALUES = 100_000  # a full issue has about 600
 # MAX_DEPTH opening brackets in a row: refused before YAML's scanner, which looks up to
 # 1,024 characters ahead for each of them (half a second for a line of `[`).
 _BRACKETS = re.compile(r"[\[{](?:[ \t]*[\[{]){" + str(MAX_DEPTH) + "}")
+_BREAKS = re.compile("[\x85\u2028\u2029]")
+_BREAKS_NAMES = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 
@@ -143,14 +152,42 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
                        "month and the day (YYYY-MM-DD)", problem_mark=node.start_mark) from None
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-_Loader.yaml_implicit_resolvers = {
-    key: list(value) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    """A YAML 1.2 integer: decimal, `010` is ten (YAML 1.1 read it as octal, eight)."""
+    try:
+        return int(loader.construct_scalar(node).replace("_", ""), 10)
+    except ValueError:
+        raise _Refused(problem=f"{node.value!r} is not a whole number: write it in digits, "
+                       "e.g. 83", problem_mark=node.start_mark) from None
+
+
+# YAML 1.2's core schema for the plain words that are not text: only true and false are
+# yes/no values. YAML 1.1 (PyYAML's) also read yes, no, on, off, y and n so, which turned
+# `no` (Norwegian) into false and `en: Yes` into no text at all; and read `010` as eight.
+_NOT_TEXT = {
+    "tag:yaml.org,2002:bool": re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    "tag:yaml.org,2002:int": re.compile(r"^[-+]?[0-9]+$"),
+    "tag:yaml.org,2002:float": re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
 }
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in value if tag not in _NOT_TEXT]
+    for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _tag, _regexp in _NOT_TEXT.items():
+    for _first in "tTfF" if "bool" in _tag else "-+0123456789.":
+        _Loader.yaml_implicit_resolvers.setdefault(_first, []).append((_tag, _regexp))
 for _digit in "0123456789":
     _Loader.yaml_implicit_resolvers.setdefault(_digit, []).insert(
         0, ("tag:yaml.org,2002:str", re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$"))
     )
+
+
+# pydantic's error types the console words itself (mailer/console/labels, `problem_…`).
+_CODES = {"missing": "field_missing", "extra_forbidden": "field_unknown"}
 
 
 def field_path(location: Location) -> str:
@@ -196,7 +233,12 @@ def _read_text(path: Path) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        message = f"not UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8"
+        start = raw.rfind(b"\n", 0, error.start) + 1
+        byte = raw[error.start : error.start + 1]
+        message = (f"not UTF-8: byte 0x{byte[0]:02x} at column {error.start - start + 1} "
+                   f"({byte.decode('cp1252', 'replace')!r} in Windows-1252 or Latin-1, the "
+                   "likely encoding of this file); save the file as UTF-8 (in the editor: "
+                   "Save as, Encoding: UTF-8)")
         raise IssueInvalid([Problem(name, line, "", message)]) from None
     found = _CONTROL.search(text)
     if found:
@@ -204,6 +246,13 @@ def _read_text(path: Path) -> str:
         message = (f"control character U+{ord(found[0]):04X} (column "
                    f"{found.start() - text.rfind(chr(10), 0, found.start())}); remove it")
         raise IssueInvalid([Problem(name, line, "", message)])
+    found = _BREAKS.search(text)
+    if found:  # YAML 1.1 ends a line there, where an editor shows none: lines would differ
+        line = text.count("\n", 0, found.start()) + 1
+        column = found.start() - text.rfind("\n", 0, found.start())
+        raise IssueInvalid([Problem(name, line, "", (
+            f"an invisible U+{ord(found[0]):04X} ({_BREAKS_NAMES[found[0]]}) at column "
+            f"{column}, which YAML reads as a line break: delete it, or press Enter"))])
     found = _BRACKETS.search(text)
     if found:
         line = text.count("\n", 0, found.start()) + 1
@@ -215,31 +264,42 @@ def _read_text(path: Path) -> str:
 def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
     """The validated issue and the line of each of its values."""
     name = str(path)
-    loader = _Loader(_read_text(path))
+    text = _read_text(path)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
-    except (yaml.YAMLError, RecursionError) as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        reason = getattr(error, "problem", None) or str(error)
-        raise IssueInvalid([Problem(name, line, "", yaml_message(reason))]) from None
+    except _Refused as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else 0
+        raise IssueInvalid([Problem(name, line, "", f"invalid YAML: {error.problem}")]) from None
+    except yaml.YAMLError as error:
+        line, message = explain(error, text)
+        raise IssueInvalid([Problem(name, line, "", message)]) from None
+    except RecursionError:
+        raise IssueInvalid([Problem(name, 0, "", f"invalid YAML: nested deeper than "
+                                    f"{MAX_DEPTH} levels")]) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
         raise IssueInvalid([Problem(name, 1, "", "an issue file must be a YAML mapping")])
     lines: dict[Location, int] = {}
     _lines(node, (), lines)
+    cut = [Problem(name, line, field_path(location), message)
+           for location, line, message in cut_by_comment(node, text)]
     try:
-        return Issue.model_validate(data), lines
+        issue = Issue.model_validate(data)
     except ValidationError as error:
-        problems = [
+        problems = cut + [
             Problem(
                 name,
                 line_of(lines, tuple(e["loc"])),
                 field_path(tuple(e["loc"])),
                 field_message(e),
+                _CODES.get(e["type"], ""),
             )
             for e in error.errors()
         ]
         raise IssueInvalid(problems) from None
+    if cut:
+        raise IssueInvalid(cut)
+    return issue, lines

@@ -30,24 +30,76 @@ def date_fix(value: object) -> str:
     return f"{value!r} is not a date: write it year-month-day, e.g. 2027-01-15"
 
 
-def yaml_message(problem: str) -> str:
-    """A YAML parser's complaint, with the usual fix."""
-    if "'\\t'" in problem or "\t" in problem:
-        return "a tab character: indent with spaces, never with tabs"
-    if "mapping values are not allowed" in problem:
-        return ("a colon followed by a space inside a text: put the whole text in quotes, "
-                'e.g. title: "Milan : un parcours"')
-    if "could not find expected ':'" in problem or "expected <block end>" in problem:
-        return (f"invalid YAML: {problem} (check this line's indentation, and put a text "
-                "that holds a colon or starts with a quote in quotes)")
-    return f"invalid YAML: {problem}"
+FORMATS = {"a date": "write it year-month-day, e.g. 2027-01-15",
+           "a time": 'write it hours:minutes in quotes, e.g. "14:30"'}
+_LANGUAGE_KEY = re.compile(r"^[a-z]{2,3}$")
+
+
+def kind_of(value: object) -> str:
+    """What a YAML value is, in an author's words: 'a yes/no value (true)'."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"a yes/no value ({str(value).lower()})"
+    if isinstance(value, int):
+        return f"a number ({value})"
+    if isinstance(value, float):
+        return f"a decimal number ({value!r})"
+    if isinstance(value, str):
+        return f"a text ({value!r})"
+    if isinstance(value, list):
+        return "a list (- lines)"
+    if isinstance(value, dict):
+        return "key: value lines"
+    return type(value).__name__
+
+
+def _type_message(kind: str, value: object, location: tuple) -> str | None:
+    """Expected a number, a text, a list or key: value lines, and got something else."""
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        quoted = isinstance(value, str) and value.strip().isdigit()
+        fix = "remove the quotes" if quoted else "write it in digits"
+        return f"expected a whole number, e.g. 83, not {kind_of(value)}: {fix}"
+    if kind == "string_type":
+        if value is None:
+            return "empty: write the text after the colon, or remove the line"
+        if isinstance(value, bool | int | float):
+            return (f"expected a text, not {kind_of(value)}: put it in quotes, "
+                    f'e.g. "{str(value).lower() if isinstance(value, bool) else value}"')
+        return f"expected a text, not {kind_of(value)}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        hint = ("one line per language below it, indented: fr: …, en: …"
+                if location and location[-1] in _TEXT_NAMES
+                else "key: value lines below it, indented")
+        return f"expected {hint}; not {kind_of(value)}"
+    if kind == "list_type":
+        return ("expected a list (each item on its own line, starting with - ), not "
+                f"{kind_of(value)}")
+    return None
+
+
+# Fields whose value is a Text (one line per language).
+_TEXT_NAMES = {"title", "body", "summary", "alt", "caption", "role", "place", "link_text",
+               "description", "closing", "preheader", "contact_text"}
 
 
 def field_message(error: dict) -> str:
     """One pydantic error, said as what to type."""
     kind = error["type"]
+    location = tuple(error.get("loc", ()))
+    typed = _type_message(kind, error.get("input"), location)
+    if typed:
+        return typed
+    if kind == "extra_forbidden" and location and _LANGUAGE_KEY.match(str(location[-1])):
+        return (f"unknown field: if {location[-1]}: is a translation, indent it like the other "
+                "languages of its text")
     if kind in _SIMPLE:
         return _SIMPLE[kind]
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = error.get("ctx", {})
+        if "ge" in bound:
+            return f"{error.get('input')!r} is too small: the least is {bound['ge']}"
+        return f"{error.get('input')!r} is too large: the most is {bound.get('le')}"
     if kind.startswith("date_") or kind.startswith("datetime_"):
         return date_fix(error.get("input"))
     if kind.startswith("time_"):

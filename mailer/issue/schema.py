@@ -12,7 +12,9 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -24,7 +26,7 @@ from pydantic import (
 )
 
 from mailer.issue.links import Link
-from mailer.issue.messages import date_fix
+from mailer.issue.messages import FORMATS, date_fix, kind_of
 
 
 class Strict(BaseModel):
@@ -53,16 +55,49 @@ class Contact(Strict):
     email: EmailStr
 
 
+def _secure_image(url: HttpUrl) -> HttpUrl:
+    # An http:// image in an https:// world: Gmail and Apple Mail fetch it through a proxy
+    # or not at all, and a browser shows the web version as "not secure". The product's own
+    # address (images uploaded in the console) is whatever it was configured with.
+    from mailer.settings import get_settings
+
+    own = get_settings().base_url.rstrip("/") + "/"
+    if url.scheme == "https" or str(url).startswith(own):
+        return url
+    rest = str(url).split("://", 1)[1]
+    raise ValueError(f"{str(url)!r} is not https://: mail clients block or warn about "
+                     f"images sent without it; write https://{rest} (check that it opens), or "
+                     "upload the image in the console")
+
+
 class Image(Strict):
-    url: HttpUrl
+    url: Annotated[HttpUrl, AfterValidator(_secure_image)]
     """The image's https:// address (emails cannot carry attached images well)."""
     alt: Text
     """What the image shows, for screen readers and blocked images."""
     caption: Text | None = None
     link: Link | None = None
     """Where a click on the image leads."""
-    width: int = Field(default=552, ge=16, le=600)
+    width: Count = Field(default=552, ge=16, le=600)
     """Pixels at 600 px; narrower on phones."""
+
+
+def _no_number(what: str):
+    """Refuses a number or a yes/no value where a date or a time is written: pydantic would
+    read 1430 as seconds (00:23:50) and 20270115 as seconds since 1970."""
+
+    def refuse(value):
+        if isinstance(value, bool | int | float):
+            raise ValueError(f"{kind_of(value)} where {what} is expected: {FORMATS[what]}")
+        return value
+
+    return BeforeValidator(refuse)
+
+
+Date = Annotated[dt.date, _no_number("a date")]
+Time = Annotated[dt.time, _no_number("a time")]
+# A count written by hand: a whole number, not true (1), 7.0 or "7" (strict).
+Count = Annotated[int, Field(strict=True)]
 
 
 def _date_or_tba(value, handler):
@@ -73,17 +108,18 @@ def _date_or_tba(value, handler):
         raise ValueError(f'{date_fix(value)}, or "tba" while it is to be announced') from None
 
 
-EventDate = Annotated[dt.date | Literal["tba"], WrapValidator(_date_or_tba)]
+EventDate = Annotated[dt.date | Literal["tba"], WrapValidator(_date_or_tba),
+                     _no_number("a date")]
 
 
 class AgendaEntry(Strict):
     date: EventDate
     """The (first) day, 2027-01-15; or tba while it is to be announced."""
-    end: dt.date | None = None
+    end: Date | None = None
     """The last day of an event over several days."""
-    time: dt.time | None = None
+    time: Time | None = None
     """The start time, "14:30" (in quotes), in the event's own time zone."""
-    end_time: dt.time | None = None
+    end_time: Time | None = None
     """The end time, "17:00"."""
     title: Text
     place: Text | None = None
@@ -156,16 +192,16 @@ class Section(Strict):
 
 
 class Slot(Strict):
-    start: dt.time
+    start: Time
     """"09:30", in quotes."""
-    end: dt.time | None = None
+    end: Time | None = None
     title: Text
     description: Text | None = None
     speakers: list[Person] = Field(default_factory=list)
 
 
 class Day(Strict):
-    date: dt.date
+    date: Date
     title: Text | None = None
     slots: list[Slot] = Field(min_length=1)
 
@@ -179,8 +215,8 @@ class Programme(Strict):
 class Issue(Strict):
     """One issue of the infolettre, every language side by side."""
 
-    number: int = Field(ge=1)
-    date: dt.date
+    number: Count = Field(ge=1)
+    date: Date
     """The date of publication, year-month-day: 2027-01-15."""
     title: Text
     """The email's subject and the heading of the issue."""

@@ -35,7 +35,8 @@ def check(issue: Issue, languages: list[str], file: str, lines: dict) -> list[Pr
             else:
                 continue
             where = (*location, language)
-            problems.append(Problem(file, line_of(lines, where), field_path(where), message))
+            problems.append(Problem(file, line_of(lines, where), field_path(where), message,
+                                    message, {"language": language}))
     return problems
 
 

@@ -71,7 +71,9 @@ def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
     page.goto(f"{console.url}/console/")
     page.click("text=Journal des actions")
     log = page.inner_text("main")
-    assert "login" in log and "staff added" in log and "preview" in log
+    # In the member's words: "connexion", not the code "login".
+    assert "connexion" in log and "membre ajouté à l'équipe" in log and "aperçu d'un numéro" in log
+    assert "staff added" not in log and "numéro\u00a0: 091.yaml" in log
     assert page.locator("text=Plus anciennes").count() == 0  # one page so far
     with db.session_scope(console.env["INFOLETTRE_DATABASE_URL"]) as session:
         for n in range(150):
@@ -80,7 +82,7 @@ def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
     assert page.locator("main tbody tr").count() == 100
     page.click("text=Plus anciennes")
     older = page.inner_text("main")
-    assert "login" in older and "n: 49" in older and "n: 50" not in older
+    assert "connexion" in older and "n\u00a0: 49" in older and "n\u00a0: 50" not in older
     page.click("text=Se déconnecter")
     assert "/console/login" in page.url
     page.goto(f"{console.url}/console/audit")

@@ -41,7 +41,7 @@ def test_each_bad_input_gets_its_message(console):
           email="editor@example.org", role="editor", language="fr", password="long enough!")
     _post(http, token, f"{base}/staff", 400, "Choisissez un des rôles proposés.",
           email="new@example.org", role="owner", language="fr", password="long enough!")
-    _post(http, token, f"{base}/staff", 400, "Cette adresse e-mail n'est pas valide.",
+    _post(http, token, f"{base}/staff", 400, "Cette adresse électronique n'est pas valide.",
           email="nobody", role="editor", language="fr", password="long enough!")
     _post(http, token, f"{base}/account", 400, "10 caractères au moins.", language="fr",
           current_password="correct horse battery", new_password="short")
@@ -66,4 +66,4 @@ def test_each_bad_input_gets_its_message(console):
     _post(http, token, f"{base}/bounces/{event_id}", 400, "Choisissez un verdict.",
           verdict="maybe")
     _post(http, token, f"{base}/bounces/{event_id}", 400,
-          "Cette adresse e-mail n'est pas valide.", verdict="hard", recipient="nope")
+          "Cette adresse électronique n'est pas valide.", verdict="hard", recipient="nope")

@@ -59,4 +59,4 @@ def test_review_a_message_nobody_could_place(console, page):
     assert page.inner_text("#kind") == "Rebond définitif"
     assert page.locator("#verdict-form").count() == 0  # decided once
     page.click("nav >> text=Journal des actions")
-    assert "bounce reviewed" in page.inner_text("main")
+    assert "rebond examiné — rebond\u00a0: " in page.inner_text("main")

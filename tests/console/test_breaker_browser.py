@@ -29,11 +29,23 @@ def test_breaker_pause_resume_counts_and_undo(tmp_path, page, smtp_server):
         page.wait_for_function("document.getElementById('state').dataset.state === 'paused'",
                                timeout=60_000)
         page.reload()
-        assert "Relay access denied" in page.inner_text("#paused-why")
+        # Why, in the member's language, the relay's own words beside (marked English).
+        assert page.inner_text("#paused-words") == (
+            "5 refus de suite : le relais refuse de relayer pour nous — vérifier "
+            "l'adresse du relais, son identifiant et l'adresse d'envoi")
+        assert page.inner_text("#paused-relay").endswith("@example.org>: Relay access denied")
+        assert page.get_attribute("#paused-relay", "lang") == "en"
+        assert "refusals in a row" not in page.inner_text("main")
         assert "relais refuse de relayer" in page.inner_text("#refusals")
         assert page.inner_text("#bounced") == "7"  # 2 addresses unknown, 5 refused for us
         assert statuses(url) == [Status.BOUNCED] * 2 + [Status.SUBSCRIBED] * (READERS - 2)
         assert axe_violations(page) == []
+        page.goto(f"{web.url}/console/bounces")  # the same sentences on the bounces page
+        assert page.inner_text("#refusals") == (
+            "example.org a refusé 5 messages : le relais refuse de relayer pour nous — "
+            "vérifier l'adresse du relais, son identifiant et l'adresse d'envoi")
+        assert axe_violations(page) == []
+        page.goto(f"{web.url}/console/campaigns/1")
 
         smtp_server.refuse_rcpt = ""  # the relay's login is fixed
         page.click("#resume")

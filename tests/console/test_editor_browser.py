@@ -79,10 +79,11 @@ def test_a_new_issue_written_from_scratch_in_both_languages(editing, page):
     assert page.input_value(body) == "**Trois** Cités rejoignent le Réseau."
     page.fill("[name='sections.0.articles.0.body.en']", "Three Cités join the Network.")
     page.fill("[name='contact_email']", "info@reseaucitesdesmetiers.example")
-    before = updates(page)
     page.fill("[name='site_url']", "https://www.reseaucitesdesmetiers.example")
-    wait_preview(page, before)
-    assert page.locator("#preview iframe").count() == 4  # two languages at 600 and 375 px
+    # The answer to the last pause shows both languages at 600 and 375 px (an answer to an
+    # earlier pause, still without the site's address, may come first).
+    page.wait_for_function("document.querySelectorAll('#preview iframe').length === 4")
+    assert page.inner_text("#preview-problems") == ""
     assert "Trois" in page.frame_locator("#preview iframe").first.locator("body").inner_text()
     shot(page, "new-issue")
     assert axe_violations(page) == []
@@ -200,8 +201,128 @@ def test_an_image_uploaded_is_resized_served_and_shown_in_the_preview(editing, p
     wait_preview(page, before)
     assert page.inner_text("#preview-problems") == ""
     frame = page.frame_locator("#preview iframe").first
-    assert frame.locator(f"img[src='{public}']").count() == 1
+    # The email shows the 1,200 px file at the 600 px box's width (see mailer.images).
+    sharp = frame.locator(f"img[src='{public.replace('.jpg', '@2x.jpg')}']")
+    assert sharp.count() == 1 and sharp.get_attribute("width") == "552"
+    assert requests.get(sharp.get_attribute("src"), timeout=10).status_code == 200
     shot(page, "image")
     page.click("button:text('Enregistrer')")
     assert page.locator("#saved").count() == 1
     assert public in (editing.issues / "091.yaml").read_text(encoding="utf-8")
+
+
+def drafts_of(web, who: str) -> list:
+    from mailer.console.models import IssueDraft
+
+    with db.session_scope(web.env["INFOLETTRE_DATABASE_URL"]) as session:
+        return [(d.issue, d.fields) for d in session.query(IssueDraft)
+                .filter_by(staff_email=who)]
+
+
+def wait_until(condition, seconds: float = 10.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.05)
+
+
+def test_a_draft_survives_a_closed_tab_and_is_taken_up_in_another_browser(editing, browser):
+    path = editing.issues / "091.yaml"
+    original = path.read_text(encoding="utf-8")
+
+    def opened():
+        page = browser.new_context().new_page()
+        page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
+        sign_in(page, editing, "editor@example.org")
+        page.goto(editing.url + "/console/issues/091.yaml/edit")
+        return page
+
+    first = opened()
+    assert first.locator("#draft").is_hidden()  # nothing left yet
+    # Typed, paused: kept on the server (not a version, not in the file).
+    first.fill("[name='title.fr']", "Infolettre, premier jet")
+    first.wait_for_function("document.getElementById('autosaved').textContent.includes('conservé')")
+    assert path.read_text(encoding="utf-8") == original
+    # Typed again, and the tab closed at once, before any pause: nothing is lost.
+    first.locator("[name='editorial.body.fr']").press("Control+End")
+    first.keyboard.type(" Dernier mot avant de fermer.")
+    first.close(run_before_unload=True)  # as a person closes a tab (pagehide)
+    wait_until(lambda: any("Dernier mot avant de fermer." in value
+                           for _, fields in drafts_of(editing, "editor@example.org")
+                           for _, value in fields))
+    first.context.close()
+    # Another browser, another day: the draft is offered, and taken up.
+    second = opened()
+    assert second.locator("#draft").is_visible()
+    assert axe_violations(second) == []
+    shot(second, "draft-offered")
+    second.click("#draft-restore")
+    assert second.input_value("[name='title.fr']") == "Infolettre, premier jet"
+    assert second.input_value("[name='editorial.body.fr']").endswith("Dernier mot avant de fermer.")
+    assert path.read_text(encoding="utf-8") == original
+    # Saved: the file has it, the draft is gone, and nothing is offered any more.
+    second.click("button:text('Enregistrer')")
+    assert second.locator("#saved").count() == 1
+    assert "premier jet" in path.read_text(encoding="utf-8")
+    assert drafts_of(editing, "editor@example.org") == []
+    assert second.locator("#draft").is_hidden()
+    # A draft discarded is gone too.
+    second.fill("[name='title.en']", "A first go")
+    second.wait_for_function("document.getElementById('autosaved').textContent.includes('conservé')")
+    second.context.close()
+    third = opened()
+    assert third.locator("#draft").is_visible()
+    third.click("#draft-discard")
+    wait_until(lambda: drafts_of(editing, "editor@example.org") == [])
+    third.reload()
+    assert third.locator("#draft").is_hidden()
+    third.context.close()
+
+
+def test_the_keyboard_writes_the_same_markup_as_the_toolbar(editing, page):
+    page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
+    sign_in(page, editing, "editor@example.org")
+    page.goto(editing.url + "/console/issues/new")
+    body = page.locator("[name='editorial.body.fr']")
+    body.fill("Trois Cités rejoignent le Réseau.")
+    body.evaluate("area => area.setSelectionRange(0, 5)")
+    page.keyboard.press("Control+b")
+    assert body.input_value() == "**Trois** Cités rejoignent le Réseau."
+    body.evaluate("area => area.setSelectionRange(area.value.length - 7, area.value.length - 1)")
+    page.keyboard.press("Control+i")
+    assert body.input_value() == "**Trois** Cités rejoignent le *Réseau*."
+    page.keyboard.press("Control+z")  # undone as if typed
+    assert body.input_value() == "**Trois** Cités rejoignent le Réseau."
+    body.evaluate("area => area.setSelectionRange(area.value.length - 7, area.value.length - 1)")
+    page.keyboard.press("Control+i")
+    body.evaluate("area => area.setSelectionRange(10, 15)")
+    page.keyboard.press("Control+k")
+    # The address is selected: what is typed (or pasted) replaces it.
+    page.keyboard.type("https://cites.example.org")
+    assert body.input_value() == \
+        "**Trois** [Cités](https://cites.example.org) rejoignent le *Réseau*."
+    # Nothing selected: the markup with its text to type, selected.
+    body.fill("")
+    page.keyboard.press("Control+b")
+    page.keyboard.type("fort")
+    assert body.input_value() == "**fort**"
+    # The toolbar: one stop in the tab order, named, the arrows move along it.
+    toolbar = page.locator("[id='f-editorial.body'] [role=toolbar]")
+    assert toolbar.get_attribute("aria-label") == "Mise en forme — Texte"
+    body.focus()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Gras"
+    assert page.evaluate("document.activeElement.getAttribute('aria-keyshortcuts')") \
+        == "Control+B Meta+B"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.textContent") == "Lien"
+    body.focus()
+    body.evaluate("area => area.setSelectionRange(2, 6)")
+    page.keyboard.press("Shift+Tab")  # back to the toolbar: on the button last used
+    assert page.evaluate("document.activeElement.textContent") == "Lien"
+    page.keyboard.press("Enter")
+    assert body.input_value() == "**[fort](https://)**"
+    assert axe_violations(page) == []

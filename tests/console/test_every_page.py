@@ -34,7 +34,7 @@ def test_every_console_page(console, page, language):
     sign_in(page, console, "admin@example.org")
     page.goto(console.url + "/console/")
     glance = page.inner_text("#glance")
-    assert ("3 personnes abonnées" if language == "fr" else "3 subscribers") in glance
+    assert ("3 abonné·es" if language == "fr" else "3 subscribers") in glance
     assert "1 · 091" in glance
     for path in PAGES:
         assert page.goto(console.url + path).status == 200, path

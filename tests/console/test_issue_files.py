@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from tests.console.test_access import ROOT, add_staff, sign_in
+from tests.support.browser import axe_violations
 from tests.support.webapp import WebProcess
 
 
@@ -66,3 +67,43 @@ def test_upload_checks_keeps_and_downloads(editor_console, page, tmp_path):
         page.click("text=Télécharger le fichier")
     assert download.value.suggested_filename == "092.yaml"
     assert download.value.path().read_text(encoding="utf-8") == good
+
+
+def test_an_uploaded_issues_problems_are_in_the_members_language(editor_console, page,
+                                                                 tmp_path):
+    """File, line and field kept; what is wrong and the fix in French; the checks' own
+    English (a link's fix) marked as English; no folder of the server named."""
+    web, issues = editor_console
+    sign_in(page, web, "editor@example.org")
+    good = (ROOT / "issues" / "091.yaml").read_text(encoding="utf-8")
+    unknown = tmp_path / "093.yaml"  # the schema's problem first
+    unknown.write_text(good.replace("preheader:", "prehead:", 1), encoding="utf-8")
+    _upload(page, unknown)
+    assert page.locator("main li").all_inner_texts() == [
+        "093.yaml:7: prehead: champ inconnu : vérifiez son nom et son indentation"]
+
+    broken = tmp_path / "093.yaml"  # then the translations and the links
+    broken.write_text(
+        good.replace('  en: "The Network\'s newsletter — autumn 2026"\n', "", 1)
+        .replace("L'automne a été riche", "[Voir](www.example.org) L'automne a été riche", 1),
+        encoding="utf-8")
+    _upload(page, broken)
+    items = page.locator("main li").all_inner_texts()
+    assert "093.yaml:4: title.en: le texte en anglais manque : écrivez-le, ou déclarez une " \
+        "langue de repli (fallbacks)" in items
+    link = next(item for item in items if "lien [Voir]" in item)
+    assert link.startswith("093.yaml:") and "editorial.body.fr: lien [Voir] : " in link
+    hint = page.locator("main li span[lang=en]")
+    assert "https://www.example.org" in hint.first.inner_text()
+    assert str(tmp_path) not in page.inner_text("main") and "missing" not in str(items)
+    assert axe_violations(page) == []
+
+    page.goto(f"{web.url}/console/")  # the list of issues says the same, in the same words
+    (issues / "094.yaml").write_text(broken.read_text(encoding="utf-8"), encoding="utf-8")
+    page.reload()
+    listed = page.locator("#issues li").all_inner_texts()
+    assert "094.yaml:4: title.en: le texte en anglais manque : écrivez-le, ou déclarez " \
+        "une langue de repli (fallbacks)" in listed
+    assert str(issues) not in page.inner_text("main")
+    page.goto(f"{web.url}/console/issues/094.yaml")
+    assert "094.yaml:4: title.en: le texte en anglais manque" in page.inner_text("main")

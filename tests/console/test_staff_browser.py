@@ -62,7 +62,8 @@ def test_admin_manages_the_team_and_sessions_follow(console, page, browser):
     assert page.locator("#error").count() == 1
     page.click("nav >> text=Journal des actions")
     log = page.inner_text("main")
-    for action in ("staff added", "staff role", "staff disable", "staff enable"):
+    for action in ("membre ajouté à l'équipe", "rôle d'un membre changé",
+                   "compte d'un membre désactivé", "compte d'un membre réactivé"):
         assert action in log
     member.context.close()
 

@@ -144,4 +144,4 @@ def test_a_broken_file_is_refused_whole_in_the_staffs_words(console, page, tmp_p
     page.goto(f"{console.url}/console/subscribers?q=example")
     assert page.inner_text("#total") == "0 personne"  # nothing of it was saved
     page.goto(f"{console.url}/console/audit")
-    assert "import rejected" in page.inner_text("main")
+    assert "import refusé (rien n'a été enregistré)" in page.inner_text("main")

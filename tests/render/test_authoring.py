@@ -206,15 +206,16 @@ def test_a_tab_says_indent_with_spaces(tmp_path):
     path = write_issue(tmp_path, MINIMAL.replace("  fr: Infolettre de juin", "\tfr: Infolettre"))
     result = validate(path)
     assert result.returncode == 1
-    assert result.stderr == f"{path}:4: a tab character: indent with spaces, never with tabs\n"
+    assert result.stderr == (f"{path}:4: a tab character (column 1): indent with spaces, "
+                             "never with tabs\n")
 
 
 def test_an_unquoted_colon_says_put_the_text_in_quotes(tmp_path):
     path = write_issue(tmp_path, MINIMAL.replace("fr: Un titre", "fr: Milan : un parcours"))
     result = validate(path)
     assert result.returncode == 1
-    assert result.stderr.startswith(f"{path}:17: a colon followed by a space inside a text: "
-                                    "put the whole text in quotes")
+    assert result.stderr == (f"{path}:17: a colon followed by a space inside the text of fr: "
+                             'put the whole text in quotes: fr: "Milan : un parcours"\n')
     assert "Traceback" not in result.stderr
 
 
@@ -337,6 +338,19 @@ def test_validate_warns_of_a_short_or_greeting_preheader(tmp_path):
     assert f"{path}: warning: preheader.fr: the preheader 'Chères et chers membres,' is a " \
            "greeting" in result.stderr
     assert f"{path}: warning: preheader.en: the preheader 'News' is short" in result.stderr
+    assert ('write a longer one: preheader: {en: "One sentence of 40 to 140 characters that '
+            'gives the news"} at the top level of the issue, beside title:') in result.stderr
+
+
+def test_validate_says_what_to_write_when_there_is_no_preheader(tmp_path):
+    # No editorial to take the first sentence from, and no preheader: key.
+    text = MINIMAL.replace(MINIMAL[MINIMAL.index("editorial:"):MINIMAL.index("sections:")], "")
+    result = validate(write_issue(tmp_path, text))
+    assert result.returncode == 0
+    assert ('warning: preheader.fr: no preheader: inboxes fill the line after the subject with '
+            'the first words of the email ("View online"); add preheader: {fr: "One sentence '
+            'of 40 to 140 characters that gives the news"} at the top level of the issue, '
+            'beside title:\n') in result.stderr
 
 
 # --- the JSON Schema and the README's reference ------------------------------------------

@@ -57,7 +57,7 @@ def test_raw_html_is_not_a_field_problem_but_stays_text(tmp_path):
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"number: 83\ntitle: [unclosed\n", ":3: invalid YAML"),
+        (b"number: 83\ntitle: [unclosed\n", ":2: [ opens a list that is not closed with ]"),
         (MINIMAL.replace("Bonjour", "Bonjour \xe0").encode("latin-1"), ":8: not UTF-8"),
         (b"- just\n- a list\n", ":1: an issue file must be a YAML mapping"),
     ],

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from mailer import cli_send, db
+from mailer.bounces import pause
 from mailer.bounces.models import BounceEvent
 from mailer.settings import get_settings
 from subscribers.models import Status, Subscriber
@@ -38,13 +39,13 @@ def resume(url, campaign_id):
     with db.session_scope(url) as session:
         campaign = session.get(Campaign, campaign_id)
         campaigns.finish_if_done(session, campaign)
-        return campaign.state, campaign.pause_reason
+        return campaign.state, pause.read(campaign.pause_reason)
 
 
 def campaign_of(url, campaign_id):
     with db.session_scope(url) as session:
         campaign = session.get(Campaign, campaign_id)
-        return campaign.state, campaign.pause_reason
+        return campaign.state, str(pause.read(campaign.pause_reason))
 
 
 def statuses(url):

@@ -1,0 +1,79 @@
+"""Invisible characters in an issue's texts (mailer.invisible says which and why), and
+template tags: each refused one is a problem on its field's line, with its position.
+
+A tag pasted from another system (`{{ UnsubscribeURL }}`, `*|UNSUB|*`) or one of our own
+per-recipient markers (`%%unsubscribe_url%%`) is not run: texts are data. Ours would be
+filled with the recipient's link in the email but shown as written on the web page; the
+others are shown as written everywhere. The footer carries those links in every email.
+
+The subject (`title`), the preheader and people's names are one-line texts shown beside
+others (a list of messages, a From): bidi isolates and line breaks are refused there too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+from mailer.invisible import invisible_problem
+from mailer.issue.links import MARKUP_LINK, written_on
+from mailer.issue.loader import Location, Problem, field_path, line_of
+from mailer.issue.schema import Text
+
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\*\|[A-Z_:]+\|\*|%%[a-z_]+%%", re.DOTALL)
+
+ONE_LINE = {("title",), ("preheader",)}
+
+
+def _strings(value: object, location: Location = ()):
+    """Every string of `value` (an issue or a part of it) with its location."""
+    if isinstance(value, str):
+        yield location, value
+    elif isinstance(value, Text):
+        for language, text in value.root.items():
+            yield (*location, language), text
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _strings(getattr(value, name), (*location, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*location, index))
+
+
+def _outside_links(text: str) -> str:
+    """`text` with each `[words](target)`'s target blanked, at the same length: a link's
+    address is checked by check_markup_links, which names it."""
+    return MARKUP_LINK.sub(lambda link: f"[{link[1]}]({'x' * len(link[2])})", text)
+
+
+def _line_of(source: list[str], start: int, text: str, index: int) -> int:
+    """The line of the file where `text[index]` is written (a text spans several)."""
+    begin = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    snippet = text[max(begin, index - 12): min(end if end >= 0 else len(text), index + 12)]
+    return written_on(source, start, snippet) if snippet.strip() else start
+
+
+def check_invisible(issue, file: str, lines: dict, source: list[str]) -> list[Problem]:
+    """A problem for each text of `issue` that holds a refused invisible character, a
+    line break where one line is expected, or a template tag."""
+    problems = []
+    for location, text in _strings(issue):
+        one_line = location[:-1] in ONE_LINE or location[-1:] == ("name",)
+        text = _outside_links(text)
+        found = invisible_problem(text, one_line=one_line)
+        if not found and one_line and "\n" in text.strip():
+            # A subject's line break is folded away in the header but kept in the web
+            # page's heading: the two would differ (`title: |` is the usual cause).
+            found = (text.index("\n"), "a line break in a one-line text (a subject, a "
+                     "preheader, a name): write it on one line, without | or >")
+        tag = _TAG.search(text) if not found else None
+        if tag:
+            found = (tag.start(), f"the template tag {tag[0]!r} at character {tag.start() + 1} "
+                     "would be shown as written (texts are not templates; the footer of "
+                     "every email carries the unsubscribe and preferences links): remove it")
+        if found:
+            line = _line_of(source, line_of(lines, location), text, found[0])
+            problems.append(Problem(file, line, field_path(location), found[1]))
+    return problems
