@@ -4,6 +4,7 @@ just before it, with the time to the first message and the peak memory of the wo
 
     .venv/bin/python bench/send.py [--subscribers 10000]
                                    [--configs sqlite,sqlite-rsa,sqlite-ed25519,pg,pg-rsa]
+                                   [--smtp-options '?streams=2']
 
 A configuration is a database (`sqlite` or `pg`) and a DKIM key (`-rsa`: RSA-2048,
 `-ed25519`; none: DKIM off). smtp-source sends messages of the size of ours (the full
@@ -119,25 +120,27 @@ class Result:
     queued_first: float  # from the campaign's creation (the command's commit) to the first
     rss_mb: float
     pss_mb: float
+    load: float  # the machine's load average (1 min) as the send ended: others' work
 
     def line(self) -> str:
         return (f"{self.config:<15}{self.rate:6.0f} {self.reference:7.0f} "
                 f"{self.rate / self.reference:6.2f} {self.steady / self.reference:7.2f} "
                 f"{self.command:6.2f} s {self.first:6.2f} s {self.queued_first:6.2f} s "
                 f"{self.rss_mb:6.0f} MB "
-                f"{self.pss_mb:6.0f} MB")
+                f"{self.pss_mb:6.0f} MB {self.load:5.1f}")
 
 
 HEADER = ("configuration msgs/s  source  ratio  steady  command   first     queued→1  "
-          "peak RSS  peak PSS\n"
+          "peak RSS  peak PSS  load\n"
           "------------- ------  ------  -----  ------  -------   -------   --------  "
-          "--------  --------")
+          "--------  --------  ----")
 
 
 class Bench:
-    def __init__(self, subscribers: int, home: Path, workers: int, cold: bool = False) -> None:
+    def __init__(self, subscribers: int, home: Path, workers: int, cold: bool = False,
+                 smtp_options: str = "") -> None:
         self.subscribers, self.home, self.workers = subscribers, home, workers
-        self.cold = cold
+        self.cold, self.smtp_options = cold, smtp_options
         self.redis = RedisServer()
         self.redis.start()
         self.sink, self.port = sink()
@@ -176,7 +179,7 @@ class Bench:
         home.mkdir()
         env = {**os.environ, "INFOLETTRE_HOME": str(home), "INFOLETTRE_DATABASE_URL": url,
                "INFOLETTRE_BROKER_URL": self.redis.url,
-               "INFOLETTRE_SMTP_URL": f"smtp://127.0.0.1:{self.port}",
+               "INFOLETTRE_SMTP_URL": f"smtp://127.0.0.1:{self.port}{self.smtp_options}",
                "INFOLETTRE_SECRET_KEY": "bench"}
         if dkim:
             env["INFOLETTRE_DKIM_KEY_FILE"] = str(dkim_key(home, dkim))
@@ -207,7 +210,7 @@ class Bench:
         return Result(config, self.subscribers / elapsed, reference,
                       (self.subscribers - 1) / max((last - first).total_seconds(), 1e-3),
                       command, (first - started).total_seconds(),
-                      (first - created).total_seconds(), rss, pss)
+                      (first - created).total_seconds(), rss, pss, os.getloadavg()[0])
 
     def redis_flush(self) -> None:
         import redis
@@ -269,15 +272,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--cold", action="store_true",
                         help="send without validating first: the command renders the issue")
+    parser.add_argument("--smtp-options", default="",
+                        help="appended to the relay's URL, e.g. '?streams=2'")
     args = parser.parse_args()
     configs = [name.strip() for name in args.configs.split(",") if name.strip()]
     unknown = set(configs) - set(CONFIGS)
     if unknown:
         parser.error(f"unknown configuration {', '.join(sorted(unknown))}")
     home = Path(tempfile.mkdtemp(prefix="bench-send-"))
-    bench = Bench(args.subscribers, home, args.workers, args.cold)
+    bench = Bench(args.subscribers, home, args.workers, args.cold, args.smtp_options)
     print(f"{args.subscribers} subscribers, Redis broker, {args.workers} worker processes, "
-          f"Postfix smtp-sink, messages of about {MESSAGE_SIZE // 1000} KB; "
+          f"Postfix smtp-sink{args.smtp_options}, messages of about {MESSAGE_SIZE // 1000} KB; "
           "source: smtp-source -s 16 to the same sink just before")
     print("ratio: end to end from `send --yes`; steady: from the first message to the last")
     print(HEADER, flush=True)

@@ -24,8 +24,9 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, event, sele
 from subscribers.models import utcnow
 from workers.models import Campaign, Delivery
 
-# Deliveries claimed and recorded together: the most a killed worker can leave `unknown`.
-GROUP = 8
+# The most deliveries a killed worker can leave `unknown`: those claimed and not recorded,
+# the messages in flight on its SMTP connections among them (workers.sending).
+GROUP = 12
 
 # Written out once (a statement built per call costs more than the database does).
 _CLAIM = text(

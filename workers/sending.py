@@ -1,10 +1,14 @@
-"""Sending one batch of a campaign, a small group of messages at a time.
+"""Sending one batch of a campaign: a stream of messages to the relay (mailer.transport),
+claimed a small group at a time.
 
-Exactly once: the deliveries of a group are claimed (queued → sending, committed) just
-before their SMTP transactions and recorded (sent or failed) just after (workers.ledger).
-A worker killed between the two leaves at most the group's rows in `sending`: recovery
-marks them `unknown` and never re-sends them, so nobody is mailed twice; every row still
-`queued` is sent by the next batch task.
+Exactly once: the deliveries of a group are claimed (queued → sending, committed) before
+any of them is handed to the relay, and the outcomes so far are recorded (sent or failed)
+just before the next claim and at the end (workers.ledger). The transport may pipeline
+(mailer.transport.smtp): when it asks for the first message of a group, at most
+`outbox.ahead` messages of the group before are still without an outcome, so claims of
+GROUP - ahead keep the promise: a worker killed at any moment leaves at most GROUP rows
+in `sending`, which recovery marks `unknown` and never re-sends, so nobody is mailed
+twice; every row still `queued` is sent by the next batch task.
 
 Poison isolation: a message that cannot be built, signed or addressed fails that delivery
 alone, with the reason in its row, and the batch goes on. A relay that is unavailable
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, func, select, text, update
@@ -25,7 +30,7 @@ from mailer.bounces.breaker import Guard
 from mailer.dkim import signer_for
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
-from mailer.transport import Ambiguous, TemporaryFailure, get_sender
+from mailer.transport import Ambiguous, Envelope, Outcome, TemporaryFailure, get_sender
 from subscribers import links
 from subscribers.models import Status, Subscriber, utcnow
 from workers.compose import Poison, build, personal
@@ -143,136 +148,158 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
     ).all()
     conn.commit()
     outbox = get_sender(settings)
-    signer = signer_for(settings)
-    quota = RateLimit(settings.send_rate_per_second, settings.send_rate_per_hour,
-                      settings.redis_url)
-    url = conn.engine.url.render_as_string(hide_password=False)
     ledger = Ledger(conn)
-    relay_was_down = campaign.relay_down_since is not None
-    guard = Guard(settings, conn, campaign_id)  # refusals judged; the breaker pauses
-    sent = deferred = 0
-    checked = time.monotonic()
+    batch = _Batch(settings, conn, campaign_id, ledger, campaign.relay_down_since is not None)
     try:
-        for start in range(0, len(queued), GROUP):
-            if time.monotonic() - checked > CHECK_SECONDS:
-                checked = time.monotonic()
-                if ledger.campaign_state(campaign_id) != CampaignState.SENDING:
-                    break
-            ready, stopped = [], False
-            for delivery in queued[start:start + GROUP]:
-                try:
-                    edition = prepared(url, campaign_id, delivery.language)
-                    raw, address = build(edition, personal(recipient, edition, delivery,
-                                                           campaign_id), outbox, signer)
-                except Poison as error:
-                    log.warning("delivery %s not sent: %s", delivery.id, error)
-                    _move(conn, delivery.id, DeliveryState.QUEUED, DeliveryState.FAILED,
-                          str(error))
-                    continue
-                except TemporaryFailure as error:
-                    if guard.stops(error):  # a failed login: paused
-                        stopped = True
-                        break
-                    raise RelayDown(str(error)) from error
-                ready.append((delivery, raw, address))
-            if stopped:
-                break
-            for _ in ready:
-                quota.wait()  # before the claim, so that a claim lasts only the SMTP time
-            claimed = ledger.claim([delivery.id for delivery, _, _ in ready])
-            group = _Group(settings, campaign_id, ledger, guard)
-            going_on = group.send(outbox, [message for message in ready
-                                           if message[0].id in claimed])
-            sent, deferred = sent + group.sent, deferred + group.deferred
-            if group.sent and relay_was_down:
-                _relay_up(conn, campaign_id)
-                relay_was_down = False
-            if not going_on:  # the breaker paused the campaign
-                break
+        batch.send(outbox, queued)
     finally:
         ledger.close()
         outbox.close()
-    if deferred:
-        raise Deferred(f"{deferred} recipient(s) to try again later")
-    return sent
+    if batch.deferred:
+        raise Deferred(f"{batch.deferred} recipient(s) to try again later")
+    return batch.sent
+
 
 
 class _Paused(Exception):
-    """The breaker paused the campaign: the group ends, its untried rows queued again."""
+    """The breaker paused the campaign: the batch ends, its untried rows queued again."""
 
 
-class _Group:
-    """One group's SMTP transactions, recorded all at once after the last (or after a
-    failure: then the deliveries never handed to the relay go back to `queued`, their
-    attempt not counted, while the one in flight stays `sending`: it may have gone out).
+class _Batch:
+    """The batch's messages, built and claimed as the transport asks for them (`_messages`),
+    and their outcomes as the relay answers (`_judge`). When the batch ends, whatever way,
+    the outcomes are recorded and the rows claimed but never handed to the relay go back to
+    `queued`, their attempt not counted; a row whose data went out without a reply stays
+    `sending` (it may have been accepted).
 
     A refusal is recorded before the breaker judges it, since a trip queues again the rows
     refused for the sender's reasons, and only recorded rows can be found."""
 
-    def __init__(self, settings: Settings, campaign_id: int, ledger: Ledger,
-                 guard: Guard) -> None:
-        self.settings, self.campaign_id, self.ledger = settings, campaign_id, ledger
-        self.guard = guard
+    def __init__(self, settings: Settings, conn: Connection, campaign_id: int,
+                 ledger: Ledger, relay_was_down: bool) -> None:
+        self.settings, self.conn, self.campaign_id, self.ledger = (
+            settings, conn, campaign_id, ledger)
+        self.guard = Guard(settings, conn, campaign_id)  # refusals judged; the breaker pauses
+        self.relay_was_down = relay_was_down
         self.outcomes: list[tuple[int, str, str | None]] = []
-        self.recorded: set[int] = set()
+        self.claimed: set[int] = set()  # claimed and not yet recorded
         self.sent = self.deferred = 0
 
-    def send(self, outbox, messages: list) -> bool:
-        """Send `messages` ((delivery, raw, address) each); False when the breaker paused
-        the campaign and the batch must stop. Raises RelayDown."""
-        in_flight = reason = None
+    def send(self, outbox, queued: list) -> None:
+        """Raises RelayDown; returns when the batch is through, paused or cancelled."""
+        stream = outbox.stream(self._messages(outbox, queued))
+        reason = None
         try:
-            for delivery, raw, address in messages:
-                in_flight = delivery.id
-                self._one(outbox, delivery, raw, address)
-            in_flight = None
+            for envelope, result in stream:
+                self._judge(envelope.key, result)
         except RelayDown as error:
-            in_flight, reason = None, str(error)[:500]  # refused before the data: given back
+            reason = str(error)[:500]  # the rows not handed over wait for the relay
             raise
         except _Paused:
-            in_flight = None  # refused at MAIL FROM or the login: given back
-            return False
+            pass  # refused at MAIL FROM or the login: the untried rows are given back
         finally:
-            done = self.recorded | {outcome[0] for outcome in self.outcomes} | {in_flight}
-            self.ledger.record(self.outcomes, [delivery.id for delivery, _, _ in messages
-                                               if delivery.id not in done], reason)
-            self.outcomes = []
-        return True
+            stream.close()  # the replies to data already out are read into `late`
+            for envelope, result in outbox.late:
+                self._late(envelope.key, result)
+            done = {outcome[0] for outcome in self.outcomes}
+            self._flush(sorted(self.claimed - done), reason)
 
-    def _flush(self) -> None:
-        self.ledger.record(self.outcomes)
-        self.recorded |= {outcome[0] for outcome in self.outcomes}
-        self.outcomes = []
+    def _messages(self, outbox, queued: list):
+        """The envelopes, a claimed group at a time; a message that cannot be made fails its
+        delivery alone (Poison). Ends early when the campaign is no longer sending."""
+        settings, signer = self.settings, signer_for(self.settings)
+        quota = RateLimit(settings.send_rate_per_second, settings.send_rate_per_hour,
+                          settings.redis_url)
+        url = self.conn.engine.url.render_as_string(hide_password=False)
+        checked = time.monotonic()
+        # The messages of the group before still in flight when a claim is made, and the
+        # claim: never more than GROUP rows of this worker in `sending`.
+        claim = max(GROUP - outbox.ahead, 1)
+        for start in range(0, len(queued), claim):
+            if time.monotonic() - checked > CHECK_SECONDS:
+                checked = time.monotonic()
+                if self.ledger.campaign_state(self.campaign_id) != CampaignState.SENDING:
+                    return
+            group = queued[start:start + claim]
+            for _ in group:
+                quota.wait()  # before the claim, so that a claim lasts only the SMTP time
+            self._flush()
+            claimed = self.ledger.claim([delivery.id for delivery in group])
+            self.claimed |= claimed
+            for delivery in group:
+                if delivery.id in claimed:
+                    envelope = self._envelope(outbox, signer, url, delivery)
+                    if envelope is not None:
+                        yield envelope
 
-    def _one(self, outbox, delivery, raw: bytes, address: str) -> None:
+    def _envelope(self, outbox, signer, url: str, delivery) -> Envelope | None:
+        try:
+            edition = prepared(url, self.campaign_id, delivery.language)
+            raw, address = build(edition, personal(recipient, edition, delivery,
+                                                   self.campaign_id), outbox, signer)
+        except Poison as error:
+            log.warning("delivery %s not sent: %s", delivery.id, error)
+            self.claimed.discard(delivery.id)
+            _move(self.conn, delivery.id, DeliveryState.SENDING, DeliveryState.FAILED,
+                  str(error), given_back=1)
+            return None
+        except TemporaryFailure as error:  # the relay, asked whether it takes SMTPUTF8
+            self._stop(error)
         settings = self.settings
         mail_from = verp.encode(settings.secret, settings.bounce_domain, self.campaign_id,
                                 delivery.subscriber_id or 0)
-        try:
-            outcome = outbox.send(raw, mail_from, address)
-        except TemporaryFailure as error:
-            if error.relay:  # nothing to do with this recipient: the attempt is given back
-                self._flush()
-                if self.guard.stops(error):  # refused MAIL FROM, failed login: paused
-                    raise _Paused from error
-                raise RelayDown(str(error)) from error
+        return Envelope(raw, mail_from, address, delivery)
+
+    def _stop(self, error: TemporaryFailure):
+        """The relay itself failed: nothing to do with the recipient being tried."""
+        self._flush()
+        if self.guard.stops(error):  # refused MAIL FROM, failed login: paused
+            raise _Paused from error
+        raise RelayDown(str(error)) from error
+
+    def _judge(self, delivery, result) -> None:
+        if isinstance(result, TemporaryFailure):
+            if result.relay:
+                self._stop(result)
             final = delivery.attempts + 1 >= MAX_ATTEMPTS
             self._record(delivery, DeliveryState.FAILED if final else DeliveryState.QUEUED,
-                         str(error)[:500])
+                         str(result)[:500])
             self.deferred += not final
-            return
-        except Ambiguous as error:
-            self._record(delivery, DeliveryState.UNKNOWN, str(error)[:500])
-            return
-        if outcome.accepted:
-            self._record(delivery, DeliveryState.SENT, outcome.reply)
+        elif isinstance(result, Ambiguous):
+            self._record(delivery, DeliveryState.UNKNOWN, str(result)[:500])
+        elif isinstance(result, Outcome) and result.accepted:
+            self._record(delivery, DeliveryState.SENT, result.reply)
             self.guard.accepted()
             self.sent += 1
+            if self.relay_was_down:
+                _relay_up(self.conn, self.campaign_id)
+                self.relay_was_down = False
         else:
-            self._record(delivery, DeliveryState.FAILED, outcome.reply)
+            self._record(delivery, DeliveryState.FAILED, result.reply)
             self._flush()
-            if self.guard.refused(delivery, outcome.reply):
+            if self.guard.refused(delivery, result.reply):
                 raise _Paused
+
+    def _late(self, delivery, result) -> None:
+        """A result read as the batch stopped: recorded, not judged again (the breaker and
+        the relay's state are for results that come while the batch goes on)."""
+        if isinstance(result, Outcome):
+            self._record(delivery, DeliveryState.SENT if result.accepted
+                         else DeliveryState.FAILED, result.reply)
+            self.sent += result.accepted
+        elif isinstance(result, Ambiguous):  # its data may have gone out: never again
+            self._record(delivery, DeliveryState.UNKNOWN, str(result)[:500])
+        elif not result.relay:  # a 4xx about this message: it is tried again
+            self._record(delivery, DeliveryState.QUEUED, str(result)[:500])
+            self.deferred += 1
 
     def _record(self, delivery, state: str, reply: str | None) -> None:
         self.outcomes.append((delivery.id, state, reply))
+
+    def _flush(self, release: Sequence[int] = (), reason: str | None = None) -> None:
+        """The outcomes so far recorded, and `release` (claimed, never handed over) given
+        back."""
+        if self.outcomes or release:
+            self.ledger.record(self.outcomes, release, reason)
+        self.claimed -= {outcome[0] for outcome in self.outcomes} | set(release)
+        self.outcomes = []

@@ -11,8 +11,9 @@ of warehouse's `warehouse/email/services.py`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from mailer.address import Undeliverable
 from mailer.settings import Settings, get_settings
@@ -40,6 +41,20 @@ class Ambiguous(Exception):
     """The connection broke after the message data was sent: it may have been accepted."""
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """One message and its SMTP envelope; `key` is the caller's (a delivery)."""
+
+    raw: bytes
+    mail_from: str
+    rcpt: str
+    key: Any = None
+
+
+Result = Outcome | TemporaryFailure | Ambiguous
+
+
+
 class Sender(Protocol):
     def address(self, email: str) -> str:
         """`email` as this backend delivers it (envelope and To header); Undeliverable
@@ -49,7 +64,35 @@ class Sender(Protocol):
         """Accepted (2xx) or refused for good (5xx, not accepted); raises TemporaryFailure
         (try later) or Ambiguous (never try again)."""
 
+    def stream(self, envelopes: Iterable[Envelope]) -> Iterator[tuple[Envelope, Result]]:
+        """Send the envelopes as they are pulled, yielding each one's result (what `send`
+        returns or raises) as the relay answers. When the stream stops (closed, or an
+        error), the results of messages whose data had gone out are in `late`; an envelope
+        pulled with no result in either was never handed to the relay."""
+
+    late: list[tuple[Envelope, Result]]
+    # The most messages the stream holds without a result when it asks for the next one.
+    ahead: int
+
     def close(self) -> None: ...
+
+
+class OneByOne:
+    """`stream` as one `send` after the other: each message waits for the reply to the last."""
+
+    late: list[tuple[Envelope, Result]] = []
+    ahead = 0
+
+    def stream(self, envelopes: Iterable[Envelope]) -> Iterator[tuple[Envelope, Result]]:
+        for envelope in envelopes:
+            try:
+                result: Result = self.send(envelope.raw, envelope.mail_from, envelope.rcpt)
+            except (TemporaryFailure, Ambiguous) as error:
+                result = error
+            except BaseException as error:  # its data may have gone out: never send it again
+                self.late = [*self.late, (envelope, Ambiguous(f"stopped while sending: {error!r}"))]
+                raise
+            yield envelope, result
 
 
 def get_sender(settings: Settings | None = None) -> Sender:
@@ -64,5 +107,5 @@ def get_sender(settings: Settings | None = None) -> Sender:
     return MaildirSender(settings.outbox)
 
 
-__all__ = ["Ambiguous", "Outcome", "Sender", "TemporaryFailure", "Undeliverable",
-           "get_sender"]
+__all__ = ["Ambiguous", "Envelope", "OneByOne", "Outcome", "Result", "Sender",
+           "TemporaryFailure", "Undeliverable", "get_sender"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import mailbox
 from pathlib import Path
 
-from mailer.transport import Outcome
+from mailer.transport import OneByOne, Outcome
 
 
-class MaildirSender:
+class MaildirSender(OneByOne):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)  # the home folder, on first use
         self.maildir = mailbox.Maildir(path, create=True)

@@ -137,7 +137,8 @@ class SmtpCatcher:
     `reject_rcpt[address] = "550 5.1.1 No such user"` refuses one recipient,
     `temporary_failures = 2` answers the next two RCPTs with 451,
     `refuse_rcpt = "554 5.7.1 Relay access denied"` refuses every recipient,
-    `refuse_mail = "550 5.7.1 Sender rejected"` refuses every MAIL FROM.
+    `refuse_mail = "550 5.7.1 Sender rejected"` refuses every MAIL FROM,
+    `pipelining = False` makes it a relay that does not offer PIPELINING (RFC 2920).
     """
 
     port: int = field(default_factory=free_port)
@@ -152,6 +153,13 @@ class SmtpCatcher:
     smtputf8: bool = False  # offer SMTPUTF8 (RFC 6531): UTF-8 addresses and headers
     refuse_rcpt: str = ""
     refuse_mail: str = ""
+    pipelining: bool = True  # offer PIPELINING (RFC 2920), as Postfix does; False: a relay without
+
+    async def handle_EHLO(self, server: SMTP, session, envelope: Envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")  # aiosmtpd reads pipelined commands in turn
+        return responses
 
     async def handle_MAIL(self, server: SMTP, session, envelope: Envelope, address, options):
         if self.refuse_mail:
