@@ -101,15 +101,15 @@ def test_a_failure_while_pipelining_leaves_nothing_unsent_for_good(
     get_settings.cache_clear()
     add_subscribers(send_env, GROUP)
     campaign, batches = planned(send_env, example_editions)
-    real, calls = sending.recipient, []
+    real, calls = sending.prepared, []
 
-    def breaking_recipient(*args):
+    def breaking_edition(*args):  # not one recipient's links (those fail alone: Poison)
         calls.append(args)
         if len(calls) == 4:
             raise Broken("a bug while the next message was being built")
         return real(*args)
 
-    monkeypatch.setattr(sending, "recipient", breaking_recipient)
+    monkeypatch.setattr(sending, "prepared", breaking_edition)
     with db.get_engine(send_env).connect() as conn, pytest.raises(Broken):
         for low, high in batches:
             sending.send_batch(get_settings(), conn, campaign.id, low, high)
