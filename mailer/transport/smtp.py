@@ -42,13 +42,14 @@ class SmtpConfig:
 
     # Pipelined streams of messages a batch opens (`?streams=N`, 0 to MAX_STREAMS): 0, one
     # message at a time (MAIL, RCPT and DATA pipelined, then the data: two round trips).
-    streams: int = 0
+    # 1 by default: bench/send.py measured 0.77 of smtp-source against 0.62 with 0.
+    streams: int = 1
 
     @classmethod
     def from_url(cls, url: str) -> SmtpConfig:
         """Raises ValueError naming the setting and what it takes."""
         server = ServerUrl.parse(url, "INFOLETTRE_SMTP_URL", "smtp", (25, 465))
-        streams = server.options.get("streams", "0")
+        streams = server.options.get("streams", "1")
         if not (streams.isdigit() and int(streams) <= MAX_STREAMS):
             raise ValueError(f"INFOLETTRE_SMTP_URL: streams={streams!r}: a number of "
                              f"connections from 0 to {MAX_STREAMS}")
