@@ -171,7 +171,9 @@ def keystrokes(source: Path, count: int) -> None:
     print(f"{'':<32}{'median (ms)':>12}{'p95 (ms)':>10}")
     for name, samples in parts.items():
         print(f"{name:<32}{statistics.median(samples):>12.1f}{percentile(samples, .95):>10.1f}")
-    print("goal (issue 14): the preview's own share, after the debounce, under 150 ms")
+    print("issue 14 asks this figure reported (item 2); its goal of 150 ms is the preview "
+          "latency above (item 8). After the debounce, this adds the request over HTTP and "
+          "the frames' reload")
 
 
 if __name__ == "__main__":
