@@ -25,6 +25,12 @@ _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\*\|[A-Z_:]+\|\*|%%[a-z_]+%%", re.DOTA
 
 ONE_LINE = {("title",), ("preheader",)}
 
+# A double-quoted YAML text can spell control characters the file itself may not hold
+# ("\0", "\e", "\x07", "\x85"): MJML cannot parse them, and a carriage return in a
+# one-line text would reach a header. Tabs and line feeds are ordinary text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
 
 def _strings(value: object, location: Location = ()):
     """Every string of `value` (an issue or a part of it) with its location."""
@@ -62,7 +68,10 @@ def check_invisible(issue, file: str, lines: dict, source: list[str]) -> list[Pr
     for location, text in _strings(issue):
         one_line = location[:-1] in ONE_LINE or location[-1:] == ("name",)
         text = _outside_links(text)
-        found = invisible_problem(text, one_line=one_line)
+        control = (_CONTROL_ONE_LINE if one_line else _CONTROL).search(text)
+        found = (control.start(), f"a control character U+{ord(control[0]):04X} at character "
+                 f"{control.start() + 1} (a \\ escape in quotes): delete it") if control \
+            else invisible_problem(text, one_line=one_line)
         if not found and one_line and "\n" in text.strip():
             # A subject's line break is folded away in the header but kept in the web
             # page's heading: the two would differ (`title: |` is the usual cause).

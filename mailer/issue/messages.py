@@ -18,6 +18,9 @@ _DAY_MONTH_YEAR = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
 
 def date_fix(value: object) -> str:
     """'15/01/2018' → the ISO date to write instead, when it can be told."""
+    if isinstance(value, dt.datetime):  # YAML reads `2026-11-20T10:00` as a date and time
+        return (f"{value.isoformat(sep=' ')} is a date and a time: write the date only, "
+                f"{value.date().isoformat()}")
     found = _DAY_MONTH_YEAR.match(str(value))
     if found:
         day, month, year = map(int, found.groups())

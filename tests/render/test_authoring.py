@@ -194,6 +194,15 @@ def test_mailto_is_a_valid_agenda_link_and_web_links_render_as_before(tmp_path):
 # --- the four messages that say the fix --------------------------------------------------
 
 
+def test_a_date_with_a_time_says_to_write_the_date_only(tmp_path):
+    # The message showed Python's repr: "datetime.datetime(2018, 1, 15, 10, 0) is not a date".
+    path = write_issue(tmp_path, MINIMAL.replace("date: 2020-06-15", "date: 2018-01-15T10:00:00"))
+    result = validate(path)
+    assert result.returncode == 1
+    assert result.stderr == (f"{path}:2: date: 2018-01-15 10:00:00 is a date and a time: write "
+                             "the date only, 2018-01-15\n")
+
+
 def test_a_day_month_year_date_says_how_to_write_it(tmp_path):
     path = write_issue(tmp_path, MINIMAL.replace("date: 2020-06-15", "date: 15/01/2018"))
     result = validate(path)

@@ -75,6 +75,23 @@ def test_a_template_tag_from_another_system_is_refused(tmp_path, tag):
                      "remove it"]
 
 
+@pytest.mark.parametrize(("before", "after", "expected"), [
+    # "\\0", "\\e", "\\x07", "\\x85" in double quotes made MJML raise a traceback.
+    ("fr: Un texte.", 'fr: "Un\\0texte."', ":20: sections[0].articles[0].body.fr: a control "
+     "character U+0000 at character 3 (a \\ escape in quotes): delete it"),
+    ("fr: Un texte.", 'fr: "Un\\etexte."', ":20: sections[0].articles[0].body.fr: a control "
+     "character U+001B at character 3 (a \\ escape in quotes): delete it"),
+    ("fr: Un texte.", 'fr: "Un\\x85texte."', ":20: sections[0].articles[0].body.fr: a "
+     "control character U+0085 at character 3 (a \\ escape in quotes): delete it"),
+    # A carriage return in the subject would reach the Subject header.
+    ("fr: Infolettre de juin", 'fr: "Infolettre\\rBcc: x@example.org"', ":4: title.fr: a "
+     "control character U+000D at character 11 (a \\ escape in quotes): delete it"),
+])
+def test_a_control_character_spelled_as_an_escape_is_refused(tmp_path, before, after,
+                                                             expected):
+    assert _problems(tmp_path, MINIMAL.replace(before, after, 1)) == [expected]
+
+
 def test_an_invisible_character_is_placed_on_its_own_line_of_a_long_text(tmp_path):
     body = "fr: |\n            Premier paragraphe.\n\n            Un\u200b second."
     found = _problems(tmp_path, MINIMAL.replace("fr: Un texte.", body))
