@@ -33,6 +33,10 @@ COLUMNS = {
     "adresse_e_mail": "email", "email_address": "email",
     "language": "language", "lang": "language", "langue": "language",
     "name": "name", "nom": "name", "nom_complet": "name", "full_name": "name",
+    "last_name": "name", "nom_de_famille": "name", "surname": "name",
+    # A first name column (French spreadsheets' `Prénom` beside `Nom`) goes before the name.
+    "first_name": "first_name", "firstname": "first_name", "given_name": "first_name",
+    "prenom": "first_name",
     "consent_date": "consent_at", "consent_at": "consent_at",
     "date_consentement": "consent_at", "date_du_consentement": "consent_at",
     "consent_source": "consent_source", "source_consentement": "consent_source",

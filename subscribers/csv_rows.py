@@ -54,7 +54,8 @@ def check_row(line: int, row: dict[str, str], zone: str) -> Row:
         raise _bad(line, "language", "language_invalid", value=row.get("language"),
                    languages=", ".join(languages)) from None
     try:
-        name = check_name(row.get("name"))
+        name = check_name(" ".join(part.strip() for part in (row.get("first_name"),
+                                                              row.get("name")) if part) or None)
     except InvalidInput as error:
         if error.values:  # an invisible character: which, and where
             raise _bad(line, "name", "name_invisible", **error.values) from None

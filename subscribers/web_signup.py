@@ -143,8 +143,14 @@ def subscribe_json():
     language = page_language(data.get("language"))
     error = _sign_up(data, str(data.get("source") or "json"))
     if error is not None:
-        text = labels(language)[error.label]
-        return jsonify(error=error.field, message=f"{text} {error.detail}".strip()), 400
+        # The message in the visitor's language; the detail (which character, why) is in
+        # English, so it joins the message only in English, and is always given apart.
+        text = str(labels(language)[error.label])
+        if language == "en" and error.detail:
+            text = f"{text} {error.detail}"
+        elif text.endswith(":"):  # a page's label, followed there by the address shown
+            text = text.rstrip(" :") + "."
+        return jsonify(error=error.field, message=text, detail=error.detail), 400
     return jsonify(status="ok", message=labels(language)["check_text"]), 202
 
 

@@ -319,3 +319,15 @@ def test_an_address_pasted_from_a_mail_client_says_what_to_write(sqlite_url, tmp
         "alone, lea@example.org, and the name in the name column",
         "pasted.csv:4: email: an invisible character, U+200B, at character 2 of "
         "'j\\u200b@example.org': type the address again"]
+
+
+def test_a_first_name_column_beside_the_name_is_joined_to_it(sqlite_url, tmp_path):
+    """French offices keep `Prénom` and `Nom` apart: both are kept, first name first (it
+    refused the whole file as an unknown column)."""
+    path = tmp_path / "contacts.csv"
+    path.write_bytes("Courriel;Prénom;Nom;Langue\nzoe@example.org;Zoé;Lefèvre;fr\n"
+                     "ann@example.org;;Smith;en\nmo@example.org;Mo;;en\n".encode("cp1252"))
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert report.errors == [] and count(sqlite_url) == 3  # no consent date: pending
+    assert names(sqlite_url) == {"zoe@example.org": "Zoé Lefèvre",
+                                 "ann@example.org": "Smith", "mo@example.org": "Mo"}

@@ -285,3 +285,13 @@ def test_pages_speak_the_visitors_language(web):
     assert '<html lang="en">' in english.text and english.headers["Content-Language"] == "en"
     assert '<html lang="fr">' in requests.get(f"{web.url}/subscribe?lang=fr", timeout=10,
                                               headers={"Accept-Language": "en"}).text
+
+
+def test_a_french_json_signup_error_is_french_whole(web):
+    """The English detail stays apart from a French message (it was appended to it, and a
+    label that ends on ':' before the address it shows ended the message on ':')."""
+    answer = requests.post(f"{web.url}/api/subscribe", timeout=10,
+                           json={"email": "pas une adresse", "language": "fr"})
+    body = answer.json()
+    assert answer.status_code == 400 and body["error"] == "email"
+    assert body["message"] == "L'adresse électronique n'est pas valide." and body["detail"]
