@@ -50,7 +50,10 @@ def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
                 "language_code", {"code": code})
         for code in languages if language_name(code) == code
     ]
-    problems += check(issue, languages, name, lines)
+    # The translation checks go on with the codes that are languages: a refused code
+    # (`"en\n"`) would only add a "missing" line per text, spelled with that code.
+    known = [code for code in languages if language_name(code) != code]
+    problems += check(issue, known, name, lines)
     problems += check_markup_links(texts(issue), name, lines, source)
     problems += check_invisible(issue, name, lines, source)
     return problems

@@ -215,7 +215,7 @@ class Programme(Strict):
 class Issue(Strict):
     """One issue of the infolettre, every language side by side."""
 
-    number: Count = Field(ge=1)
+    number: Count = Field(ge=1, le=99_999)  # a serial number, not a tally: 99,999 issues
     date: Date
     """The date of publication, year-month-day: 2027-01-15."""
     title: Text

@@ -93,6 +93,21 @@ def test_a_language_code_nobody_knows_is_a_problem(tmp_path):
     ]
 
 
+def test_an_issue_number_out_of_reason_is_refused(tmp_path):
+    path = write_issue(tmp_path, MINIMAL.replace("number: 83", "number: 99999999999999999999999"))
+    found = problems(path)
+    assert len(found) == 1 and found[0].startswith(f"{path}:1: number: ") and "99" in found[0]
+
+
+def test_a_refused_language_code_adds_no_missing_translation(tmp_path):
+    """Only the code is told: the translation checks do not go on with it (they told a
+    "missing" per text, spelled with the refused code, e.g. a line break)."""
+    path = write_issue(tmp_path, MINIMAL + 'languages: [fr, "en\\n"]\n')
+    assert problems(path) == [
+        f"{path}:24: languages: 'en\\n' is not a language code (ISO 639-1, e.g. 'de')"
+    ]
+
+
 def test_a_third_language_needs_only_its_catalogue(tmp_path, monkeypatch):
     from mailer import labels
     from mailer.render import render_file
