@@ -38,12 +38,13 @@ def _subscriber(session: Session, purpose: str, token: str) -> tuple[Subscriber,
 
 @bp.errorhandler(tokens.InvalidToken)
 def bad_token(error: tokens.InvalidToken):
-    # Expired: 410 Gone; its subscriber erased: 404; tampered, for another purpose or
-    # another person: 400. Nothing was changed.
-    if error.reason == "gone":
-        return message("not_found", page_language(), 404)
-    status = 410 if error.reason == "expired" else 400
-    return message(f"token_{error.reason}", page_language(), status)
+    # Expired: 410 Gone; tampered, for another purpose or another person: 400. Nothing was
+    # changed. A token whose subscriber does not exist (erased, or a forged id) is answered
+    # as a tampered one: its signature cannot be checked without the person's key, and a
+    # different answer would tell anyone which ids are on the list.
+    if error.reason == "expired":
+        return message("token_expired", page_language(), 410)
+    return message("token_invalid", page_language(), 400)
 
 
 bp.register_error_handler(CSRFError, csrf_failed)

@@ -70,3 +70,16 @@ def test_a_link_made_for_one_person_never_acts_on_another_with_the_id(site, data
     assert client.post(forged[len(links._base()):]).status_code == 400
     with db.session_scope(database_url) as session:
         assert confirm(session, c.id).status == Status.SUBSCRIBED  # untouched until now
+
+
+def test_a_forged_link_does_not_tell_whether_its_id_is_on_the_list(site, database_url):
+    """A link signed with a wrong key gets one answer, whether its id is a subscriber's or
+    nobody's (a 404 for nobody's told anyone which ids exist)."""
+    client = site(database_url).test_client()
+    someone = _join(database_url, "c@example.org")
+    wrong_key = "k" * len(someone.link_key)
+    base = len(links._base())
+    answers = [client.get(links.unsubscribe_url(subscriber_id, wrong_key, 3)[base:])
+               for subscriber_id in (someone.id, someone.id + 1000)]
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert answers[0].data == answers[1].data
