@@ -17,8 +17,8 @@ import re
 from pydantic import BaseModel
 
 from mailer.invisible import invisible_problem
-from mailer.issue.links import MARKUP_LINK, written_on
-from mailer.issue.loader import Location, Problem, field_path, line_of
+from mailer.issue.links import MARKUP_LINK
+from mailer.issue.loader import Location, Problem, field_path, line_of, written_on
 from mailer.issue.schema import Text
 
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\*\|[A-Z_:]+\|\*|%%[a-z_]+%%", re.DOTALL)

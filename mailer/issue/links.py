@@ -76,20 +76,17 @@ Link = Annotated[
 ]
 
 
-def written_on(source: list[str], start: int, raw: str) -> int:
-    """The line where `raw` is written, searching from the field's line `start`."""
-    for number in range(max(start, 1), len(source) + 1):
-        if raw in source[number - 1]:
-            return number
-    return start
-
-
 def check_markup_links(texts, file: str, lines: dict, source: list[str]) -> list:
     """Every `[words](target)` of every text, in every language, that a reader could not follow.
 
     `texts` yields (location, Text) as translations._texts does.
     """
-    from mailer.issue.loader import Problem, field_path, line_of  # the loader needs Link
+    from mailer.issue.loader import (  # the loader needs Link
+        Problem,
+        field_path,
+        line_of,
+        written_on,
+    )
 
     problems = []
     for location, text in texts:

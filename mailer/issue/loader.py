@@ -217,6 +217,14 @@ def line_of(lines: dict[Location, int], location: Location) -> int:
     return 0
 
 
+def written_on(source: list[str], start: int, raw: str) -> int:
+    """The line where `raw` is written, searching from the field's line `start`."""
+    for number in range(max(start, 1), len(source) + 1):
+        if raw in source[number - 1]:
+            return number
+    return start
+
+
 def _read_text(path: Path) -> str:
     name = str(path)
     try:
