@@ -105,7 +105,7 @@ def dsn_blocks(message: Message) -> list[dict[str, str]] | None:
             continue
         payload = part.get_payload()
         if isinstance(payload, list):
-            texts.append("\n\n".join(p.as_string() if isinstance(p, Message) else str(p)
+            texts.append("\n\n".join(_fields(p) if isinstance(p, Message) else str(p)
                                      for p in payload))
         else:
             texts.append(reading.payload_text(part))
@@ -118,6 +118,13 @@ def dsn_blocks(message: Message) -> list[dict[str, str]] | None:
     for text in texts:
         blocks += _split(text)
     return blocks
+
+
+def _fields(block: Message) -> str:
+    """A field block as it came. Not as_string(): that re-folds each value and raises
+    when a value holds a line break other than CRLF (a vertical tab, a form feed) that
+    str.splitlines() honours and the header folder then takes for an embedded header."""
+    return "\n".join(f"{name}: {value}" for name, value in block.items())
 
 
 def _split(text: str) -> list[dict[str, str]]:

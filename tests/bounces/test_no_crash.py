@@ -65,3 +65,13 @@ def test_random_bytes_never_crash(raw):
 @given(st.text(max_size=3000))
 def test_random_text_never_crash(text):
     check(text.encode("utf-8", "surrogatepass"))
+
+
+def test_a_line_break_other_than_crlf_inside_a_dsn_field_is_read_not_refused():
+    """Found by Hypothesis: a vertical tab (or form feed, or an information separator)
+    between two delivery-status fields made the header folder raise "embedded header"."""
+    raw = (CORPUS / "exim-dsn-no-such-user.eml").read_bytes()
+    for brk in (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e"):
+        mutated_raw = raw.replace(b"Action: failed", b"Action: failed" + brk + b"Status: 5.1.1")
+        check(mutated_raw)
+        assert analyse_all(mutated_raw, SECRET)[0].kind == "hard"
