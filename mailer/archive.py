@@ -19,8 +19,15 @@ PUBLISHED = (CampaignState.SENDING, CampaignState.PAUSED, CampaignState.DONE)
 VIEWABLE = (*PUBLISHED, CampaignState.CANCELLED)
 
 
+def issue_key(campaign: Campaign) -> tuple:
+    """What makes campaigns one issue: its number (091.yaml and 091-final.yaml are one), or
+    for a campaign whose number was never recorded, its file name."""
+    return ("number", campaign.number) if campaign.number is not None else ("slug", campaign.slug)
+
+
 def _published(session, language: str | None = None, states=PUBLISHED):
-    """(campaign, edition) of every issue sent to subscribers, newest first, one per slug."""
+    """(campaign, edition) of every issue sent to subscribers, newest first, one per issue:
+    its newest send's (a corrected file sent again replaces the first in the archive)."""
     query = (select(Campaign, CampaignEdition)
              .join(CampaignEdition, CampaignEdition.campaign_id == Campaign.id)
              .where(Campaign.test.is_(False), Campaign.state.in_(states),
@@ -30,8 +37,8 @@ def _published(session, language: str | None = None, states=PUBLISHED):
         query = query.where(CampaignEdition.language == language)
     seen, out = set(), []
     for campaign, edition in session.execute(query):
-        if (campaign.slug, edition.language) not in seen:
-            seen.add((campaign.slug, edition.language))
+        if (issue_key(campaign), edition.language) not in seen:
+            seen.add((issue_key(campaign), edition.language))
             out.append((campaign, edition))
     return out
 
@@ -50,9 +57,15 @@ def latest_issue_url(language: str) -> str | None:
 
 @bp.get("/<slug>/<language>")
 def issue(slug: str, language: str):
+    """The web version of the issue a campaign of file `slug` sent: the newest send of its
+    number, so that every email of the issue, from any of its files, links to one page."""
     with db.session_scope() as session:
-        for campaign, edition in _published(session, language, VIEWABLE):
-            if campaign.slug == slug:
+        published = _published(session, language, VIEWABLE)
+        keys = {issue_key(campaign) for campaign in session.scalars(select(Campaign).where(
+            Campaign.slug == slug, Campaign.test.is_(False), Campaign.state.in_(VIEWABLE),
+            Campaign.started_at.is_not(None)))}
+        for campaign, edition in published:
+            if issue_key(campaign) in keys:
                 return Response(edition.web_html, mimetype="text/html")
     abort(404)
 

@@ -41,8 +41,13 @@ def _addresses(value: str | None) -> list[str] | None:
 @click.option("--test-to", help="Send only to these addresses (comma-separated), marked [TEST].")
 @click.option("--at", "at", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]),
               help="Schedule the send (UTC), e.g. 2026-12-01 08:00.")
-def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None) -> None:
-    """Send an issue to every subscriber, each in their language."""
+@click.option("--same-issue", is_flag=True,
+              help="The issue's number went out before under another title, and this is "
+                   "that issue with its title corrected: send it to those not reached.")
+def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
+         same_issue: bool) -> None:
+    """Send an issue to every subscriber, each in their language; whoever a send of the
+    same issue number (from any file) may have reached is left out."""
     from workers.app import queue_start
 
     recipients = _addresses(test_to)
@@ -61,22 +66,54 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None) -> N
             total = sum(per_language.values())
             detail = ", ".join(f"{code}: {n}" for code, n in sorted(per_language.items()))
             click.echo(f"{file}: {total} subscribers ({detail or 'none'}).")
+            _sent_before(session, file, editions, same_issue)
         when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else " now"
         if not yes and not click.confirm(f"Send{when}?"):
             raise SystemExit(1)
         at_utc = at.replace(tzinfo=dt.UTC) if at else None
         try:
-            campaign = campaigns.create(session, editions, recipients, at_utc)
+            campaign = campaigns.create(session, editions, recipients, at_utc, same_issue)
         except campaigns.AlreadySending as error:
             raise UserError(f"{file}: campaign {error.campaign_id} is sending this issue; "
                             f"follow it with `infolettre campaign status "
                             f"{error.campaign_id}`") from None
+        except campaigns.OtherIssue as error:  # sent from elsewhere since the look above
+            raise UserError(_refusal(file, error.before, error.language)) from None
         session.commit()
         campaign_id = campaign.id
     if not at:
         queue_start(campaign_id)  # queued only once the campaign is committed
     click.echo(f"campaign {campaign_id} {'scheduled' if at else 'queued'}; "
                f"follow it with: infolettre campaign status {campaign_id} --follow")
+
+
+def _sent_before(session, file: str, editions: dict, same_issue: bool) -> None:
+    """Say, before the confirmation, that the issue's number went out before and whom this
+    send leaves out; refuse it if that was under another title (UserError)."""
+    from mailer.same_issue import reached_note
+    from workers.audience import will_receive
+    from workers.issue_sent import sent_before
+
+    first = next(iter(editions.values()))
+    number, slug = first.number or None, first.slug
+    before = sent_before(session, number, slug)
+    if before is None:
+        return
+    retitled = None if same_issue else before.retitled(editions)
+    if retitled is not None:
+        raise UserError(_refusal(file, before, retitled))
+    if before.reached:
+        remaining = sum(will_receive(session, number, slug).values())
+        click.echo(reached_note(number, f"{before.on:%Y-%m-%d}", before.slug, before.reached,
+                                remaining))
+
+
+def _refusal(file: str, before, language: str) -> str:
+    from mailer.same_issue import number_line, retitled_refusal
+
+    return f"{file}: " + retitled_refusal(before.number, f"{before.on:%Y-%m-%d}", before.slug,
+                                          before.titles.get(language, ""), file,
+                                          number_line(file))
 
 
 @click.group("campaign")

@@ -26,6 +26,9 @@ class Edition:
     full_size: int = 0
     sent_size: int = 0  # as sent once the articles are summarised
     budget: int = 0
+    # The issue's number (`number:` in the file): what makes two files, or two sends, one
+    # issue. 0 only for an edition built without its issue (the length rule's scratch).
+    number: int = 0
 
     def length_note(self) -> str:
         """Which articles the email summarises and why, for `validate` and `render`."""

@@ -129,6 +129,7 @@ def render_issue(issue: Issue, language: str, slug: str,
     text = render_text(view.context(web=False, urls=MARKERS, plain=True))
     return Edition(
         slug=slug,
+        number=issue.number,
         language=language,
         # A header carries plain spaces: mail software folds and re-encodes subjects, and
         # some of it turns a no-break space into a space or into "?".

@@ -52,3 +52,33 @@ def test_archive_serves_sent_issues_not_test_sends(tmp_path, page):
         assert entries[0].find(f"{atom}link").get("href").endswith("/archive/091/en")
     finally:
         web.stop()
+
+
+def test_one_entry_per_issue_number_whatever_its_files(tmp_path):
+    """091.yaml sent, then 091-final.yaml (the same number): the archive lists the issue
+    once, and the "view online" links of both sends show its newest version."""
+    from dataclasses import replace
+
+    web = WebProcess(tmp_path / "home")
+    url = web.env["INFOLETTRE_DATABASE_URL"]
+    db.upgrade(url)
+    editions = render_file(FULL_EXAMPLE)
+    final = {code: replace(edition, slug="091-final", web_html=f"<p>final {code}</p>")
+             for code, edition in editions.items()}
+    with db.session_scope(url) as session:
+        first = campaigns.create(session, editions)
+        first.started_at, first.state = utcnow(), CampaignState.DONE
+        session.commit()
+        campaigns.create(session, final).started_at = utcnow()
+        session.commit()
+    web.start()
+    try:
+        index = requests.get(f"{web.url}/archive/?lang=fr", timeout=10).text
+        assert index.count("<li>") == 1 and "/archive/091-final/fr" in index
+        for slug in ("091", "091-final"):
+            page = requests.get(f"{web.url}/archive/{slug}/en", timeout=10)
+            assert page.text == "<p>final en</p>"
+        feed = requests.get(f"{web.url}/archive/feed.fr.atom", timeout=10).text
+        assert feed.count("<entry>") == 1
+    finally:
+        web.stop()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from subscribers.models import Status, Subscriber, Suppression, email_hash
@@ -52,18 +52,42 @@ def pages(session: Session, after_id: int, first: int = FIRST_PAGE) -> Iterator[
 REACHED = (DeliveryState.SENDING, DeliveryState.SENT, DeliveryState.UNKNOWN)
 
 
+def of_issue(number: int | None, slug: str):
+    """The condition "a campaign (not a test) of this issue": of its number, whatever its file
+    was called (091.yaml, 091-final.yaml); a campaign whose number was never recorded (from
+    before it was, and unreadable) by its file name."""
+    by_slug = and_(Campaign.number.is_(None), Campaign.slug == slug)
+    return and_(Campaign.test.is_(False),
+                or_(Campaign.number == number, by_slug) if number else by_slug)
+
+
 def earlier_campaigns(session: Session, campaign: Campaign) -> list[int]:
     """The other campaigns (not tests) of the same issue: a send cancelled and launched
-    again, or two launches at once."""
+    again, the issue sent again from another file, or two launches at once."""
     return list(session.scalars(select(Campaign.id).where(
-        Campaign.slug == campaign.slug, Campaign.test.is_(False), Campaign.id != campaign.id)))
+        of_issue(campaign.number, campaign.slug), Campaign.id != campaign.id)))
 
 
-def reached_before(session: Session, slug: str) -> int:
+def reached_before(session: Session, number: int | None, slug: str) -> int:
     """How many addresses a campaign of this issue (not a test) may already have reached."""
-    return session.scalar(
-        select(func.count(func.distinct(Delivery.email))).join(Campaign).where(
-            Campaign.slug == slug, Campaign.test.is_(False), Delivery.state.in_(REACHED)))
+    reached = reached_emails(number, slug).subquery()
+    return session.scalar(select(func.count(func.distinct(reached.c.email))))
+
+
+def reached_emails(number: int | None, slug: str):
+    """The addresses a campaign of this issue may already have reached, as a subquery."""
+    return select(Delivery.email).join(Campaign).where(
+        of_issue(number, slug), Delivery.state.in_(REACHED))
+
+
+def will_receive(session: Session, number: int | None, slug: str) -> dict[str, int]:
+    """Per language, the subscribers a launch now would mail: not those an earlier send of
+    this issue, from any of its files, may have reached (they never get it twice)."""
+    return dict(session.execute(
+        select(Subscriber.language, func.count())
+        .where(Subscriber.status == Status.SUBSCRIBED,
+               Subscriber.email.not_in(reached_emails(number, slug)))
+        .group_by(Subscriber.language)).all())
 
 
 def plan_page(session: Session, campaign: Campaign, rows: list, languages: list[str],

@@ -19,6 +19,7 @@ from mailer.edition import Edition
 from mailer.settings import get_settings
 from subscribers.models import utcnow
 from workers import audience
+from workers.issue_sent import OtherIssue, sent_before
 from workers.models import (
     LIVE_STATES,
     Campaign,
@@ -36,28 +37,45 @@ def batch_size() -> int:
 
 class AlreadySending(Exception):
     """The issue has a campaign that is not finished or cancelled (double click, second
-    terminal): launching another would mail its readers twice."""
+    terminal, the issue's other file): launching another would mail its readers twice."""
 
     def __init__(self, campaign_id: int) -> None:
         super().__init__(f"campaign {campaign_id} is sending this issue")
         self.campaign_id = campaign_id
 
 
-def live_campaign(session: Session, slug: str) -> int | None:
+def live_campaign(session: Session, number: int | None, slug: str) -> int | None:
+    """The live campaign (not a test) of the issue `number`, from any of its files."""
+    return session.scalar(select(Campaign.id).where(
+        audience.of_issue(number, slug), Campaign.state.in_(LIVE_STATES)))
+
+
+def live_from_file(session: Session, slug: str) -> int | None:
+    """The live campaign (not a test) launched from the issue file `slug`, if any."""
     return session.scalar(select(Campaign.id).where(
         Campaign.slug == slug, Campaign.test.is_(False), Campaign.state.in_(LIVE_STATES)))
 
 
 def create(session: Session, editions: dict[str, Edition], test_to: list[str] | None = None,
-           at: dt.datetime | None = None) -> Campaign:
-    """A campaign of these editions: a test send to `test_to`, or the issue's one mailing
-    to the list (now, or at `at`); AlreadySending while another mailing of it is live."""
-    slug = next(iter(editions.values())).slug
-    running = None if test_to else live_campaign(session, slug)
-    if running is not None:
-        raise AlreadySending(running)
+           at: dt.datetime | None = None, same_issue: bool = False) -> Campaign:
+    """A campaign of these editions: a test send to `test_to`, or the issue's mailing to
+    the list (now, or at `at`), which leaves out whoever a campaign of the same number may
+    have reached. Raises AlreadySending while another mailing of the number is live, and
+    OtherIssue when the number went out under another title, unless `same_issue` (the
+    person launching confirmed it is this issue, retitled)."""
+    first = next(iter(editions.values()))
+    slug, number = first.slug, first.number or None
+    if not test_to:
+        before = None if same_issue else sent_before(session, number, slug)
+        language = before.retitled(editions) if before else None
+        if language is not None:
+            raise OtherIssue(before, language)
+        running = live_campaign(session, number, slug)
+        if running is not None:
+            raise AlreadySending(running)
     campaign = Campaign(
         slug=slug,
+        number=number,
         test=bool(test_to),
         test_recipients=test_to,
         scheduled_at=at,
@@ -67,7 +85,7 @@ def create(session: Session, editions: dict[str, Edition], test_to: list[str] | 
         with session.begin_nested():  # the unique index settles a launch at the same instant
             session.add(campaign)
     except IntegrityError:
-        raise AlreadySending(live_campaign(session, slug)) from None
+        raise AlreadySending(live_campaign(session, number, slug)) from None
     for language, edition in editions.items():
         session.add(CampaignEdition(campaign_id=campaign.id, language=language,
                                     subject=edition.subject, html=edition.html,

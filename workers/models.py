@@ -51,7 +51,11 @@ class Campaign(Base):
     __tablename__ = "campaign"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(100))
+    slug: Mapped[str] = mapped_column(String(100))  # the issue file's name: 091-final
+    # The issue's number (`number:` in its file): campaigns of one number are one issue,
+    # whatever their files were called. None for a campaign from before it was recorded
+    # whose number could not be read back (workers.audience.of_issue uses the slug then).
+    number: Mapped[int | None] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), default=CampaignState.SENDING)
     test: Mapped[bool] = mapped_column(default=False)
     test_recipients: Mapped[list | None] = mapped_column(JSON)
@@ -82,10 +86,11 @@ class Campaign(Base):
     # Refusals that said the address does not exist, since the last acceptance anywhere.
     breaker_hard: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    # One live campaign per issue, enforced by the database: of two launches in the same
-    # instant (a double click, two terminals) the second fails instead of mailing twice.
+    # One live campaign per issue number, enforced by the database: of two launches in the
+    # same instant (a double click, two terminals, two files of one issue) the second
+    # fails instead of mailing twice.
     __table_args__ = (
-        Index("uq_campaign_live_issue", "slug", unique=True,
+        Index("uq_campaign_live_issue", "number", unique=True,
               sqlite_where=text(LIVE_ISSUE), postgresql_where=text(LIVE_ISSUE)),
     )
 

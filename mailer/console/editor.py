@@ -33,7 +33,7 @@ def _folder() -> Path:
 
 def _being_sent(name: str) -> int | None:
     with db.session_scope() as session:
-        return campaigns.live_campaign(session, Path(name).stem)
+        return campaigns.live_from_file(session, Path(name).stem)
 
 
 def _refuse_if_sending(name: str):

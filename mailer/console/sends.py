@@ -8,20 +8,20 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import get_timezone, get_timezone_name
 from flask import abort, g, redirect, request, url_for
-from sqlalchemy import func, select
 
 from mailer import db
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, issue_path, language_of_page, page
 from mailer.console.models import Role
 from mailer.issue import IssueInvalid
+from mailer.same_issue import number_line
 from mailer.settings import get_settings
 from mailer.size import too_large
-from subscribers.models import Status, Subscriber, utcnow
+from subscribers.models import utcnow
 from subscribers.validation import InvalidInput, check_email
 from workers import campaigns
-from workers.audience import REACHED, audience_counts, reached_before
-from workers.models import Campaign, Delivery
+from workers.audience import audience_counts, will_receive
+from workers.issue_sent import sent_before
 
 
 def _editions(name: str):
@@ -33,10 +33,10 @@ def _editions(name: str):
         abort(409)
 
 
-def _start(session, editions, test_to=None, at=None) -> int:
+def _start(session, editions, test_to=None, at=None, same_issue=False) -> int:
     from workers.app import queue_start
 
-    campaign = campaigns.create(session, editions, test_to, at)
+    campaign = campaigns.create(session, editions, test_to, at, same_issue)
     session.commit()
     if at is None:  # a scheduled campaign is started by the sweep when its time comes
         queue_start(campaign.id)  # only once the campaign is committed
@@ -77,39 +77,46 @@ def _test_recipients(field: str) -> list[str]:
 @bp.route("/issues/<name>/launch", methods=["GET", "POST"])
 @requires(Role.SENDER)
 def launch(name: str):
-    """The audience per language and a confirmation; the send now, or at a chosen time."""
+    """The audience per language and a confirmation; the send now, or at a chosen time.
+    An issue whose number went out before (from any file) reaches only those it did not
+    reach; under another title it is refused unless the member confirms it is the same."""
     editions = _editions(name)
-    slug = next(iter(editions.values())).slug
+    first = next(iter(editions.values()))
+    number, slug = first.number or None, first.slug
+    same = request.method == "POST" and request.form.get("same_issue") == "1"
     with db.session_scope() as session:
-        running, error = campaigns.live_campaign(session, slug), None
-        if request.method == "POST" and running is None:
+        running, error = campaigns.live_campaign(session, number, slug), None
+        before = sent_before(session, number, slug)
+        retitled = before.retitled(editions) if before else None
+        if request.method == "POST" and running is None and (retitled is None or same):
             try:
                 at = send_time(request.form.get("at", ""))
-                campaign_id = _start(session, editions, at=at)
+                campaign_id = _start(session, editions, at=at, same_issue=same)
             except InvalidInput as invalid:
                 error = invalid
             except campaigns.AlreadySending as busy:  # launched elsewhere at the same instant
                 running = busy.campaign_id
+            except campaigns.OtherIssue as other:  # sent elsewhere meanwhile, retitled
+                before, retitled = other.before, other.language
             else:
                 audit(session, g.staff["email"], "schedule" if at else "launch", issue=name,
-                      campaign=campaign_id, **({"at": at.isoformat()} if at else {}))
+                      campaign=campaign_id, **({"at": at.isoformat()} if at else {}),
+                      **({"same_issue_as": before.campaign_id} if same and retitled else {}))
                 return redirect(url_for("console.campaign", campaign_id=campaign_id))
-        status = 409 if running and request.method == "POST" else 400 if error else 200
-        return page("launch.html", name=name, editions=editions,
-                    audience=audience_counts(session), now=will_receive(session, slug),
-                    running=running, reached=reached_before(session, slug), error=error,
+        refused = running or (retitled and not same)
+        status = 409 if refused and request.method == "POST" else 400 if error else 200
+        return page("launch.html", name=name, editions=editions, number=number,
+                    audience=audience_counts(session), now=will_receive(session, number, slug),
+                    running=running, before=before, error=error, same=same,
+                    retitled=before.titles.get(retitled) if retitled else None,
+                    sent_on=_local_date(before.on) if before else None,
+                    number_line=number_line(issue_path(name)),
                     zone=zone_name(language_of_page()), too_large=too_large(editions)), status
 
 
-def will_receive(session, slug: str) -> dict[str, int]:
-    """Per language, the subscribers a launch now would mail: not those an earlier send of
-    this issue may have reached (they never get it twice)."""
-    reached = (select(Delivery.email).join(Campaign)
-               .where(Campaign.slug == slug, Campaign.test.is_(False), Delivery.state.in_(REACHED)))
-    return dict(session.execute(
-        select(Subscriber.language, func.count())
-        .where(Subscriber.status == Status.SUBSCRIBED, Subscriber.email.not_in(reached))
-        .group_by(Subscriber.language)).all())
+def _local_date(moment: dt.datetime) -> dt.date:
+    """The day of `moment` in the console's time zone."""
+    return moment.astimezone(ZoneInfo(get_settings().console_timezone)).date()
 
 
 def zone_name(language: str) -> str:

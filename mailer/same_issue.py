@@ -1,0 +1,46 @@
+"""Words for the people launching an issue whose number went out before, on the command
+line (the console says them from its catalogue): where the number is written, that the
+send reaches only those not reached yet, or why it is refused."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+# A top-level key starts its line (YAML's block style; a nested key is indented).
+_NUMBER = re.compile(r"^\ufeff?number[ \t]*:", re.MULTILINE)
+
+
+def number_line(path: str | Path) -> int:
+    """The line (from 1) where the issue file at `path` writes its `number:`; 0 when the
+    file cannot be read or writes none at the start of a line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 0
+    found = _NUMBER.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else 0
+
+
+def _people(n: int) -> str:
+    return f"{n:,} subscriber{'' if n == 1 else 's'}"
+
+
+def reached_note(number: int | None, on: str, slug: str, reached: int, remaining: int) -> str:
+    """"Issue 91 was already sent on 2026-11-20 (from 091.yaml) to 3 subscribers; this send
+    reaches only the 7 who were not reached." `on`: the date as written for the reader."""
+    issue = f"Issue {number}" if number else f"This issue ({slug}.yaml)"
+    rest = (f"this send reaches only the {remaining:,} who {'was' if remaining == 1 else 'were'}"
+            " not reached." if remaining else
+            "this send reaches nobody: every subscriber on the list was reached.")
+    return f"{issue} was already sent on {on} (from {slug}.yaml) to {_people(reached)}; {rest}"
+
+
+def retitled_refusal(number: int | None, on: str, slug: str, title: str, file: str,
+                     line: int) -> str:
+    """Why a send of a number sent before under another title is refused, and the fixes."""
+    where = f"{file}, line {line}" if line else file
+    return (f"issue {number} was already sent on {on} as {title!r} (from {slug}.yaml). If "
+            f"this is another issue, give it its own number: change `number:` in {where}. If "
+            "it is the same issue with a corrected title, send again with --same-issue: it "
+            "then goes only to the subscribers who have not received it")

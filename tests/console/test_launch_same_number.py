@@ -1,0 +1,111 @@
+"""The launch page of an issue whose number went out before, from another file, in a real
+Chromium: what the member is told before confirming (in French and in English), and the
+refusal of another issue that kept the last one's number, until the member says it is the
+same issue retitled."""
+
+import shutil
+
+from sqlalchemy import select, update
+
+from mailer import db
+from mailer.console.models import StaffMember
+from mailer.render import render_file
+from subscribers.models import utcnow
+from tests.console.test_access import ROOT, add_staff, sign_in
+from tests.sending.conftest import add_subscribers
+from tests.support.browser import axe_violations
+from tests.support.webapp import WebProcess
+from workers import campaigns
+from workers.models import Campaign, CampaignState, Delivery
+
+
+def _sent_to(url, editions, readers: int) -> None:
+    """Issue 91 sent from 091.yaml to the first `readers` subscribers on 20 November."""
+    with db.session_scope(url) as session:
+        campaign = campaigns.create(session, editions)
+        session.commit()
+        campaigns.plan(session, campaign, lambda low, high: None)
+        ids = session.scalars(select(Delivery.id).where(Delivery.campaign_id == campaign.id)
+                              .order_by(Delivery.id).limit(readers)).all()
+        session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(state="sent"))
+        campaign.state = CampaignState.DONE
+        campaign.started_at = utcnow().replace(year=2026, month=11, day=20, hour=9)
+        session.commit()
+
+
+def test_the_launch_page_says_who_had_the_issue_and_refuses_another_one(tmp_path, page):
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    source = (ROOT / "issues" / "091.yaml").read_text(encoding="utf-8")
+    (issues / "091.yaml").write_text(source, encoding="utf-8")
+    shutil.copy(issues / "091.yaml", issues / "091-final.yaml")
+    # Issue 92, written from a copy of 91 whose number was not changed.
+    (issues / "092.yaml").write_text(source.replace("automne 2026", "hiver 2027").replace(
+        "autumn 2026", "winter 2027"), encoding="utf-8")
+    web = WebProcess(tmp_path / "home", issues_dir=str(issues))
+    url = web.env["INFOLETTRE_DATABASE_URL"]
+    add_staff(web.env, "sender@example.org", "sender")
+    db.upgrade(url)
+    add_subscribers(url, 10)
+    _sent_to(url, render_file(issues / "091.yaml"), 3)
+    web.start()
+    try:
+        sign_in(page, web, "sender@example.org")
+        page.goto(f"{web.url}/console/issues/091-final.yaml/launch")
+        assert page.inner_text("#reached") == (
+            "Le numéro 91 a déjà été envoyé le 20 novembre 2026 (depuis 091.yaml) à 3 abonné·es"
+            " ; cet envoi n'atteint que les 7 abonné·es qui ne l'ont pas encore reçu.")
+        assert "7 personnes le recevront maintenant" in page.inner_text("#now")
+        assert page.locator("#other-issue").count() == 0
+        assert axe_violations(page) == []
+
+        page.goto(f"{web.url}/console/issues/092.yaml/launch")
+        refusal = page.inner_text("#other-issue")
+        assert "Le numéro 91 a déjà été envoyé le 20 novembre 2026 sous le titre" in refusal
+        assert "L'infolettre du Réseau — automne 2026" in refusal
+        assert "changez « number: » dans 092.yaml, ligne 2" in refusal
+        assert axe_violations(page) == []
+        page.click("text=Confirmer et lancer l'envoi")  # not ticked: refused, nothing made
+        assert page.locator("#other-issue").is_visible()
+        with db.session_scope(url) as session:
+            assert len(session.scalars(select(Campaign)).all()) == 1
+
+        with db.session_scope(web.env["INFOLETTRE_DATABASE_URL"]) as session:
+            session.execute(update(StaffMember).values(language="en"))
+            session.commit()
+        page.reload()
+        assert "change «number:» in 092.yaml, line 2" in page.inner_text("#other-issue")
+        assert page.inner_text("#now") == "7 people will receive it now"  # not the 3 reached
+        page.check("#same_issue")  # it is issue 91 after all, retitled
+        page.click("text=Confirm and launch the send")
+        page.wait_for_url("**/console/campaigns/*")
+        with db.session_scope(url) as session:
+            second = session.scalars(select(Campaign).order_by(Campaign.id.desc())).first()
+            assert (second.slug, second.number) == ("092", 91)
+
+        page.goto(f"{web.url}/console/issues/091-final.yaml/launch")  # 92 is live now
+        assert page.locator("#running").is_visible()
+    finally:
+        web.stop()
+
+
+def test_the_words_in_english(tmp_path, page):
+    """The notice before confirming, in English, once everyone was reached."""
+    web = WebProcess(tmp_path / "home", issues_dir=str(ROOT / "issues"))
+    url = web.env["INFOLETTRE_DATABASE_URL"]
+    add_staff(web.env, "sender@example.org", "sender")
+    db.upgrade(url)
+    add_subscribers(url, 1)
+    _sent_to(url, render_file(ROOT / "issues" / "091.yaml"), 1)
+    with db.session_scope(url) as session:
+        session.execute(update(StaffMember).values(language="en"))
+        session.commit()
+    web.start()
+    try:
+        sign_in(page, web, "sender@example.org")
+        page.goto(f"{web.url}/console/issues/091.yaml/launch")
+        assert page.inner_text("#reached") == (
+            "Issue 91 was already sent on November 20, 2026 (from 091.yaml) to 1 subscriber; "
+            "this send reaches nobody: every subscriber on the list was reached.")
+    finally:
+        web.stop()
