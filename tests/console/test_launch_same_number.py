@@ -4,6 +4,7 @@ refusal of another issue that kept the last one's number, until the member says 
 same issue retitled."""
 
 import shutil
+from contextlib import contextmanager
 
 from sqlalchemy import select, update
 
@@ -33,6 +34,28 @@ def _sent_to(url, editions, readers: int) -> None:
         session.commit()
 
 
+@contextmanager
+def _console(tmp_path, issues, readers: int, reached: int):
+    """The console (not started yet) of the issues folder `issues`, `readers` subscribers
+    of whom `reached` had issue 91 from 091.yaml; a sender signs in."""
+    web = WebProcess(tmp_path / "home", issues_dir=str(issues))
+    url = web.env["INFOLETTRE_DATABASE_URL"]
+    add_staff(web.env, "sender@example.org", "sender")
+    db.upgrade(url)
+    add_subscribers(url, readers)
+    _sent_to(url, render_file(issues / "091.yaml"), reached)
+    try:
+        yield web, url
+    finally:
+        web.stop()
+
+
+def _speaks_english(url) -> None:
+    with db.session_scope(url) as session:
+        session.execute(update(StaffMember).values(language="en"))
+        session.commit()
+
+
 def test_the_launch_page_says_who_had_the_issue_and_refuses_another_one(tmp_path, page):
     issues = tmp_path / "issues"
     issues.mkdir()
@@ -42,14 +65,8 @@ def test_the_launch_page_says_who_had_the_issue_and_refuses_another_one(tmp_path
     # Issue 92, written from a copy of 91 whose number was not changed.
     (issues / "092.yaml").write_text(source.replace("automne 2026", "hiver 2027").replace(
         "autumn 2026", "winter 2027"), encoding="utf-8")
-    web = WebProcess(tmp_path / "home", issues_dir=str(issues))
-    url = web.env["INFOLETTRE_DATABASE_URL"]
-    add_staff(web.env, "sender@example.org", "sender")
-    db.upgrade(url)
-    add_subscribers(url, 10)
-    _sent_to(url, render_file(issues / "091.yaml"), 3)
-    web.start()
-    try:
+    with _console(tmp_path, issues, 10, 3) as (web, url):
+        web.start()
         sign_in(page, web, "sender@example.org")
         page.goto(f"{web.url}/console/issues/091-final.yaml/launch")
         assert page.inner_text("#reached") == (
@@ -70,9 +87,7 @@ def test_the_launch_page_says_who_had_the_issue_and_refuses_another_one(tmp_path
         with db.session_scope(url) as session:
             assert len(session.scalars(select(Campaign)).all()) == 1
 
-        with db.session_scope(web.env["INFOLETTRE_DATABASE_URL"]) as session:
-            session.execute(update(StaffMember).values(language="en"))
-            session.commit()
+        _speaks_english(url)
         page.reload()
         assert "change «number:» in 092.yaml, line 2" in page.inner_text("#other-issue")
         assert page.inner_text("#now") == "7 people will receive it now"  # not the 3 reached
@@ -85,27 +100,15 @@ def test_the_launch_page_says_who_had_the_issue_and_refuses_another_one(tmp_path
 
         page.goto(f"{web.url}/console/issues/091-final.yaml/launch")  # 92 is live now
         assert page.locator("#running").is_visible()
-    finally:
-        web.stop()
 
 
 def test_the_words_in_english(tmp_path, page):
     """The notice before confirming, in English, once everyone was reached."""
-    web = WebProcess(tmp_path / "home", issues_dir=str(ROOT / "issues"))
-    url = web.env["INFOLETTRE_DATABASE_URL"]
-    add_staff(web.env, "sender@example.org", "sender")
-    db.upgrade(url)
-    add_subscribers(url, 1)
-    _sent_to(url, render_file(ROOT / "issues" / "091.yaml"), 1)
-    with db.session_scope(url) as session:
-        session.execute(update(StaffMember).values(language="en"))
-        session.commit()
-    web.start()
-    try:
+    with _console(tmp_path, ROOT / "issues", 1, 1) as (web, url):
+        _speaks_english(url)
+        web.start()
         sign_in(page, web, "sender@example.org")
         page.goto(f"{web.url}/console/issues/091.yaml/launch")
         assert page.inner_text("#reached") == (
             "Issue 91 was already sent on November 20, 2026 (from 091.yaml) to 1 subscriber; "
             "this send reaches nobody: every subscriber on the list was reached.")
-    finally:
-        web.stop()
