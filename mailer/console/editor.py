@@ -118,11 +118,14 @@ def editor_new():
     """A blank issue, or a copy of the last one with its texts emptied (?start=copy)."""
     data: dict = {}
     if request.args.get("start") == "copy":
-        last = max((_readable(path) for path in _folder().glob("*.yaml")),
-                   key=lambda issue: str(issue.get("date", "")), default={})
+        issues = [_readable(path) for path in _folder().glob("*.yaml")]
+        last = max(issues, key=lambda issue: str(issue.get("date", "")), default={})
         data = editor_form.emptied(last)
-        if isinstance(last.get("number"), int):
-            data["number"] = last["number"] + 1
+        # The next number after every issue's, not the last one's: a number in use is
+        # another issue's, and its readers would be left out of this one.
+        numbers = [issue["number"] for issue in issues if type(issue.get("number")) is int]
+        if numbers:
+            data["number"] = max(numbers) + 1
     return _editor(request.args.get("name", ""), data, "", new=True, draft=_draft(drafts.NEW))
 
 

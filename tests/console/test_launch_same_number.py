@@ -112,3 +112,21 @@ def test_the_words_in_english(tmp_path, page):
         assert page.inner_text("#reached") == (
             "Issue 91 was already sent on November 20, 2026 (from 091.yaml) to 1 subscriber; "
             "this send reaches nobody: every subscriber on the list was reached.")
+
+
+def test_a_copy_of_the_last_issue_takes_a_number_no_issue_has(tmp_path, page):
+    """The newest issue by date is not always the highest number (a special issue written
+    late): its number + 1 could be another issue's, whose readers would miss this one."""
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    for name in ("091.yaml", "092.yaml"):
+        shutil.copy(ROOT / "issues" / name, issues / name)
+    late = (ROOT / "issues" / "091.yaml").read_text(encoding="utf-8")
+    (issues / "091-late.yaml").write_text(late.replace("date: 2026-11-20", "date: 2028-01-01"),
+                                          encoding="utf-8")
+    with _console(tmp_path, issues, 1, 0) as (web, _url):
+        add_staff(web.env, "editor@example.org", "editor")
+        web.start()
+        sign_in(page, web, "editor@example.org")
+        page.goto(f"{web.url}/console/issues/new?start=copy")
+        assert page.input_value("#f-number") == "93"
