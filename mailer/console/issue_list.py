@@ -1,5 +1,5 @@
 """The issues the console lists: each file's number, title and date, its problems, and where
-it stands (draft, scheduled, sending, sent on …) from its latest campaign.
+it stands (draft, scheduled, sending, sent on …) from the latest campaign of its number.
 
 An issue already sent is checked only in the languages it went out in: adding a language
 later must not turn the whole archive invalid. The new language's texts are required of the
@@ -56,8 +56,11 @@ def sent_languages(db_session: Session, slug: str | None = None) -> dict[str, li
 def issue_rows(db_session: Session, language: str) -> list[IssueRow]:
     """Every issue file of the issues folder, newest number first, titled in `language`."""
     sent = sent_languages(db_session)
-    latest = {campaign.slug: campaign for campaign in db_session.scalars(
-        select(Campaign).where(Campaign.test.is_(False)).order_by(Campaign.id))}
+    sends = db_session.scalars(
+        select(Campaign).where(Campaign.test.is_(False)).order_by(Campaign.id)).all()
+    latest = {campaign.slug: campaign for campaign in sends}
+    # An issue is its number: 091-final.yaml stands where issue 91 stands, from any file.
+    of_number = {campaign.number: campaign for campaign in sends if campaign.number}
     rows = []
     for path in Path(get_settings().issues_dir).glob("*.yaml"):
         row = IssueRow(path.name, path.stem, campaign=latest.get(path.stem))
@@ -72,6 +75,7 @@ def issue_rows(db_session: Session, language: str) -> list[IssueRow]:
             issue = _parsed(path)
         if issue is not None:
             row.number, row.date = issue.number, issue.date
+            row.campaign = of_number.get(issue.number, row.campaign)
             row.title = pick(issue.title, language, issue.fallbacks) or next(
                 iter(issue.title.root.values()), "")
         rows.append(row)

@@ -68,6 +68,9 @@ def test_the_launch_page_says_who_had_the_issue_and_refuses_another_one(tmp_path
     with _console(tmp_path, issues, 10, 3) as (web, url):
         web.start()
         sign_in(page, web, "sender@example.org")
+        # The issue list: every file of number 91 stands where the issue stands, sent.
+        states = page.locator("tbody tr td:nth-child(4)").all_inner_texts()
+        assert len(states) == 3 and all(s.startswith("envoyé le 20/11/2026") for s in states)
         page.goto(f"{web.url}/console/issues/091-final.yaml/launch")
         assert page.inner_text("#reached") == (
             "Le numéro 91 a déjà été envoyé le 20 novembre 2026 (depuis 091.yaml) à 3 abonné·es"
