@@ -30,6 +30,7 @@ def demo(file: str, count: int) -> None:
     """Render the example issue and send it to sample subscribers through a real worker."""
     from mailer.bounces import pause
     from mailer.demo_data import seed
+    from mailer.same_issue import refusal, sent_before_or_refuse
     from workers import campaigns
     from workers.app import queue_start
     from workers.models import Campaign, DeliveryState
@@ -39,12 +40,15 @@ def demo(file: str, count: int) -> None:
     write_editions(editions, settings.home / "out")
     db.upgrade()
     with db.session_scope() as session:
+        sent_before_or_refuse(session, file, editions)  # before the sample subscribers
         on_list = seed(session, count)
         try:
             campaign = campaigns.create(session, editions)
         except campaigns.AlreadySending as error:
             raise UserError(f"{file}: campaign {error.campaign_id} is still sending it; "
                             f"see `infolettre campaign status {error.campaign_id}`") from None
+        except campaigns.OtherIssue as error:  # sent under another title since the look
+            raise UserError(refusal(file, error.before, error.language)) from None
         session.commit()
         campaign_id = campaign.id
     click.echo(f"{count} new sample subscribers, {on_list} on the list; "

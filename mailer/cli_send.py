@@ -11,6 +11,7 @@ from sqlalchemy import select
 from mailer import db
 from mailer.cli_render import _render, _size_warnings
 from mailer.errors import ROW_ID, UserError
+from mailer.same_issue import reached_note, refusal, sent_before_or_refuse
 from workers import campaigns
 from workers.audience import audience_counts
 from workers.models import Campaign, CampaignState, DeliveryState
@@ -78,7 +79,7 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
                             f"follow it with `infolettre campaign status "
                             f"{error.campaign_id}`") from None
         except campaigns.OtherIssue as error:  # sent from elsewhere since the look above
-            raise UserError(_refusal(file, error.before, error.language)) from None
+            raise UserError(refusal(file, error.before, error.language)) from None
         session.commit()
         campaign_id = campaign.id
     if not at:
@@ -90,30 +91,14 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
 def _sent_before(session, file: str, editions: dict, same_issue: bool) -> None:
     """Say, before the confirmation, that the issue's number went out before and whom this
     send leaves out; refuse it if that was under another title (UserError)."""
-    from mailer.same_issue import reached_note
     from workers.audience import will_receive
-    from workers.issue_sent import sent_before
 
-    first = next(iter(editions.values()))
-    number, slug = first.number or None, first.slug
-    before = sent_before(session, number, slug)
-    if before is None:
-        return
-    retitled = None if same_issue else before.retitled(editions)
-    if retitled is not None:
-        raise UserError(_refusal(file, before, retitled))
-    if before.reached:
-        remaining = sum(will_receive(session, number, slug).values())
-        click.echo(reached_note(number, f"{before.on:%Y-%m-%d}", before.slug, before.reached,
-                                remaining))
-
-
-def _refusal(file: str, before, language: str) -> str:
-    from mailer.same_issue import number_line, retitled_refusal
-
-    return f"{file}: " + retitled_refusal(before.number, f"{before.on:%Y-%m-%d}", before.slug,
-                                          before.titles.get(language, ""), file,
-                                          number_line(file))
+    before = sent_before_or_refuse(session, file, editions, same_issue)
+    if before is not None and before.reached:
+        first = next(iter(editions.values()))
+        remaining = sum(will_receive(session, before.number, first.slug).values())
+        click.echo(reached_note(before.number, f"{before.on:%Y-%m-%d}", before.slug,
+                                before.reached, remaining))
 
 
 @click.group("campaign")

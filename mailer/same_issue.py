@@ -1,6 +1,6 @@
 """Words for the people launching an issue whose number went out before, on the command
-line (the console says them from its catalogue): where the number is written, that the
-send reaches only those not reached yet, or why it is refused."""
+line (`send`, `demo`; the console says them from its catalogue): where the number is
+written, that the send reaches only those not reached yet, or why it is refused."""
 
 from __future__ import annotations
 
@@ -36,11 +36,30 @@ def reached_note(number: int | None, on: str, slug: str, reached: int, remaining
     return f"{issue} was already sent on {on} (from {slug}.yaml) to {_people(reached)}; {rest}"
 
 
-def retitled_refusal(number: int | None, on: str, slug: str, title: str, file: str,
-                     line: int) -> str:
-    """Why a send of a number sent before under another title is refused, and the fixes."""
+def refusal(file: str, before, language: str) -> str:
+    """Why a send of `file` is refused: its number went out before (`before`, a
+    workers.issue_sent.SentBefore) under another title in `language`; and the two fixes."""
+    line = number_line(file)
     where = f"{file}, line {line}" if line else file
-    return (f"issue {number} was already sent on {on} as {title!r} (from {slug}.yaml). If "
-            f"this is another issue, give it its own number: change `number:` in {where}. If "
-            "it is the same issue with a corrected title, send again with --same-issue: it "
-            "then goes only to the subscribers who have not received it")
+    on = f"{before.on:%Y-%m-%d}"
+    title = before.titles.get(language, "")
+    return (f"{file}: issue {before.number} was already sent on {on} as «{title}» (from "
+            f"{before.slug}.yaml). If this is another issue, give it its own number: change "
+            f"`number:` in {where}. If it is the same issue with a corrected title, use "
+            "`infolettre send --same-issue`: it then goes only to the subscribers who have not "
+            "received it")
+
+
+def sent_before_or_refuse(session, file: str, editions: dict, same_issue: bool = False):
+    """The earlier send of the issue in `editions` (workers.issue_sent.SentBefore), or None;
+    UserError when that was under another title, unless `same_issue` (the person launching
+    said it is this issue, retitled)."""
+    from mailer.errors import UserError
+    from workers.issue_sent import sent_before
+
+    first = next(iter(editions.values()))
+    before = sent_before(session, first.number or None, first.slug)
+    language = None if before is None or same_issue else before.retitled(editions)
+    if language is not None:
+        raise UserError(refusal(file, before, language))
+    return before

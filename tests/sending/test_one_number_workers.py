@@ -10,9 +10,10 @@ import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mailer import db
+from subscribers.models import Subscriber
 from tests.sending.conftest import EXAMPLE, add_subscribers, worker_env
 from tests.support.webapp import CeleryWorker
 from workers.models import Campaign, CampaignState
@@ -76,6 +77,11 @@ def test_the_final_file_of_a_sent_issue_mails_nobody_twice(workers, tmp_path, sm
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert refused.stderr.startswith(f"{other}: issue 91 was already sent on {today} as ")
     assert f"change `number:` in {other}, line 2" in refused.stderr
-    assert "--same-issue" in refused.stderr
+    assert "infolettre send --same-issue" in refused.stderr
+    demo = subprocess.run([sys.executable, "-m", "mailer", "demo", "--issue", str(other)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert demo.returncode == 2 and "Traceback" not in demo.stderr
+    assert f"change `number:` in {other}, line 2" in demo.stderr
     with db.session_scope(url) as session:
         assert len(session.scalars(select(Campaign)).all()) == 2
+        assert session.scalar(select(func.count()).select_from(Subscriber)) == 11
