@@ -16,6 +16,7 @@ from dataclasses import asdict
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from mailer.catalogue import fill
 from mailer.webapp import csrf, limiter
 from subscribers import tasks
 from subscribers.i18n import labels
@@ -100,6 +101,39 @@ _JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a num
                bool: "true or false", type(None): "null"}
 
 
+class _GivenTwice(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_twice(pairs: list[tuple[str, object]]) -> dict:
+    """An object of the body; _GivenTwice for a key it holds twice. RFC 8259 4 leaves such
+    an object's meaning open (Python keeps the last value, some parsers the first): a
+    signup whose address or language depends on the parser is refused, not guessed."""
+    seen: set[str] = set()
+    for key, _value in pairs:
+        if key in seen:
+            raise _GivenTwice(key)
+        seen.add(key)
+    return dict(pairs)
+
+
+def _twice(key: str) -> tuple[Response, int]:
+    """The 400 of a key given twice, in the visitor's language (a `language` given once
+    in the body, else ?lang= or the browser's)."""
+    try:  # the top-level object alone says which language, when it says it once
+        pairs = json.loads(request.get_data(cache=True), object_pairs_hook=list)
+    except ValueError:
+        pairs = []
+    languages = [value for name, value in pairs if name == "language"] \
+        if isinstance(pairs, list) else []
+    language = page_language(languages[0] if len(languages) == 1 else None)
+    detail = f"the field {key!r} is given twice: send each field once"
+    return jsonify(error="duplicate_key", key=key, detail=detail,
+                   message=fill(labels(language)["duplicate_key"], key=key)), 400
+
+
 def _json_object() -> tuple[dict, None] | tuple[None, tuple[Response, int]]:
     """The body of a JSON signup as an object, or the error answer: 415 for a body that is
     not declared JSON, 400 for one that is not UTF-8 JSON or not an object (RFC 9110 15.5)."""
@@ -110,7 +144,9 @@ def _json_object() -> tuple[dict, None] | tuple[None, tuple[Response, int]]:
             f"{given}), e.g. {EXAMPLE}")), 415)
     body = request.get_data(cache=True)
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"), object_pairs_hook=_refuse_twice)
+    except _GivenTwice as twice:
+        return None, _twice(twice.key)
     except UnicodeDecodeError as error:
         return None, (jsonify(error="body", message=(
             f"the body is not UTF-8 (byte {error.start + 1}): send JSON in UTF-8 "

@@ -168,3 +168,25 @@ def test_a_signup_name_with_an_invisible_character_is_refused_saying_which(web):
         "csrf_token": token, "email": "zwsp@example.org", "name": "Zoé\u200b", "language": "en"})
     check(answer, 400, "en", web.home)
     assert "U+200B (zero-width space) at character 4" in answer.text
+
+
+@pytest.mark.parametrize(("body", "key", "language", "message"), [
+    # The address a person typed, then another: Python kept the last, another parser the
+    # first; the confirmation went to one, the consent was recorded for the other.
+    (b'{"email": "lea@example.org", "email": "eve@example.org", "language": "en"}', "email",
+     "en", 'The field "email" is given twice; send each field once.'),
+    (b'{"email": "lea@example.org", "language": "fr", "name": "L\xc3\xa9a", "name": "Eve"}',
+     "name", "fr", "Le champ « name » figure deux fois ; envoyez chaque champ une seule "
+                   "fois."),
+    # The language itself twice: the page's ?lang= decides which words.
+    (b'{"email": "lea@example.org", "language": "fr", "language": "en"}', "language", "en",
+     'The field "language" is given twice; send each field once.'),
+])
+def test_a_json_signup_with_a_key_given_twice_is_a_400_naming_it(web, body, key, language,
+                                                                  message):
+    answer = requests.post(f"{web.url}/api/subscribe?lang=en", data=body, timeout=10,
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert answer.json() == {"error": "duplicate_key", "key": key, "message": message,
+                             "detail": f"the field {key!r} is given twice: send each field "
+                                       "once"}
