@@ -331,3 +331,33 @@ def test_a_first_name_column_beside_the_name_is_joined_to_it(sqlite_url, tmp_pat
     assert report.errors == [] and count(sqlite_url) == 3  # no consent date: pending
     assert names(sqlite_url) == {"zoe@example.org": "Zoé Lefèvre",
                                  "ann@example.org": "Smith", "mo@example.org": "Mo"}
+
+
+@pytest.mark.parametrize("text", [
+    # A French spreadsheet's export: `;`, a header with an empty column after the address,
+    # a quoted address holding `;` (RFC 4180: the cell quoted, its quotes doubled). The
+    # sniffer, counting separators beside quotes, gave up; `,` was tried next, `Courriel;`
+    # read as the email header, and the quoted cell then refused the whole file.
+    'Courriel;\r\nlea@example.org;\r\n"""jean;dupont""@example.org";\r\nbob@example.org;Bob\r\n',
+    'Courriel;\r\n"""jean;dupont""@example.org";\r\nlea@example.org;\r\n'
+    'bob@example.org;"Martin; Bob"\r\n',
+    # With a name column, which the sniffer read right, and a cell holding `;` and `,`.
+    'Courriel;Nom\r\nlea@example.org;"Martin; Léa"\r\n"""jean;dupont""@example.org";'
+    '"Dupont, Jean"\r\nbob@example.org;Bob\r\n',
+])
+def test_a_quoted_address_with_a_semicolon_does_not_fool_the_separator(sqlite_url, tmp_path,
+                                                                        text):
+    path = tmp_path / "liste.csv"
+    path.write_bytes(text.encode("cp1252"))
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert report.layout.separator == ";" and report.pending == 2
+    assert set(names(sqlite_url)) == {"lea@example.org", "bob@example.org"}
+    # Quoted local parts are valid (RFC 5321) but refused here, as by the signup form: the
+    # row says so, and what to do.
+    [problem] = report.errors
+    line = next(number for number, row in enumerate(text.split("\r\n"), 1)
+                if row.startswith('"""jean'))
+    assert problem.located("liste.csv") == (
+        f"liste.csv:{line}: email: '\"jean;dupont\"@example.org' has a quoted part before the @, "
+        "which most mail servers cannot deliver to (nor does the signup form take it): ask "
+        "the person for another address")
