@@ -190,3 +190,15 @@ def test_a_json_signup_with_a_key_given_twice_is_a_400_naming_it(web, body, key,
     assert answer.json() == {"error": "duplicate_key", "key": key, "message": message,
                              "detail": f"the field {key!r} is given twice: send each field "
                                        "once"}
+
+
+@pytest.mark.parametrize("path", ["/confirm/a.b.c", "/unsubscribe/a.b.c", "/preferences/a.b.c",
+                                  "/unsubscribe/abcde.f/resubscribe"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_link_token_of_impossible_base64_is_a_400_page(web, path, method):
+    if path.endswith("resubscribe") and method == "GET":
+        return
+    answer = requests.request(method, f"{web.url}{path}?lang=en", timeout=10)
+    check(answer, 400, "en", web.home)
+    # A form's POST without its CSRF token is refused before the token is read.
+    assert "Nothing was changed" in answer.text or "The form expired" in answer.text
