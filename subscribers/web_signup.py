@@ -21,7 +21,12 @@ from mailer.webapp import csrf, limiter
 from subscribers import tasks
 from subscribers.i18n import labels
 from subscribers.signup import Consent
-from subscribers.validation import InvalidInput, check_applicant, normalise_email
+from subscribers.validation import (
+    InvalidInput,
+    check_applicant,
+    has_control,
+    normalise_email,
+)
 from subscribers.web import csrf_failed, message, page, page_language, settings
 
 bp = Blueprint("signup", __name__, template_folder="templates")
@@ -52,8 +57,10 @@ per_address = limiter.shared_limit(
 )
 
 
-def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
-    """Queue the signup (see the module's docstring); the error of a bad field."""
+def _sign_up(data: Mapping, default_source: str) -> InvalidInput | None:
+    """Queue the signup (see the module's docstring); the error of a bad field. The page's
+    `source` field (which form of the website) is the site's, not the person's: one that is
+    not one line of text (a JSON object, a NUL PostgreSQL refuses) is `default_source`."""
     if data.get(HONEYPOT):
         return None  # a bot: answer as if all went well, record nothing
     try:
@@ -66,8 +73,11 @@ def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
         applicant = check_applicant(email, language or None, name)
     except InvalidInput as error:
         return error
+    source = data.get("source")
+    if not isinstance(source, str) or not source.strip() or has_control(source):
+        source = default_source
     consent = Consent(
-        source=f"web:{source}"[:200],
+        source=f"web:{source.strip()}"[:200],
         text=str(labels(applicant.language)["consent"]),
         ip=request.remote_addr,
     )
@@ -90,7 +100,7 @@ def subscribe():
     if request.headers.get("Origin") != settings().site_origin:
         csrf.protect()
     language = page_language(request.form.get("language"))
-    error = _sign_up(request.form, request.form.get("source") or "form")
+    error = _sign_up(request.form, "form")
     if error is not None:
         return page("signup", language, 400, form=request.form, error=error)
     return message("check", language)
@@ -144,7 +154,8 @@ def _json_object() -> tuple[dict, None] | tuple[None, tuple[Response, int]]:
             f"{given}), e.g. {EXAMPLE}")), 415)
     body = request.get_data(cache=True)
     try:
-        data = json.loads(body.decode("utf-8"), object_pairs_hook=_refuse_twice)
+        # RFC 8259 8.1: a parser MAY ignore a byte-order mark; some clients send one.
+        data = json.loads(body.decode("utf-8-sig"), object_pairs_hook=_refuse_twice)
     except _GivenTwice as twice:
         return None, _twice(twice.key)
     except UnicodeDecodeError as error:
@@ -177,7 +188,7 @@ def subscribe_json():
     if refused is not None:
         return refused
     language = page_language(data.get("language"))
-    error = _sign_up(data, str(data.get("source") or "json"))
+    error = _sign_up(data, "json")
     if error is not None:
         # The message in the visitor's language; the detail (which character, why) is in
         # English, so it joins the message only in English, and is always given apart.
