@@ -44,6 +44,7 @@ BATCH = 500
 ACTIVE = (Status.SUBSCRIBED, Status.PENDING)
 OUTCOMES = ("subscribed", "pending", "inactive", "unchanged")  # counted in the Report
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
+                  "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
                   "cp1252": "Windows-1252", "iso8859_15": "ISO-8859-15",
                   "mac_roman": "Mac OS Roman", "cp850": "DOS (850)"}
 

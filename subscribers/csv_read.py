@@ -71,6 +71,12 @@ def detect_encoding(path: Path) -> str:
             raise FileRejected(Problem(0, "", "workbook"))
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
+        # UTF-16 without its mark ("Unicode text" of some tools): every other byte of an
+        # ASCII header is NUL, which no 8-bit text holds.
+        if len(head) == 4 and head[0] and not head[1] and head[2] and not head[3]:
+            return "utf-16-le"
+        if len(head) == 4 and not head[0] and head[1] and not head[2] and head[3]:
+            return "utf-16-be"
         bom = head.startswith(codecs.BOM_UTF8)
         stream.seek(len(codecs.BOM_UTF8) if bom else 0)
         utf8_line = 0
@@ -139,6 +145,9 @@ def sniff_separator(path: Path, encoding: str) -> str:
         if size > SAMPLE_CHARS:
             break
     text = "".join(sample)[: 2 * SAMPLE_CHARS]  # one endless line stays a sample
+    hint = _SEP_HINT.fullmatch(sample[0].rstrip("\r\n")) if sample else None
+    if hint and hint[1] in SEPARATORS:
+        return hint[1]
     guess = ","
     with contextlib.suppress(csv.Error):  # one column, or too few lines to tell
         guess = csv.Sniffer().sniff(text, SEPARATORS).delimiter
@@ -169,11 +178,19 @@ def _fit(text: str, separator: str, whole: bool) -> tuple[bool, bool, int, int]:
     return named, formed, fitting, len(header)
 
 
+# Excel's separator hint, a first line `sep=;` (quoted by some tools): Excel opens the
+# file with that separator, and writes the line when saving it again.
+_SEP_HINT = re.compile(r'"?sep=(.)"?', re.IGNORECASE)
+
+
 def header_row(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]]:
     """The first record with a cell that is not blank (blank lines above a header are
-    common in exports), as (line, cells); (1, []) for a file without one."""
+    common in exports) and that is not Excel's `sep=` line, as (line, cells); (1, []) for
+    a file without one."""
     for line, row in rows:
-        if any(cell.strip() for cell in row):
+        cells = [cell for cell in row if cell.strip()]
+        if cells and not (line == 1 and len(cells) == 1 and
+                          re.fullmatch(r"sep=.?", cells[0], re.IGNORECASE)):
             return line, row
     return 1, []
 

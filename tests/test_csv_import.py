@@ -361,3 +361,30 @@ def test_a_quoted_address_with_a_semicolon_does_not_fool_the_separator(sqlite_ur
         f"liste.csv:{line}: email: '\"jean;dupont\"@example.org' has a quoted part before the @, "
         "which most mail servers cannot deliver to (nor does the signup form take it): ask "
         "the person for another address")
+
+
+@pytest.mark.parametrize(("head", "separator"), [
+    ("sep=;\r\n", ";"), ("SEP=|\r\n", "|"),
+    ('\ufeff"sep=,"\r\n', ","),  # quoted, after a byte-order mark, as some tools write it
+])
+def test_excels_separator_hint_line_is_followed_not_read_as_a_header(sqlite_url, tmp_path,
+                                                                      head, separator):
+    # `sep=;` was read as the header: "unknown column 'sep='", the whole file refused.
+    path = tmp_path / "excel.csv"
+    rows = [["email", "nom"], ["lea@example.org", "Léa; Martin, Dr"], ["bad", "x"]]
+    text = head + "\r\n".join(separator.join(f'"{cell}"' for cell in row) for row in rows)
+    path.write_text(text + "\r\n", encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.layout.separator, report.pending) == (separator, 1)
+    assert names(sqlite_url) == {"lea@example.org": "Léa; Martin, Dr"}
+    assert [(problem.line, problem.field) for problem in report.errors] == [(4, "email")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_byte_order_mark_is_read(sqlite_url, tmp_path, encoding):
+    # Read as Windows-1252: "unknown column 'e\x00m\x00a\x00i\x00l\x00'".
+    path = tmp_path / "unicode.csv"
+    path.write_bytes("email\tname\r\nzoé@example.org\tZoé Łucja\r\n".encode(encoding))
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.layout.encoding_name, report.pending, report.errors) == ("UTF-16", 1, [])
+    assert names(sqlite_url) == {"zoé@example.org": "Zoé Łucja"}
