@@ -457,3 +457,16 @@ def test_greetings_are_recognised(line, greeting):
     from mailer.preheader import is_greeting
 
     assert is_greeting(line) is greeting
+
+
+@pytest.mark.parametrize(("key", "said"), [
+    ("contact_email\u00a0", "U+00A0 (no-break space) at character 14"),
+    ("contact\u200b_email", "U+200B (zero width space) at character 8"),
+])
+def test_a_field_name_with_a_hidden_character_says_which(tmp_path, key, said):
+    # Pasted from a word processor: "contact_email : unknown field" beside "contact_email:
+    # missing", the two names looking the same.
+    found = problems(write_issue(tmp_path, MINIMAL.replace("contact_email", key)))
+    line = MINIMAL.splitlines().index("contact_email: info@example.org") + 1
+    assert f"{tmp_path / '083.yaml'}:{line}: {key}: unknown field: its name holds {said}; " \
+           "type the name again: 'contact_email'?" in found, found
