@@ -202,3 +202,16 @@ def test_a_link_token_of_impossible_base64_is_a_400_page(web, path, method):
     check(answer, 400, "en", web.home)
     # A form's POST without its CSRF token is refused before the token is read.
     assert "Nothing was changed" in answer.text or "The form expired" in answer.text
+
+
+def test_a_signup_form_that_repeats_a_field_is_refused_naming_it(web):
+    # The website's page around the snippet with its own "email" field: the first value was
+    # taken, maybe the empty one, maybe somebody else's.
+    http = requests.Session()
+    token = token_of(http, f"{web.url}/subscribe?lang=fr")
+    answer = http.post(f"{web.url}/subscribe", timeout=10, data=[
+        ("csrf_token", token), ("email", "lea@example.org"), ("email", "eve@example.org"),
+        ("language", "fr")])
+    check(answer, 400, "fr", web.home)
+    assert "Le champ « email » figure deux fois ; envoyez chaque champ une seule fois." in \
+        answer.text.replace("&#34;", '"')
