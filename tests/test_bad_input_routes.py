@@ -215,3 +215,19 @@ def test_a_signup_form_that_repeats_a_field_is_refused_naming_it(web):
     check(answer, 400, "fr", web.home)
     assert "Le champ « email » figure deux fois ; envoyez chaque champ une seule fois." in \
         answer.text.replace("&#34;", '"')
+
+
+@pytest.mark.parametrize("filename", ["a\x00b.csv", "ligne\nà part.csv", "\u202etxt.csv",
+                                      "x" * 300 + ".csv"])
+def test_a_console_upload_named_with_control_characters_imports(web, filename):
+    # The upload's name goes into the audit and into each row's consent source: a NUL there
+    # is refused by PostgreSQL, after the file was checked.
+    http, token = signed_in(web)
+    address = f"named{len(filename)}-{ord(filename[1])}@example.org"
+    answer = http.post(f"{web.url}/console/subscribers/import", timeout=30,
+                       data={"csrf_token": token},
+                       files={"file": (filename, f"email,consent_date\n{address},2026-01-02\n"
+                                       .encode(), "text/csv")})
+    check(answer, 200, "fr", web.home)
+    assert "\x00" not in answer.text and "\u202e" not in answer.text
+    assert "1 lignes" in answer.text or "1 ligne" in answer.text
