@@ -76,8 +76,14 @@ def check_name(raw: str | None) -> str | None:
 
 
 def check_language(raw: str | None) -> str:
+    """The offered language `raw` names: a code (`fr`, `FR`) or a BCP 47 tag with a region
+    (`fr-CA`, `en_GB`: what `navigator.language` and CRMs give) whose language is offered.
+    InvalidInput otherwise."""
     settings = get_settings()
     language = (raw or settings.default_language).strip().lower()
+    primary = re.split("[-_]", language, maxsplit=1)[0]
+    if language not in settings.languages and primary in settings.languages:
+        language = primary
     if language not in settings.languages:
         raise InvalidInput("language", "language_invalid", f"not one of {settings.languages}")
     return language

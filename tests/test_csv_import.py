@@ -388,3 +388,15 @@ def test_utf16_without_its_byte_order_mark_is_read(sqlite_url, tmp_path, encodin
     report = import_csv(partial(db.session_scope, sqlite_url), path)
     assert (report.layout.encoding_name, report.pending, report.errors) == ("UTF-16", 1, [])
     assert names(sqlite_url) == {"zoé@example.org": "Zoé Łucja"}
+
+
+def test_a_language_with_its_region_is_its_language(sqlite_url, tmp_path):
+    # CRMs and browsers write fr-FR, en_GB: each row was refused ("not one of fr, en").
+    path = tmp_path / "crm.csv"
+    path.write_text("email,language\na@example.org,fr-FR\nb@example.org,en_GB\n"
+                    "c@example.org,FR-ca\nd@example.org,de-DE\n", encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert [(problem.line, problem.field) for problem in report.errors] == [(5, "language")]
+    with db.session_scope(sqlite_url) as session:
+        assert dict(session.execute(select(Subscriber.email, Subscriber.language)).all()) == {
+            "a@example.org": "fr", "b@example.org": "en", "c@example.org": "fr"}

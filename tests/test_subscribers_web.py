@@ -324,3 +324,11 @@ def test_a_json_signup_with_a_byte_order_mark_is_read(web):
                            headers={"Content-Type": "application/json"})
     assert answer.status_code == 202, answer.text
     assert subscriber(web, "bom@example.org").status == Status.PENDING
+
+
+def test_a_json_signup_in_the_browsers_language_tag_is_taken(web):
+    # A website's script sends navigator.language: "fr-CA" was refused with a 400.
+    answer = requests.post(f"{web.url}/api/subscribe", timeout=10,
+                           json={"email": "navigator@example.org", "language": "fr-CA"})
+    assert answer.status_code == 202, answer.text
+    assert subscriber(web, "navigator@example.org").language == "fr"
