@@ -49,13 +49,22 @@ def has_control(value: str, allowed: str = "") -> bool:
     return any(char not in allowed for char in _CONTROL.findall(value))
 
 
+# An input method left in full-width mode types `ｌｅａ＠example.org`: IDNA maps such a
+# domain to ASCII, but the local part stayed full-width, another (undeliverable) mailbox
+# beside `lea@example.org`. U+FF01..U+FF5E are ASCII's full-width forms (Unicode's
+# Halfwidth and Fullwidth Forms block), each 0xFEE0 above its ASCII character. Only new
+# input is mapped: lookups (normalise_email) still find an address stored before.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
 def check_email(raw: str) -> str:
     raw = raw or ""
     if _has_line_break(raw) or has_control(raw):
         raise InvalidInput("email", "email_invalid", "line break or control character")
     try:
         result = validate_email(
-            raw.strip(), check_deliverability=get_settings().check_email_dns
+            raw.strip().translate(_HALF_WIDTH),
+            check_deliverability=get_settings().check_email_dns,
         )
     except EmailNotValidError as error:
         raise InvalidInput("email", "email_invalid", str(error)) from error

@@ -400,3 +400,15 @@ def test_a_language_with_its_region_is_its_language(sqlite_url, tmp_path):
     with db.session_scope(sqlite_url) as session:
         assert dict(session.execute(select(Subscriber.email, Subscriber.language)).all()) == {
             "a@example.org": "fr", "b@example.org": "en", "c@example.org": "fr"}
+
+
+def test_an_address_typed_in_full_width_is_its_ascii_address(sqlite_url, tmp_path):
+    # An input method left in full-width mode: `ｌｅａ@example.org` was kept as another
+    # mailbox than `lea@example.org` (the domain alone was mapped, by IDNA).
+    path = tmp_path / "ime.csv"
+    path.write_text("email\nｌｅａ＠ｅｘａｍｐｌｅ．ｏｒｇ\nlea@example.org\nｂｏｂ@example.org\n",
+                    encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert set(names(sqlite_url)) == {"lea@example.org", "bob@example.org"}
+    assert [(problem.line, problem.code, problem.values["first"])
+            for problem in report.errors] == [(3, "duplicate", 2)]
