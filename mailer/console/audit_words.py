@@ -3,7 +3,8 @@ were (`verdict: "not_bounce"`, `role: "sender"`, `language: "fr"`, an ISO time, 
 fields), and the audit page says each in the language of the one who reads it, numbers and
 times as that language writes them (Babel).
 
-A detail this module does not know is shown as it was stored; an empty one is left out.
+A detail this module does not know is shown as it was stored; an empty one is left out. Words
+the member's catalogue lacks come from the fallback's, still marked as such (a Word).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ TIMES = ("at", "since")  # ISO 8601 moments
 
 def actor(words: Catalogue, who: str) -> str:
     """A member's address as it is, or the command line and the circuit breaker in words."""
-    return str(words.get(ACTORS.get(who, ""), who))
+    return words.get(ACTORS.get(who, ""), who)
 
 
 def details(words: Catalogue, action: str, detail: dict | None) -> list[tuple[str, str]]:
@@ -50,11 +51,11 @@ def _value(words: Catalogue, action: str, key: str, value: object) -> str:
         return format_decimal(value, locale=language)
     value = str(value)
     if key in CODES:
-        return str(words.get(CODES[key] + value) or value)
+        return words.get(CODES[key] + value) or value
     if key == "language":
         return language_name(value, language)
     if key == "separator":
-        return str(words.get(SEPARATORS.get(value, ""), value))
+        return words.get(SEPARATORS.get(value, ""), value)
     if key in TIMES:
         try:
             return written_time(datetime.fromisoformat(value), language)
@@ -62,7 +63,7 @@ def _value(words: Catalogue, action: str, key: str, value: object) -> str:
             return value
     if action == "bounces undone" and key == "reason":  # mailer.bounces.undo.Scope's
         key = "verdict_name_soft" if value == "soft" else "cause_" + value.replace(" ", "_")
-        return str(words.get(key, value))
+        return words.get(key, value)
     if action == "import rejected" and key == "reason":
         # The problem's code; its values were not kept: named by an ellipsis.
         messages = CSV_PROBLEMS.get(language, CSV_PROBLEMS["en"])
