@@ -16,7 +16,7 @@ from mailer.console.models import Role
 from mailer.console.sends import zone_name
 from mailer.settings import get_settings
 from subscribers.csv_export import Form, export_chunks
-from subscribers.csv_import import import_csv
+from subscribers.csv_import import import_csv, upload_name
 from subscribers.csv_problems import FileRejected
 from subscribers.models import Status, Subscriber, SubscriberEvent
 from subscribers.service import erase
@@ -66,7 +66,7 @@ def subscribers_upload():
     """A CSV imported whole or not at all; every outcome audited, problems in the member's
     language and named by the file's own name (never the server's temporary path)."""
     upload = uploaded_file()
-    name = Path(upload.filename.replace("\\", "/")).name[:100] or "upload.csv"
+    name = upload_name(upload.filename)
     language = language_of_page()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.csv"
