@@ -11,7 +11,8 @@ from sqlalchemy import select
 from mailer import db
 from mailer.cli_render import _render, _size_warnings
 from mailer.errors import ROW_ID, UserError
-from mailer.same_issue import reached_note, refusal, sent_before_or_refuse
+from mailer.same_issue import reached_note, sent_before_or_refuse
+from mailer.same_issue import refusal as number_refusal
 from workers import campaigns
 from workers.audience import audience_counts
 from workers.models import Campaign, CampaignState, DeliveryState
@@ -79,7 +80,7 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
                             f"follow it with `infolettre campaign status "
                             f"{error.campaign_id}`") from None
         except campaigns.OtherIssue as error:  # sent from elsewhere since the look above
-            raise UserError(refusal(file, error.before, error.language)) from None
+            raise UserError(number_refusal(file, error.before, error.language)) from None
         session.commit()
         campaign_id = campaign.id
     if not at:
@@ -160,9 +161,11 @@ def status(campaign_id: int, follow: bool) -> None:
 
 def _why(session, campaign_id: int) -> None:
     """Why a campaign paused itself, and what the relays refused for our own reasons."""
-    from mailer.bounces import counts, pause
+    from mailer.bounces import counts
+    from mailer.console import bounce_words
 
-    reason = pause.read(session.get(Campaign, campaign_id).pause_reason)
+    reason = bounce_words.said_on_the_command_line(session.get(Campaign, campaign_id)
+                                                   .pause_reason)
     if reason:
         click.echo(f"paused by the circuit breaker: {reason}\n"
                    f"nobody's status changed; once fixed: infolettre campaign resume "
@@ -170,8 +173,9 @@ def _why(session, campaign_id: int) -> None:
     bounced = counts.by_kind(session, campaign_id)
     if bounced:
         click.echo("bounces: " + ", ".join(f"{kind} {n}" for kind, n in sorted(bounced.items())))
-    for line in counts.sender_side(session, campaign_id):
-        click.echo(f"  {line}")
+    words = bounce_words.labels(bounce_words.COMMAND_LINE)
+    for refusal in counts.sender_side(session, campaign_id):
+        click.echo(f"  {bounce_words.refused(words, refusal)}")
 
 
 def _steer(campaign_id: int, state: CampaignState) -> None:

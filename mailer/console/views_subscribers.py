@@ -13,6 +13,7 @@ from mailer import db
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, found_or_404, language_of_page, page, uploaded_file
 from mailer.console.models import Role
+from mailer.console.sends import zone_name
 from mailer.settings import get_settings
 from subscribers.csv_export import Form, export_chunks
 from subscribers.csv_import import import_csv, upload_name
@@ -46,7 +47,7 @@ def subscribers_search():
     following = found[PAGE - 1].email if len(found) > PAGE else None
     return page("subscribers.html", query=query, status=status, statuses=list(Status),
                  found=found[:PAGE], total=total, after=after, following=following,
-                 zone=get_settings().console_timezone)
+                 zone=zone_name(language_of_page()))
 
 
 @bp.get("/subscribers/<int:subscriber_id>")
