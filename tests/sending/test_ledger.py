@@ -35,14 +35,16 @@ def test_a_claim_holds_queued_rows_once_and_a_release_gives_the_attempt_back(
             assert ledger.claim(ids) == set(ids[3:])  # another worker's claim: not again
             assert ledger.claim(ids) == set()
             ledger.record([(ids[0], DeliveryState.SENT, "250 ok"),
-                           (ids[1], DeliveryState.FAILED, "550 no")], release=ids[2:4],
+                           (ids[1], DeliveryState.FAILED, "550 no"),
+                           (ids[4], DeliveryState.UNKNOWN, None)], release=ids[2:4],
                           reason="421 going away")
         finally:
             ledger.close()
     after = rows(send_env, campaign.id)
-    assert [after[i].state for i in ids] == ["sent", "failed", "queued", "queued", "sending"]
+    assert [after[i].state for i in ids] == ["sent", "failed", "queued", "queued", "unknown"]
     assert [after[i].attempts for i in ids] == [1, 1, 0, 0, 1]
-    assert after[ids[2]].reply == "421 going away"
+    assert [after[i].reply for i in ids] == ["250 ok", "550 no", "421 going away",
+                                             "421 going away", None]
 
 
 class Broken(Exception):
