@@ -4,7 +4,7 @@ import gc
 import logging
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init
 
 from mailer.settings import get_settings
 
@@ -65,6 +65,18 @@ def _load_what_sending_needs() -> None:
     except Exception as error:  # a bad setting: the batch that needs it says so, as before
         logging.getLogger(__name__).warning("not loaded before the fork: %r", error)
     "localhost".encode("idna")
+
+
+@worker_process_init.connect
+def _connect_ahead(**_) -> None:
+    """In each child, as it starts: a connection to the database waits in its pool, so the
+    first batch does not wait for one (a new PostgreSQL backend)."""
+    from mailer.db import get_engine
+
+    try:
+        get_engine().connect().close()  # back to the pool, open
+    except Exception as error:  # the database is down: the first task retries as before
+        logging.getLogger(__name__).warning("no database connection yet: %r", error)
 
 
 @worker_init.connect
