@@ -10,7 +10,6 @@ import click
 from sqlalchemy import func, select
 
 from mailer import db
-from mailer.bounces import advice
 from mailer.errors import ROW_ID, UserError
 from mailer.settings import get_settings
 
@@ -75,8 +74,12 @@ def report(since: dt.datetime | None) -> None:
         if senders:
             click.echo("refused for the sender's or the network's reasons (held against "
                        "no subscriber):")
+            from mailer.bounces.counts import Refusals
+            from mailer.console import bounce_words
+
+            words = bounce_words.labels(bounce_words.COMMAND_LINE)
             for domain, cause, n in senders[:20]:
-                click.echo("  " + advice.sentence(domain or "the relay", n, cause))
+                click.echo("  " + bounce_words.refused(words, Refusals(domain, cause, n)))
         _table("by receiving domain:",
                [(f"{domain} {kind}", n) for domain, kind, n in grouped(Event.domain, Event.kind)
                 if domain])

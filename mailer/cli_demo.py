@@ -28,7 +28,7 @@ TIMEOUT = 180
 @click.option("--subscribers", "count", default=300, show_default=True)
 def demo(file: str, count: int) -> None:
     """Render the example issue and send it to sample subscribers through a real worker."""
-    from mailer.bounces import pause
+    from mailer.console.bounce_words import said_on_the_command_line
     from mailer.demo_data import seed
     from workers import campaigns
     from workers.app import queue_start
@@ -76,7 +76,7 @@ def demo(file: str, count: int) -> None:
     click.echo(f"sent {counts[DeliveryState.SENT]}, failed {counts[DeliveryState.FAILED]}, "
                f"skipped {counts[DeliveryState.SKIPPED]} in {elapsed:.1f}s")
     if paused:
-        click.echo(f"campaign {campaign_id} paused itself: {pause.read(paused)}\n"
+        click.echo(f"campaign {campaign_id} paused itself: {said_on_the_command_line(paused)}\n"
                    f"nobody's status changed; once fixed: infolettre campaign resume {campaign_id}")
     reached_before = on_list - sum(counts.values())
     if reached_before > 0:

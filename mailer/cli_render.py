@@ -11,13 +11,20 @@ from mailer.errors import UserError
 
 def warnings(file: str, editions: dict) -> list[str]:
     """What renders but reads poorly: a weak preheader, articles the length rule summarises."""
+    from mailer.issue.loader import line_of, parse
     from mailer.preheader import preheader_warning
 
+    issue, lines = parse(Path(file))
     found = []
     for code, edition in editions.items():
-        weak = preheader_warning(edition.preheader, code)
+        # A preheader the file gives (in this language, or the one it falls back to) is
+        # fixed where it is written; else one is to be added.
+        declared = bool(issue.preheader and any(issue.preheader.root.values()))
+        weak = preheader_warning(edition.preheader, code, declared, edition.subject)
         if weak:
-            found.append(f"{file}: warning: preheader.{code}: {weak}")
+            line = line_of(lines, ("preheader", code)) if declared else 0
+            where = f"{file}:{line}" if line else file
+            found.append(f"{where}: warning: preheader.{code}: {weak}")
         if edition.length_note():
             found.append(f"{file}: warning: length: {edition.length_note()}")
     return found

@@ -138,9 +138,11 @@ def status(campaign_id: int, follow: bool) -> None:
 
 def _why(session, campaign_id: int) -> None:
     """Why a campaign paused itself, and what the relays refused for our own reasons."""
-    from mailer.bounces import counts, pause
+    from mailer.bounces import counts
+    from mailer.console import bounce_words
 
-    reason = pause.read(session.get(Campaign, campaign_id).pause_reason)
+    reason = bounce_words.said_on_the_command_line(session.get(Campaign, campaign_id)
+                                                   .pause_reason)
     if reason:
         click.echo(f"paused by the circuit breaker: {reason}\n"
                    f"nobody's status changed; once fixed: infolettre campaign resume "
@@ -148,8 +150,9 @@ def _why(session, campaign_id: int) -> None:
     bounced = counts.by_kind(session, campaign_id)
     if bounced:
         click.echo("bounces: " + ", ".join(f"{kind} {n}" for kind, n in sorted(bounced.items())))
-    for line in counts.sender_side(session, campaign_id):
-        click.echo(f"  {line}")
+    words = bounce_words.labels(bounce_words.COMMAND_LINE)
+    for refusal in counts.sender_side(session, campaign_id):
+        click.echo(f"  {bounce_words.refused(words, refusal)}")
 
 
 def _steer(campaign_id: int, state: CampaignState) -> None:

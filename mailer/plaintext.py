@@ -1,13 +1,16 @@
 """The plain-text part, from the same view as the HTML: headings underlined, lists with
 bullets, and every link's URL written out (text clients cannot follow a hidden href).
-Punctuation the layout adds (`Contact:`) is typeset with the rest, for the language."""
+
+Every text of the view comes typeset for the language it is written in (an English text a
+French edition borrows keeps English spacing); only the punctuation the layout adds
+(`Contact:`, `; ` between people) is the edition's, taken from the view's `colon` and
+`semicolon`. The whole is never typeset again, which would give a borrowed text the
+edition's rules."""
 
 from __future__ import annotations
 
 import textwrap
 from typing import Any
-
-from mailer.typography import typeset
 
 WIDTH = 76
 
@@ -30,14 +33,14 @@ def _wrap(paragraphs: str, indent: str = "") -> list[str]:
     return lines
 
 
-def _people(people: list[dict[str, str]]) -> str:
-    return "; ".join(f"{p['name']} ({p['role']})" if p["role"] else p["name"] for p in people)
+def _people(people: list[dict[str, str]]) -> list[str]:
+    return [f"{p['name']} ({p['role']})" if p["role"] else p["name"] for p in people]
 
 
 def render_text(view: dict[str, Any]) -> str:
-    labels, urls = view["labels"], view["urls"]
+    labels, urls, colon = view["labels"], view["urls"], view["colon"]
     out = [labels["network"], view["title"], f"{view['issue_number']} · {view['issue_date']}",
-           "", f"{labels['view_online']}: {urls['view_online']}"]
+           "", f"{labels['view_online']}{colon} {urls['view_online']}"]
     if view["agenda"]:
         out += _heading(labels["agenda"].upper(), "=")
         for group in view["agenda"]:
@@ -46,7 +49,7 @@ def render_text(view: dict[str, Any]) -> str:
                 place = f", {entry['place']}" if entry["place"] else ""
                 link = f" ({entry['link']})" if entry["link"] else ""
                 if entry["link_text"]:
-                    link = f" · {entry['link_text']}: {entry['link']}"
+                    link = f" · {entry['link_text']}{colon} {entry['link']}"
                 out += _wrap(f"  • {entry['when']} — {entry['title']}{place}{link}")[:-1]
             out.append("")
     if view["editorial"]:
@@ -62,14 +65,14 @@ def render_text(view: dict[str, Any]) -> str:
             out += _heading(article["title"], "-")
             out += _wrap(article["body"])
             if article["read_more"]:
-                out += [f"{labels['read_more']}: {article['read_more']}", ""]
+                out += [f"{labels['read_more']}{colon} {article['read_more']}", ""]
             if article["link"]:
-                out += [f"{labels['more_info']}: {article['link']}", ""]
+                out += [f"{labels['more_info']}{colon} {article['link']}", ""]
             for contact in article["contacts"]:
                 who = contact["email"]
                 if contact["name"]:
                     who = f"{contact['name']} <{who}>"
-                out.append(f"{labels['contact']}: {who}")
+                out.append(f"{labels['contact']}{colon} {who}")
     if view["programme"]:
         programme = view["programme"]
         out += _heading(f"{labels['programme'].upper()} — {programme['title']}", "=")
@@ -83,14 +86,15 @@ def render_text(view: dict[str, Any]) -> str:
                 if slot["description"]:
                     out += _wrap(slot["description"], indent="    ")[:-1]
                 if slot["speakers"]:
-                    out += _wrap(f"{labels['speakers']}: {_people(slot['speakers'])}", "    ")[:-1]
+                    people = f"{view['semicolon']} ".join(_people(slot["speakers"]))
+                    out += _wrap(f"{labels['speakers']}{colon} {people}", "    ")[:-1]
     if view["closing"]:
         out += ["", ""] + _wrap(view["closing"])[:-1]
     out += ["", ""] + _wrap(f"{view['contact_text']} {view['contact_email']}")
     if view["team"]:
-        out += [labels["team"]] + [f"  {line}" for line in _people(view["team"]).split("; ")]
+        out += [labels["team"]] + [f"  {person}" for person in _people(view["team"])]
     out += [""] + _wrap(labels["subscribe_cta"]) + [view["subscribe_url"], "", "-- "]
     out += _wrap(labels["footer"])[:-1]
-    out += [f"{labels['unsubscribe']}: {urls['unsubscribe']}",
-            f"{labels['preferences']}: {urls['preferences']}", view["site_url"], ""]
-    return typeset("\n".join(out), view["language"])
+    out += [f"{labels['unsubscribe']}{colon} {urls['unsubscribe']}",
+            f"{labels['preferences']}{colon} {urls['preferences']}", view["site_url"], ""]
+    return "\n".join(out)

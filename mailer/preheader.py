@@ -50,18 +50,38 @@ def preheader(issue, text: Callable) -> str:
     return _shorten(markup.inline_text(markup.first_sentence(paragraphs[0])))
 
 
-def preheader_warning(line: str, language: str = "fr") -> str | None:
-    """Why `line`, the preheader in `language`, is poor, with what to write; or None."""
-    example = (f'preheader: {{{language}: "One sentence of {SHORTEST} to {LONGEST} characters '
-               'that gives the news"} at the top level of the issue, beside title:')
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def preheader_warning(line: str, language: str = "fr", declared: bool = False,
+                      subject: str = "") -> str | None:
+    """Why `line`, the preheader in `language`, is poor, with what to write; or None.
+
+    `declared`: the issue's `preheader:` gives it (the fix is then to that line), else it
+    is the editorial's first sentence (the fix is to add one). `subject`: the edition's,
+    which a declared preheader should not repeat: inboxes show it right after."""
+    size = f"one sentence of {SHORTEST} to {LONGEST} characters that gives the news"
+    example = (f'preheader: {{{language}: "{size[0].upper()}{size[1:]}"}} at the top level '
+               "of the issue, beside title:")
     if not line.strip():
+        add = f'{language}: "…" to preheader:, {size}' if declared else example
         return (f"no preheader: inboxes fill the line after the subject with the first words "
-                f"of the email (\"View online\"); add {example}")
+                f"of the email (\"View online\"); add {add}")
+    if not declared:
+        fix = f"add {example}"
+        said = f"the preheader {line!r} (the editorial's first sentence)"
+    else:
+        fix = f"write instead {size}"
+        said = f"the preheader {line!r}"
+    if declared and _words(line) == _words(subject):
+        return f"{said} repeats the title, which inboxes show just before it: {fix}"
     if is_greeting(line):
-        return (f"the preheader {line!r} is a greeting: inboxes show it after the subject; "
-                f"give the news instead: {example}")
+        return f"{said} is a greeting: inboxes show it after the subject; {fix}"
     if len(line) < SHORTEST:
-        return (f"the preheader {line!r} is short ({len(line)} characters): inboxes show "
-                f"{SHORTEST} to {LONGEST}, and fill the rest with other text of the email; "
-                f"write a longer one: {example}")
+        return (f"{said} is short ({len(line)} characters): inboxes show {SHORTEST} to "
+                f"{LONGEST}, and fill the rest with other text of the email; {fix}")
+    if declared and len(line) > LONGEST:
+        return (f"the preheader {line[:50]!r}… is long ({len(line)} characters): inboxes cut "
+                f"it after about {LONGEST}; {fix}")
     return None

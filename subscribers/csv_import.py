@@ -14,6 +14,7 @@ export's) keeps a pending, unsubscribed or suppressed person so.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ BATCH = 500
 ACTIVE = (Status.SUBSCRIBED, Status.PENDING)
 OUTCOMES = ("subscribed", "pending", "inactive", "unchanged")  # counted in the Report
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
+                  "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
                   "cp1252": "Windows-1252", "iso8859_15": "ISO-8859-15",
                   "mac_roman": "Mac OS Roman", "cp850": "DOS (850)"}
 
@@ -180,6 +182,16 @@ def _first(row: Row, first_lines: dict[int, int]) -> Row:
         raise RowRejected(Problem(row.line, "email", "duplicate",
                                   {"value": row.email, "first": first}))
     return row
+
+
+def upload_name(filename: str | None) -> str:
+    """The name an uploaded file is shown and recorded by (problems, audit, consent
+    source): its last path part, each control, format or space character one space (a NUL,
+    which PostgreSQL refuses in text; a right-to-left override, which reverses what
+    follows), at most 100 characters; `upload.csv` if nothing is left."""
+    last = Path((filename or "").replace("\\", "/")).name
+    shown = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in last)
+    return " ".join(shown.split())[:100] or "upload.csv"
 
 
 def import_csv(session_factory, path: Path, name: str | None = None,

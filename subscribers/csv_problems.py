@@ -34,6 +34,9 @@ MESSAGES = {
                               "and the name in the name column",
         "email_invisible": "an invisible character, {char}, at character {position} of "
                            "'{value}': type the address again",
+        "email_quoted": "{value!r} has a quoted part before the @, which most mail servers "
+                        "cannot deliver to (nor does the signup form take it): ask the "
+                        "person for another address",
         "language_invalid": "{value!r} is not one of {languages}",
         "name_invalid": "a line break, a control character or more than 200 characters",
         "name_invisible": "an invisible character, {char}, at character {position} (pasted "
@@ -75,6 +78,10 @@ MESSAGES = {
                               "{address}, et le nom dans la colonne du nom",
         "email_invisible": "un caractère invisible, {char}, au caractère {position} de "
                            "« {value} » : retapez l'adresse",
+        "email_quoted": "« {value} » met entre guillemets la partie avant le @, que la "
+                        "plupart des serveurs de courriel ne savent pas livrer (le formulaire "
+                        "d'inscription la refuse aussi) : demandez une autre adresse à la "
+                        "personne",
         "language_invalid": "« {value} » n'est pas l'une des langues {languages}",
         "name_invalid": "un saut de ligne, un caractère de contrôle ou plus de 200 caractères",
         "name_invisible": "un caractère invisible, {char}, au caractère {position} (collé "

@@ -8,7 +8,8 @@ names from its non-ASCII lines (Windows-1252, the default of a French spreadshee
 decoding it either way would corrupt names silently.
 
 Dialect: RFC 4180 (fields quoted with `"`, a quote inside doubled); only the separator is
-guessed, by `csv.Sniffer` over a sample of whole lines, and checked against the header.
+guessed: the one under which a sample of whole lines reads as a table with an email column
+(`csv.Sniffer`, which counts separators beside quotes, only breaks a tie).
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ def detect_encoding(path: Path) -> str:
             raise FileRejected(Problem(0, "", "workbook"))
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
+        # UTF-16 without its mark ("Unicode text" of some tools): every other byte of an
+        # ASCII header is NUL, which no 8-bit text holds.
+        if len(head) == 4 and head[0] and not head[1] and head[2] and not head[3]:
+            return "utf-16-le"
+        if len(head) == 4 and not head[0] and head[1] and not head[2] and head[3]:
+            return "utf-16-be"
         bom = head.startswith(codecs.BOM_UTF8)
         stream.seek(len(codecs.BOM_UTF8) if bom else 0)
         utf8_line = 0
@@ -126,8 +133,10 @@ def decoded_lines(path: Path, encoding: str) -> Iterator[str]:
 
 
 def sniff_separator(path: Path, encoding: str) -> str:
-    """The separator, guessed from up to SAMPLE_CHARS of whole lines, kept only if the
-    header it gives names an email column; else the first one that does; else `,`."""
+    """The separator of `path`: of SEPARATORS, the one that reads up to SAMPLE_CHARS of
+    whole lines best, by _fit (quotes understood, so a quoted `"a;b"` cell cannot vote);
+    `csv.Sniffer`'s guess breaks a tie. Without an email column in any reading, the one
+    that reads the rest best: header_fields then names the header's unknown columns."""
     sample = []
     size = 0
     for line in decoded_lines(path, encoding):
@@ -136,25 +145,52 @@ def sniff_separator(path: Path, encoding: str) -> str:
         if size > SAMPLE_CHARS:
             break
     text = "".join(sample)[: 2 * SAMPLE_CHARS]  # one endless line stays a sample
-    candidates = list(SEPARATORS)
+    hint = _SEP_HINT.fullmatch(sample[0].rstrip("\r\n")) if sample else None
+    if hint and hint[1] in SEPARATORS:
+        return hint[1]
+    guess = ","
     with contextlib.suppress(csv.Error):  # one column, or too few lines to tell
-        candidates.insert(0, csv.Sniffer().sniff(text, SEPARATORS).delimiter)
-    first = next((line for line in sample if line.strip()), "")
-    for separator in candidates:
-        try:
-            header = next(csv.reader(io.StringIO(first), delimiter=separator), [])
-        except csv.Error:  # a broken header: `records` reports it with its line
-            continue
-        if any(COLUMNS.get(column_key(cell)) == "email" for cell in header):
-            return separator
-    return candidates[0] if len(candidates) > len(SEPARATORS) else ","
+        guess = csv.Sniffer().sniff(text, SEPARATORS).delimiter
+    fits = {separator: _fit(text, separator, whole=size <= SAMPLE_CHARS)
+            for separator in SEPARATORS}
+    return max(SEPARATORS, key=lambda separator: (fits[separator], separator == guess))
+
+
+def _fit(text: str, separator: str, whole: bool) -> tuple[bool, bool, int, int]:
+    """How well `separator` reads `text`, best highest: whether its header names an email
+    column (in a cell without another separator: `email;` read with `,` is no header),
+    whether every record is well formed, how many records have no more cells than the
+    header, and the header's width (a separator the header holds beats one it lacks).
+    csv.Sniffer alone counts separators beside quotes, and `"a;b"` fooled it."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
+    try:
+        header = next((row for row in reader if any(cell.strip() for cell in row)), [])
+    except csv.Error:
+        return False, False, 0, 0
+    named = any(COLUMNS.get(column_key(cell)) == "email" and not set(cell) & set(SEPARATORS)
+                for cell in header)
+    fitting, formed = 0, True
+    try:
+        for row in reader:
+            fitting += not any(cell.strip() for cell in row[len(header):])
+    except csv.Error:  # a sample cut inside a quoted cell is no fault of the separator
+        formed = not whole and reader.line_num >= text.count("\n")
+    return named, formed, fitting, len(header)
+
+
+# Excel's separator hint, a first line `sep=;` (quoted by some tools): Excel opens the
+# file with that separator, and writes the line when saving it again.
+_SEP_HINT = re.compile(r'"?sep=(.)"?', re.IGNORECASE)
 
 
 def header_row(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]]:
     """The first record with a cell that is not blank (blank lines above a header are
-    common in exports), as (line, cells); (1, []) for a file without one."""
+    common in exports) and that is not Excel's `sep=` line, as (line, cells); (1, []) for
+    a file without one."""
     for line, row in rows:
-        if any(cell.strip() for cell in row):
+        cells = [cell for cell in row if cell.strip()]
+        if cells and not (line == 1 and len(cells) == 1 and
+                          re.fullmatch(r"sep=.?", cells[0], re.IGNORECASE)):
             return line, row
     return 1, []
 

@@ -92,14 +92,19 @@ def _bad(line: int, column: str, code: str, **values) -> RowRejected:
 
 
 _NAMED = re.compile(r"^[^<>]*<([^<>@\s]+@[^<>\s]+)>\s*$")  # Léa B <lea@example.org>
+_QUOTED_LOCAL = re.compile(r'^"[^"]*"@[^@<>\s]+$')  # "jean;dupont"@example.org (RFC 5321)
 
 
 def _email_refused(line: int, raw: str) -> RowRejected:
     """The refusal of an address, with the fix when the mistake is a common one: a mailto:
-    link or a "Name <address>" pasted from a mail client, an invisible character."""
+    link or a "Name <address>" pasted from a mail client, an invisible character; a quoted
+    local part, valid in RFC 5321 but refused here as by the signup form (email_validator's
+    default), says so rather than "not valid"."""
     value = raw.strip()
     if value.lower().startswith("mailto:"):
         return _bad(line, "email", "email_mailto", value=value, address=value[7:])
+    if _QUOTED_LOCAL.match(value):
+        return _bad(line, "email", "email_quoted", value=value)
     named = _NAMED.match(value)
     if named:
         return _bad(line, "email", "email_display_name", value=value, address=named[1])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
+import unicodedata
 from datetime import UTC, datetime
 
+import idna
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,8 +21,17 @@ def utcnow() -> datetime:
 
 
 def normalise_email(email: str) -> str:
-    """The form an address is stored and compared in: trimmed, lower case."""
-    return email.strip().lower()
+    """The form an address is stored and compared in: trimmed, NFC, its domain in Unicode
+    (IDNA 2008, RFC 5891: `xn--bcher-kva` is `bücher`), lower case; what check_email gives
+    a valid address. Every lookup and hash goes through it, so that an erasure, a
+    suppression or a bounce written `Lea@XN--BCHER-KVA.example`, or with a decomposed `é`
+    (NFD, as macOS writes), finds `lea@bücher.example` instead of missing it."""
+    email = unicodedata.normalize("NFC", email.strip())
+    local, at, domain = email.rpartition("@")
+    if at and "xn--" in domain.lower():
+        with contextlib.suppress(idna.IDNAError, UnicodeError):
+            domain = idna.decode(domain.lower())
+    return f"{local}{at}{domain}".lower()
 
 
 def email_hash(email: str) -> str:

@@ -49,13 +49,22 @@ def has_control(value: str, allowed: str = "") -> bool:
     return any(char not in allowed for char in _CONTROL.findall(value))
 
 
+# An input method left in full-width mode types `ｌｅａ＠example.org`: IDNA maps such a
+# domain to ASCII, but the local part stayed full-width, another (undeliverable) mailbox
+# beside `lea@example.org`. U+FF01..U+FF5E are ASCII's full-width forms (Unicode's
+# Halfwidth and Fullwidth Forms block), each 0xFEE0 above its ASCII character. Only new
+# input is mapped: lookups (normalise_email) still find an address stored before.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
 def check_email(raw: str) -> str:
     raw = raw or ""
     if _has_line_break(raw) or has_control(raw):
         raise InvalidInput("email", "email_invalid", "line break or control character")
     try:
         result = validate_email(
-            raw.strip(), check_deliverability=get_settings().check_email_dns
+            raw.strip().translate(_HALF_WIDTH),
+            check_deliverability=get_settings().check_email_dns,
         )
     except EmailNotValidError as error:
         raise InvalidInput("email", "email_invalid", str(error)) from error
@@ -76,8 +85,14 @@ def check_name(raw: str | None) -> str | None:
 
 
 def check_language(raw: str | None) -> str:
+    """The offered language `raw` names: a code (`fr`, `FR`) or a BCP 47 tag with a region
+    (`fr-CA`, `en_GB`: what `navigator.language` and CRMs give) whose language is offered.
+    InvalidInput otherwise."""
     settings = get_settings()
     language = (raw or settings.default_language).strip().lower()
+    primary = re.split("[-_]", language, maxsplit=1)[0]
+    if language not in settings.languages and primary in settings.languages:
+        language = primary
     if language not in settings.languages:
         raise InvalidInput("language", "language_invalid", f"not one of {settings.languages}")
     return language

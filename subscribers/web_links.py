@@ -135,4 +135,5 @@ def preferences(token: str):
             subscriber=subscriber, saved=saved, error=error,
             unsubscribe_action=unsubscribe_action,
             resubscribe_action=unsubscribe_action + "/resubscribe",
+            contact=settings().reply_to,  # where a bounced or complaining reader writes
         )

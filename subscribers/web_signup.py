@@ -16,11 +16,17 @@ from dataclasses import asdict
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from mailer.catalogue import fill
 from mailer.webapp import csrf, limiter
 from subscribers import tasks
 from subscribers.i18n import labels
 from subscribers.signup import Consent
-from subscribers.validation import InvalidInput, check_applicant, normalise_email
+from subscribers.validation import (
+    InvalidInput,
+    check_applicant,
+    has_control,
+    normalise_email,
+)
 from subscribers.web import csrf_failed, message, page, page_language, settings
 
 bp = Blueprint("signup", __name__, template_folder="templates")
@@ -51,10 +57,17 @@ per_address = limiter.shared_limit(
 )
 
 
-def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
-    """Queue the signup (see the module's docstring); the error of a bad field."""
+def _sign_up(data: Mapping, default_source: str) -> InvalidInput | None:
+    """Queue the signup (see the module's docstring); the error of a bad field. The page's
+    `source` field (which form of the website) is the site's, not the person's: one that is
+    not one line of text (a JSON object, a NUL PostgreSQL refuses) is `default_source`."""
     if data.get(HONEYPOT):
         return None  # a bot: answer as if all went well, record nothing
+    for key in ("email", "language", "name"):  # a form (MultiDict) may repeat a field
+        if len(getattr(data, "getlist", lambda _key: [])(key)) > 1:
+            # A website's page holding our snippet and its own field of that name: the
+            # first was taken, silently, and it may not be the one the person filled in.
+            return InvalidInput(key, "duplicate_key", _given_twice(key), key=key)
     try:
         # JSON may carry numbers, lists or objects where text is expected: a name {"a": 1}
         # would otherwise be stored as the text "{'a': 1}".
@@ -65,8 +78,11 @@ def _sign_up(data: Mapping, source: str) -> InvalidInput | None:
         applicant = check_applicant(email, language or None, name)
     except InvalidInput as error:
         return error
+    source = data.get("source")
+    if not isinstance(source, str) or not source.strip() or has_control(source):
+        source = default_source
     consent = Consent(
-        source=f"web:{source}"[:200],
+        source=f"web:{source.strip()}"[:200],
         text=str(labels(applicant.language)["consent"]),
         ip=request.remote_addr,
     )
@@ -89,7 +105,7 @@ def subscribe():
     if request.headers.get("Origin") != settings().site_origin:
         csrf.protect()
     language = page_language(request.form.get("language"))
-    error = _sign_up(request.form, request.form.get("source") or "form")
+    error = _sign_up(request.form, "form")
     if error is not None:
         return page("signup", language, 400, form=request.form, error=error)
     return message("check", language)
@@ -98,6 +114,43 @@ def subscribe():
 EXAMPLE = '{"email": "lea@example.org", "language": "fr", "name": "Léa"}'
 _JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number",
                bool: "true or false", type(None): "null"}
+
+
+class _GivenTwice(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_twice(pairs: list[tuple[str, object]]) -> dict:
+    """An object of the body; _GivenTwice for a key it holds twice. RFC 8259 4 leaves such
+    an object's meaning open (Python keeps the last value, some parsers the first): a
+    signup whose address or language depends on the parser is refused, not guessed."""
+    seen: set[str] = set()
+    for key, _value in pairs:
+        if key in seen:
+            raise _GivenTwice(key)
+        seen.add(key)
+    return dict(pairs)
+
+
+def _given_twice(key: str) -> str:
+    return f"the field {key!r} is given twice: send each field once"
+
+
+def _twice(key: str) -> tuple[Response, int]:
+    """The 400 of a key given twice, in the visitor's language (a `language` given once
+    in the body, else ?lang= or the browser's)."""
+    try:  # the top-level object alone says which language, when it says it once
+        pairs = json.loads(request.get_data(cache=True), object_pairs_hook=list)
+    except ValueError:
+        pairs = []
+    languages = [value for name, value in pairs if name == "language"] \
+        if isinstance(pairs, list) else []
+    language = page_language(languages[0] if len(languages) == 1 else None)
+    detail = _given_twice(key)
+    return jsonify(error="duplicate_key", key=key, detail=detail,
+                   message=fill(labels(language)["duplicate_key"], key=key)), 400
 
 
 def _json_object() -> tuple[dict, None] | tuple[None, tuple[Response, int]]:
@@ -110,7 +163,10 @@ def _json_object() -> tuple[dict, None] | tuple[None, tuple[Response, int]]:
             f"{given}), e.g. {EXAMPLE}")), 415)
     body = request.get_data(cache=True)
     try:
-        data = json.loads(body.decode("utf-8"))
+        # RFC 8259 8.1: a parser MAY ignore a byte-order mark; some clients send one.
+        data = json.loads(body.decode("utf-8-sig"), object_pairs_hook=_refuse_twice)
+    except _GivenTwice as twice:
+        return None, _twice(twice.key)
     except UnicodeDecodeError as error:
         return None, (jsonify(error="body", message=(
             f"the body is not UTF-8 (byte {error.start + 1}): send JSON in UTF-8 "
@@ -141,7 +197,7 @@ def subscribe_json():
     if refused is not None:
         return refused
     language = page_language(data.get("language"))
-    error = _sign_up(data, str(data.get("source") or "json"))
+    error = _sign_up(data, "json")
     if error is not None:
         # The message in the visitor's language; the detail (which character, why) is in
         # English, so it joins the message only in English, and is always given apart.

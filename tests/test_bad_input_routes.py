@@ -168,3 +168,66 @@ def test_a_signup_name_with_an_invisible_character_is_refused_saying_which(web):
         "csrf_token": token, "email": "zwsp@example.org", "name": "Zoé\u200b", "language": "en"})
     check(answer, 400, "en", web.home)
     assert "U+200B (zero-width space) at character 4" in answer.text
+
+
+@pytest.mark.parametrize(("body", "key", "language", "message"), [
+    # The address a person typed, then another: Python kept the last, another parser the
+    # first; the confirmation went to one, the consent was recorded for the other.
+    (b'{"email": "lea@example.org", "email": "eve@example.org", "language": "en"}', "email",
+     "en", 'The field "email" is given twice; send each field once.'),
+    (b'{"email": "lea@example.org", "language": "fr", "name": "L\xc3\xa9a", "name": "Eve"}',
+     "name", "fr", "Le champ « name » figure deux fois ; envoyez chaque champ une seule "
+                   "fois."),
+    # The language itself twice: the page's ?lang= decides which words.
+    (b'{"email": "lea@example.org", "language": "fr", "language": "en"}', "language", "en",
+     'The field "language" is given twice; send each field once.'),
+])
+def test_a_json_signup_with_a_key_given_twice_is_a_400_naming_it(web, body, key, language,
+                                                                  message):
+    answer = requests.post(f"{web.url}/api/subscribe?lang=en", data=body, timeout=10,
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert answer.json() == {"error": "duplicate_key", "key": key, "message": message,
+                             "detail": f"the field {key!r} is given twice: send each field "
+                                       "once"}
+
+
+@pytest.mark.parametrize("path", ["/confirm/a.b.c", "/unsubscribe/a.b.c", "/preferences/a.b.c",
+                                  "/unsubscribe/abcde.f/resubscribe"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_link_token_of_impossible_base64_is_a_400_page(web, path, method):
+    if path.endswith("resubscribe") and method == "GET":
+        return
+    answer = requests.request(method, f"{web.url}{path}?lang=en", timeout=10)
+    check(answer, 400, "en", web.home)
+    # A form's POST without its CSRF token is refused before the token is read.
+    assert "Nothing was changed" in answer.text or "The form expired" in answer.text
+
+
+def test_a_signup_form_that_repeats_a_field_is_refused_naming_it(web):
+    # The website's page around the snippet with its own "email" field: the first value was
+    # taken, maybe the empty one, maybe somebody else's.
+    http = requests.Session()
+    token = token_of(http, f"{web.url}/subscribe?lang=fr")
+    answer = http.post(f"{web.url}/subscribe", timeout=10, data=[
+        ("csrf_token", token), ("email", "lea@example.org"), ("email", "eve@example.org"),
+        ("language", "fr")])
+    check(answer, 400, "fr", web.home)
+    assert "Le champ « email » figure deux fois ; envoyez chaque champ une seule fois." in \
+        answer.text.replace("&#34;", '"')
+
+
+@pytest.mark.parametrize("filename", ["a\x00b.csv", "ligne\nà part.csv", "\u202etxt.csv",
+                                      "x" * 300 + ".csv"])
+def test_a_console_upload_named_with_control_characters_imports(web, filename):
+    # The upload's name goes into the audit and into each row's consent source: a NUL there
+    # is refused by PostgreSQL, after the file was checked.
+    http, token = signed_in(web)
+    address = f"named{len(filename)}-{ord(filename[1])}@example.org"
+    answer = http.post(f"{web.url}/console/subscribers/import", timeout=30,
+                       data={"csrf_token": token},
+                       files={"file": (filename, f"email,consent_date\n{address},2026-01-02\n"
+                                       .encode(), "text/csv")})
+    check(answer, 200, "fr", web.home)
+    assert "\x00" not in answer.text and "\u202e" not in answer.text
+    assert "1 lignes" in answer.text or "1 ligne" in answer.text

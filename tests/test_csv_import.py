@@ -331,3 +331,84 @@ def test_a_first_name_column_beside_the_name_is_joined_to_it(sqlite_url, tmp_pat
     assert report.errors == [] and count(sqlite_url) == 3  # no consent date: pending
     assert names(sqlite_url) == {"zoe@example.org": "Zoé Lefèvre",
                                  "ann@example.org": "Smith", "mo@example.org": "Mo"}
+
+
+@pytest.mark.parametrize("text", [
+    # A French spreadsheet's export: `;`, a header with an empty column after the address,
+    # a quoted address holding `;` (RFC 4180: the cell quoted, its quotes doubled). The
+    # sniffer, counting separators beside quotes, gave up; `,` was tried next, `Courriel;`
+    # read as the email header, and the quoted cell then refused the whole file.
+    'Courriel;\r\nlea@example.org;\r\n"""jean;dupont""@example.org";\r\nbob@example.org;Bob\r\n',
+    'Courriel;\r\n"""jean;dupont""@example.org";\r\nlea@example.org;\r\n'
+    'bob@example.org;"Martin; Bob"\r\n',
+    # With a name column, which the sniffer read right, and a cell holding `;` and `,`.
+    'Courriel;Nom\r\nlea@example.org;"Martin; Léa"\r\n"""jean;dupont""@example.org";'
+    '"Dupont, Jean"\r\nbob@example.org;Bob\r\n',
+])
+def test_a_quoted_address_with_a_semicolon_does_not_fool_the_separator(sqlite_url, tmp_path,
+                                                                        text):
+    path = tmp_path / "liste.csv"
+    path.write_bytes(text.encode("cp1252"))
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert report.layout.separator == ";" and report.pending == 2
+    assert set(names(sqlite_url)) == {"lea@example.org", "bob@example.org"}
+    # Quoted local parts are valid (RFC 5321) but refused here, as by the signup form: the
+    # row says so, and what to do.
+    [problem] = report.errors
+    line = next(number for number, row in enumerate(text.split("\r\n"), 1)
+                if row.startswith('"""jean'))
+    assert problem.located("liste.csv") == (
+        f"liste.csv:{line}: email: '\"jean;dupont\"@example.org' has a quoted part before the @, "
+        "which most mail servers cannot deliver to (nor does the signup form take it): ask "
+        "the person for another address")
+
+
+@pytest.mark.parametrize(("head", "separator"), [
+    ("sep=;\r\n", ";"), ("SEP=|\r\n", "|"),
+    ('\ufeff"sep=,"\r\n', ","),  # quoted, after a byte-order mark, as some tools write it
+])
+def test_excels_separator_hint_line_is_followed_not_read_as_a_header(sqlite_url, tmp_path,
+                                                                      head, separator):
+    # `sep=;` was read as the header: "unknown column 'sep='", the whole file refused.
+    path = tmp_path / "excel.csv"
+    rows = [["email", "nom"], ["lea@example.org", "Léa; Martin, Dr"], ["bad", "x"]]
+    text = head + "\r\n".join(separator.join(f'"{cell}"' for cell in row) for row in rows)
+    path.write_text(text + "\r\n", encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.layout.separator, report.pending) == (separator, 1)
+    assert names(sqlite_url) == {"lea@example.org": "Léa; Martin, Dr"}
+    assert [(problem.line, problem.field) for problem in report.errors] == [(4, "email")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_byte_order_mark_is_read(sqlite_url, tmp_path, encoding):
+    # Read as Windows-1252: "unknown column 'e\x00m\x00a\x00i\x00l\x00'".
+    path = tmp_path / "unicode.csv"
+    path.write_bytes("email\tname\r\nzoé@example.org\tZoé Łucja\r\n".encode(encoding))
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.layout.encoding_name, report.pending, report.errors) == ("UTF-16", 1, [])
+    assert names(sqlite_url) == {"zoé@example.org": "Zoé Łucja"}
+
+
+def test_a_language_with_its_region_is_its_language(sqlite_url, tmp_path):
+    # CRMs and browsers write fr-FR, en_GB: each row was refused ("not one of fr, en").
+    path = tmp_path / "crm.csv"
+    path.write_text("email,language\na@example.org,fr-FR\nb@example.org,en_GB\n"
+                    "c@example.org,FR-ca\nd@example.org,de-DE\n", encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert [(problem.line, problem.field) for problem in report.errors] == [(5, "language")]
+    with db.session_scope(sqlite_url) as session:
+        assert dict(session.execute(select(Subscriber.email, Subscriber.language)).all()) == {
+            "a@example.org": "fr", "b@example.org": "en", "c@example.org": "fr"}
+
+
+def test_an_address_typed_in_full_width_is_its_ascii_address(sqlite_url, tmp_path):
+    # An input method left in full-width mode: `ｌｅａ@example.org` was kept as another
+    # mailbox than `lea@example.org` (the domain alone was mapped, by IDNA).
+    path = tmp_path / "ime.csv"
+    path.write_text("email\nｌｅａ＠ｅｘａｍｐｌｅ．ｏｒｇ\nlea@example.org\nｂｏｂ@example.org\n",
+                    encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert set(names(sqlite_url)) == {"lea@example.org", "bob@example.org"}
+    assert [(problem.line, problem.code, problem.values["first"])
+            for problem in report.errors] == [(3, "duplicate", 2)]

@@ -107,3 +107,26 @@ def test_fallback_words_carry_their_language(tmp_path, monkeypatch):
         get_settings.cache_clear()
     assert (language_name("de"), language_name("fr")) == ("Deutsch", "Français")
     assert language_name("de", "fr") == "allemand" and language_name("xx") == "xx"
+
+
+class _Unique(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice (PyYAML keeps the last one silently)."""
+
+
+def _no_twice(loader, node, deep=False):
+    keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise yaml.constructor.ConstructorError(None, None, f"keys given twice: {twice}",
+                                                node.start_mark)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_Unique.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_twice)
+
+
+@pytest.mark.parametrize("folder", [folder for folder, _, _ in CATALOGUES])
+def test_no_key_is_given_twice(folder):
+    """A second `reason:` once silently replaced the first in every page that used it."""
+    for path in sorted((ROOT / folder).glob("*.yaml")):
+        yaml.load(path.read_text(encoding="utf-8"), Loader=_Unique)  # noqa: S506

@@ -142,6 +142,21 @@ def test_unsubscribe_says_what_happens_before_and_after(site_and_app, page, lang
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_reader_the_list_stopped_mailing_is_told_whom_to_write_to(site_and_app, page,
+                                                                    language):
+    web, _site = site_and_app
+    for status in (Status.BOUNCED, Status.COMPLAINED):
+        person = _subscriber(web, f"{status}-{language}@example.org", language, status)
+        page.goto(f"{web.url}/preferences/"
+                  f"{tokens.make(tokens.PREFERENCES, *person, secret=SECRET)}")
+        write = page.locator("#state a[href^='mailto:']")
+        assert write.inner_text() == "info@reseaucitesdesmetiers.example"
+        assert page.inner_text("#state").rstrip().endswith(
+            "info@reseaucitesdesmetiers.example")
+        assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_confirmation_email_is_branded_and_fits_a_phone(site_and_app, browser, language,
                                                              monkeypatch):
     web, _site = site_and_app

@@ -96,6 +96,27 @@ def test_erase_keeps_a_hash_and_the_anonymous_log(database_url):
         assert find_by_email(session, "di@example.org") is None
 
 
+@pytest.mark.parametrize(("signed_up", "erased"), [
+    # The erasure request written as the domain travels (an A-label, RFC 5891), in capitals.
+    ("lea@bücher.example", "LEA@XN--BCHER-KVA.EXAMPLE"),
+    # The address typed on a Mac (NFD: e + U+0301), the list holding it composed (NFC).
+    ("zoé@example.org", "zoe\u0301@example.org"),
+    ("zoe\u0301@Example.org", "Zoé@example.org"),
+])
+def test_an_address_written_otherwise_is_the_same_person(database_url, signed_up, erased):
+    """Erasure looked the address up as lower-cased text only: the person stayed on the
+    list, a hash of the other spelling was suppressed, and the CLI said "not on the list"."""
+    with db.session_scope(database_url) as session:
+        subscriber_id = sign_up(session, check_applicant(signed_up, "fr", None), FORM)
+    with db.session_scope(database_url) as session:
+        assert find_by_email(session, erased).id == subscriber_id
+        assert erase(session, erased)
+    with db.session_scope(database_url) as session:
+        assert session.get(Subscriber, subscriber_id) is None
+        assert is_suppressed(session, signed_up) and is_suppressed(session, erased)
+        assert sign_up(session, check_applicant(erased, "fr", None), FORM) is None
+
+
 @pytest.fixture
 def messy_csv(tmp_path):
     path = tmp_path / "list.csv"

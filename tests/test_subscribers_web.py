@@ -295,3 +295,40 @@ def test_a_french_json_signup_error_is_french_whole(web):
     body = answer.json()
     assert answer.status_code == 400 and body["error"] == "email"
     assert body["message"] == "L'adresse électronique n'est pas valide." and body["detail"]
+
+
+@pytest.mark.parametrize(("body", "email", "source"), [
+    # An object where the website's form name goes: stored as the text "{'a': 1}".
+    ({"email": "src-object@example.org", "source": {"a": 1}}, "src-object@example.org",
+     "web:json"),
+    # A NUL (PostgreSQL refuses it: the worker failed and the signup was lost) or a line
+    # break (one consent record read as two lines).
+    ({"email": "src-nul@example.org", "source": "salon\x00"}, "src-nul@example.org",
+     "web:json"),
+    ({"email": "src-line@example.org", "source": "salon\r\nX"}, "src-line@example.org",
+     "web:json"),
+    ({"email": "src-ok@example.org", "source": " salon Lyon "}, "src-ok@example.org",
+     "web:salon Lyon"),
+])
+def test_a_json_signups_source_that_is_not_one_line_of_text_is_the_default(web, body, email,
+                                                                          source):
+    answer = requests.post(f"{web.url}/api/subscribe", json=body, timeout=10)
+    assert answer.status_code == 202
+    assert subscriber(web, email).consent_source == source
+
+
+def test_a_json_signup_with_a_byte_order_mark_is_read(web):
+    # RFC 8259 8.1 lets a parser ignore it; .NET and PowerShell clients send one.
+    answer = requests.post(f"{web.url}/api/subscribe", timeout=10,
+                           data='\ufeff{"email": "bom@example.org"}'.encode(),
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == 202, answer.text
+    assert subscriber(web, "bom@example.org").status == Status.PENDING
+
+
+def test_a_json_signup_in_the_browsers_language_tag_is_taken(web):
+    # A website's script sends navigator.language: "fr-CA" was refused with a 400.
+    answer = requests.post(f"{web.url}/api/subscribe", timeout=10,
+                           json={"email": "navigator@example.org", "language": "fr-CA"})
+    assert answer.status_code == 202, answer.text
+    assert subscriber(web, "navigator@example.org").language == "fr"

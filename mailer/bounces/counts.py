@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailer.bounces import advice
 from mailer.bounces.finding import BOUNCES
 from mailer.bounces.models import BounceEvent
 
@@ -30,12 +30,19 @@ def bounced(session: Session, campaign_id: int) -> int:
     return sum(n for kind, n in by_kind(session, campaign_id).items() if kind in BOUNCES)
 
 
-def sender_side(session: Session, campaign_id: int | None = None,
-                language: str = "en", limit: int = 10,
-                since: dt.datetime | None = None) -> list[str]:
+class Refusals(NamedTuple):
+    """How many messages one receiving domain (None: unknown) refused for one reason
+    (a mailer.bounces.reasons value); said in words by mailer.console.bounce_words."""
+
+    domain: str | None
+    cause: str | None
+    count: int
+
+
+def sender_side(session: Session, campaign_id: int | None = None, limit: int = 10,
+                since: dt.datetime | None = None) -> list[Refusals]:
     """The refusals that were the sender's or the path's, by receiving domain and reason,
-    as sentences staff can act on in `language` (mailer.bounces.advice); most frequent
-    first. Of one campaign, or of all received `since` a moment (UTC)."""
+    most frequent first. Of one campaign, or of all received `since` a moment (UTC)."""
     query = (select(BounceEvent.domain, BounceEvent.cause, func.count())
              .where(BounceEvent.kind.in_(BOUNCES), BounceEvent.fault.in_(("sender", "path")))
              .group_by(BounceEvent.domain, BounceEvent.cause)
@@ -44,5 +51,4 @@ def sender_side(session: Session, campaign_id: int | None = None,
         query = query.where(BounceEvent.campaign_id == campaign_id)
     if since is not None:
         query = query.where(BounceEvent.received_at >= since)
-    return [advice.sentence(domain or "?", n, cause, language)
-            for domain, cause, n in session.execute(query).all()]
+    return [Refusals(*row) for row in session.execute(query).all()]

@@ -71,7 +71,7 @@ def page(template: str, **context):
     return render_template(f"console/{template}", lang=words.language, t=words,
                            language_names=staff_languages(),
                            name_of=lambda code: language_name(code, words.language),
-                           count=lambda key, n: _count(words[key], n, language),
+                           count=lambda key, n: counted(words[key], n, language),
                            # 1 204 in French, 1,204 in English (CLDR's grouping).
                            decimal=lambda n: format_decimal(n, locale=language),
                            when=lambda moment: written_time(moment, language),
@@ -87,7 +87,7 @@ def written_time(moment: datetime | None, language: str) -> str:
     return format_datetime(moment, "short", tzinfo=zone, locale=language)
 
 
-def _count(forms: dict[str, str], n: int, language: str) -> str:
+def counted(forms: dict[str, str], n: int, language: str) -> str:
     """A number in words of the language: the plural form and digit grouping of its locale."""
     form = Locale.parse(language).plural_form(n)
     return forms.get(form, forms["other"]).format(n=format_decimal(n, locale=language))

@@ -12,8 +12,9 @@ from mailer import db
 from mailer.bounces import classify, counts
 from mailer.bounces.models import BounceEvent
 from mailer.bounces.review import VERDICTS, AlreadyReviewed, review
+from mailer.console import bounce_words
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, found_or_404, language_of_page, page
+from mailer.console.base import bp, found_or_404, labels, language_of_page, page
 from mailer.console.models import Role
 from subscribers.models import utcnow
 from subscribers.validation import InvalidInput, check_email
@@ -43,7 +44,9 @@ def bounces():
         waiting_total = session.scalar(select(func.count()).where(
             BounceEvent.kind == classify.UNKNOWN))
         # The campaign page's sentences, of every campaign of these days: what to fix.
-        refusals = counts.sender_side(session, language=language_of_page(), since=since)
+        words = labels(language_of_page())
+        refusals = [bounce_words.refused(words, row)
+                    for row in counts.sender_side(session, since=since)]
     older = waiting[PAGE - 1].id if len(waiting) > PAGE else None
     return page("bounces.html", by_kind=by_kind, domains=domains, days=RECENT_DAYS,
                 refusals=refusals,

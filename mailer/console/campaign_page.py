@@ -10,7 +10,8 @@ from flask import abort, g, jsonify, redirect, request, url_for
 from sqlalchemy import select, update
 
 from mailer import db
-from mailer.bounces import counts, pause, undo
+from mailer.bounces import counts, undo
+from mailer.console import bounce_words
 from mailer.console.access import audit, requires
 from mailer.console.base import (
     bp,
@@ -84,13 +85,15 @@ def campaign(campaign_id: int):
             select(CampaignEdition.language, CampaignEdition.subject)
             .where(CampaignEdition.campaign_id == campaign_id)).all())
         language = language_of_page()
+        words = labels(language)
         subject = subjects.get(language) or next(iter(subjects.values()), row.slug)
         return page("campaign.html", campaign_id=campaign_id, campaign=row,
                     progress=_progress(session, row), subject=subject,
                     name=f"{row.slug}.yaml", states=list(CampaignState),
                     error=request.args.get("error"), zone=zone_name(language),
-                    pause_reason=pause.shown(row.pause_reason, language),
-                    refusals=counts.sender_side(session, campaign_id, language),
+                    pause_reason=bounce_words.pause_reason(words, row.pause_reason),
+                    refusals=[bounce_words.refused(words, refusal)
+                              for refusal in counts.sender_side(session, campaign_id)],
                     bounced=counts.bounced(session, campaign_id),
                     undoable=len(undo.suppressed(session, undo.Scope(campaign_id))))
 

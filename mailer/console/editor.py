@@ -11,18 +11,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import abort, g, jsonify, redirect, request, url_for
-from markupsafe import Markup
 from pydantic import ValidationError
 from ruamel.yaml import YAMLError
 
 from mailer import db
 from mailer.console import drafts, editor_form, issue_yaml, versions
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, issue_path, labels, language_of_page, page
+from mailer.console.base import bp, issue_path, language_of_page, page
 from mailer.console.issue_files import NAME
 from mailer.console.issue_problems import what
 from mailer.console.models import Role
+from mailer.console.preview import rendered_previews
 from mailer.issue import IssueInvalid, issue_languages, load_issue
+from mailer.labels import load_labels
 from mailer.settings import get_settings
 from workers import campaigns
 
@@ -77,6 +78,15 @@ def _draft(name: str) -> dict | None:
         return draft and {"fields": draft.fields, "base": draft.base, "at": draft.at}
 
 
+# A choice of the issue's schema, named as the email names it (templates/labels/).
+CHOICE_LABELS = {"group": "agenda_", "kind": "section_"}
+
+
+def _choice_name(language: str):
+    words = load_labels(language)
+    return lambda key, value: words.get(CHOICE_LABELS.get(key, "") + value, value)
+
+
 def _editor(name: str, data: dict, base: str, new: bool = False, status: int = 200, **extra):
     language = language_of_page()
     languages = data.get("languages") or get_settings().languages
@@ -84,7 +94,8 @@ def _editor(name: str, data: dict, base: str, new: bool = False, status: int = 2
     extra.setdefault("draft", None)
     return page("editor.html", name=name, data=data, base=base, new=new,
                 fields=editor_form.issue_fields(), languages=languages,
-                shown=editor_form.shown, help=language == "en", **extra), status
+                shown=editor_form.shown, help=language == "en",
+                choice_name=_choice_name(language), **extra), status
 
 
 def _readable(path: Path) -> dict:
@@ -194,7 +205,7 @@ def _quick_check(data: dict, name: str):
 @requires(Role.EDITOR)
 def editor_preview(name: str):
     """The editions of the form as it stands, and its problems, as JSON for the page."""
-    from mailer.render import environment, render_editions
+    from mailer.render import render_editions
     from mailer.size import html_bytes, kilobytes
 
     data = editor_form.unflatten(request.form.items(multi=True))
@@ -204,10 +215,8 @@ def editor_preview(name: str):
         return jsonify(problems=[{"field": p.field, "id": field_id(p.field),
                                   "message": what(p, language).striptags()} for p in problems])
     editions = render_editions(issue, Path(name).stem, issue_languages(issue), web=False)
-    words = labels(language_of_page())
     sizes = {code: kilobytes(html_bytes(edition)) for code, edition in editions.items()}
-    html = Markup(environment().get_template("preview_editions.html.j2")  # noqa: S704
-                  .render(editions=list(editions.values()), words=words, sizes=sizes))
+    html = rendered_previews(list(editions.values()), sizes, language_of_page())
     return jsonify(problems=[], html=str(html), sizes=sizes)
 
 

@@ -8,6 +8,7 @@ from flask import g
 from markupsafe import Markup
 
 from mailer import db, placeholders
+from mailer.catalogue import language_name
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, issue_path, labels, language_of_page, page, too_large
 from mailer.console.issue_list import sent_languages
@@ -19,10 +20,29 @@ from mailer.size import GMAIL_CLIP_BYTES, html_bytes, kilobytes
 from subscribers.links import demo_links, view_online_url
 
 
+def rendered_previews(editions: list, sizes: dict[str, float], language: str) -> Markup:
+    """Each edition at 600 and 375 px (templates/preview_editions.html.j2) in the words of
+    `language`: its name for each edition's language, sizes written as it writes them."""
+    from mailer.render import environment
+
+    words = labels(language)
+    # The partial is rendered by the rendering environment (autoescaped there).
+    return Markup(environment().get_template("preview_editions.html.j2")  # noqa: S704
+                  .render(editions=editions, words=words, sizes=sizes,
+                          names=edition_names(editions, words.language),
+                          number=lambda x: format_decimal(x, "#,##0.0", locale=language)))
+
+
+def edition_names(editions: list, language: str) -> dict[str, str]:
+    """The name of each edition's language in `language`, as a heading begins: "Anglais"."""
+    names = {edition.language: language_name(edition.language, language) for edition in editions}
+    return {code: name[:1].upper() + name[1:] for code, name in names.items()}
+
+
 @bp.get("/issues/<name>")
 @requires(Role.EDITOR)
 def issue(name: str):
-    from mailer.render import environment, render_editions
+    from mailer.render import render_editions
 
     path = issue_path(name)
     if too_large(path):
@@ -42,15 +62,13 @@ def issue(name: str):
         audit(db_session, g.staff["email"], "preview", issue=name)
     language = language_of_page()
     title = pick(issue.title, language, issue.fallbacks) or editions[0].subject
-    # The preview partial is rendered by the rendering environment (autoescaped there).
     # Measured as a reader receives it (mailer.size), as the launch page and `send` do.
     sizes = {edition.language: kilobytes(html_bytes(edition)) for edition in editions}
-    previews = Markup(environment().get_template("preview_editions.html.j2")  # noqa: S704
-                      .render(editions=editions, words=labels(language), sizes=sizes,
-                              number=lambda x: format_decimal(x, "#,##0.0", locale=language)))
+    previews = rendered_previews(editions, sizes, language)
     texts = [(edition, placeholders.bind(edition.text, _links(edition)))
              for edition in editions]
     return page("issue.html", name=name, problems=[], editions=editions, previews=previews,
+                names=edition_names(editions, labels(language).language),
                 texts=texts, number=issue.number, heading=title,
                 too_large={code: kb for code, kb in sizes.items() if kb * 1024 > GMAIL_CLIP_BYTES})
 

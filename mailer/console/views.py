@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from mailer import db
 from mailer.bounces.models import BounceEvent
+from mailer.console import audit_words
 from mailer.console.access import audit, check_login, close_session, open_session, requires
-from mailer.console.base import bp, language_of_page, page
+from mailer.console.base import bp, labels, language_of_page, page
 from mailer.console.issue_list import issue_rows
 from mailer.console.models import AuditEntry, Role
 from mailer.redirects import local_target
@@ -80,4 +81,8 @@ def audit_log():
             query = query.where(AuditEntry.id < int(request.args["before"]))
         entries = db_session.scalars(query).all()
         older = entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None
-        return page("audit.html", entries=entries[:AUDIT_PAGE], older=older)
+        words = labels(language_of_page())
+        shown = [(entry, audit_words.details(words, entry.action, entry.detail))
+                 for entry in entries[:AUDIT_PAGE]]
+        return page("audit.html", entries=shown, older=older,
+                    actor=lambda who: audit_words.actor(words, who))

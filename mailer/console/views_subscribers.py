@@ -13,9 +13,10 @@ from mailer import db
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, found_or_404, language_of_page, page, uploaded_file
 from mailer.console.models import Role
+from mailer.console.sends import zone_name
 from mailer.settings import get_settings
 from subscribers.csv_export import Form, export_chunks
-from subscribers.csv_import import import_csv
+from subscribers.csv_import import import_csv, upload_name
 from subscribers.csv_problems import FileRejected
 from subscribers.models import Status, Subscriber, SubscriberEvent
 from subscribers.service import erase
@@ -46,7 +47,7 @@ def subscribers_search():
     following = found[PAGE - 1].email if len(found) > PAGE else None
     return page("subscribers.html", query=query, status=status, statuses=list(Status),
                  found=found[:PAGE], total=total, after=after, following=following,
-                 zone=get_settings().console_timezone)
+                 zone=zone_name(language_of_page()))
 
 
 @bp.get("/subscribers/<int:subscriber_id>")
@@ -65,7 +66,7 @@ def subscribers_upload():
     """A CSV imported whole or not at all; every outcome audited, problems in the member's
     language and named by the file's own name (never the server's temporary path)."""
     upload = uploaded_file()
-    name = Path(upload.filename.replace("\\", "/")).name[:100] or "upload.csv"
+    name = upload_name(upload.filename)
     language = language_of_page()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.csv"

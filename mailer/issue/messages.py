@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 # A scheme other than the web's (`javascript:`, `data:`, `ftp://`), not a host:port.
 _OTHER_SCHEME = re.compile(r"(?!https?:)[a-z][a-z0-9+.-]*:(?!\d)", re.IGNORECASE)
@@ -86,6 +87,19 @@ _TEXT_NAMES = {"title", "body", "summary", "alt", "caption", "role", "place", "l
                "description", "closing", "preheader", "contact_text"}
 
 
+def _unseen(key: str) -> str | None:
+    """The words for a field name that holds a space, a no-break space or an invisible
+    character (pasted from a word processor): shown, it looks like a known field."""
+    unseen = [unicodedata.category(char) in ("Zs", "Cf", "Cc", "Zl", "Zp") for char in key]
+    if not any(unseen):
+        return None
+    index = unseen.index(True)
+    name = unicodedata.name(key[index], "a control character").lower()
+    meant = "".join(char for char, hidden in zip(key, unseen, strict=True) if not hidden)
+    return (f"unknown field: its name holds U+{ord(key[index]):04X} ({name}) at character "
+            f"{index + 1}; type the name again: {meant!r}?")
+
+
 def field_message(error: dict) -> str:
     """One pydantic error, said as what to type."""
     kind = error["type"]
@@ -93,6 +107,9 @@ def field_message(error: dict) -> str:
     typed = _type_message(kind, error.get("input"), location)
     if typed:
         return typed
+    unseen = _unseen(str(location[-1])) if kind == "extra_forbidden" and location else None
+    if unseen:
+        return unseen
     if kind == "extra_forbidden" and location and _LANGUAGE_KEY.match(str(location[-1])):
         return (f"unknown field: if {location[-1]}: is a translation, indent it like the other "
                 "languages of its text")

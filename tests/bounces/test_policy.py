@@ -36,6 +36,21 @@ def test_complaint_unsubscribes_and_suppresses(reader):
     assert bounce(*reader, classify.COMPLAINT, 1) == (Status.COMPLAINED, 0.0, True)
 
 
+def test_a_complaint_naming_the_address_in_its_wire_form_finds_the_person(database_url):
+    # An ARF report or a DSN without our VERP address names the recipient as it travelled:
+    # the domain as an A-label, the case the relay chose. Matched as lower-cased text only,
+    # it found nobody and the complainer kept receiving the newsletter.
+    with db.session_scope(database_url) as session:
+        session.add(Subscriber(email="zoé@bücher.example", language="fr",
+                               status=Status.SUBSCRIBED, confirmed_at=utcnow()))
+    with db.session_scope(database_url) as session:
+        policy.apply(session, classify.Finding(classify.COMPLAINT,
+                                               "ZOE\u0301@XN--BCHER-KVA.EXAMPLE"))
+    with db.session_scope(database_url) as session:
+        person = session.query(Subscriber).filter_by(email="zoé@bücher.example").one()
+        assert person.status == Status.COMPLAINED and is_suppressed(session, person.email)
+
+
 def test_soft_bounce_counts_one_point(reader):
     assert bounce(*reader, classify.SOFT, 1) == (Status.SUBSCRIBED, 1.0, False)
 

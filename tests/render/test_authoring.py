@@ -344,11 +344,49 @@ def test_validate_warns_of_a_short_or_greeting_preheader(tmp_path):
     path = write_issue(tmp_path, text)
     result = validate(path)
     assert result.returncode == 0 and result.stdout.endswith("valid\n")
-    assert f"{path}: warning: preheader.fr: the preheader 'Chères et chers membres,' is a " \
-           "greeting" in result.stderr
-    assert f"{path}: warning: preheader.en: the preheader 'News' is short" in result.stderr
-    assert ('write a longer one: preheader: {en: "One sentence of 40 to 140 characters that '
-            'gives the news"} at the top level of the issue, beside title:') in result.stderr
+    # The preheader is there: the warning names its line and what is wrong with it, and
+    # does not ask to add one "beside title:".
+    line = text.splitlines().index("preheader: {fr: 'Chères et chers membres,', en: News}") + 1
+    assert f"{path}:{line}: warning: preheader.fr: the preheader 'Chères et chers membres,' " \
+           "is a greeting: inboxes show it after the subject; write instead one sentence of " \
+           "40 to 140 characters that gives the news\n" in result.stderr
+    assert f"{path}:{line}: warning: preheader.en: the preheader 'News' is short (4 " \
+           "characters): inboxes show 40 to 140, and fill the rest with other text of the " \
+           "email; write instead one sentence of 40 to 140 characters that gives the " \
+           "news\n" in result.stderr
+    assert "beside title:" not in result.stderr
+
+
+@pytest.mark.parametrize(("preheader", "warning"), [
+    ("{fr: 'Infolettre de juin', en: 'June newsletter'}",
+     "preheader.fr: the preheader 'Infolettre de juin' repeats the title, which inboxes show "
+     "just before it: write instead one sentence of 40 to 140 characters that gives the news"),
+    # Case and punctuation aside, the same words.
+    ("\n  fr: \"Infolettre de juin : cent cités, une rentrée, trois salons, deux pays\"\n"
+     "  en: 'JUNE NEWSLETTER!'",
+     "preheader.en: the preheader 'JUNE NEWSLETTER!' repeats the title"),
+    ("{fr: '" + "Une phrase longue, " * 9 + "', en: 'Eighty centres gather in Lyon for a "
+     "week of workshops on jobs and training.'}",
+     "preheader.fr: the preheader 'Une phrase longue, Une phrase longue, Une phrase l'… is "
+     "long (171 characters): inboxes cut it after about 140; write instead one sentence"),
+])
+def test_validate_says_what_is_wrong_with_the_preheader_written(tmp_path, preheader, warning):
+    path = write_issue(tmp_path, MINIMAL + f"preheader: {preheader}\n")
+    result = validate(path)
+    assert result.returncode == 0 and result.stdout.endswith("valid\n")
+    line = len(MINIMAL.splitlines()) + 1 + ("\n  en:" in preheader) * 2
+    assert f"{path}:{line}: warning: {warning}" in result.stderr, result.stderr
+    assert "beside title:" not in result.stderr
+
+
+def test_a_weak_first_sentence_of_the_editorial_asks_for_a_preheader(tmp_path):
+    result = validate(path := write_issue(tmp_path, MINIMAL.replace(
+        "fr: Bonjour à toutes et à tous.", 'fr: "Bonjour à toutes et à tous.\\n\\nVite lu."')))
+    assert result.returncode == 0
+    assert (f"{path}: warning: preheader.fr: the preheader 'Vite lu.' (the editorial's first "
+            "sentence) is short (8 characters)") in result.stderr
+    assert ('add preheader: {fr: "One sentence of 40 to 140 characters that gives the news"} '
+            "at the top level of the issue, beside title:") in result.stderr
 
 
 def test_validate_says_what_to_write_when_there_is_no_preheader(tmp_path):
@@ -419,3 +457,16 @@ def test_greetings_are_recognised(line, greeting):
     from mailer.preheader import is_greeting
 
     assert is_greeting(line) is greeting
+
+
+@pytest.mark.parametrize(("key", "said"), [
+    ("contact_email\u00a0", "U+00A0 (no-break space) at character 14"),
+    ("contact\u200b_email", "U+200B (zero width space) at character 8"),
+])
+def test_a_field_name_with_a_hidden_character_says_which(tmp_path, key, said):
+    # Pasted from a word processor: "contact_email : unknown field" beside "contact_email:
+    # missing", the two names looking the same.
+    found = problems(write_issue(tmp_path, MINIMAL.replace("contact_email", key)))
+    line = MINIMAL.splitlines().index("contact_email: info@example.org") + 1
+    assert f"{tmp_path / '083.yaml'}:{line}: {key}: unknown field: its name holds {said}; " \
+           "type the name again: 'contact_email'?" in found, found

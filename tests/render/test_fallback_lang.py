@@ -53,3 +53,18 @@ def test_an_english_text_in_a_french_edition_is_marked_and_typeset_as_english():
     assert f"words{NBSP}:" not in html  # French spacing never reaches English
     assert '<html lang="fr"' in html and "Comité exécutif" in html  # the rest: French
     assert '<span lang="en">Comité' not in html
+
+
+def test_the_text_part_typesets_each_text_by_its_own_language():
+    def english_title_and_body(data: dict) -> None:
+        data["fallbacks"] = {"fr": "en"}
+        article = data["sections"][0]["articles"][0]
+        article["title"] = {"en": "Save the date: our meeting!"}
+        article["body"] = {"en": "Two words: see you soon; bring a friend!"}
+        article.pop("summary", None)
+
+    text = render_issue(_issue(english_title_and_body), "fr", "091").text
+    assert "Save the date: our meeting!" in text
+    assert "Two words: see you soon; bring a friend!" in text
+    # The layout's own punctuation and the French texts keep French spacing.
+    assert f"Voir en ligne{NBSP}: " in text and f"Se désabonner{NBSP}: " in text

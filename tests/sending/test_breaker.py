@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from mailer import cli_send, db
 from mailer.bounces import pause
 from mailer.bounces.models import BounceEvent
+from mailer.console.bounce_words import said_on_the_command_line
 from mailer.settings import get_settings
 from subscribers.models import Status, Subscriber
 from tests.sending.conftest import add_subscribers
@@ -45,7 +46,7 @@ def resume(url, campaign_id):
 def campaign_of(url, campaign_id):
     with db.session_scope(url) as session:
         campaign = session.get(Campaign, campaign_id)
-        return campaign.state, str(pause.read(campaign.pause_reason))
+        return campaign.state, said_on_the_command_line(campaign.pause_reason)
 
 
 def paused_keeping_everyone(url, campaign_id, batches, readers) -> str:

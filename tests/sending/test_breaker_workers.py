@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from mailer import db
-from mailer.bounces import pause
+from mailer.console.bounce_words import said_on_the_command_line
 from subscribers.models import Status, Subscriber
 from tests.sending.conftest import add_subscribers, worker_env
 from tests.sending.test_crash import launch
@@ -62,7 +62,7 @@ def test_two_workers_small_batches_a_relay_refusing_everyone(two_workers, smtp_s
     with db.session_scope(url) as session:
         assert Counter(session.scalars(select(Subscriber.status))) == {
             Status.SUBSCRIBED: READERS}
-        reason = str(pause.read(session.scalar(select(Campaign.pause_reason))))
+        reason = said_on_the_command_line(session.scalar(select(Campaign.pause_reason)))
     assert "refusals in a row" in reason and "DKIM" in reason
     took = [worker.log.read_text().count("workers.send_batch") for worker in workers]
     assert all(took), f"each worker took batches: {took}"
