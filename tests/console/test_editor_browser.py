@@ -119,7 +119,7 @@ def test_an_edit_keeps_comments_two_tabs_and_versions(editing, page, browser):
     latency = int(page.get_attribute("#preview", "data-latency"))
     assert latency < 5000
     page.click("button:text('Enregistrer')")
-    assert page.locator("#saved").count() == 1
+    page.locator("#saved").wait_for()  # the answer to the save has loaded, not only begun
     saved = path.read_text(encoding="utf-8")
     assert "édition revue" in saved
     assert [line.strip() for line in saved.splitlines() if line.strip().startswith("#")] == comments
@@ -127,12 +127,12 @@ def test_an_edit_keeps_comments_two_tabs_and_versions(editing, page, browser):
     # The second to save is told, and what they typed is still in the form.
     other.fill("[name='title.en']", "Winter newsletter, second reading")
     other.click("button:text('Enregistrer')")
-    assert other.locator("#conflict").count() == 1
+    other.locator("#conflict").wait_for()  # the answer to the save has loaded, not only begun
     assert other.input_value("[name='title.en']") == "Winter newsletter, second reading"
     assert "édition revue" in path.read_text(encoding="utf-8")  # the first save stays
     shot(other, "conflict")
     other.click("button:text('Enregistrer')")  # once told: saved over, knowingly
-    assert other.locator("#saved").count() == 1
+    other.locator("#saved").wait_for()  # the answer to the save has loaded, not only begun
     final = path.read_text(encoding="utf-8")
     assert "second reading" in final
     # Versions: the file before the editor, then each save; compared word by word; restored.
@@ -207,7 +207,7 @@ def test_an_image_uploaded_is_resized_served_and_shown_in_the_preview(editing, p
     assert requests.get(sharp.get_attribute("src"), timeout=10).status_code == 200
     shot(page, "image")
     page.click("button:text('Enregistrer')")
-    assert page.locator("#saved").count() == 1
+    page.locator("#saved").wait_for()  # the answer to the save has loaded, not only begun
     assert public in (editing.issues / "091.yaml").read_text(encoding="utf-8")
 
 
@@ -264,7 +264,7 @@ def test_a_draft_survives_a_closed_tab_and_is_taken_up_in_another_browser(editin
     assert path.read_text(encoding="utf-8") == original
     # Saved: the file has it, the draft is gone, and nothing is offered any more.
     second.click("button:text('Enregistrer')")
-    assert second.locator("#saved").count() == 1
+    second.locator("#saved").wait_for()  # the answer to the save has loaded, not only begun
     assert "premier jet" in path.read_text(encoding="utf-8")
     assert drafts_of(editing, "editor@example.org") == []
     assert second.locator("#draft").is_hidden()
