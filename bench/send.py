@@ -1,10 +1,12 @@
-"""Messages per second delivered by 2 worker processes (Redis broker) to Postfix's smtp-sink
+"""Messages per second delivered by the Celery workers (Redis broker; by default one
+worker forking 2 processes, as `infolettre worker`) to Postfix's smtp-sink
 on 127.0.0.1, each configuration beside smtp-source's own rate to the same sink measured
 just before it, with the time to the first message and the peak memory of the workers.
 
     .venv/bin/python bench/send.py [--subscribers 10000]
                                    [--configs sqlite,sqlite-rsa,sqlite-ed25519,pg,pg-rsa]
                                    [--smtp-options '?streams=2']
+                                   [--pool prefork|solo|threads] [--workers 2]
 
 A configuration is a database (`sqlite` or `pg`) and a DKIM key (`-rsa`: RSA-2048,
 `-ed25519`; none: DKIM off). smtp-source sends messages of the size of ours (the full
@@ -18,9 +20,12 @@ each was recorded sent), so polling adds nothing to them:
   `--cold` leaves that out and the command renders; queued→1: from the campaign's creation
   by the command to the first message recorded (what the workers take);
 - command: how long `send --yes` itself took;
-- memory: the sums over the worker's processes (the Celery main process and its 2
-  children) of their resident sets (RSS) and of their proportional sets (PSS, the pages
-  shared after the fork counted once), the highest samples, taken every 0.1 s.
+- memory: the sums over the worker processes, all of them, of their resident sets (RSS)
+  and of their proportional sets (PSS, the pages shared after a fork counted once), the
+  highest samples, taken every 0.1 s. Which processes: with `--pool prefork` (production's
+  `infolettre worker`), the Celery main process and its `--workers` children; with
+  `--pool solo`, `--workers` Celery processes that each send in their main process; with
+  `--pool threads`, one Celery process running `--workers` batches in threads.
 """
 
 from __future__ import annotations
@@ -138,8 +143,8 @@ HEADER = ("configuration msgs/s  source  ratio  steady  command   first     queu
 
 class Bench:
     def __init__(self, subscribers: int, home: Path, workers: int, cold: bool = False,
-                 smtp_options: str = "") -> None:
-        self.subscribers, self.home, self.workers = subscribers, home, workers
+                 smtp_options: str = "", pool: str = "prefork") -> None:
+        self.subscribers, self.home, self.workers, self.pool = subscribers, home, workers, pool
         self.cold, self.smtp_options = cold, smtp_options
         self.redis = RedisServer()
         self.redis.start()
@@ -185,13 +190,10 @@ class Bench:
             env["INFOLETTRE_DKIM_KEY_FILE"] = str(dkim_key(home, dkim))
         self.redis_flush()
         log = home / "worker.log"
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.app", "worker",
-             f"--concurrency={self.workers}", "--loglevel=INFO", "--without-gossip",
-             "--without-mingle", "--without-heartbeat"],
-            env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        workers = self.start_workers(env, home)
         try:
-            wait_ready(worker, log)
+            for worker, log in workers:
+                wait_ready(worker, log)
             reference = smtp_source_rate(self.port, 20_000, MESSAGE_SIZE)
             if not self.cold:  # as staff do before a send: its editions are then kept
                 subprocess.run([sys.executable, "-m", "mailer", "validate", "issues/091.yaml"],
@@ -200,17 +202,37 @@ class Bench:
             subprocess.run([sys.executable, "-m", "mailer", "send", "issues/091.yaml", "--yes"],
                            env=env, cwd=ROOT, check=True, capture_output=True)
             command = (dt.datetime.now(dt.UTC) - started).total_seconds()
-            rss, pss = watch(url, worker.pid)
+            rss, pss = watch(url, [worker.pid for worker, _ in workers])
             created, first, last = sent_span(url)
         finally:
-            worker.terminate()
-            worker.wait(timeout=60)
+            for worker, _ in workers:
+                worker.terminate()
+            for worker, _ in workers:
+                worker.wait(timeout=60)
             db.get_engine(url).dispose()
         elapsed = (last - started).total_seconds()
         return Result(config, self.subscribers / elapsed, reference,
                       (self.subscribers - 1) / max((last - first).total_seconds(), 1e-3),
                       command, (first - started).total_seconds(),
                       (first - created).total_seconds(), rss, pss, os.getloadavg()[0])
+
+    def start_workers(self, env: dict, home: Path) -> list[tuple[subprocess.Popen, Path]]:
+        """`--pool solo`: that many Celery processes, each sending in its own main process;
+        prefork: one Celery main process and that many forked children."""
+        common = ["--loglevel=INFO", "--without-gossip", "--without-mingle",
+                  "--without-heartbeat"]
+        if self.pool == "solo":
+            commands = [["--pool=solo", f"--hostname=bench{n}@%h", *common]
+                        for n in range(self.workers)]
+        else:
+            commands = [[f"--pool={self.pool}", f"--concurrency={self.workers}", *common]]
+        started = []
+        for n, args in enumerate(commands):
+            log = home / f"worker{n}.log"
+            started.append((subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "workers.app", "worker", *args],
+                env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT), log))
+        return started
 
     def redis_flush(self) -> None:
         import redis
@@ -233,13 +255,15 @@ def wait_ready(worker: subprocess.Popen, log: Path, timeout: float = 60) -> None
         time.sleep(0.1)
 
 
-def watch(url: str, pid: int) -> tuple[float, float]:
-    """Peak RSS and PSS of the worker's processes until the campaign is done."""
+def watch(url: str, pids: list[int]) -> tuple[float, float]:
+    """Peak RSS and PSS of the workers' processes (and their children) until the campaign
+    is done."""
     engine = db.get_engine(url)
     rss = pss = looked = 0.0
     while True:
         time.sleep(0.1)
-        now_rss, now_pss = tree_memory_mb(pid)
+        sums = [tree_memory_mb(pid) for pid in pids]
+        now_rss, now_pss = sum(s[0] for s in sums), sum(s[1] for s in sums)
         rss, pss = max(rss, now_rss), max(pss, now_pss)
         if time.monotonic() - looked < 0.5:
             continue
@@ -269,19 +293,25 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--configs", default=",".join(CONFIGS),
                         help=f"comma-separated, among {', '.join(CONFIGS)}")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="batches sent at once: pool processes, or threads")
     parser.add_argument("--cold", action="store_true",
                         help="send without validating first: the command renders the issue")
     parser.add_argument("--smtp-options", default="",
                         help="appended to the relay's URL, e.g. '?streams=2'")
+    parser.add_argument("--pool", choices=("prefork", "solo", "threads"), default="prefork",
+                        help="prefork: one Celery process forking --workers children; solo: "
+                        "--workers Celery processes; threads: one, with --workers threads")
     args = parser.parse_args()
     configs = [name.strip() for name in args.configs.split(",") if name.strip()]
     unknown = set(configs) - set(CONFIGS)
     if unknown:
         parser.error(f"unknown configuration {', '.join(sorted(unknown))}")
     home = Path(tempfile.mkdtemp(prefix="bench-send-"))
-    bench = Bench(args.subscribers, home, args.workers, args.cold, args.smtp_options)
-    print(f"{args.subscribers} subscribers, Redis broker, {args.workers} worker processes, "
+    bench = Bench(args.subscribers, home, args.workers, args.cold, args.smtp_options,
+                  args.pool)
+    print(f"{args.subscribers} subscribers, Redis broker, --pool {args.pool} --workers "
+          f"{args.workers}, "
           f"Postfix smtp-sink{args.smtp_options}, messages of about {MESSAGE_SIZE // 1000} KB; "
           "source: smtp-source -s 16 to the same sink just before")
     print("ratio: end to end from `send --yes`; steady: from the first message to the last")

@@ -56,9 +56,14 @@ def import_models() -> None:
     import workers.models  # noqa: F401
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    url = url or get_settings().db_url
+    """The engine (and its pool of connections) of `url`, by default the settings' own: one
+    per URL and process, whether the URL is given or not."""
+    return _engine(url or get_settings().db_url)
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})

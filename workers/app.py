@@ -1,9 +1,10 @@
 """The Celery app. Its broker is Redis in production, a SQLite file by default."""
 
 import gc
+import logging
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init
 
 from mailer.settings import get_settings
 
@@ -47,11 +48,44 @@ def queue_start(campaign_id: int) -> None:
     app.send_task(START_CAMPAIGN, (campaign_id,))
 
 
+def _load_what_sending_needs() -> None:
+    """What each worker's first batch would otherwise import on its own: the database's
+    driver (psycopg is loaded by the engine's creation, about 0.1 s), the relay's
+    transport, the DKIM key, and the IDNA codec that the first connection by name loads.
+    No connection is opened: nothing that a fork would share."""
+    from mailer.db import get_engine
+    from mailer.dkim import signer_for
+    from mailer.transport import get_sender
+
+    settings = get_settings()
+    try:
+        get_engine()  # the driver's import, no connection
+        get_sender(settings)  # imports its module; the connection opens on first use only
+        signer_for(settings)
+    except Exception as error:  # a bad setting: the batch that needs it says so, as before
+        logging.getLogger(__name__).warning("not loaded before the fork: %r", error)
+    "localhost".encode("idna")
+
+
+@worker_process_init.connect
+def _connect_ahead(**_) -> None:
+    """In each child, as it starts: a connection to the database waits in its pool, so the
+    first batch does not wait for one (a new PostgreSQL backend)."""
+    from mailer.db import get_engine
+
+    try:
+        get_engine().connect().close()  # back to the pool, open
+    except Exception as error:  # the database is down: the first task retries as before
+        logging.getLogger(__name__).warning("no database connection yet: %r", error)
+
+
 @worker_init.connect
 def _share_with_children(**_) -> None:
-    """Before the pool forks: the objects made so far (modules, tasks, settings) leave the
-    garbage collector's watch, so that its passes in the children do not write to their
-    pages (reference counts in GC headers) and the pages stay shared after the fork:
-    the children's own memory is then what they do, not what they imported."""
+    """Before the pool forks: what the batches need is loaded once (then shared), and the
+    objects made so far (modules, tasks, settings) leave the garbage collector's watch, so
+    that its passes in the children do not write to their pages (reference counts in GC
+    headers) and the pages stay shared after the fork: the children's own memory is then
+    what they do, not what they imported."""
+    _load_what_sending_needs()
     gc.collect()
     gc.freeze()

@@ -30,10 +30,9 @@ def personal(make: Callable[..., Recipient], *args) -> Recipient:
                      f"{error}") from error
 
 
-def build(edition: PreparedEdition, message: Recipient, outbox: Sender,
-          signer: DkimSigner | None) -> tuple[bytes, str]:
-    """The signed message and the address it goes to, or Poison saying why it cannot be
-    made. TemporaryFailure (the relay, asked about SMTPUTF8) passes through."""
+def build(edition: PreparedEdition, message: Recipient, outbox: Sender) -> tuple[bytes, str]:
+    """The message, not yet signed, and the address it goes to, or Poison saying why it
+    cannot be made. TemporaryFailure (the relay, asked about SMTPUTF8) passes through."""
     try:
         address = outbox.address(message.email)
     except Undeliverable as error:
@@ -42,9 +41,15 @@ def build(edition: PreparedEdition, message: Recipient, outbox: Sender,
         raw = edition.assemble(message, address)
     except Exception as error:  # noqa: BLE001 - whatever it is, it is this message's alone
         raise Poison(f"message could not be built: {type(error).__name__}: {error}") from error
-    if signer is not None:
-        try:
-            raw = signer.sign(raw)
-        except Exception as error:  # noqa: BLE001
-            raise Poison(f"DKIM signature failed: {type(error).__name__}: {error}") from error
     return raw, address
+
+
+def sign(signer: DkimSigner | None, raw: bytes) -> bytes:
+    """The message with its DKIM signature (as it is without a signer), or Poison. Safe to
+    run in another thread: `cryptography` and `hashlib` let go of the GIL while they work."""
+    if signer is None:
+        return raw
+    try:
+        return signer.sign(raw)
+    except Exception as error:  # noqa: BLE001
+        raise Poison(f"DKIM signature failed: {type(error).__name__}: {error}") from error

@@ -9,9 +9,10 @@ twice and at most GROUP readers of a campaign miss it. Rows of a group that were
 handed to the relay when something else went wrong go back to `queued`.
 
 On PostgreSQL both statements run in autocommit (one round trip each, no BEGIN or COMMIT
-of their own); the records commit asynchronously (`synchronous_commit = off`, on a
-connection used for nothing else): losing one in a database crash leaves its row in
-`sending`, which recovery already covers. Claims always commit synchronously.
+of their own; the records as one UPDATE over arrays, not one per row); the records commit
+asynchronously (`synchronous_commit = off`, on a connection used for nothing else): losing
+one in a database crash leaves its row in `sending`, which recovery already covers.
+Claims always commit synchronously.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ _CLAIM = text(
 ).bindparams(bindparam("now", type_=Delivery.updated_at.type), bindparam("ids", expanding=True))
 _RECORD = text(
     "UPDATE delivery SET state = :state, reply = :reply, updated_at = :now WHERE id = :id"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type))
+# PostgreSQL: the group's outcomes in one statement, whose plan is made once, instead of
+# one UPDATE per row (a tenth of a worker's time there, per py-spy).
+_RECORD_GROUP = text(
+    "UPDATE delivery SET state = v.state, reply = v.reply, updated_at = :now "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:states AS varchar[]), "
+    "CAST(:replies AS varchar[])) AS v(id, state, reply) WHERE delivery.id = v.id"
 ).bindparams(bindparam("now", type_=Delivery.updated_at.type))
 _RELEASE = text(
     "UPDATE delivery SET state = 'queued', attempts = attempts - 1, "
@@ -96,10 +104,15 @@ class Ledger:
         """Each (id, state, reply) recorded; the `release` ids, claimed but never handed to
         the relay, queued again as if never claimed (with `reason` as their reply)."""
         now = utcnow()
-        rows = [{"id": id_, "state": str(state), "reply": reply, "now": now}
-                for id_, state, reply in outcomes]
-        if rows:
-            self.records.execute(_RECORD, rows)
+        outcomes = list(outcomes)
+        if outcomes and self.records.dialect.name == "postgresql":
+            ids, states, replies = zip(*outcomes, strict=True)
+            self.records.execute(_RECORD_GROUP, {"ids": list(ids), "now": now,
+                                                 "states": [str(state) for state in states],
+                                                 "replies": list(replies)})
+        elif outcomes:
+            self.records.execute(_RECORD, [{"id": id_, "state": str(state), "reply": reply,
+                                            "now": now} for id_, state, reply in outcomes])
         if release:
             self.records.execute(_RELEASE, {"ids": list(release), "reply": reason, "now": now})
         self.records.commit()

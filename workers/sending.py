@@ -19,8 +19,10 @@ server that says "later" leaves that row queued and the batch goes on (Deferred 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, func, select, text, update
@@ -33,7 +35,7 @@ from mailer.settings import Settings
 from mailer.transport import Ambiguous, Envelope, Outcome, TemporaryFailure, get_sender
 from subscribers import links
 from subscribers.models import Status, Subscriber, utcnow
-from workers.compose import Poison, build, personal
+from workers.compose import Poison, build, personal, sign
 from workers.ledger import GROUP, Ledger
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
 from workers.ratelimit import RateLimit
@@ -52,6 +54,18 @@ class RelayDown(Exception):
 class Deferred(Exception):
     """Some recipients' servers answered 4xx: their rows stay queued for a later try."""
 
+
+
+_signers: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _signing() -> ThreadPoolExecutor:
+    """This process's signing threads (made in the process that sends: a fork keeps no
+    thread), two for a worker that runs two batches at once."""
+    global _signers
+    if _signers is None or _signers[0] != os.getpid():
+        _signers = (os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="dkim"))
+    return _signers[1]
 
 
 @lru_cache(maxsize=32)
@@ -226,29 +240,50 @@ class _Batch:
             self._flush()
             claimed = self.ledger.claim([delivery.id for delivery in group])
             self.claimed |= claimed
+            # Each message is built, its signature started in another thread, and the one
+            # before handed over: the signature is made while the relay is waited for.
+            ahead = None
             for delivery in group:
                 if delivery.id in claimed:
-                    envelope = self._envelope(outbox, signer, url, delivery)
-                    if envelope is not None:
-                        yield envelope
+                    built = self._build(outbox, signer, url, delivery)
+                    if built is not None:
+                        envelope = ahead and self._signed(*ahead)
+                        ahead = built
+                        if envelope is not None:
+                            yield envelope
+            envelope = ahead and self._signed(*ahead)
+            if envelope is not None:
+                yield envelope
 
-    def _envelope(self, outbox, signer, url: str, delivery) -> Envelope | None:
+    def _build(self, outbox, signer, url: str, delivery) -> tuple | None:
+        """(delivery, address, the signed message to come), or None: a poison message."""
         try:
             edition = prepared(url, self.campaign_id, delivery.language)
             raw, address = build(edition, personal(recipient, edition, delivery,
-                                                   self.campaign_id), outbox, signer)
+                                                   self.campaign_id), outbox)
         except Poison as error:
-            log.warning("delivery %s not sent: %s", delivery.id, error)
-            self.claimed.discard(delivery.id)
-            _move(self.conn, delivery.id, DeliveryState.SENDING, DeliveryState.FAILED,
-                  str(error), given_back=1)
+            self._poisoned(delivery, error)
             return None
         except TemporaryFailure as error:  # the relay, asked whether it takes SMTPUTF8
             self._stop(error)
+        return delivery, address, _signing().submit(sign, signer, raw) if signer else raw
+
+    def _signed(self, delivery, address: str, signed) -> Envelope | None:
+        try:
+            raw = signed if isinstance(signed, bytes) else signed.result()
+        except Poison as error:
+            self._poisoned(delivery, error)
+            return None
         settings = self.settings
         mail_from = verp.encode(settings.secret, settings.bounce_domain, self.campaign_id,
                                 delivery.subscriber_id or 0)
         return Envelope(raw, mail_from, address, delivery)
+
+    def _poisoned(self, delivery, error: Poison) -> None:
+        log.warning("delivery %s not sent: %s", delivery.id, error)
+        self.claimed.discard(delivery.id)
+        _move(self.conn, delivery.id, DeliveryState.SENDING, DeliveryState.FAILED,
+              str(error), given_back=1)
 
     def _stop(self, error: TemporaryFailure):
         """The relay itself failed: nothing to do with the recipient being tried."""
