@@ -108,10 +108,14 @@ def _email_refused(line: int, raw: str) -> RowRejected:
     named = _NAMED.match(value)
     if named:
         return _bad(line, "email", "email_display_name", value=value, address=named[1])
-    for index, char in enumerate(value):
+    # str.strip() also takes a vertical tab, a form feed or U+001C..U+001F off the ends:
+    # look for them in the cell as given (bar its spaces), else the address shown is
+    # refused as "not valid" with nothing wrong to see in it.
+    shown = raw.strip(" ")
+    for index, char in enumerate(shown):
         if unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp"):
-            return _bad(line, "email", "email_invisible", value=value.encode(
-                "ascii", "backslashreplace").decode(), char=f"U+{ord(char):04X}",
+            return _bad(line, "email", "email_invisible", value=shown.encode(
+                "unicode_escape").decode("ascii"), char=f"U+{ord(char):04X}",
                         position=index + 1)
     return _bad(line, "email", "email_invalid", value=value)
 

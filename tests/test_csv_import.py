@@ -321,6 +321,20 @@ def test_an_address_pasted_from_a_mail_client_says_what_to_write(sqlite_url, tmp
         "'j\\u200b@example.org': type the address again"]
 
 
+def test_a_control_character_at_the_end_of_an_address_is_named(sqlite_url, tmp_path):
+    """A vertical tab or form feed after the address (pasted from a word processor) is
+    whitespace to str.strip(): the refusal must still show it, not call the address as
+    written invalid with nothing wrong to see."""
+    path = tmp_path / "ends.csv"
+    path.write_bytes(b"email,name\nc2@example.org\x0b,X\n\x0cc3@example.org,Y\n")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert [p.located("ends.csv") for p in report.errors] == [
+        "ends.csv:2: email: an invisible character, U+000B, at character 15 of "
+        "'c2@example.org\\x0b': type the address again",
+        "ends.csv:3: email: an invisible character, U+000C, at character 1 of "
+        "'\\x0cc3@example.org': type the address again"]
+
+
 def test_a_first_name_column_beside_the_name_is_joined_to_it(sqlite_url, tmp_path):
     """French offices keep `Prénom` and `Nom` apart: both are kept, first name first (it
     refused the whole file as an unknown column)."""

@@ -134,3 +134,28 @@ def test_the_subject_header_carries_plain_spaces(tmp_path):
     edition = render_file(write_issue(tmp_path, text))["fr"]
     assert edition.subject == "Juin : « bilan » !"  # headers are folded and re-encoded
     assert f"Juin{NBSP}: «{NNBSP}bilan{NNBSP}»{NNBSP}!" in edition.html  # the heading keeps them
+
+
+def test_a_long_word_without_an_address_is_typeset_in_linear_time():
+    """A 300,000-letter title (an upload, or a paste gone wrong) took the e-mail address
+    pattern quadratic time, tried at every letter: hours for one render, a web worker held.
+    Not a timing test: the alarm only stops a relapse that would run for minutes."""
+    import signal
+
+    def stuck(*_):
+        raise TimeoutError("typeset is quadratic again in a word's length")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(30)
+    try:
+        word = "x" * 300_000
+        assert typeset(f"{word} : écrire à lea@example.org !", "fr") == (
+            f"{word}{NBSP}: écrire à lea@example.org{NNBSP}!")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_an_address_is_still_held_out_wherever_its_run_starts():
+    assert typeset("(lea.b+news@example.org) ; a@b.org: x", "fr") == (
+        f"(lea.b+news@example.org){NNBSP}; a@b.org{NBSP}: x")
