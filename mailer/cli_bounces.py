@@ -1,5 +1,5 @@
 """`infolettre bounces poll | report | undo`: read the bounce mailbox, see what came back,
-restore the subscribers that bounces suppressed."""
+restore the subscribers that bounces (or, asked for explicitly, complaints) suppressed."""
 
 from __future__ import annotations
 
@@ -84,46 +84,61 @@ def report(since: dt.datetime | None) -> None:
                [(f"{domain} {kind}", n) for domain, kind, n in grouped(Event.domain, Event.kind)
                 if domain])
         review = session.execute(
-            select(Event.received_at, Event.key).where(Event.kind == "unknown", *where)
+            select(Event.received_at, Event.key, Event.reason)
+            .where(Event.kind.in_(("unknown", "held")), *where)
             .order_by(Event.received_at.desc()).limit(20)).all()
         if review:
-            click.echo(f"needs review ({by_kind['unknown']}, in the mailbox folder "
-                       f"'needs-review'; newest first):")
-            for received_at, key in review:
-                click.echo(f"  {received_at:%Y-%m-%d %H:%M}  {key}")
+            click.echo(f"needs review ({by_kind['unknown'] + by_kind['held']}, in the mailbox "
+                       f"folder 'needs-review'; newest first):")
+            for received_at, key, why in review:
+                click.echo(f"  {received_at:%Y-%m-%d %H:%M}  {key}" + (
+                    f"  {why[:120]}" if why and why.startswith("held") else ""))
 
 
 @bounces.command("undo")
 @click.option("--campaign", "campaign_id", type=ROW_ID, help="Only the bounces of this campaign.")
 @click.option("--reason", help="Only this reason (e.g. 'user unknown', 'policy', 'soft').")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only from this day on (UTC).")
+@click.option("--email", help="Only this address.")
+@click.option("--complaints", is_flag=True,
+              help="Undo complaints (spam reports) instead of bounces: only ones you know "
+                   "were forged or stray, or whose person asked to come back.")
 @click.option("--dry-run", is_flag=True, help="Show who would be restored; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
-         dry_run: bool, yes: bool) -> None:
-    """Subscribe again those whom bounces suppressed (never complaints, unsubscribes or
-    erasures): how many is shown first, and the change is written in the audit log."""
+         email: str | None, complaints: bool, dry_run: bool, yes: bool) -> None:
+    """Subscribe again those whom bounces suppressed (complaints only with --complaints;
+    never unsubscribes or erasures): how many is shown first, and the change is written in
+    the audit log."""
     import getpass
 
     from mailer.bounces import undo as undoing
     from mailer.bounces.reasons import Reason
+    from subscribers.models import normalise_email
 
-    if campaign_id is None and since is None:
-        raise UserError("say which bounces to undo: --campaign N and/or --since YYYY-MM-DD")
+    if campaign_id is None and since is None and email is None:
+        raise UserError("say which bounces to undo: --campaign N, --since YYYY-MM-DD "
+                        "and/or --email ADDRESS")
+    if reason is not None and complaints:
+        raise UserError("--reason: complaints have no reason to choose; leave it out")
     if reason is not None and reason not in {*Reason, "soft"}:
         raise UserError(f"--reason: unknown reason {reason!r}; one of: "
                         + ", ".join([*Reason, "soft"]))
-    scope = undoing.Scope(campaign_id, since.replace(tzinfo=dt.UTC) if since else None, reason)
+    scope = undoing.Scope(campaign_id, since.replace(tzinfo=dt.UTC) if since else None, reason,
+                          normalise_email(email) if email else None, complaints)
+    what = "complaints" if complaints else "bounces"
     db.upgrade()
     with db.session_scope() as session:
         people = undoing.suppressed(session, scope)
-        click.echo(f"{len(people)} subscribers suppressed by these bounces")
+        click.echo(f"{len(people)} subscribers suppressed by these {what}")
         for subscriber in people[:20]:
             click.echo(f"  {subscriber.email}")
         if len(people) > 20:
             click.echo(f"  … and {len(people) - 20} more")
         if dry_run or not people:
             return
+        if complaints:
+            click.echo(f"Warning: {undoing.COMPLAINT_WARNING}", err=True)
         if not yes:
             click.confirm(f"Subscribe these {len(people)} again?", abort=True)
         undoing.restore(session, people, f"cli:{getpass.getuser()}", scope)

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # Recipients of one receiving domain whose delivery expired in one campaign from which on
     # the expirations are the path's (the network, our IP's standing), not each mailbox's.
     bounce_domain_outage: int = 5
+    # A report that our signed VERP address does not tie to a message (a DSN or an ARF
+    # report sent to the plain bounce address, a provider's webhook) counts only for an
+    # address we sent to in the last `bounce_sent_days` days (mailer/bounces/provenance.py).
+    bounce_sent_days: int = 30
     # Circuit breaker (mailer/bounces/breaker.py): a campaign pauses itself, with the reason,
     # when the relay refuses this many recipients in a row (no acceptance between, counted
     # across all workers and batches of the campaign) for reasons that are not the address's,

@@ -25,10 +25,12 @@ from mailer.bounces.finding import (
     COMPLAINT,
     DELAY,
     HARD,
+    HELD,
     NOT_BOUNCE,
     SOFT,
     UNKNOWN,
     UNSUBSCRIBE,
+    WAITING,
     Finding,
     failure,
     from_reply,
@@ -36,8 +38,8 @@ from mailer.bounces.finding import (
 from mailer.bounces.reasons import Fault, Reason
 from mailer.bounces.ses import ses_notification
 
-__all__ = ["BOUNCES", "COMPLAINT", "DELAY", "HARD", "NOT_BOUNCE", "SOFT", "UNKNOWN",
-           "UNSUBSCRIBE", "Finding", "analyse", "analyse_all", "failure", "from_reply",
+__all__ = ["BOUNCES", "COMPLAINT", "DELAY", "HARD", "HELD", "NOT_BOUNCE", "SOFT", "UNKNOWN",
+           "UNSUBSCRIBE", "WAITING", "Finding", "analyse", "analyse_all", "failure", "from_reply",
            "ses_notification"]
 
 
@@ -158,6 +160,7 @@ def analyse_all(raw: bytes, secret: str) -> list[Finding]:
     if ours:
         for finding in findings:
             finding.campaign_id, finding.subscriber_id = ours
+            finding.detail["tied_to"] = "VERP"
         if len(findings) > 1:  # the VERP names one person: the others are someone else's
             findings = findings[:1]
     return findings

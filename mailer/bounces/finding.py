@@ -10,6 +10,9 @@ from mailer.bounces.reasons import STATUS, Fault, Reason, Verdict, judge
 HARD, SOFT, DELAY = "hard", "soft", "delay"
 COMPLAINT, NOT_BOUNCE, UNSUBSCRIBE, UNKNOWN = "complaint", "not_bounce", "unsubscribe", "unknown"
 BOUNCES = (HARD, SOFT, DELAY)
+# Recognised but tied to no message we sent (mailer.bounces.provenance): for a person.
+HELD = "held"
+WAITING = (UNKNOWN, HELD)  # the kinds that wait for a person's verdict
 
 
 @dataclass

@@ -61,7 +61,8 @@ def apply(session: Session, finding: Finding) -> Subscriber | None:
     if subscriber is None or subscriber.status != Status.SUBSCRIBED:
         return subscriber
     detail = {"smtp_status": finding.status, "reason": finding.reason[:200],
-              "class": finding.kind, "cause": str(finding.cause)}
+              "class": finding.kind, "cause": str(finding.cause),
+              "tied_to": finding.detail.get("tied_to")}  # why it was believed
     if counts_nothing(finding):  # shown on the person's page, held against nobody
         log_event(session, subscriber, EventKind.REFUSED, campaign_id=finding.campaign_id,
                   **detail)

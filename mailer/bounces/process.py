@@ -8,7 +8,7 @@ from email.parser import BytesHeaderParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailer.bounces import classify, policy
+from mailer.bounces import classify, policy, provenance
 from mailer.bounces.models import BounceEvent
 from mailer.settings import get_settings
 from subscribers.optout import unsubscribe_by_mailto
@@ -22,13 +22,15 @@ def message_key(raw: bytes) -> str:
 
 def handle(session: Session, raw: bytes, source: str = "imap") -> BounceEvent:
     """The event for this message (its first recipient's): the one recorded before, or new
-    ones, one per failed recipient, with their effects applied. The caller commits;
-    nothing is applied twice."""
+    ones, one per failed recipient, with their effects applied when the report is tied to
+    a message we sent (mailer.bounces.provenance), held for review when not. The caller
+    commits; nothing is applied twice."""
     key = message_key(raw)
     known = session.scalar(select(BounceEvent).where(BounceEvent.key == key))
     if known is not None:
         return known
     findings = classify.analyse_all(raw, get_settings().secret)  # never raises
+    findings = provenance.screen(session, findings)
     text = raw.decode("utf-8", "replace")
     first = record(session, key, findings[0], source, text)
     for number, finding in enumerate(findings[1:], start=2):  # the report is kept once
@@ -62,5 +64,6 @@ def record(session: Session, key: str, finding: classify.Finding, source: str,
 
 
 def is_recognised(event: BounceEvent) -> bool:
-    return event.kind != classify.UNKNOWN
+    """Whether the event needs no person: neither unplaced nor held."""
+    return event.kind not in classify.WAITING
 

@@ -1,5 +1,7 @@
-"""A person's verdict on a message the classifier could not place (kind `unknown`, in the
-mailbox folder `needs-review`): the same policy then applies as if it had been recognised."""
+"""A person's verdict on a message the classifier could not place (kind `unknown`) or that
+no message of ours could be tied to (kind `held`, mailer.bounces.provenance), both in the
+mailbox folder `needs-review`: the same policy then applies as if it had been recognised.
+Staff choose, so their verdict needs no proof of a delivery."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ def review(session: Session, event: BounceEvent, verdict: str, recipient: str | 
     """Apply `verdict` to `event` for `recipient` (a checked address, or None)."""
     if verdict not in VERDICTS:
         raise ValueError(f"unknown verdict {verdict!r}")
-    if event.kind != classify.UNKNOWN:
+    if event.kind not in classify.WAITING:
         raise AlreadyReviewed(event.kind)
     finding = classify.Finding(verdict, recipient, reason=f"reviewed by {reviewer}",
                                campaign_id=event.campaign_id)

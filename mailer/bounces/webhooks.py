@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from mailer import db
-from mailer.bounces import classify, replay, sns
+from mailer.bounces import classify, provenance, replay, sns
 from mailer.bounces.classify import Finding
 from mailer.bounces.finding import provider_failure
 from mailer.bounces.models import BounceEvent
@@ -84,6 +84,8 @@ def _accept(provider: str, event_id: str, moment: datetime, proof: str | None,
                 return "", 204  # the provider's retry of an event we have: nothing more
             if proof is not None and not replay.first_use(session, provider, proof):
                 abort(403)
+            # Authenticated, but only what we sent through the provider can be about us.
+            findings = provenance.screen(session, findings, authenticated=True)
             for number, finding in enumerate(findings):
                 suffix = f"#{number + 1}" if number else ""
                 record(session, f"{key}{suffix}"[:300], finding, provider,

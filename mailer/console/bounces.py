@@ -37,12 +37,12 @@ def bounces():
                 BounceEvent.kind.in_((classify.HARD, classify.SOFT, classify.COMPLAINT)))
             .group_by(BounceEvent.domain).order_by(func.count().desc()).limit(10)).all()
         # Newest first, a page at a time: `before` is the last id of the previous page.
-        query = select(BounceEvent).where(BounceEvent.kind == classify.UNKNOWN)
+        query = select(BounceEvent).where(BounceEvent.kind.in_(classify.WAITING))
         if request.args.get("before", "").isdigit():
             query = query.where(BounceEvent.id < int(request.args["before"]))
         waiting = session.scalars(query.order_by(BounceEvent.id.desc()).limit(PAGE + 1)).all()
         waiting_total = session.scalar(select(func.count()).where(
-            BounceEvent.kind == classify.UNKNOWN))
+            BounceEvent.kind.in_(classify.WAITING)))
         # The campaign page's sentences, of every campaign of these days: what to fix.
         words = labels(language_of_page())
         refusals = [bounce_words.refused(words, row)
@@ -59,7 +59,7 @@ def bounce(event_id: int, error: InvalidInput | None = None):
     with db.session_scope() as session:
         event = found_or_404(session, BounceEvent, event_id)
         return page("bounce.html", event=event, verdicts=VERDICTS, error=error,
-                    waiting=event.kind == classify.UNKNOWN)
+                    waiting=event.kind in classify.WAITING)
 
 
 @bp.post("/bounces/<int:event_id>")

@@ -1,15 +1,17 @@
-"""A subscriber's name and language corrected by the staff (a person asked by email): each
-change is in the person's history and in the audit log, with who made it."""
+"""A subscriber's name and language corrected by the staff (a person asked by email), and a
+complaint undone (one that was not the person's): each change is in the person's history
+and in the audit log, with who made it."""
 
 from __future__ import annotations
 
 from flask import g, redirect, request, url_for
 
 from mailer import db
+from mailer.bounces import undo
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, found_or_404, page
 from mailer.console.models import Role
-from subscribers.models import EventKind, Subscriber
+from subscribers.models import EventKind, Status, Subscriber
 from subscribers.optout import change_language
 from subscribers.service import log_event
 from subscribers.validation import InvalidInput, check_language, check_name
@@ -38,3 +40,20 @@ def subscribers_edit(subscriber_id: int):
             audit(session, g.staff["email"], "subscriber edited", subscriber=subscriber_id,
                   fields=changed)
     return redirect(url_for("console.subscribers_show", subscriber_id=subscriber_id))
+
+
+@bp.post("/subscribers/<int:subscriber_id>/undo-complaint")
+@requires(Role.SENDER)
+def subscribers_undo_complaint(subscriber_id: int):
+    """Subscribe again a person a complaint removed, only once the staff member ticked that
+    it was not theirs (undo.COMPLAINT_WARNING, shown beside the button and kept in the
+    audit entry)."""
+    back = url_for("console.subscribers_show", subscriber_id=subscriber_id)
+    with db.session_scope() as session:
+        subscriber = found_or_404(session, Subscriber, subscriber_id)
+        if request.form.get("sure") != "yes":
+            return page("message.html", key="undo_complaint_unconfirmed", back=back), 400
+        if subscriber.status == Status.COMPLAINED:
+            scope = undo.Scope(email=subscriber.email, complaints=True)
+            undo.restore(session, undo.suppressed(session, scope), g.staff["email"], scope)
+    return redirect(back)

@@ -67,7 +67,7 @@ def _at_a_glance(db_session) -> dict:
         "latest": db_session.scalars(select(Campaign).where(Campaign.test.is_(False))
                                      .order_by(Campaign.id.desc()).limit(1)).first(),
         "to_review": db_session.scalar(select(func.count()).where(
-            BounceEvent.kind == "unknown")),
+            BounceEvent.kind.in_(("unknown", "held")))),
     }
 
 

@@ -16,6 +16,7 @@ from mailer.bounces.models import BounceEvent
 from mailer.settings import get_settings
 from subscribers import links
 from subscribers.models import Status, Subscriber, utcnow
+from tests.bounces.sent import sent_to
 from tests.support.webapp import infolettre_env
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "bounces"
@@ -32,13 +33,18 @@ def mailbox_env(monkeypatch, tmp_path, imap_server, database_url):
     get_settings.cache_clear()
 
 
-def subscriber(url, email):
+def subscriber(url, email, sent=True):
+    """A subscriber, and (`sent`) a message we sent them yesterday: the reports below have
+    no VERP address, so only that delivery lets them count (mailer.bounces.provenance)."""
     with db.session_scope(url) as session:
         person = Subscriber(email=email, language="fr", status=Status.SUBSCRIBED,
                             confirmed_at=utcnow())
         session.add(person)
         session.flush()
-        return person.id
+        number = person.id
+    if sent:
+        sent_to(url, email)
+    return number
 
 
 def status_of(url, subscriber_id):
@@ -49,8 +55,8 @@ def status_of(url, subscriber_id):
 def test_poll_applies_each_message_once_and_moves_it(mailbox_env, imap_server):
     url = mailbox_env
     hard = subscriber(url, "jean.dupont@example.fr")
-    verp_target = subscriber(url, "verp.reader@example.org")
-    leaving = subscriber(url, "leaving@example.org")
+    verp_target = subscriber(url, "verp.reader@example.org", sent=False)
+    leaving = subscriber(url, "leaving@example.org", sent=False)
     complaining = subscriber(url, "annoyed.reader@example.net")
     imap_server.append((CORPUS / "postfix-user-unknown.eml").read_bytes())
     imap_server.append((CORPUS / "arf-complaint.eml").read_bytes())
@@ -149,7 +155,7 @@ def test_killed_poller_processes_nothing_twice_and_skips_nothing(tmp_path, imap_
 
 def test_report_counts_by_class_campaign_and_domain(mailbox_env, imap_server):
     url = mailbox_env
-    target = subscriber(url, "verp.reader@example.org")
+    target = subscriber(url, "verp.reader@example.org", sent=False)
     address = verp.encode(get_settings().secret, get_settings().bounce_domain, 7, target)
     imap_server.append((CORPUS / "gmail-nosuchuser.eml").read_bytes().replace(
         b"To: bounces@reseaucitesdesmetiers.example", f"To: {address}".encode(), 1))

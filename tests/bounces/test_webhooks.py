@@ -21,9 +21,12 @@ from mailer import db
 from mailer.bounces import sns
 from mailer.settings import get_settings
 from subscribers.models import Status, Subscriber, utcnow
+from tests.bounces.sent import sent_to
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 CERT_URL = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem"
+SENT = ("gone@example.org", "annoyed@example.org", "alice@example.com",
+        "recipient@example.com")
 
 
 @pytest.fixture
@@ -42,10 +45,11 @@ def server(monkeypatch, tmp_path, sqlite_url):
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     with db.session_scope(sqlite_url) as session:
-        for email in ("gone@example.org", "annoyed@example.org", "alice@example.com",
-                      "recipient@example.com"):
+        for email in SENT:
             session.add(Subscriber(email=email, language="en", status=Status.SUBSCRIBED,
                                    confirmed_at=utcnow()))
+    for email in SENT:  # a provider reports what we sent through it (provenance.py)
+        sent_to(sqlite_url, email)
     yield f"http://127.0.0.1:{http.server_port}", sqlite_url
     http.shutdown()
     get_settings.cache_clear()

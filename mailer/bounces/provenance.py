@@ -1,0 +1,96 @@
+"""Whether a returned report may change a subscriber: only one about a message we sent.
+
+Anyone can write to the bounce address. A delivery-status report (RFC 3464), an MTA's
+prose bounce or a feedback report (ARF, RFC 5965) costs nothing to forge, and a stray one
+(another sender's, a forwarder's) does the same harm. A finding acts on a subscriber when
+
+- our VERP return path (mailer.verp, HMAC-signed) ties it to a message: on that person,
+  whatever address the report names (a forwarded mailbox reports where it forwarded to);
+- or, without it, we sent that address a message in the last `bounce_sent_days` days (a
+  delivery `sent`, or `unknown`: the relay may have taken it): on that address.
+
+A report without VERP naming several addresses, one of them a subscriber's, is held whole:
+we send one message per recipient, so a bounce of ours names one person. Provider webhooks
+are authenticated (mailer.bounces.webhooks) and list the recipients of what went through
+the provider, one finding each: each is believed for an address we sent to.
+
+What is not believed is recorded as HELD: it changes nobody and waits in the bounce list,
+its reason said, for a person's verdict (mailer.bounces.review). Findings about addresses
+that are no subscriber's (backscatter of mail forged in our name) change nobody anyway and
+are recorded as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from mailer.bounces.finding import COMPLAINT, DELAY, HARD, HELD, SOFT, Finding
+from mailer.settings import get_settings
+from subscribers.models import Subscriber, normalise_email, utcnow
+from workers.models import Campaign, Delivery, DeliveryState
+
+ACTING = (HARD, SOFT, DELAY, COMPLAINT)  # the kinds that change or mark a subscriber
+
+
+def screen(session: Session, findings: list[Finding], authenticated: bool = False
+           ) -> list[Finding]:
+    """`findings` of one report (classify.analyse_all, or a provider's webhook when
+    `authenticated`) as they may act: those tied to a message of ours by VERP unchanged,
+    the others tied to our last delivery to their address (named by `tied_to` in their
+    detail) or turned HELD. A report naming several subscribers without VERP
+    becomes one HELD finding. Reads the database, changes nothing."""
+    loose = [f for f in findings if f.kind in ACTING and f.subscriber_id is None
+             and f.recipient]
+    if not loose:
+        return findings
+    named = list(dict.fromkeys(normalise_email(f.recipient or "") for f in loose))
+    ours = set(session.scalars(select(Subscriber.email).where(Subscriber.email.in_(named))))
+    if not ours:
+        return findings  # nobody of ours: it can change nobody
+    if len(named) > 1 and not authenticated:
+        return [_several(findings[0], named, ours)]
+    days = get_settings().bounce_sent_days
+    for finding in loose:
+        email = normalise_email(finding.recipient or "")
+        if email not in ours:
+            continue
+        sent = last_delivery(session, email, days)
+        if sent is None:
+            _hold(finding, f"no message was sent to this address in the last {days} days")
+        else:  # named in the person's history; its campaign is not assumed to be this one's
+            finding.detail["tied_to"] = f"delivery {sent.id} (campaign {sent.campaign_id})"
+    return findings
+
+
+def last_delivery(session: Session, email: str, days: int) -> Delivery | None:
+    """Our latest delivery to subscriber address `email` (normalised) in the last `days`
+    days that the relay took or may have taken (state sent or unknown), or None."""
+    since = utcnow() - dt.timedelta(days=days)
+    subscriber_id = select(Subscriber.id).where(Subscriber.email == email).scalar_subquery()
+    # Campaigns still sending or finished within the window: few, and the delivery's
+    # unique (campaign, subscriber) index then finds the row without reading the table.
+    recent = select(Campaign.id).where(or_(Campaign.finished_at.is_(None),
+                                           Campaign.finished_at >= since))
+    return session.scalars(
+        select(Delivery).where(
+            Delivery.campaign_id.in_(recent), Delivery.subscriber_id == subscriber_id,
+            Delivery.email == email, Delivery.updated_at >= since,
+            Delivery.state.in_((DeliveryState.SENT, DeliveryState.UNKNOWN)))
+        .order_by(Delivery.updated_at.desc()).limit(1)).first()
+
+
+def _hold(finding: Finding, why: str) -> None:
+    words = f"held ({finding.kind} {finding.status or ''}".strip() + f"): {why}"
+    finding.reason = f"{words} · {finding.reason}".strip(" ·")[:300]
+    finding.kind = HELD
+
+
+def _several(first: Finding, named: list[str], ours: set[str]) -> Finding:
+    shown = ", ".join(named[:3]) + (", …" if len(named) > 3 else "")
+    held = Finding(first.kind, None, first.status, campaign_id=first.campaign_id)
+    _hold(held, f"names {len(named)} addresses ({len(ours)} of them subscribers: {shown}); "
+                "a bounce of a message of ours names one")
+    return held
