@@ -54,3 +54,36 @@ def test_report_speaks_of_sender_side_refusals_and_undo_restores(tmp_path):
     with db.session_scope(url) as session:
         assert [s.status for s in session.query(Subscriber).order_by(Subscriber.id)] == [
             Status.SUBSCRIBED] * 3
+
+
+def test_a_complaint_is_undone_only_when_asked_for_with_a_warning(tmp_path):
+    from mailer.bounces import policy
+    from mailer.console.models import AuditEntry
+    from subscribers.service import is_suppressed
+
+    env = infolettre_env(tmp_path / "home")
+    url = env["INFOLETTRE_DATABASE_URL"]
+    (tmp_path / "home").mkdir()
+    db.upgrade(url)
+    emails = add_subscribers(url, 2)
+    with db.session_scope(url) as session:
+        for email in emails:  # two complaints, as a forged ARF report once made them
+            policy.apply(session, classify.Finding(classify.COMPLAINT, email, campaign_id=5))
+
+    bounces_only = run(env, "undo", "--campaign", "5", "--yes")
+    assert "0 subscribers suppressed by these bounces" in bounces_only.stdout
+    mixed = run(env, "undo", "--complaints", "--reason", "policy", "--campaign", "5")
+    assert mixed.returncode != 0 and "complaints have no reason" in mixed.stderr
+    done = run(env, "undo", "--complaints", "--email", emails[1].upper(), "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "1 subscribers suppressed by these complaints" in done.stdout
+    assert "A real complaint must never be undone" in done.stderr
+    with db.session_scope(url) as session:
+        people = {s.email: s for s in session.query(Subscriber)}
+        assert people[emails[0]].status == Status.COMPLAINED  # only the one named
+        assert people[emails[1]].status == Status.SUBSCRIBED
+        assert not is_suppressed(session, emails[1]) and is_suppressed(session, emails[0])
+        assert people[emails[1]].events[-1].detail["source"] == "complaints undo"
+        [entry] = session.query(AuditEntry).filter_by(action="complaints undone").all()
+        assert entry.detail["email"] == emails[1] and "never be undone" in \
+            entry.detail["warning"]
