@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from mailer import db
 from mailer.bounces import sns
+from mailer.bounces.models import BounceEvent
 from mailer.settings import get_settings
 from subscribers.models import Status, Subscriber, utcnow
 from tests.bounces.sent import sent_to
@@ -164,3 +165,21 @@ def test_ses_through_sns_signature_confirmation_and_bounce(server, sns_signer):
                               timeout=10)
         assert reply.status_code == 204
     assert status(url, "recipient@example.com") == Status.BOUNCED
+
+
+def test_an_authenticated_report_for_an_address_we_did_not_send_to_is_held(server):
+    # A provider reports only what went through it: a signed call naming a subscriber we
+    # have not mailed in bounce_sent_days (a shared account, a mistyped test) changes nobody.
+    base, url = server
+    with db.session_scope(url) as session:
+        session.add(Subscriber(email="never.mailed@example.org", language="en",
+                               status=Status.SUBSCRIBED, confirmed_at=utcnow()))
+    for name, record_id in (("postmark-hard-bounce.json", 1), ("postmark-spam-complaint.json", 2)):
+        body = postmark_body(name, Email="never.mailed@example.org", ID=record_id)
+        reply = requests.post(f"{base}/webhooks/postmark", data=body, auth=("pm", "pm-secret"),
+                              timeout=10)
+        assert reply.status_code == 204
+    assert status(url, "never.mailed@example.org") == Status.SUBSCRIBED
+    with db.session_scope(url) as session:
+        assert [(e.kind, e.reason.split(":")[0]) for e in session.query(BounceEvent)] == [
+            ("held", "held (hard 5.1.1)"), ("held", "held (complaint)")]
