@@ -19,7 +19,8 @@ with daily traffic:
   recipients of its domain expired in the same campaign: then it is the path's (OUTAGE).
 
 A relay's acceptance is not a delivery (the receiving server may bounce it an hour later),
-so sending never takes points off.
+so sending never takes points off. Reports reach this only when tied to a message we sent
+(mailer.bounces.provenance); a person's verdict on a held one needs no such tie.
 """
 
 from __future__ import annotations
