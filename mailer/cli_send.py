@@ -11,10 +11,9 @@ from sqlalchemy import select
 from mailer import db
 from mailer.cli_render import _render, _size_warnings
 from mailer.errors import ROW_ID, UserError
-from mailer.same_issue import reached_note, sent_before_or_refuse
+from mailer.same_issue import people, reached_note, sent_before_or_refuse
 from mailer.same_issue import refusal as number_refusal
 from workers import campaigns
-from workers.audience import audience_counts
 from workers.models import Campaign, CampaignState, DeliveryState
 
 
@@ -63,12 +62,9 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
         if recipients:
             click.echo(f"Test send of {file} to {', '.join(recipients)} in "
                        f"{', '.join(editions)}.")
-        else:
-            per_language = audience_counts(session)
-            total = sum(per_language.values())
-            detail = ", ".join(f"{code}: {n}" for code, n in sorted(per_language.items()))
-            click.echo(f"{file}: {total} subscribers ({detail or 'none'}).")
-            _sent_before(session, file, editions, same_issue)
+        elif not _audience(session, file, editions, same_issue):
+            click.echo("Nothing to send: no campaign was created.")
+            return
         when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else " now"
         if not yes and not click.confirm(f"Send{when}?"):
             raise SystemExit(1)
@@ -89,17 +85,24 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
                f"follow it with: infolettre campaign status {campaign_id} --follow")
 
 
-def _sent_before(session, file: str, editions: dict, same_issue: bool) -> None:
-    """Say, before the confirmation, that the issue's number went out before and whom this
-    send leaves out; refuse it if that was under another title (UserError)."""
+def _audience(session, file: str, editions: dict, same_issue: bool) -> int:
+    """Say, before the confirmation, how many subscribers this send really reaches (as the
+    console's launch page does) and, when the issue's number went out before, whom it leaves
+    out; returns that number. UserError when the number went out under another title."""
     from workers.audience import will_receive
 
     before = sent_before_or_refuse(session, file, editions, same_issue)
+    first = next(iter(editions.values()))
+    now = will_receive(session, first.number or None, first.slug)
+    total = sum(now.values())
+    detail = ", ".join(f"{code}: {n:,}" for code, n in sorted(now.items()) if n)
+    click.echo(f"{file}: {people(total)} will receive it" + (f" ({detail})." if detail else "."))
     if before is not None and before.reached:
-        first = next(iter(editions.values()))
-        remaining = sum(will_receive(session, before.number, first.slug).values())
         click.echo(reached_note(before.number, f"{before.on:%Y-%m-%d}", before.slug,
-                                before.reached, remaining))
+                                before.reached, total))
+    elif not total:
+        click.echo("The list has no subscribed address.")
+    return total
 
 
 @click.group("campaign")
