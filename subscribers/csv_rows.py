@@ -74,7 +74,7 @@ def check_row(line: int, row: dict[str, str], zone: str) -> Row:
         raise _bad(line, "consent_ip", "text_invalid", limit=45) from None
     raw_date = row.get("consent_at") or ""
     try:
-        consent_at = consent_time(raw_date, zone)
+        consent_at = consent_time(raw_date, zone, tuple(get_settings().languages))
     except ValueError as error:
         raise _bad(line, "consent_at", str(error), value=raw_date.strip()) from None
     status = _status(line, row.get("status"), consent_at)
