@@ -22,6 +22,8 @@ def _addresses(value: str | None) -> list[str] | None:
     a script) is an error: read as "no test", it launched the issue to the whole list."""
     if value is None:
         return None
+    from mailer.catalogue import fill
+    from subscribers.i18n import labels
     from subscribers.validation import InvalidInput, check_email
 
     out = []
@@ -29,7 +31,8 @@ def _addresses(value: str | None) -> list[str] | None:
         try:
             out.append(check_email(item))
         except InvalidInput as error:
-            raise UserError(f"--test-to: {item}: {error.detail}") from None
+            reason = error.detail or fill(labels("en")[error.label], **error.values)
+            raise UserError(f"--test-to: {item}: {reason}") from None
     if not out:
         raise UserError("--test-to: no address given; write them separated by commas "
                         "(leave --test-to out to send to the whole list)")

@@ -29,6 +29,8 @@ MESSAGES = {
                        "day/month/year or as 2026-11-15",
         # Problems of one row (that row is left out, the others are imported).
         "email_invalid": "not a valid address: {value!r}",
+        "email_too_long": "{value!r} is too long before the @ ({length} bytes, at most 64): "
+                          "check the address",
         "email_mailto": "{value!r} is a link: write the address alone, {address}",
         "email_display_name": "{value!r} holds a name: write the address alone, {address}, "
                               "and the name in the name column",
@@ -80,6 +82,8 @@ MESSAGES = {
         "month_first": "les dates sont écrites mois/jour/année ({value}) ; écrivez-les "
                        "jour/mois/année ou 2026-11-15",
         "email_invalid": "adresse non valide : « {value} »",
+        "email_too_long": "« {value} » est trop longue avant le @ ({length} octets, 64 au "
+                          "plus) : vérifiez l'adresse",
         "email_mailto": "« {value} » est un lien : écrivez l'adresse seule, {address}",
         "email_display_name": "« {value} » contient un nom : écrivez l'adresse seule, "
                               "{address}, et le nom dans la colonne du nom",

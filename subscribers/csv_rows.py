@@ -46,7 +46,10 @@ def check_row(line: int, row: dict[str, str], zone: str) -> Row:
     languages = get_settings().languages
     try:
         email = check_email(row.get("email", ""))
-    except InvalidInput:
+    except InvalidInput as error:
+        if error.label == "email_too_long":
+            raise _bad(line, "email", "email_too_long", value=row["email"].strip(),
+                       **error.values) from None
         raise _email_refused(line, row.get("email") or "") from None
     try:
         language = check_language(language_code(row.get("language") or None))

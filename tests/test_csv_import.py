@@ -471,3 +471,17 @@ def test_an_address_typed_in_full_width_is_its_ascii_address(sqlite_url, tmp_pat
     assert set(names(sqlite_url)) == {"lea@example.org", "bob@example.org"}
     assert [(problem.line, problem.code, problem.values["first"])
             for problem in report.errors] == [(3, "duplicate", 2)]
+
+
+def test_an_address_too_long_before_the_at_names_the_limit(sqlite_url, tmp_path):
+    # RFC 5321 4.5.3.1.1: 64 octets; 65 letters were imported.
+    path = tmp_path / "long.csv"
+    path.write_text(f"email\n{'a' * 65}@example.org\n{'b' * 64}@example.org\n")
+    report = import_csv(partial(db.session_scope, sqlite_url), path, name="long.csv")
+    assert [p.located("long.csv") for p in report.errors] == [
+        f"long.csv:2: email: '{'a' * 65}@example.org' is too long before the @ (65 bytes, at "
+        "most 64): check the address"]
+    assert [p.located("long.csv", "fr") for p in report.errors] == [
+        f"long.csv:2: email: « {'a' * 65}@example.org » est trop longue avant le @ (65 "
+        "octets, 64 au plus) : vérifiez l'adresse"]
+    assert list(names(sqlite_url)) == [f"{'b' * 64}@example.org"]

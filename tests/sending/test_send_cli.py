@@ -96,6 +96,10 @@ def test_an_empty_test_list_or_a_past_time_launches_nothing(tmp_path):
         assert result.returncode == 2 and "Traceback" not in result.stderr, args
     assert "--test-to: no address given" in run(env, "send", str(EXAMPLE), "--yes",
                                                 "--test-to", "").stderr
+    long = "a" * 65 + "@example.org"  # RFC 5321: 64 octets before the @
+    assert run(env, "send", str(EXAMPLE), "--yes", "--test-to", long).stderr == (
+        f"--test-to: {long}: The email address is too long before the @ (65 bytes, at most "
+        "64): check it.\n")
     assert "is past" in result.stderr
     with db.session_scope(url) as session:
         assert session.scalars(select(Campaign)).all() == []
