@@ -114,14 +114,19 @@ def campaign() -> None:
 
 
 def _line(session, item: Campaign) -> str:
+    """One campaign: its id, the issue's number (its file beside: one issue may go out from
+    091.yaml, then 091-final.yaml), state and counts."""
     count = campaigns.counts(session, item.id)
     total = sum(count.values())
-    return (f"{item.id:>4}  {item.slug:<20} {item.state:<10} {'test ' if item.test else ''}"
+    issue = f"issue {item.number}" if item.number else "no number"
+    return (f"{item.id:>4}  {issue:<12} {item.slug + '.yaml':<24} {item.state:<10} "
+            f"{'test ' if item.test else ''}"
             f"sent {count[DeliveryState.SENT]}/{total}  failed {count[DeliveryState.FAILED]}")
 
 
 @campaign.command("list")
 def list_campaigns() -> None:
+    """Every campaign, newest first: id, issue number and file, state, counts."""
     with db.session_scope() as session:
         for item in session.scalars(select(Campaign).order_by(Campaign.id.desc())):
             click.echo(_line(session, item))

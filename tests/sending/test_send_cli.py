@@ -173,3 +173,18 @@ def test_another_issue_under_a_sent_number_is_refused_in_a_full_sentence(tmp_pat
     assert "as «Un autre numéro»" in result.stderr
     assert result.stderr.endswith("it then goes only to the subscribers who have not "
                                   "received it.\n")
+
+
+def test_campaign_list_shows_the_issue_number_and_its_file(tmp_path):
+    # It showed "091-final" alone: which issue was that?
+    env, url = setup(tmp_path)
+    _sent_to(url, ["reader00000@example.org"], _titles())
+    with db.session_scope(url) as session:
+        session.add(Campaign(slug="091-final", number=91, state="done"))
+        session.add(Campaign(slug="old", number=None, state="done"))
+    listing = run(env, "campaign", "list")
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.splitlines() == [
+        "   3  no number    old.yaml                 done       sent 0/0  failed 0",
+        "   2  issue 91     091-final.yaml           done       sent 0/0  failed 0",
+        "   1  issue 91     091.yaml                 done       sent 1/1  failed 0"]
