@@ -11,10 +11,9 @@ from sqlalchemy import select
 from mailer import db
 from mailer.cli_render import _render, _size_warnings
 from mailer.errors import ROW_ID, UserError
-from mailer.same_issue import reached_note, sent_before_or_refuse
+from mailer.same_issue import people, reached_note, sent_before_or_refuse
 from mailer.same_issue import refusal as number_refusal
 from workers import campaigns
-from workers.audience import audience_counts
 from workers.models import Campaign, CampaignState, DeliveryState
 
 
@@ -23,6 +22,8 @@ def _addresses(value: str | None) -> list[str] | None:
     a script) is an error: read as "no test", it launched the issue to the whole list."""
     if value is None:
         return None
+    from mailer.catalogue import fill
+    from subscribers.i18n import labels
     from subscribers.validation import InvalidInput, check_email
 
     out = []
@@ -30,7 +31,8 @@ def _addresses(value: str | None) -> list[str] | None:
         try:
             out.append(check_email(item))
         except InvalidInput as error:
-            raise UserError(f"--test-to: {item}: {error.detail}") from None
+            reason = error.detail or fill(labels("en")[error.label], **error.values)
+            raise UserError(f"--test-to: {item}: {reason}") from None
     if not out:
         raise UserError("--test-to: no address given; write them separated by commas "
                         "(leave --test-to out to send to the whole list)")
@@ -63,12 +65,9 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
         if recipients:
             click.echo(f"Test send of {file} to {', '.join(recipients)} in "
                        f"{', '.join(editions)}.")
-        else:
-            per_language = audience_counts(session)
-            total = sum(per_language.values())
-            detail = ", ".join(f"{code}: {n}" for code, n in sorted(per_language.items()))
-            click.echo(f"{file}: {total} subscribers ({detail or 'none'}).")
-            _sent_before(session, file, editions, same_issue)
+        elif not _audience(session, file, editions, same_issue):
+            click.echo("Nothing to send: no campaign was created.")
+            return
         when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else " now"
         if not yes and not click.confirm(f"Send{when}?"):
             raise SystemExit(1)
@@ -89,17 +88,24 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
                f"follow it with: infolettre campaign status {campaign_id} --follow")
 
 
-def _sent_before(session, file: str, editions: dict, same_issue: bool) -> None:
-    """Say, before the confirmation, that the issue's number went out before and whom this
-    send leaves out; refuse it if that was under another title (UserError)."""
+def _audience(session, file: str, editions: dict, same_issue: bool) -> int:
+    """Say, before the confirmation, how many subscribers this send really reaches (as the
+    console's launch page does) and, when the issue's number went out before, whom it leaves
+    out; returns that number. UserError when the number went out under another title."""
     from workers.audience import will_receive
 
     before = sent_before_or_refuse(session, file, editions, same_issue)
+    first = next(iter(editions.values()))
+    now = will_receive(session, first.number or None, first.slug)
+    total = sum(now.values())
+    detail = ", ".join(f"{code}: {n:,}" for code, n in sorted(now.items()) if n)
+    click.echo(f"{file}: {people(total)} will receive it" + (f" ({detail})." if detail else "."))
     if before is not None and before.reached:
-        first = next(iter(editions.values()))
-        remaining = sum(will_receive(session, before.number, first.slug).values())
         click.echo(reached_note(before.number, f"{before.on:%Y-%m-%d}", before.slug,
-                                before.reached, remaining))
+                                before.reached, total))
+    elif not total:
+        click.echo("The list has no subscribed address.")
+    return total
 
 
 @click.group("campaign")
@@ -108,14 +114,19 @@ def campaign() -> None:
 
 
 def _line(session, item: Campaign) -> str:
+    """One campaign: its id, the issue's number (its file beside: one issue may go out from
+    091.yaml, then 091-final.yaml), state and counts."""
     count = campaigns.counts(session, item.id)
     total = sum(count.values())
-    return (f"{item.id:>4}  {item.slug:<20} {item.state:<10} {'test ' if item.test else ''}"
+    issue = f"issue {item.number}" if item.number else "no number"
+    return (f"{item.id:>4}  {issue:<12} {item.slug + '.yaml':<24} {item.state:<10} "
+            f"{'test ' if item.test else ''}"
             f"sent {count[DeliveryState.SENT]}/{total}  failed {count[DeliveryState.FAILED]}")
 
 
 @campaign.command("list")
 def list_campaigns() -> None:
+    """Every campaign, newest first: id, issue number and file, state, counts."""
     with db.session_scope() as session:
         for item in session.scalars(select(Campaign).order_by(Campaign.id.desc())):
             click.echo(_line(session, item))

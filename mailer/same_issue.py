@@ -22,7 +22,8 @@ def number_line(path: str | Path) -> int:
     return text.count("\n", 0, found.start()) + 1 if found else 0
 
 
-def _people(n: int) -> str:
+def people(n: int) -> str:
+    """"1 subscriber", "1,200 subscribers"."""
     return f"{n:,} subscriber{'' if n == 1 else 's'}"
 
 
@@ -33,7 +34,7 @@ def reached_note(number: int | None, on: str, slug: str, reached: int, remaining
     rest = (f"this send reaches only the {remaining:,} who {'was' if remaining == 1 else 'were'}"
             " not reached." if remaining else
             "this send reaches nobody: every subscriber on the list was reached.")
-    return f"{issue} was already sent on {on} (from {slug}.yaml) to {_people(reached)}; {rest}"
+    return f"{issue} was already sent on {on} (from {slug}.yaml) to {people(reached)}; {rest}"
 
 
 def refusal(file: str, before, language: str) -> str:
@@ -47,7 +48,7 @@ def refusal(file: str, before, language: str) -> str:
             f"{before.slug}.yaml). If this is another issue, give it its own number: change "
             f"`number:` in {where}. If it is the same issue with a corrected title, use "
             "`infolettre send --same-issue`: it then goes only to the subscribers who have not "
-            "received it")
+            "received it.")
 
 
 def sent_before_or_refuse(session, file: str, editions: dict, same_issue: bool = False):

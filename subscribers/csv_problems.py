@@ -29,6 +29,8 @@ MESSAGES = {
                        "day/month/year or as 2026-11-15",
         # Problems of one row (that row is left out, the others are imported).
         "email_invalid": "not a valid address: {value!r}",
+        "email_too_long": "{value!r} is too long before the @ ({length} bytes, at most 64): "
+                          "check the address",
         "email_mailto": "{value!r} is a link: write the address alone, {address}",
         "email_display_name": "{value!r} holds a name: write the address alone, {address}, "
                               "and the name in the name column",
@@ -42,8 +44,15 @@ MESSAGES = {
         "name_invisible": "an invisible character, {char}, at character {position} (pasted "
                           "with the name?): delete it, or type the name again",
         "text_invalid": "a control character or more than {limit} characters",
-        "date_invalid": "{value!r} is not a date (day/month/year, or 2026-11-15)",
-        "date_future": "{value!r} is in the future",
+        "date_invalid": "{value!r} is not a date; write it day/month/year (15/11/2025), "
+                        "2025-11-15 or 15 November 2025",
+        "date_partial": "{value!r} lacks its day, month or year; write the whole date, "
+                        "e.g. 15/11/2025",
+        "date_too_old": "{value!r} is before 1970, too old for a consent date (01/01/1900 is "
+                        "how a spreadsheet shows an empty date); write the day the person "
+                        "consented, or leave the cell empty (the row is then "
+                        "imported as pending)",
+        "date_future": "{value!r} is in the future; write the day the person consented",
         "status_invalid": "{value!r} is not one of {statuses}",
         "duplicate": "same address as line {first} ({value}): this row is left out; merge "
                      "the two rows, or delete this one",
@@ -73,6 +82,8 @@ MESSAGES = {
         "month_first": "les dates sont écrites mois/jour/année ({value}) ; écrivez-les "
                        "jour/mois/année ou 2026-11-15",
         "email_invalid": "adresse non valide : « {value} »",
+        "email_too_long": "« {value} » est trop longue avant le @ ({length} octets, 64 au "
+                          "plus) : vérifiez l'adresse",
         "email_mailto": "« {value} » est un lien : écrivez l'adresse seule, {address}",
         "email_display_name": "« {value} » contient un nom : écrivez l'adresse seule, "
                               "{address}, et le nom dans la colonne du nom",
@@ -87,8 +98,15 @@ MESSAGES = {
         "name_invisible": "un caractère invisible, {char}, au caractère {position} (collé "
                           "avec le nom ?) : supprimez-le, ou retapez le nom",
         "text_invalid": "un caractère de contrôle ou plus de {limit} caractères",
-        "date_invalid": "« {value} » n'est pas une date (jour/mois/année, ou 2026-11-15)",
-        "date_future": "« {value} » est dans le futur",
+        "date_invalid": "« {value} » n'est pas une date ; écrivez-la jour/mois/année "
+                        "(15/11/2025), 2025-11-15 ou 15 novembre 2025",
+        "date_partial": "il manque à « {value} » le jour, le mois ou l'année ; écrivez la "
+                        "date entière, par exemple 15/11/2025",
+        "date_too_old": "« {value} » est antérieure à 1970, trop ancienne pour une date de "
+                        "consentement (01/01/1900 est la façon dont un tableur montre une date "
+                        "vide) ; écrivez le jour du consentement, ou laissez la cellule vide (la "
+                        "ligne est alors importée en attente)",
+        "date_future": "« {value} » est dans le futur ; écrivez le jour du consentement",
         "status_invalid": "« {value} » n'est pas l'un des états {statuses}",
         "duplicate": "même adresse qu'à la ligne {first} ({value}) : cette ligne est ignorée ; "
                      "fusionnez les deux lignes, ou supprimez celle-ci",

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import charset_normalizer
 
+from mailer.utf16 import utf16_codec
 from subscribers.csv_problems import FileRejected, Problem
 
 # header, as written once lower-cased and stripped of accents and punctuation -> field
@@ -69,14 +70,9 @@ def detect_encoding(path: Path) -> str:
             raise FileRejected(Problem(0, "", "empty"))
         if head.startswith(MAGIC):
             raise FileRejected(Problem(0, "", "workbook"))
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        # UTF-16 without its mark ("Unicode text" of some tools): every other byte of an
-        # ASCII header is NUL, which no 8-bit text holds.
-        if len(head) == 4 and head[0] and not head[1] and head[2] and not head[3]:
-            return "utf-16-le"
-        if len(head) == 4 and not head[0] and head[1] and not head[2] and head[3]:
-            return "utf-16-be"
+        wide = utf16_codec(head)
+        if wide:
+            return wide
         bom = head.startswith(codecs.BOM_UTF8)
         stream.seek(len(codecs.BOM_UTF8) if bom else 0)
         utf8_line = 0

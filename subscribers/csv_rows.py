@@ -46,7 +46,10 @@ def check_row(line: int, row: dict[str, str], zone: str) -> Row:
     languages = get_settings().languages
     try:
         email = check_email(row.get("email", ""))
-    except InvalidInput:
+    except InvalidInput as error:
+        if error.label == "email_too_long":
+            raise _bad(line, "email", "email_too_long", value=row["email"].strip(),
+                       **error.values) from None
         raise _email_refused(line, row.get("email") or "") from None
     try:
         language = check_language(language_code(row.get("language") or None))
@@ -74,7 +77,7 @@ def check_row(line: int, row: dict[str, str], zone: str) -> Row:
         raise _bad(line, "consent_ip", "text_invalid", limit=45) from None
     raw_date = row.get("consent_at") or ""
     try:
-        consent_at = consent_time(raw_date, zone)
+        consent_at = consent_time(raw_date, zone, tuple(get_settings().languages))
     except ValueError as error:
         raise _bad(line, "consent_at", str(error), value=raw_date.strip()) from None
     status = _status(line, row.get("status"), consent_at)

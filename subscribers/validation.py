@@ -12,6 +12,7 @@ from mailer.settings import get_settings
 from subscribers.models import normalise_email
 
 NAME_MAX = 200
+LOCAL_PART_MAX = 64  # octets before the @ (RFC 5321 4.5.3.1.1)
 
 
 class InvalidInput(ValueError):
@@ -68,6 +69,11 @@ def check_email(raw: str) -> str:
         )
     except EmailNotValidError as error:
         raise InvalidInput("email", "email_invalid", str(error)) from error
+    # RFC 5321 4.5.3.1.1: 64 octets before the @ (UTF-8 ones, RFC 6531); email-validator
+    # counts them only in its strict mode, and then in characters.
+    octets = len(result.local_part.encode("utf-8"))
+    if octets > LOCAL_PART_MAX:
+        raise InvalidInput("email", "email_too_long", length=octets)  # a whole sentence
     return normalise_email(result.normalized)
 
 

@@ -10,6 +10,7 @@ confirmation email goes (or not) to the address.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict
 
@@ -134,6 +135,23 @@ def _refuse_twice(pairs: list[tuple[str, object]]) -> dict:
     return dict(pairs)
 
 
+class _NumberTooLong(ValueError):
+    def __init__(self, digits: int, limit: int) -> None:
+        super().__init__(f"{digits} digits")
+        self.digits, self.limit = digits, limit
+
+
+def _whole_number(text: str) -> int:
+    """A JSON integer; _NumberTooLong past Python's limit on converting digits to an int
+    (4,300 by default: CVE-2020-10735), where int() raises a ValueError that read as "not
+    JSON"."""
+    limit = sys.get_int_max_str_digits()
+    digits = len(text.lstrip("-"))
+    if limit and digits > limit:
+        raise _NumberTooLong(digits, limit)
+    return int(text)
+
+
 def _given_twice(key: str) -> str:
     return f"the field {key!r} is given twice: send each field once"
 
@@ -143,7 +161,7 @@ def _twice(key: str) -> tuple[Response, int]:
     in the body, else ?lang= or the browser's)."""
     try:  # the top-level object alone says which language, when it says it once
         pairs = json.loads(request.get_data(cache=True), object_pairs_hook=list)
-    except ValueError:
+    except (ValueError, RecursionError):
         pairs = []
     languages = [value for name, value in pairs if name == "language"] \
         if isinstance(pairs, list) else []
@@ -164,9 +182,18 @@ def _json_object() -> tuple[dict, None] | tuple[None, tuple[Response, int]]:
     body = request.get_data(cache=True)
     try:
         # RFC 8259 8.1: a parser MAY ignore a byte-order mark; some clients send one.
-        data = json.loads(body.decode("utf-8-sig"), object_pairs_hook=_refuse_twice)
+        data = json.loads(body.decode("utf-8-sig"), object_pairs_hook=_refuse_twice,
+                          parse_int=_whole_number)
     except _GivenTwice as twice:
         return None, _twice(twice.key)
+    except _NumberTooLong as long:
+        return None, (jsonify(error="body", message=(
+            f"the body holds a number of {long.digits:,} digits, more than the {long.limit:,} "
+            f"this server reads; no field of a signup is a number: send e.g. {EXAMPLE}")), 400)
+    except RecursionError:  # [[[[… a few thousand deep: it was a 500
+        return None, (jsonify(error="body", message=(
+            "the body nests arrays or objects thousands deep; a signup is one object of "
+            f"text fields: send e.g. {EXAMPLE}")), 400)
     except UnicodeDecodeError as error:
         return None, (jsonify(error="body", message=(
             f"the body is not UTF-8 (byte {error.start + 1}): send JSON in UTF-8 "
@@ -201,7 +228,7 @@ def subscribe_json():
     if error is not None:
         # The message in the visitor's language; the detail (which character, why) is in
         # English, so it joins the message only in English, and is always given apart.
-        text = str(labels(language)[error.label])
+        text = fill(labels(language)[error.label], **error.values)
         if language == "en" and error.detail:
             text = f"{text} {error.detail}"
         elif text.endswith(":"):  # a page's label, followed there by the address shown

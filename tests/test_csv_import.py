@@ -140,8 +140,8 @@ def test_what_a_french_office_produces(sqlite_url, tmp_path):
         assert tom.consent_source == "import:liste.csv"
     assert [p.located("liste.csv", "fr") for p in report.errors] == [
         "liste.csv:4: email: adresse non valide : « pas-une-adresse »",
-        "liste.csv:5: consent_at: « 31/02/2025 » n'est pas une date (jour/mois/année, ou "
-        "2026-11-15)"]
+        "liste.csv:5: consent_at: « 31/02/2025 » n'est pas une date ; écrivez-la "
+        "jour/mois/année (15/11/2025), 2025-11-15 ou 15 novembre 2025"]
 
 
 def test_month_first_dates_reject_the_file(sqlite_url, tmp_path):
@@ -158,8 +158,53 @@ def test_dates_beyond_the_calendar_after_their_zone_reject_their_row(sqlite_url,
                     "b@example.org,9999-12-31T23:00:00-05:00\nc@example.org,2025-01-02\n")
     report = import_csv(partial(db.session_scope, sqlite_url), path)
     assert [(p.line, p.field, p.code) for p in report.errors] == [
-        (2, "consent_at", "date_invalid"), (3, "consent_at", "date_invalid")]
+        (2, "consent_at", "date_too_old"), (3, "consent_at", "date_future")]
     assert list(names(sqlite_url)) == ["c@example.org"]
+
+
+def test_unambiguous_dates_are_read_and_the_others_say_what_is_wrong(sqlite_url, tmp_path):
+    # 2025/11/15, month names and a spreadsheet's serial 45976 were "not a date"; so was
+    # 01/01/1900, which is only too old.
+    path = tmp_path / "dates.csv"
+    path.write_text("email,consent_date\n"
+                    "a@example.org,2025/11/15\nb@example.org,15 novembre 2025\n"
+                    "c@example.org,15 November 2025\nd@example.org,45976\n"
+                    "e@example.org,le 1er décembre 2024\nf@example.org,15 janv. 2025 14h30\n"
+                    "g@example.org,01/01/1900\nh@example.org,novembre 2025\n"
+                    "i@example.org,2025/15/11\nj@example.org,31 février 2025\n"
+                    "k@example.org,15/11/2099\n", encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path, name="dates.csv",
+                        zone="Europe/Paris")
+    with db.session_scope(sqlite_url) as session:
+        read = dict(session.execute(select(Subscriber.email, Subscriber.consent_at)).all())
+    assert {email[0]: f"{moment:%Y-%m-%d %H:%M}" for email, moment in read.items()} == {
+        "a": "2025-11-14 23:00", "b": "2025-11-14 23:00", "c": "2025-11-14 23:00",
+        "d": "2025-11-14 23:00", "e": "2024-11-30 23:00", "f": "2025-01-15 13:30"}
+    assert [p.located("dates.csv") for p in report.errors] == [
+        "dates.csv:8: consent_at: '01/01/1900' is before 1970, too old for a consent date "
+        "(01/01/1900 is how a spreadsheet shows an empty date); write the day the person "
+        "consented, or leave the cell empty (the row is then imported as pending)",
+        "dates.csv:9: consent_at: 'novembre 2025' lacks its day, month or year; write the "
+        "whole date, e.g. 15/11/2025",
+        "dates.csv:10: consent_at: '2025/15/11' is not a date; write it day/month/year "
+        "(15/11/2025), 2025-11-15 or 15 November 2025",
+        "dates.csv:11: consent_at: '31 février 2025' is not a date; write it day/month/year "
+        "(15/11/2025), 2025-11-15 or 15 November 2025",
+        "dates.csv:12: consent_at: '15/11/2099' is in the future; write the day the person "
+        "consented"]
+    assert [p.located("dates.csv", "fr") for p in report.errors] == [
+        "dates.csv:8: consent_at: « 01/01/1900 » est antérieure à 1970, trop ancienne pour "
+        "une date de consentement (01/01/1900 est la façon dont un tableur montre une date "
+        "vide) ; écrivez le jour du consentement, ou laissez la cellule vide (la ligne est "
+        "alors importée en attente)",
+        "dates.csv:9: consent_at: il manque à « novembre 2025 » le jour, le mois ou l'année ; "
+        "écrivez la date entière, par exemple 15/11/2025",
+        "dates.csv:10: consent_at: « 2025/15/11 » n'est pas une date ; écrivez-la "
+        "jour/mois/année (15/11/2025), 2025-11-15 ou 15 novembre 2025",
+        "dates.csv:11: consent_at: « 31 février 2025 » n'est pas une date ; écrivez-la "
+        "jour/mois/année (15/11/2025), 2025-11-15 ou 15 novembre 2025",
+        "dates.csv:12: consent_at: « 15/11/2099 » est dans le futur ; écrivez le jour du "
+        "consentement"]
 
 
 @pytest.mark.parametrize(("encoding", "separator"), [
@@ -426,3 +471,17 @@ def test_an_address_typed_in_full_width_is_its_ascii_address(sqlite_url, tmp_pat
     assert set(names(sqlite_url)) == {"lea@example.org", "bob@example.org"}
     assert [(problem.line, problem.code, problem.values["first"])
             for problem in report.errors] == [(3, "duplicate", 2)]
+
+
+def test_an_address_too_long_before_the_at_names_the_limit(sqlite_url, tmp_path):
+    # RFC 5321 4.5.3.1.1: 64 octets; 65 letters were imported.
+    path = tmp_path / "long.csv"
+    path.write_text(f"email\n{'a' * 65}@example.org\n{'b' * 64}@example.org\n")
+    report = import_csv(partial(db.session_scope, sqlite_url), path, name="long.csv")
+    assert [p.located("long.csv") for p in report.errors] == [
+        f"long.csv:2: email: '{'a' * 65}@example.org' is too long before the @ (65 bytes, at "
+        "most 64): check the address"]
+    assert [p.located("long.csv", "fr") for p in report.errors] == [
+        f"long.csv:2: email: « {'a' * 65}@example.org » est trop longue avant le @ (65 "
+        "octets, 64 au plus) : vérifiez l'adresse"]
+    assert list(names(sqlite_url)) == [f"{'b' * 64}@example.org"]

@@ -74,3 +74,78 @@ def test_campaigns_get_their_issue_number_back(database_url, example_editions_te
     with engine.connect() as conn:
         numbers = dict(conn.execute(sa.text("SELECT id, number FROM campaign")).all())
     assert numbers == {1: 91, 2: 91, 3: None, 4: 92, 5: 91, 6: None, 7: None, 8: None}
+
+
+BEFORE_NFC = "a91e5c37b2d4"  # the revision before stored addresses were rewritten in NFC
+
+
+def test_decomposed_addresses_are_rewritten_and_duplicates_merged(database_url):
+    """Addresses stored decomposed (NFD, as macOS types them) before normalise_email
+    composed them: rewritten in NFC; of two rows that become one address, the one the list
+    must keep is kept (a suppressed one is never revived, a good subscriber never lost)."""
+    import hashlib
+    import unicodedata
+
+    import sqlalchemy as sa
+
+    def nfd(email: str) -> str:
+        return unicodedata.normalize("NFD", email)
+
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    config.attributes["url"] = database_url
+    command.downgrade(config, BEFORE_NFC)
+    engine = db.get_engine(database_url)
+    rows = [  # id, email, status, confirmed, unsubscribed, name
+        (1, nfd("léa@example.org"), "subscribed", "2025-01-01", None, "Léa"),  # alone
+        (2, nfd("zoé@example.org"), "subscribed", "2025-01-01", None, None),  # subscribed
+        (3, "zoé@example.org", "pending", None, None, "Zoé"),  # beats pending
+        (4, nfd("rené@example.org"), "complained", "2025-01-01", None, None),  # suppressed
+        (5, "rené@example.org", "subscribed", "2025-06-01", None, None),  # never revived
+        (6, nfd("chloé@example.org"), "unsubscribed", "2025-01-01", "2025-09-01", None),
+        (7, "chloé@example.org", "subscribed", "2025-03-01", None, None),  # unsubscribed since
+        (8, "noël@example.org", "subscribed", "2025-01-01", None, None),
+        (9, nfd("noël@example.org"), "pending", None, None, None),
+    ]
+    with engine.begin() as conn:
+        for sid, email, status, confirmed, unsubscribed, name in rows:
+            conn.execute(sa.text(
+                "INSERT INTO subscriber (id, email, language, name, status, created_at, "
+                "updated_at, confirmed_at, unsubscribed_at, bounce_score, link_key, "
+                "legacy_links) VALUES (:id, :email, 'fr', :name, :status, CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP, :confirmed, :unsubscribed, 0, :key, false)"),
+                {"id": sid, "email": email, "name": name, "status": status, "key": f"k{sid}",
+                 "confirmed": confirmed and f"{confirmed} 00:00:00",
+                 "unsubscribed": unsubscribed and f"{unsubscribed} 00:00:00"})
+        conn.execute(sa.text("INSERT INTO subscriber_event (subscriber_id, kind, at) VALUES "
+                             "(3, 'subscribed', CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text("INSERT INTO suppression (email_hash, reason, at) VALUES "
+                             "(:hash, 'complaint', CURRENT_TIMESTAMP)"),
+                     {"hash": hashlib.sha256(nfd("rené@example.org").encode()).hexdigest()})
+        conn.execute(sa.text(
+            "INSERT INTO campaign (id, slug, state, test, created_at, planned_upto, planned, "
+            "relay_failures) VALUES (1, '091', 'done', false, CURRENT_TIMESTAMP, 0, true, 0)"))
+        conn.execute(sa.text(
+            "INSERT INTO delivery (campaign_id, subscriber_id, email, language, state, "
+            "attempts, updated_at) VALUES (1, 1, :email, 'fr', 'sent', 1, CURRENT_TIMESTAMP)"),
+            {"email": nfd("léa@example.org")})
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        kept = {row.email: (row.id, row.status, row.name) for row in conn.execute(
+            sa.text("SELECT id, email, status, name FROM subscriber"))}
+        events = conn.execute(sa.text("SELECT subscriber_id FROM subscriber_event")).scalars()
+        hashes = set(conn.execute(sa.text("SELECT email_hash FROM suppression")).scalars())
+        sent_to = conn.execute(sa.text("SELECT email FROM delivery")).scalars().all()
+    assert kept == {
+        "léa@example.org": (1, "subscribed", "Léa"),
+        "zoé@example.org": (2, "subscribed", "Zoé"),  # the pending row's name taken
+        "rené@example.org": (4, "complained", None),
+        "chloé@example.org": (6, "unsubscribed", None),
+        "noël@example.org": (8, "subscribed", None),
+    }
+    assert all(unicodedata.is_normalized("NFC", email) for email in kept)
+    assert list(events) == [2]  # the merged row's log follows the person
+    assert hashlib.sha256("rené@example.org".encode()).hexdigest() in hashes
+    assert sent_to == ["léa@example.org"]  # issue 91 is not sent to her again
+    command.downgrade(config, BEFORE_NFC)  # nothing to undo, and no failure
+    command.upgrade(config, "head")

@@ -332,3 +332,55 @@ def test_a_json_signup_in_the_browsers_language_tag_is_taken(web):
                            json={"email": "navigator@example.org", "language": "fr-CA"})
     assert answer.status_code == 202, answer.text
     assert subscriber(web, "navigator@example.org").language == "fr"
+
+
+LONG_LOCAL = "a" * 65 + "@example.org"  # RFC 5321 4.5.3.1.1: 64 octets before the @
+
+
+def test_an_address_too_long_before_the_at_is_refused_on_the_form_and_by_json(web):
+    # email-validator checks 64 only in its strict mode: 65 letters were accepted.
+    page = requests.post(f"{web.url}/subscribe", timeout=10,
+                         data={"email": LONG_LOCAL, "language": "fr"},
+                         headers={"Origin": SITE})
+    assert page.status_code == 400
+    assert ("L'adresse électronique est trop longue avant le @ (65 octets, 64 au plus) : "
+            "vérifiez-la.") in html.unescape(page.text)
+    assert re.search(r'id="email"[^>]*aria-invalid="true"', page.text, re.S)
+    for language, message in (
+            ("fr", "L'adresse électronique est trop longue avant le @ (65 octets, 64 au "
+                   "plus) : vérifiez-la."),
+            ("en", "The email address is too long before the @ (65 bytes, at most 64): "
+                   "check it.")):
+        answer = requests.post(f"{web.url}/api/subscribe", timeout=10,
+                               json={"email": LONG_LOCAL, "language": language})
+        assert answer.status_code == 400
+        assert answer.json() == {"error": "email", "message": message, "detail": ""}
+    accented = requests.post(f"{web.url}/api/subscribe", timeout=10,  # 33 é are 66 bytes
+                             json={"email": "é" * 33 + "@example.org", "language": "en"})
+    assert accented.status_code == 400 and "(66 bytes" in accented.json()["message"]
+    assert requests.post(f"{web.url}/api/subscribe", timeout=10, json={
+        "email": "b" * 64 + "@example.org"}).status_code == 202
+
+
+def test_a_json_number_past_pythons_digit_limit_is_named(web):
+    # int() refuses more than 4,300 digits with a ValueError: "the body is not JSON".
+    answer = requests.post(f"{web.url}/api/subscribe", timeout=10,
+                           data='{"email": "n@example.org", "age": ' + "9" * 5000 + "}",
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "body", "message": (
+        "the body holds a number of 5,000 digits, more than the 4,300 this server reads; no "
+        'field of a signup is a number: send e.g. {"email": "lea@example.org", "language": '
+        '"fr", "name": "Léa"}')}
+    small = requests.post(f"{web.url}/api/subscribe", timeout=10,
+                          json={"email": "n@example.org", "age": 10 ** 40})
+    assert small.status_code == 202, small.text
+
+
+def test_a_json_body_nested_thousands_deep_is_a_400(web):
+    # json.loads raised RecursionError: a 500.
+    answer = requests.post(f"{web.url}/api/subscribe", timeout=10, data="[" * 20_000,
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["message"].startswith("the body nests arrays or objects thousands "
+                                               "deep; a signup is one object of text fields")

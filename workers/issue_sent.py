@@ -40,8 +40,20 @@ class SentBefore:
         return None
 
 
+# Typographic variants of one sign, folded to one: an editor (or the typography of a later
+# render) writes ’ for ', « » or “ ” for "", – for -; NFKC already folds … into ... and the
+# no-break spaces into spaces. A soft hyphen shows nothing.
+_VARIANTS = str.maketrans({
+    **dict.fromkeys("’‘‚‛ʼ′`´", "'"), **dict.fromkeys("“”„‟«»‹›″", '"'),
+    **dict.fromkeys("‐‑‒–—―−", "-"), "\u00ad": None,
+})
+
+
 def _plain(title: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", title).split()).casefold()
+    """`title` as compared with another: typographic variants and case folded, spaces
+    left out (French puts no-break spaces inside « » and before ; : ! ?, English none)."""
+    folded = unicodedata.normalize("NFKC", title).translate(_VARIANTS)
+    return "".join(folded.split()).casefold()
 
 
 class OtherIssue(Exception):

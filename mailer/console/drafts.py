@@ -53,7 +53,7 @@ def _issue(name: str) -> str:
 def draft_keep(name: str):
     try:
         fields = json.loads(request.form.get("fields", ""))
-    except ValueError:
+    except (ValueError, RecursionError):  # [[[[… thousands deep was a 500
         fields = None
     if not isinstance(fields, list) or not all(
             isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)

@@ -37,7 +37,8 @@ def history():
         rows = []
         for campaign in session.scalars(select(Campaign).order_by(Campaign.id.desc())):
             count = campaigns.counts(session, campaign.id)
-            rows.append({"id": campaign.id, "slug": campaign.slug, "state": campaign.state,
+            rows.append({"id": campaign.id, "slug": campaign.slug, "number": campaign.number,
+                         "state": campaign.state,
                          "test": campaign.test, "created": campaign.created_at,
                          "started": campaign.started_at, "finished": campaign.finished_at,
                          "sent": count[DeliveryState.SENT],

@@ -50,10 +50,28 @@ def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
                 "language_code", {"code": code})
         for code in languages if language_name(code) == code
     ]
+    problems += _listed_once(issue.languages, name, lines)
     # The translation checks go on with the codes that are languages: a refused code
     # (`"en\n"`) would only add a "missing" line per text, spelled with that code.
-    known = [code for code in languages if language_name(code) != code]
+    known = list(dict.fromkeys(code for code in languages if language_name(code) != code))
     problems += check(issue, known, name, lines)
     problems += check_markup_links(texts(issue), name, lines, source)
     problems += check_invisible(issue, name, lines, source)
     return problems
+
+
+def _listed_once(languages: list[str] | None, name: str, lines: dict) -> list[Problem]:
+    """`languages: []` (an issue in no language) and a language listed twice, at their
+    line; None (no `languages:`) takes the configured ones."""
+    from mailer.issue.loader import line_of
+
+    if languages is None:
+        return []
+    if not languages:
+        return [Problem(name, line_of(lines, ("languages",)), "languages",
+                        "an empty list: write the issue's languages, e.g. [fr, en], or "
+                        "remove the line to take the configured ones", "languages_empty")]
+    return [Problem(name, line_of(lines, ("languages", index)), f"languages[{index}]",
+                    f"{code!r} is listed twice: list each language once",
+                    "language_twice", {"code": code})
+            for index, code in enumerate(languages) if code in languages[:index]]

@@ -21,9 +21,10 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from mailer.issue.messages import field_message
+from mailer.issue.messages import field_problem
 from mailer.issue.schema import Issue
 from mailer.issue.yaml_errors import cut_by_comment, explain
+from mailer.utf16 import utf16_codec
 
 Location = tuple[str | int, ...]
 
@@ -187,9 +188,6 @@ for _digit in "0123456789":
 
 
 # pydantic's error types the console words itself (mailer/console/labels, `problem_…`).
-_CODES = {"missing": "field_missing", "extra_forbidden": "field_unknown"}
-
-
 def field_path(location: Location) -> str:
     out = ""
     for part in location:
@@ -237,6 +235,10 @@ def _read_text(path: Path) -> str:
     if len(raw) > MAX_BYTES:
         raise IssueInvalid([Problem(name, 0, "", f"larger than {MAX_BYTES:,} bytes; an issue "
                                     "file holds text only (images are linked)")])
+    if utf16_codec(raw[:4]):
+        raise IssueInvalid([Problem(name, 1, "", (
+            "saved as UTF-16 (\"Unicode\" in Notepad or Word), not UTF-8; save the file "
+            "as UTF-8 (in the editor: Save as, Encoding: UTF-8)"), "utf16")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -302,8 +304,7 @@ def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
                 name,
                 line_of(lines, tuple(e["loc"])),
                 field_path(tuple(e["loc"])),
-                field_message(e),
-                _CODES.get(e["type"], ""),
+                *field_problem(e),
             )
             for e in error.errors()
         ]

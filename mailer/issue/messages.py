@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 
 # A scheme other than the web's (`javascript:`, `data:`, `ftp://`), not a host:port.
 _OTHER_SCHEME = re.compile(r"(?!https?:)[a-z][a-z0-9+.-]*:(?!\d)", re.IGNORECASE)
@@ -87,17 +88,78 @@ _TEXT_NAMES = {"title", "body", "summary", "alt", "caption", "role", "place", "l
                "description", "closing", "preheader", "contact_text"}
 
 
-def _unseen(key: str) -> str | None:
+def _unseen(key: str) -> tuple[str, dict] | None:
     """The words for a field name that holds a space, a no-break space or an invisible
     character (pasted from a word processor): shown, it looks like a known field."""
     unseen = [unicodedata.category(char) in ("Zs", "Cf", "Cc", "Zl", "Zp") for char in key]
     if not any(unseen):
         return None
     index = unseen.index(True)
-    name = unicodedata.name(key[index], "a control character").lower()
-    meant = "".join(char for char, hidden in zip(key, unseen, strict=True) if not hidden)
-    return (f"unknown field: its name holds U+{ord(key[index]):04X} ({name}) at character "
-            f"{index + 1}; type the name again: {meant!r}?")
+    values = {"char": f"U+{ord(key[index]):04X}",
+              "name": unicodedata.name(key[index], "a control character").lower(),
+              "position": index + 1,
+              "meant": "".join(char for char, hidden in zip(key, unseen, strict=True)
+                               if not hidden)}
+    return ("unknown field: its name holds {char} ({name}) at character {position}; type "
+            "the name again: '{meant}'?".format(**values), values)
+
+
+def _lookalike(key: str) -> tuple[str, dict] | None:
+    """The words for a field name that holds a letter of another script that looks like
+    one of ours (Cyrillic і, Greek ο, a full-width ｔ): a known field, letter for letter,
+    where every difference is such a letter."""
+    for meant in known_fields():
+        if len(meant) != len(key) or key == meant:
+            continue
+        differ = [i for i, (a, b) in enumerate(zip(key, meant, strict=True)) if a != b]
+        if all(not key[i].isascii() for i in differ):
+            index = differ[0]
+            values = {"char": f"U+{ord(key[index]):04X}",
+                      "name": unicodedata.name(key[index], "?").lower(),
+                      "position": index + 1, "letter": meant[index], "meant": meant}
+            return ("unknown field: its name holds {char} ({name}) at character {position}, "
+                    "which looks like '{letter}' but is another letter; type the name "
+                    "again: '{meant}'?".format(**values), values)
+    return None
+
+
+@lru_cache(maxsize=1)
+def known_fields() -> frozenset[str]:
+    """Every field name of the issue format, at any depth."""
+    from mailer.issue.schema import Issue
+
+    def walk(model) -> set[str]:
+        names = set(model.model_fields)
+        for field in model.model_fields.values():
+            for inner in _models(field.annotation):
+                names |= walk(inner)
+        return names
+
+    return frozenset(walk(Issue))
+
+
+def _models(annotation) -> list:
+    """The pydantic models inside a field's type (list[Section] | None → [Section])."""
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models(arg)]
+
+
+def field_problem(error: dict) -> tuple[str, str, dict]:
+    """One pydantic error as (message, code, values): the code and values let the console
+    say it in the staff member's language (empty code: the English message only)."""
+    location = tuple(error.get("loc", ()))
+    if error["type"] == "extra_forbidden" and location:
+        for check, code in ((_unseen, "field_unseen"), (_lookalike, "field_lookalike")):
+            found = check(str(location[-1]))
+            if found:
+                return found[0], code, found[1]
+    code = {"missing": "field_missing", "extra_forbidden": "field_unknown"}.get(error["type"], "")
+    return field_message(error), code, {}
 
 
 def field_message(error: dict) -> str:
@@ -107,9 +169,10 @@ def field_message(error: dict) -> str:
     typed = _type_message(kind, error.get("input"), location)
     if typed:
         return typed
-    unseen = _unseen(str(location[-1])) if kind == "extra_forbidden" and location else None
-    if unseen:
-        return unseen
+    if kind == "extra_forbidden" and location:
+        found = _unseen(str(location[-1])) or _lookalike(str(location[-1]))
+        if found:
+            return found[0]
     if kind == "extra_forbidden" and location and _LANGUAGE_KEY.match(str(location[-1])):
         return (f"unknown field: if {location[-1]}: is a translation, indent it like the other "
                 "languages of its text")

@@ -25,6 +25,15 @@ def check(issue: Issue, languages: list[str], file: str, lines: dict) -> list[Pr
     for location, text in texts(issue):
         for language in languages:
             value = text.get(language)
+            miswritten = _written_otherwise(text, language) if value is None else None
+            if miswritten is not None:  # FR: for fr:, which YAML keeps apart
+                where = (*location, miswritten)
+                problems.append(Problem(
+                    file, line_of(lines, where), field_path(where),
+                    f"the key {miswritten!r} should be {language!r}: language codes are "
+                    "written in small letters", "language_key",
+                    {"key": miswritten, "code": language}))
+                continue
             if value is None:
                 fallback = issue.fallbacks.get(language)
                 if fallback and text.get(fallback):
@@ -38,6 +47,12 @@ def check(issue: Issue, languages: list[str], file: str, lines: dict) -> list[Pr
             problems.append(Problem(file, line_of(lines, where), field_path(where), message,
                                     message, {"language": language}))
     return problems
+
+
+def _written_otherwise(text: Text, language: str) -> str | None:
+    """The key of `text` that means `language` but is written otherwise (`FR`, `Fr`, `fr `)."""
+    return next((key for key in text.root if key != language
+                 and key.strip().casefold() == language), None)
 
 
 def pick(text: Text | None, language: str, fallbacks: dict[str, str]) -> str:

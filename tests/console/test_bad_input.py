@@ -43,6 +43,11 @@ def test_each_bad_input_gets_its_message(console):
           email="new@example.org", role="owner", language="fr", password="long enough!")
     _post(http, token, f"{base}/staff", 400, "Cette adresse électronique n'est pas valide.",
           email="nobody", role="editor", language="fr", password="long enough!")
+    _post(http, token, f"{base}/staff", 400, "Cette adresse électronique est trop longue "
+          "avant le @ (64 octets au plus) : vérifiez-la.", email="a" * 65 + "@example.org",
+          role="editor", language="fr", password="long enough!")
+    _post(http, token, f"{base}/issues/091.yaml/draft", 400, "fields: a JSON list",
+          fields="[" * 20_000)
     _post(http, token, f"{base}/account", 400, "10 caractères au moins.", language="fr",
           current_password="correct horse battery", new_password="short")
     _post(http, token, f"{base}/account", 400, "Choisissez une des langues proposées.",

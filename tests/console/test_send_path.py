@@ -82,7 +82,7 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
 
         page.goto(f"{web.url}/console/campaigns")
         history = page.inner_text("main")
-        assert "1 · 091" in page.inner_text("#tests") and "3 · 091" in history
+        assert "1 · 091 (N° 91)" in page.inner_text("#tests") and "3 · 091 (N° 91)" in history
         assert "1 · 091" not in page.inner_text("#sends")  # test sends apart
         cells = page.locator("#sends tr", has_text="3 · 091").locator("td").all_inner_texts()
         assert cells[4:] == ["11", "1", "1", "0", "2"]  # sent, failed, bounced, complained, left

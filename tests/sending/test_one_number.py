@@ -3,6 +3,7 @@ uploaded again under another name) are one issue, mailed once to each subscriber
 different issues that share a number by mistake are refused, not half sent. Test sends are
 not campaigns here. On SQLite and PostgreSQL."""
 
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -12,7 +13,7 @@ from mailer import db
 from tests.sending.conftest import add_subscribers
 from tests.sending.test_send_batch import deliveries, planned, run
 from workers import audience, campaigns
-from workers.issue_sent import sent_before
+from workers.issue_sent import SentBefore, sent_before
 from workers.models import Campaign, CampaignState, Delivery
 
 
@@ -124,3 +125,20 @@ def test_a_campaign_without_a_number_is_matched_by_its_file(send_env, example_ed
         session.commit()
         campaigns.plan(session, second, lambda low, high: None)
     assert sorted(deliveries(send_env, second.id)) == sorted(emails[1:])
+
+
+@pytest.mark.parametrize(("sent", "now"), [
+    ("L'agenda d'automne", "L’agenda d’automne"),  # straight and curly apostrophes
+    ('Le "grand" salon', "Le «\u202fgrand\u202f» salon"),  # quotes and guillemets
+    ("Le “grand” salon", 'Le "grand" salon'),
+    ("Infolettre : automne", "Infolettre\u00a0: automne"),  # no-break spaces
+    ("Et après...", "Et après…"),  # ellipsis
+    ("Saison 2026-2027", "Saison 2026–2027"),  # hyphen and en dash
+])
+def test_typographic_variants_of_a_title_are_the_same_issue(example_editions, sent, now):
+    before = SentBefore(1, 91, "091", dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+                        {"fr": sent, "en": example_editions["en"].subject}, 3)
+    editions = {**example_editions, "fr": replace(example_editions["fr"], subject=now)}
+    assert before.retitled(editions) is None
+    other = {**example_editions, "fr": replace(example_editions["fr"], subject="Autre")}
+    assert before.retitled(other) == "fr"

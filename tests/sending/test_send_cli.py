@@ -1,11 +1,13 @@
 """`infolettre send` and `infolettre campaign` as a user runs them (subprocesses)."""
 
+import datetime as dt
 import subprocess
 import sys
 
 from sqlalchemy import select
 
 from mailer import db
+from subscribers.models import Subscriber
 from tests.sending.conftest import EXAMPLE, add_subscribers
 from tests.support.webapp import infolettre_env
 from workers.models import Campaign, CampaignState, Delivery
@@ -27,7 +29,7 @@ def setup(tmp_path):
 def test_send_shows_the_audience_and_asks(tmp_path):
     env, url = setup(tmp_path)
     refused = run(env, "send", str(EXAMPLE), stdin="n\n")
-    assert "9 subscribers (en: 3, fr: 6)" in refused.stdout
+    assert "091.yaml: 9 subscribers will receive it (en: 3, fr: 6).\n" in refused.stdout
     assert refused.returncode == 1
     accepted = run(env, "send", str(EXAMPLE), stdin="y\n")
     assert accepted.returncode == 0, accepted.stderr
@@ -94,6 +96,95 @@ def test_an_empty_test_list_or_a_past_time_launches_nothing(tmp_path):
         assert result.returncode == 2 and "Traceback" not in result.stderr, args
     assert "--test-to: no address given" in run(env, "send", str(EXAMPLE), "--yes",
                                                 "--test-to", "").stderr
+    long = "a" * 65 + "@example.org"  # RFC 5321: 64 octets before the @
+    assert run(env, "send", str(EXAMPLE), "--yes", "--test-to", long).stderr == (
+        f"--test-to: {long}: The email address is too long before the @ (65 bytes, at most "
+        "64): check it.\n")
     assert "is past" in result.stderr
     with db.session_scope(url) as session:
         assert session.scalars(select(Campaign)).all() == []
+
+
+def _sent_to(url, emails: list[str], titles: dict[str, str]) -> None:
+    """Issue 91 went out (from 091.yaml) to `emails` under `titles`."""
+    from workers.models import CampaignEdition, CampaignState, DeliveryState
+
+    with db.session_scope(url) as session:
+        campaign = Campaign(slug="091", number=91, state=CampaignState.DONE)
+        session.add(campaign)
+        session.flush()
+        for code, subject in titles.items():
+            session.add(CampaignEdition(campaign_id=campaign.id, language=code, subject=subject,
+                                        html="", text="", web_html=""))
+        for index, email in enumerate(emails):
+            session.add(Delivery(campaign_id=campaign.id, subscriber_id=index, email=email,
+                                 language="fr", state=DeliveryState.SENT))
+
+
+def _titles():
+    from mailer.render import render_file
+
+    return {code: edition.subject for code, edition in render_file(EXAMPLE).items()}
+
+
+def test_an_issue_sent_to_everyone_says_it_reaches_nobody_and_asks_nothing(tmp_path):
+    # It printed the whole list's count, then "reaches nobody", then asked "Send now?".
+    env, url = setup(tmp_path)
+    with db.session_scope(url) as session:
+        everyone = list(session.scalars(select(Subscriber.email)))
+    _sent_to(url, everyone, _titles())
+    result = run(env, "send", str(EXAMPLE))  # no --yes, nothing typed: it must not ask
+    assert result.returncode == 0, result.stderr
+    today = f"{dt.datetime.now(dt.UTC):%Y-%m-%d}"
+    assert result.stdout == (
+        f"{EXAMPLE}: 0 subscribers will receive it.\n"
+        f"Issue 91 was already sent on {today} (from 091.yaml) to 9 subscribers; this send "
+        "reaches nobody: every subscriber on the list was reached.\n"
+        "Nothing to send: no campaign was created.\n")
+    assert "Send now?" not in result.stdout
+    with db.session_scope(url) as session:
+        assert len(session.scalars(select(Campaign)).all()) == 1
+
+
+def test_an_issue_sent_to_some_counts_only_the_others(tmp_path):
+    env, url = setup(tmp_path)
+    _sent_to(url, [f"reader{n:05d}@example.org" for n in range(7)], _titles())
+    result = run(env, "send", str(EXAMPLE), stdin="n\n")
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{EXAMPLE}: 2 subscribers will receive it (fr: 2).\n")
+    assert "this send reaches only the 2 who were not reached." in result.stdout
+
+
+def test_an_empty_list_sends_nothing(tmp_path):
+    env = infolettre_env(tmp_path)
+    db.upgrade(env["INFOLETTRE_DATABASE_URL"])
+    result = run(env, "send", str(EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (f"{EXAMPLE}: 0 subscribers will receive it.\n"
+                             "The list has no subscribed address.\n"
+                             "Nothing to send: no campaign was created.\n")
+
+
+def test_another_issue_under_a_sent_number_is_refused_in_a_full_sentence(tmp_path):
+    env, url = setup(tmp_path)
+    _sent_to(url, ["reader00000@example.org"], {"fr": "Un autre numéro", "en": "Another issue"})
+    result = run(env, "send", str(EXAMPLE), "--yes")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "as «Un autre numéro»" in result.stderr
+    assert result.stderr.endswith("it then goes only to the subscribers who have not "
+                                  "received it.\n")
+
+
+def test_campaign_list_shows_the_issue_number_and_its_file(tmp_path):
+    # It showed "091-final" alone: which issue was that?
+    env, url = setup(tmp_path)
+    _sent_to(url, ["reader00000@example.org"], _titles())
+    with db.session_scope(url) as session:
+        session.add(Campaign(slug="091-final", number=91, state="done"))
+        session.add(Campaign(slug="old", number=None, state="done"))
+    listing = run(env, "campaign", "list")
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.splitlines() == [
+        "   3  no number    old.yaml                 done       sent 0/0  failed 0",
+        "   2  issue 91     091-final.yaml           done       sent 0/0  failed 0",
+        "   1  issue 91     091.yaml                 done       sent 1/1  failed 0"]

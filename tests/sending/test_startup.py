@@ -70,6 +70,7 @@ def test_a_worker_sends_a_campaign_without_the_renderer(tmp_path, example_editio
 def test_send_after_validate_queues_the_kept_editions(tmp_path):
     env = infolettre_env(tmp_path)
     db.upgrade(env["INFOLETTRE_DATABASE_URL"])
+    add_subscribers(env["INFOLETTRE_DATABASE_URL"], 1)  # an empty list sends nothing
 
     def infolettre(*args):
         return subprocess.run([sys.executable, "-X", "importtime", "-m", "mailer", *args],
