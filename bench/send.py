@@ -1,12 +1,12 @@
 """Messages per second delivered by the Celery workers (Redis broker; by default one
-worker forking 2 processes, as `infolettre worker`) to Postfix's smtp-sink
+worker process sending 2 batches in threads, as `infolettre worker`) to Postfix's smtp-sink
 on 127.0.0.1, each configuration beside smtp-source's own rate to the same sink measured
 just before it, with the time to the first message and the peak memory of the workers.
 
     .venv/bin/python bench/send.py [--subscribers 10000]
                                    [--configs sqlite,sqlite-rsa,sqlite-ed25519,pg,pg-rsa]
-                                   [--smtp-options '?streams=2']
-                                   [--pool prefork|solo|threads] [--workers 2]
+                                   [--smtp-options '?streams=1']
+                                   [--pool threads|prefork|solo] [--workers 2]
 
 A configuration is a database (`sqlite` or `pg`) and a DKIM key (`-rsa`: RSA-2048,
 `-ed25519`; none: DKIM off). smtp-source sends messages of the size of ours (the full
@@ -22,10 +22,17 @@ each was recorded sent), so polling adds nothing to them:
 - command: how long `send --yes` itself took;
 - memory: the sums over the worker processes, all of them, of their resident sets (RSS)
   and of their proportional sets (PSS, the pages shared after a fork counted once), the
-  highest samples, taken every 0.1 s. Which processes: with `--pool prefork` (production's
-  `infolettre worker`), the Celery main process and its `--workers` children; with
-  `--pool solo`, `--workers` Celery processes that each send in their main process; with
-  `--pool threads`, one Celery process running `--workers` batches in threads.
+  highest samples, taken every 0.1 s. Which processes: with `--pool threads` (production's
+  `infolettre worker`), one Celery process running `--workers` batches in threads; with
+  `--pool prefork`, the Celery main process and its `--workers` children; with
+  `--pool solo`, `--workers` Celery processes that each send in their main process;
+- CPU: milliseconds per message spent by each group of processes from just before
+  `send --yes` to the campaign's end (seen every 0.5 s), from /proc: the workers, the
+  database (PostgreSQL's postmaster and backends), Redis, smtp-sink, this script (its
+  polling and memory samples), the `send` command, and `other`: the rest of the machine's
+  busy time (other people's work: compare runs whose `other` is near 0); `idle`: the
+  share of both cores left unused. Nearly no idle means the machine is saturated, and
+  only less CPU per message helps.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ just before the next claim and at the end (workers.ledger). The transport may pi
 (mailer.transport.smtp): when it asks for the first message of a group, at most
 `outbox.ahead` messages of the group before are still without an outcome, so claims of
 GROUP - ahead keep the promise: a worker killed at any moment leaves at most GROUP rows
-in `sending`, which recovery marks `unknown` and never re-sends, so nobody is mailed
-twice; every row still `queued` is sent by the next batch task.
+in `sending` for each batch it was sending, which recovery marks `unknown` and never
+re-sends, so nobody is mailed twice; every row still `queued` is sent by the next batch
+task.
 
 Poison isolation: a message that cannot be built, signed or addressed fails that delivery
 alone, with the reason in its row, and the batch goes on. A relay that is unavailable
@@ -213,7 +214,7 @@ class _Batch:
         url = self.conn.engine.url.render_as_string(hide_password=False)
         checked = time.monotonic()
         # The messages of the group before still in flight when a claim is made, and the
-        # claim: never more than GROUP rows of this worker in `sending`.
+        # claim: never more than GROUP rows of this batch in `sending`.
         claim = max(GROUP - outbox.ahead, 1)
         for start in range(0, len(queued), claim):
             if time.monotonic() - checked > CHECK_SECONDS:
