@@ -4,13 +4,12 @@ scheduled send to another time."""
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, g, jsonify, redirect, request, url_for
 from sqlalchemy import select, update
 
 from mailer import db
 from mailer.bounces import counts, undo
+from mailer.bounces.reasons import judge
 from mailer.console import bounce_words
 from mailer.console.access import audit, requires
 from mailer.console.base import (
@@ -28,26 +27,15 @@ from workers import campaigns
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
 
 TROUBLES_SHOWN = 100
-# RFC 3463 enhanced status codes: the subject.detail that say something to a person, then
-# the subject alone; words in the console's catalogue, `reason_<name>`.
-REASONS = {"1.1": "no_mailbox", "1.2": "no_domain", "1.10": "no_mailbox", "2.1": "disabled",
-           "2.2": "full", "3.4": "too_big", "1": "address", "2": "mailbox", "4": "network",
-           "5": "protocol", "6": "content", "7": "policy"}
-_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
-_CODE = re.compile(r"^\s*([45])\d\d\b")
 
 
-def reason(reply: str | None) -> str:
-    """The catalogue key (`reason_…`) of a relay's answer, from its RFC 3463 status code."""
-    found = _STATUS.search(reply or "")
-    if found:
-        kind, subject, detail = found.groups()
-        return REASONS.get(f"{subject}.{detail}") or REASONS.get(subject) or \
-            ("temporary" if kind == "4" else "refused")
-    code = _CODE.match(reply or "")
-    if code:
-        return "temporary" if code[1] == "4" else "refused"
-    return "no_answer"
+def reason(words, reply: str | None) -> str:
+    """A relay's answer in the member's words, in the one vocabulary of bounce reasons
+    (mailer.bounces.reasons, RFC 3463 codes and the diagnostic words read together);
+    no answer at all: the worker stopped during the transaction."""
+    if not reply:
+        return str(words["reason_no_answer"])
+    return str(bounce_words.what(words, judge(None, reply).reason))
 
 
 def _troubles(session, campaign_id: int) -> list[dict]:
@@ -59,7 +47,7 @@ def _troubles(session, campaign_id: int) -> list[dict]:
                Delivery.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)))
         .order_by(Delivery.id).limit(TROUBLES_SHOWN)).all()
     return [{"email": email, "state": str(words[f"delivery_{state}"]),
-             "reason": str(words[f"reason_{reason(reply)}"]), "reply": reply or ""}
+             "reason": reason(words, reply), "reply": reply or ""}
             for email, state, reply in rows]
 
 

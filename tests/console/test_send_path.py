@@ -63,7 +63,7 @@ def test_sign_in_preview_test_send_launch_and_watch(tmp_path, page, smtp_server)
         # The refused address, without a reload: why in words, and the relay's own answer.
         page.wait_for_selector("#troubles td", timeout=10_000)
         assert "reader00003@example.org" in page.inner_text("#troubles")
-        assert "cette adresse n'existe pas" in page.inner_text("#troubles")
+        assert "adresse inexistante" in page.inner_text("#troubles")
         assert "550 5.1.1 No such user" in page.inner_text("#troubles")
         assert page.inner_text("#started") != "—" and page.inner_text("#finished") != "—"
         received = smtp_server.wait_for(11)
