@@ -18,11 +18,16 @@ def run(env, *args):
                           capture_output=True, text=True, timeout=60)
 
 
-def test_report_speaks_of_sender_side_refusals_and_undo_restores(tmp_path):
+def home(tmp_path):
+    """(environment, database URL) of a new home with its tables made."""
     env = infolettre_env(tmp_path / "home")
-    url = env["INFOLETTRE_DATABASE_URL"]
     (tmp_path / "home").mkdir()
-    db.upgrade(url)
+    db.upgrade(env["INFOLETTRE_DATABASE_URL"])
+    return env, env["INFOLETTRE_DATABASE_URL"]
+
+
+def test_report_speaks_of_sender_side_refusals_and_undo_restores(tmp_path):
+    env, url = home(tmp_path)
     emails = add_subscribers(url, 3)
     replies = [(emails[0], "550 5.1.1 <a>: Recipient address rejected: User unknown"),
                (emails[1], "550-5.7.26 This mail has been blocked because the sender is "
@@ -61,10 +66,7 @@ def test_a_complaint_is_undone_only_when_asked_for_with_a_warning(tmp_path):
     from mailer.console.models import AuditEntry
     from subscribers.service import is_suppressed
 
-    env = infolettre_env(tmp_path / "home")
-    url = env["INFOLETTRE_DATABASE_URL"]
-    (tmp_path / "home").mkdir()
-    db.upgrade(url)
+    env, url = home(tmp_path)
     emails = add_subscribers(url, 2)
     with db.session_scope(url) as session:
         for email in emails:  # two complaints, as a forged ARF report once made them
