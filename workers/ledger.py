@@ -9,11 +9,13 @@ twice and at most GROUP readers of a campaign miss it per batch the worker was s
 (`infolettre worker` sends two at once, in threads). Rows of a group that were never
 handed to the relay when something else went wrong go back to `queued`.
 
-On PostgreSQL both statements run in autocommit (one round trip each, no BEGIN or COMMIT
-of their own; the records as one UPDATE over arrays, not one per row); the records commit
-asynchronously (`synchronous_commit = off`, on a connection used for nothing else): losing
-one in a database crash leaves its row in `sending`, which recovery already covers.
-Claims always commit synchronously.
+The records of one group and the claim of the next go together (`claim`): one commit on
+SQLite, one statement on PostgreSQL (an UPDATE over arrays for the records, in a WITH
+before the claim's UPDATE: the two touch different rows). On PostgreSQL statements run
+in autocommit (one round trip each, no BEGIN or COMMIT of their own); records made
+outside a claim (a refusal, the batch's end) commit asynchronously (`synchronous_commit =
+off`, on a connection used for nothing else): losing one in a database crash leaves its
+row in `sending`, which recovery already covers. Claims always commit synchronously.
 """
 
 from __future__ import annotations
@@ -40,10 +42,16 @@ _RECORD = text(
 ).bindparams(bindparam("now", type_=Delivery.updated_at.type))
 # PostgreSQL: the group's outcomes in one statement, whose plan is made once, instead of
 # one UPDATE per row (a tenth of a worker's time there, per py-spy).
-_RECORD_GROUP = text(
+_UPDATE_GROUP = (
     "UPDATE delivery SET state = v.state, reply = v.reply, updated_at = :now "
-    "FROM unnest(CAST(:ids AS integer[]), CAST(:states AS varchar[]), "
-    "CAST(:replies AS varchar[])) AS v(id, state, reply) WHERE delivery.id = v.id"
+    "FROM unnest(CAST(:done AS integer[]), CAST(:states AS varchar[]), "
+    "CAST(:replies AS varchar[])) AS v(id, state, reply) WHERE delivery.id = v.id")
+_RECORD_GROUP = text(_UPDATE_GROUP).bindparams(bindparam("now", type_=Delivery.updated_at.type))
+# ... and with the next claim, in one round trip: the records are then committed with it.
+_RECORD_AND_CLAIM = text(
+    f"WITH recorded AS ({_UPDATE_GROUP} RETURNING delivery.id) "  # noqa: S608 - constant
+    "UPDATE delivery SET state = 'sending', attempts = attempts + 1, updated_at = :now "
+    "WHERE id = ANY(CAST(:ids AS integer[])) AND state = 'queued' RETURNING id"
 ).bindparams(bindparam("now", type_=Delivery.updated_at.type))
 _RELEASE = text(
     "UPDATE delivery SET state = 'queued', attempts = attempts - 1, "
@@ -91,12 +99,22 @@ class Ledger:
         self.claims.commit()
         return state
 
-    def claim(self, ids: Sequence[int]) -> set[int]:
-        """queued → sending, committed before it returns; the ids this worker now holds
-        (another worker may hold the others already)."""
+    def claim(self, ids: Sequence[int],
+              outcomes: Sequence[tuple[int, str, str | None]] = ()) -> set[int]:
+        """queued → sending, committed before it returns, with `outcomes` (as `record`)
+        recorded in the same commit; the ids this worker now holds (another worker may
+        hold the others already)."""
         if not ids:
+            self.record(outcomes)
             return set()
-        claimed = self.claims.execute(_CLAIM, {"ids": list(ids), "now": utcnow()}).scalars().all()
+        now = utcnow()
+        if outcomes and self.claims.dialect.name == "postgresql":
+            claimed = self.claims.execute(_RECORD_AND_CLAIM, {
+                "ids": list(ids), "now": now, **_arrays(outcomes)}).scalars().all()
+        else:
+            if outcomes:
+                self.claims.execute(_RECORD, _rows(outcomes, now))
+            claimed = self.claims.execute(_CLAIM, {"ids": list(ids), "now": now}).scalars().all()
         self.claims.commit()
         return set(claimed)
 
@@ -107,13 +125,9 @@ class Ledger:
         now = utcnow()
         outcomes = list(outcomes)
         if outcomes and self.records.dialect.name == "postgresql":
-            ids, states, replies = zip(*outcomes, strict=True)
-            self.records.execute(_RECORD_GROUP, {"ids": list(ids), "now": now,
-                                                 "states": [str(state) for state in states],
-                                                 "replies": list(replies)})
+            self.records.execute(_RECORD_GROUP, {"now": now, **_arrays(outcomes)})
         elif outcomes:
-            self.records.execute(_RECORD, [{"id": id_, "state": str(state), "reply": reply,
-                                            "now": now} for id_, state, reply in outcomes])
+            self.records.execute(_RECORD, _rows(outcomes, now))
         if release:
             self.records.execute(_RELEASE, {"ids": list(release), "reply": reason, "now": now})
         self.records.commit()
@@ -121,3 +135,15 @@ class Ledger:
     def close(self) -> None:
         for conn in self._own:
             conn.close()
+
+
+def _arrays(outcomes: Sequence[tuple[int, str, str | None]]) -> dict[str, list]:
+    """The outcomes as the arrays _UPDATE_GROUP unnests."""
+    ids, states, replies = zip(*outcomes, strict=True)
+    return {"done": list(ids), "states": [str(state) for state in states],
+            "replies": list(replies)}
+
+
+def _rows(outcomes: Sequence[tuple[int, str, str | None]], now) -> list[dict]:
+    return [{"id": id_, "state": str(state), "reply": reply, "now": now}
+            for id_, state, reply in outcomes]

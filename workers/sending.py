@@ -3,7 +3,7 @@ claimed a small group at a time.
 
 Exactly once: the deliveries of a group are claimed (queued → sending, committed) before
 any of them is handed to the relay, and the outcomes so far are recorded (sent or failed)
-just before the next claim and at the end (workers.ledger). The transport may pipeline
+with the next claim and at the end (workers.ledger). The transport may pipeline
 (mailer.transport.smtp): when it asks for the first message of a group, at most
 `outbox.ahead` messages of the group before are still without an outcome, so claims of
 GROUP - ahead keep the promise: a worker killed at any moment leaves at most GROUP rows
@@ -224,8 +224,8 @@ class _Batch:
             group = queued[start:start + claim]
             for _ in group:
                 quota.wait()  # before the claim, so that a claim lasts only the SMTP time
-            self._flush()
-            claimed = self.ledger.claim([delivery.id for delivery in group])
+            claimed = self.ledger.claim([delivery.id for delivery in group], self.outcomes)
+            self._recorded()
             self.claimed |= claimed
             for delivery in group:
                 if delivery.id in claimed:
@@ -251,7 +251,7 @@ class _Batch:
         settings = self.settings
         mail_from = verp.encode(settings.secret, settings.bounce_domain, self.campaign_id,
                                 delivery.subscriber_id or 0)
-        return Envelope(raw, mail_from, address, delivery)
+        return Envelope(raw, mail_from, address, delivery, dot_safe=True)
 
     def _poisoned(self, delivery, error: Poison) -> None:
         log.warning("delivery %s not sent: %s", delivery.id, error)
@@ -310,5 +310,10 @@ class _Batch:
         back."""
         if self.outcomes or release:
             self.ledger.record(self.outcomes, release, reason)
-        self.claimed -= {outcome[0] for outcome in self.outcomes} | set(release)
+        self.claimed -= set(release)
+        self._recorded()
+
+    def _recorded(self) -> None:
+        """The outcomes so far are in the ledger."""
+        self.claimed -= {outcome[0] for outcome in self.outcomes}
         self.outcomes = []

@@ -90,10 +90,10 @@ def _address(address: str) -> str:
     return address.replace("\r", "").replace("\n", "").replace(">", "")
 
 
-def _wire(raw: bytes) -> bytes:
-    """The message as it follows DATA: dot-stuffed if it needs it (RFC 5321 4.5.2), then the
-    end-of-data line, ready for one write."""
-    if raw.startswith(b".") or b"\n." in raw:
+def _wire(raw: bytes, dot_safe: bool = False) -> bytes:
+    """The message as it follows DATA: dot-stuffed if it needs it (RFC 5321 4.5.2) and is not
+    `dot_safe`, then the end-of-data line, ready for one write."""
+    if not dot_safe and (raw.startswith(b".") or b"\n." in raw):
         raw = re.sub(rb"(?m)^\.", b"..", raw)
     return raw + (b".\r\n" if raw.endswith(b"\r\n") else b"\r\n.\r\n")
 
@@ -303,7 +303,7 @@ class _Lane:
             smtp = sender._connection()  # again after a refusal whose reset failed
         except TemporaryFailure as error:  # ready is None then: it needs the old connection
             return [(envelope, error)] if envelope else []
-        chunks = [_wire(self.ready.raw)] if self.ready else []
+        chunks = [_wire(self.ready.raw, self.ready.dot_safe)] if self.ready else []
         if envelope:
             chunks.append("".join(f"{command}\r\n" for command in sender._commands(
                 envelope.raw, envelope.mail_from, envelope.rcpt)).encode())

@@ -47,6 +47,25 @@ def test_a_claim_holds_queued_rows_once_and_a_release_gives_the_attempt_back(
                                              "421 going away", None]
 
 
+
+def test_a_claim_records_the_outcomes_before_it_in_the_same_commit(send_env, example_editions):
+    add_subscribers(send_env, 4)
+    campaign, _ = planned(send_env, example_editions)
+    ids = list(rows(send_env, campaign.id))
+    with db.get_engine(send_env).connect() as conn:
+        ledger = Ledger(conn)
+        try:
+            assert ledger.claim(ids[:2]) == set(ids[:2])
+            outcomes = [(ids[0], DeliveryState.SENT, "250 ok"),
+                        (ids[1], DeliveryState.FAILED, "550 no")]
+            assert ledger.claim(ids, outcomes) == set(ids[2:])  # held ones not again
+        finally:
+            ledger.close()
+    after = rows(send_env, campaign.id)
+    assert [after[i].state for i in ids] == ["sent", "failed", "sending", "sending"]
+    assert [after[i].reply for i in ids[:2]] == ["250 ok", "550 no"]
+    assert [after[i].attempts for i in ids] == [1, 1, 1, 1]
+
 class Broken(Exception):
     pass
 
