@@ -1,12 +1,12 @@
 """Messages per second delivered by the Celery workers (Redis broker; by default one
-worker forking 2 processes, as `infolettre worker`) to Postfix's smtp-sink
+worker process sending 2 batches in threads, as `infolettre worker`) to Postfix's smtp-sink
 on 127.0.0.1, each configuration beside smtp-source's own rate to the same sink measured
 just before it, with the time to the first message and the peak memory of the workers.
 
     .venv/bin/python bench/send.py [--subscribers 10000]
                                    [--configs sqlite,sqlite-rsa,sqlite-ed25519,pg,pg-rsa]
-                                   [--smtp-options '?streams=2']
-                                   [--pool prefork|solo|threads] [--workers 2]
+                                   [--smtp-options '?streams=1']
+                                   [--pool threads|prefork|solo] [--workers 2]
 
 A configuration is a database (`sqlite` or `pg`) and a DKIM key (`-rsa`: RSA-2048,
 `-ed25519`; none: DKIM off). smtp-source sends messages of the size of ours (the full
@@ -22,10 +22,17 @@ each was recorded sent), so polling adds nothing to them:
 - command: how long `send --yes` itself took;
 - memory: the sums over the worker processes, all of them, of their resident sets (RSS)
   and of their proportional sets (PSS, the pages shared after a fork counted once), the
-  highest samples, taken every 0.1 s. Which processes: with `--pool prefork` (production's
-  `infolettre worker`), the Celery main process and its `--workers` children; with
-  `--pool solo`, `--workers` Celery processes that each send in their main process; with
-  `--pool threads`, one Celery process running `--workers` batches in threads.
+  highest samples, taken every 0.1 s. Which processes: with `--pool threads` (production's
+  `infolettre worker`), one Celery process running `--workers` batches in threads; with
+  `--pool prefork`, the Celery main process and its `--workers` children; with
+  `--pool solo`, `--workers` Celery processes that each send in their main process;
+- CPU: milliseconds per message spent by each group of processes from just before
+  `send --yes` to the campaign's end (seen every 0.5 s), from /proc: the workers, the
+  database (PostgreSQL's postmaster and backends), Redis, smtp-sink, this script (its
+  polling and memory samples), the `send` command, and `other`: the rest of the machine's
+  busy time (other people's work: compare runs whose `other` is near 0); `idle`: the
+  share of both cores left unused. Nearly no idle means the machine is saturated, and
+  only less CPU per message helps.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -114,6 +122,59 @@ def tree_memory_mb(pid: int) -> tuple[float, float]:
     return rss / 1e3, pss / 1e3
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants, live ones from their
+    own /proc/PID/stat, exited ones from their parents' counts of reaped children."""
+    total, pids = 0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()  # after the command's name, from field 3
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        pids += [int(child) for child in children]
+    return total / TICK
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine, all cores, from /proc/stat."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values[:8]) - idle) / TICK, idle / TICK
+
+
+class CpuMeter:
+    """CPU seconds spent by each group of processes over a window (the send, from just
+    before `send --yes` to the campaign's end): the workers, the database, Redis, the sink,
+    this script's own polling, the command, and the rest of the machine (others' work)."""
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+
+    def sample(self) -> dict[str, float]:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        command = resource.getrusage(resource.RUSAGE_CHILDREN)  # the only child that ends
+        busy, idle = machine_cpu_seconds()
+        return {**{name: sum(tree_cpu_seconds(pid) for pid in pids)
+                   for name, pids in self.groups.items()},
+                "bench": own.ru_utime + own.ru_stime,
+                "command": command.ru_utime + command.ru_stime,
+                "busy": busy, "idle": idle}
+
+    @staticmethod
+    def split(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+        spent = {name: after[name] - before[name] for name in before}
+        ours = sum(value for name, value in spent.items() if name not in ("busy", "idle"))
+        spent["other"] = max(spent["busy"] - ours, 0.0)
+        return spent
+
+
 @dataclass
 class Result:
     config: str
@@ -126,6 +187,8 @@ class Result:
     rss_mb: float
     pss_mb: float
     load: float  # the machine's load average (1 min) as the send ended: others' work
+    cpu: dict[str, float]  # CPU seconds per group over the send (CpuMeter.split)
+    seconds: float  # the window CpuMeter measured
 
     def line(self) -> str:
         return (f"{self.config:<15}{self.rate:6.0f} {self.reference:7.0f} "
@@ -134,11 +197,25 @@ class Result:
                 f"{self.rss_mb:6.0f} MB "
                 f"{self.pss_mb:6.0f} MB {self.load:5.1f}")
 
+    def cpu_line(self, messages: int) -> str:
+        """CPU milliseconds per message of each group, and the machine's idle share."""
+        per = {name: 1000 * value / messages for name, value in self.cpu.items()}
+        cores = self.cpu["busy"] + self.cpu["idle"]
+        return (f"{self.config:<15}" + "".join(f"{per[name]:8.3f}" for name in CPU_GROUPS)
+                + f"{per['busy']:8.3f} {100 * self.cpu['idle'] / max(cores, 1e-9):5.0f} %"
+                + f" {self.seconds:6.2f} s")
+
 
 HEADER = ("configuration msgs/s  source  ratio  steady  command   first     queued→1  "
           "peak RSS  peak PSS  load\n"
           "------------- ------  ------  -----  ------  -------   -------   --------  "
           "--------  --------  ----")
+
+
+CPU_GROUPS = ("workers", "database", "redis", "sink", "bench", "command", "other")
+CPU_HEADER = ("CPU ms per message, from just before `send --yes` to the campaign's end\n"
+              "configuration  workers database   redis    sink   bench command   other"
+              "    busy  idle  window")
 
 
 class Bench:
@@ -198,11 +275,16 @@ class Bench:
             if not self.cold:  # as staff do before a send: its editions are then kept
                 subprocess.run([sys.executable, "-m", "mailer", "validate", "issues/091.yaml"],
                                env=env, cwd=ROOT, check=True, capture_output=True)
+            meter = CpuMeter(self.cpu_groups(workers))
+            before = meter.sample()
+            window = time.monotonic()
             started = dt.datetime.now(dt.UTC)
             subprocess.run([sys.executable, "-m", "mailer", "send", "issues/091.yaml", "--yes"],
                            env=env, cwd=ROOT, check=True, capture_output=True)
             command = (dt.datetime.now(dt.UTC) - started).total_seconds()
             rss, pss = watch(url, [worker.pid for worker, _ in workers])
+            cpu = meter.split(before, meter.sample())
+            window = time.monotonic() - window
             created, first, last = sent_span(url)
         finally:
             for worker, _ in workers:
@@ -214,7 +296,13 @@ class Bench:
         return Result(config, self.subscribers / elapsed, reference,
                       (self.subscribers - 1) / max((last - first).total_seconds(), 1e-3),
                       command, (first - started).total_seconds(),
-                      (first - created).total_seconds(), rss, pss, os.getloadavg()[0])
+                      (first - created).total_seconds(), rss, pss, os.getloadavg()[0],
+                      cpu, window)
+
+    def cpu_groups(self, workers: list) -> dict[str, list[int]]:
+        return {"workers": [worker.pid for worker, _ in workers],
+                "database": [self.postgres.proc.pid] if self.postgres else [],
+                "redis": [self.redis.proc.pid], "sink": [self.sink.pid]}
 
     def start_workers(self, env: dict, home: Path) -> list[tuple[subprocess.Popen, Path]]:
         """`--pool solo`: that many Celery processes, each sending in its own main process;
@@ -299,9 +387,10 @@ def main() -> None:
                         help="send without validating first: the command renders the issue")
     parser.add_argument("--smtp-options", default="",
                         help="appended to the relay's URL, e.g. '?streams=2'")
-    parser.add_argument("--pool", choices=("prefork", "solo", "threads"), default="prefork",
-                        help="prefork: one Celery process forking --workers children; solo: "
-                        "--workers Celery processes; threads: one, with --workers threads")
+    parser.add_argument("--pool", choices=("prefork", "solo", "threads"), default="threads",
+                        help="threads (production's `infolettre worker`): one Celery process, "
+                        "--workers threads; prefork: one Celery process forking --workers "
+                        "children; solo: --workers Celery processes")
     args = parser.parse_args()
     configs = [name.strip() for name in args.configs.split(",") if name.strip()]
     unknown = set(configs) - set(CONFIGS)
@@ -316,9 +405,14 @@ def main() -> None:
           "source: smtp-source -s 16 to the same sink just before")
     print("ratio: end to end from `send --yes`; steady: from the first message to the last")
     print(HEADER, flush=True)
+    results = []
     try:
         for config in configs:
-            print(bench.run(config).line(), flush=True)
+            results.append(bench.run(config))
+            print(results[-1].line(), flush=True)
+        print(CPU_HEADER)
+        for result in results:
+            print(result.cpu_line(args.subscribers))
     finally:
         bench.close()
         shutil.rmtree(home, ignore_errors=True)

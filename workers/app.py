@@ -69,7 +69,8 @@ def _load_what_sending_needs() -> None:
 
 @worker_process_init.connect
 def _connect_ahead(**_) -> None:
-    """In each child, as it starts: a connection to the database waits in its pool, so the
+    """In each process that sends, as it starts (a prefork child; the worker itself with
+    the threads or solo pool): a connection to the database waits in its pool, so the
     first batch does not wait for one (a new PostgreSQL backend)."""
     from mailer.db import get_engine
 
@@ -80,7 +81,7 @@ def _connect_ahead(**_) -> None:
 
 
 @worker_init.connect
-def _share_with_children(**_) -> None:
+def _share_with_children(sender=None, **_) -> None:
     """Before the pool forks: what the batches need is loaded once (then shared), and the
     objects made so far (modules, tasks, settings) leave the garbage collector's watch, so
     that its passes in the children do not write to their pages (reference counts in GC
@@ -89,3 +90,6 @@ def _share_with_children(**_) -> None:
     _load_what_sending_needs()
     gc.collect()
     gc.freeze()
+    pool = getattr(sender, "pool_cls", "prefork")  # a name until the worker resolves it
+    if "prefork" not in str(getattr(pool, "__module__", pool)):  # no fork: send from here
+        _connect_ahead()

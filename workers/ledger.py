@@ -5,7 +5,8 @@ a group of at most GROUP deliveries is claimed (queued → sending) in one commi
 statement before any of them is handed to the relay, and their outcomes are recorded in
 one statement after. A worker killed in between leaves at most the group's rows in
 `sending`: recovery marks them `unknown` and never sends them again, so nobody is mailed
-twice and at most GROUP readers of a campaign miss it. Rows of a group that were never
+twice and at most GROUP readers of a campaign miss it per batch the worker was sending
+(`infolettre worker` sends two at once, in threads). Rows of a group that were never
 handed to the relay when something else went wrong go back to `queued`.
 
 On PostgreSQL both statements run in autocommit (one round trip each, no BEGIN or COMMIT

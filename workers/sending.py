@@ -7,8 +7,9 @@ just before the next claim and at the end (workers.ledger). The transport may pi
 (mailer.transport.smtp): when it asks for the first message of a group, at most
 `outbox.ahead` messages of the group before are still without an outcome, so claims of
 GROUP - ahead keep the promise: a worker killed at any moment leaves at most GROUP rows
-in `sending`, which recovery marks `unknown` and never re-sends, so nobody is mailed
-twice; every row still `queued` is sent by the next batch task.
+in `sending` for each batch it was sending, which recovery marks `unknown` and never
+re-sends, so nobody is mailed twice; every row still `queued` is sent by the next batch
+task.
 
 Poison isolation: a message that cannot be built, signed or addressed fails that delivery
 alone, with the reason in its row, and the batch goes on. A relay that is unavailable
@@ -19,10 +20,8 @@ server that says "later" leaves that row queued and the batch goes on (Deferred 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, func, select, text, update
@@ -54,18 +53,6 @@ class RelayDown(Exception):
 class Deferred(Exception):
     """Some recipients' servers answered 4xx: their rows stay queued for a later try."""
 
-
-
-_signers: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _signing() -> ThreadPoolExecutor:
-    """This process's signing threads (made in the process that sends: a fork keeps no
-    thread), two for a worker that runs two batches at once."""
-    global _signers
-    if _signers is None or _signers[0] != os.getpid():
-        _signers = (os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="dkim"))
-    return _signers[1]
 
 
 @lru_cache(maxsize=32)
@@ -227,7 +214,7 @@ class _Batch:
         url = self.conn.engine.url.render_as_string(hide_password=False)
         checked = time.monotonic()
         # The messages of the group before still in flight when a claim is made, and the
-        # claim: never more than GROUP rows of this worker in `sending`.
+        # claim: never more than GROUP rows of this batch in `sending`.
         claim = max(GROUP - outbox.ahead, 1)
         for start in range(0, len(queued), claim):
             if time.monotonic() - checked > CHECK_SECONDS:
@@ -240,40 +227,27 @@ class _Batch:
             self._flush()
             claimed = self.ledger.claim([delivery.id for delivery in group])
             self.claimed |= claimed
-            # Each message is built, its signature started in another thread, and the one
-            # before handed over: the signature is made while the relay is waited for.
-            ahead = None
             for delivery in group:
                 if delivery.id in claimed:
-                    built = self._build(outbox, signer, url, delivery)
-                    if built is not None:
-                        envelope = ahead and self._signed(*ahead)
-                        ahead = built
-                        if envelope is not None:
-                            yield envelope
-            envelope = ahead and self._signed(*ahead)
-            if envelope is not None:
-                yield envelope
+                    envelope = self._envelope(outbox, signer, url, delivery)
+                    if envelope is not None:
+                        yield envelope
 
-    def _build(self, outbox, signer, url: str, delivery) -> tuple | None:
-        """(delivery, address, the signed message to come), or None: a poison message."""
+    def _envelope(self, outbox, signer, url: str, delivery) -> Envelope | None:
+        """The delivery's message, built and signed in this thread, or None: a poison
+        message. Signing here, not in a pool of its own: RSA and SHA-256 let go of the GIL
+        while they work, so the worker's other batch runs meanwhile, and a hand-over to a
+        signing thread cost more than it saved (bench/send.py)."""
         try:
             edition = prepared(url, self.campaign_id, delivery.language)
             raw, address = build(edition, personal(recipient, edition, delivery,
                                                    self.campaign_id), outbox)
+            raw = sign(signer, raw)
         except Poison as error:
             self._poisoned(delivery, error)
             return None
         except TemporaryFailure as error:  # the relay, asked whether it takes SMTPUTF8
             self._stop(error)
-        return delivery, address, _signing().submit(sign, signer, raw) if signer else raw
-
-    def _signed(self, delivery, address: str, signed) -> Envelope | None:
-        try:
-            raw = signed if isinstance(signed, bytes) else signed.result()
-        except Poison as error:
-            self._poisoned(delivery, error)
-            return None
         settings = self.settings
         mail_from = verp.encode(settings.secret, settings.bounce_domain, self.campaign_id,
                                 delivery.subscriber_id or 0)

@@ -9,8 +9,8 @@ message's MAIL, RCPT and DATA (RFC 2920 section 3.1: message content may open a 
 DATA ends it), the replies are read back in the order of the commands, so each is the
 answer about one recipient, and the next message is built while the relay reads. A relay
 that does not offer PIPELINING gets the plain dialogue, a reply before each command.
-Off by default: on the shared 2-core machine where it was measured, it did not beat one
-message at a time (see bench/send.py --smtp-options).
+Two streams by default: a worker sends its batches in threads of one process
+(mailer.cli_worker), and each batch keeps two connections busy (bench/send.py).
 
 The message is sent after DATA as it is (mailer.message guarantees CRLF line ends and no
 line starting with a dot); any other message, such as a confirmation email, is
@@ -42,14 +42,15 @@ class SmtpConfig:
 
     # Pipelined streams of messages a batch opens (`?streams=N`, 0 to MAX_STREAMS): 0, one
     # message at a time (MAIL, RCPT and DATA pipelined, then the data: two round trips).
-    # 1 by default: bench/send.py measured 0.77 of smtp-source against 0.62 with 0.
-    streams: int = 1
+    # 2 by default: a worker's batches share one process (mailer.cli_worker), and each
+    # keeps a message in flight on one connection while the other's replies are read.
+    streams: int = 2
 
     @classmethod
     def from_url(cls, url: str) -> SmtpConfig:
         """Raises ValueError naming the setting and what it takes."""
         server = ServerUrl.parse(url, "INFOLETTRE_SMTP_URL", "smtp", (25, 465))
-        streams = server.options.get("streams", "1")
+        streams = server.options.get("streams", "2")
         if not (streams.isdigit() and int(streams) <= MAX_STREAMS):
             raise ValueError(f"INFOLETTRE_SMTP_URL: streams={streams!r}: a number of "
                              f"connections from 0 to {MAX_STREAMS}")

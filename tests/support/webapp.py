@@ -64,8 +64,10 @@ class WebProcess:
 
 
 class CeleryWorker:
-    """A real `celery worker --pool=solo` process (with the beat if asked), ready once it
-    says so in its log."""
+    """A real Celery worker process as `infolettre worker` runs it (two batches at once in
+    threads of one process; with the beat if asked), ready once it says so in its log."""
+
+    CONCURRENCY = 2  # batches sent at once, as `infolettre worker` sends them
 
     def __init__(self, env: dict[str, str], log: Path, beat: bool = False) -> None:
         self.env, self.log, self.beat = env, log, beat
@@ -73,8 +75,9 @@ class CeleryWorker:
 
     def start(self, timeout: float = 60.0) -> CeleryWorker:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--pool=solo",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--pool=threads",
+             f"--concurrency={self.CONCURRENCY}", "--loglevel=INFO", "--without-gossip",
+             "--without-mingle", "--without-heartbeat",
              *(["--beat"] if self.beat else [])],  # its schedule file: in INFOLETTRE_HOME
             env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
         )
