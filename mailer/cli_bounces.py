@@ -119,6 +119,11 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
     if campaign_id is None and since is None and email is None:
         raise UserError("say which bounces to undo: --campaign N, --since YYYY-MM-DD "
                         "and/or --email ADDRESS")
+    if complaints and not (email or "").strip():
+        # A real complaint must never be undone: one person at a time, whom staff know
+        # did not complain (the console's button is per person too), never a whole period.
+        raise UserError("--complaints: name the person with --email ADDRESS; a complaint is "
+                        "undone one address at a time, only when you know it was not theirs")
     if reason is not None and complaints:
         raise UserError("--reason: complaints have no reason to choose; leave it out")
     if reason is not None and reason not in {*Reason, "soft"}:

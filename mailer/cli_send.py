@@ -111,6 +111,7 @@ def _audience(session, file: str, editions: dict, same_issue: bool) -> int:
 @click.group("campaign")
 def campaign() -> None:
     """List campaigns, follow one, pause, resume or cancel it."""
+    db.upgrade()  # a first command in a new folder finds the tables (no "no such table")
 
 
 def _line(session, item: Campaign) -> str:
@@ -128,8 +129,12 @@ def _line(session, item: Campaign) -> str:
 def list_campaigns() -> None:
     """Every campaign, newest first: id, issue number and file, state, counts."""
     with db.session_scope() as session:
-        for item in session.scalars(select(Campaign).order_by(Campaign.id.desc())):
+        items = session.scalars(select(Campaign).order_by(Campaign.id.desc()))
+        item = None
+        for item in items:
             click.echo(_line(session, item))
+        if item is None:
+            click.echo("no campaign yet: `infolettre send FILE` makes one")
 
 
 def _progress(session, campaign_id: int, started: float, first_sent: int) -> tuple[str, bool]:

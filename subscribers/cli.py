@@ -24,6 +24,7 @@ SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
 @click.group("subscribers")
 def subscribers() -> None:
     """The list: import, export, count, erase."""
+    db.upgrade()  # a first command in a new folder finds the tables (no "no such table")
 
 
 @subscribers.command("import")

@@ -97,3 +97,7 @@ def sweep() -> None:
 @worker_ready.connect
 def _resume_on_start(**_) -> None:
     sweep.delay()
+    # A worker started again at once after a kill finds the dead one's claims younger than
+    # the lease: one more sweep once it has run out makes them `unknown`, so that the
+    # campaign ends even where no beat runs (`infolettre worker` alone).
+    sweep.apply_async(countdown=get_settings().send_lease_seconds + 1)

@@ -3,7 +3,8 @@ older Microsoft JMRP (a copy of the message from staff@hotmail.com, the complain
 X-HmXmrOriginalRecipient header).
 
 The complainer is, in order: the report's Original-Rcpt-To; Microsoft's header; our VERP
-address in the returned copy (its Return-Path); the copy's To. Providers that redact the
+address (the report's Original-Mail-From, or the returned copy's Return-Path); the copy's
+To. Providers that redact the
 address leave only the VERP, which names the subscriber.
 """
 
@@ -71,12 +72,16 @@ def complaint(message: Message) -> tuple[str, str | None, str] | None:
 
 
 def verp_of(message: Message, secret: str) -> tuple[int, int] | None:
-    """The (campaign, subscriber) our VERP return path names in the returned copy."""
+    """The (campaign, subscriber) our VERP return path names in the returned copy, or in
+    the report's Original-Mail-From (RFC 5965 3.2: the copy's envelope sender, kept by
+    providers that send headers only or none)."""
+    values = [(_report_fields(message) or {}).get("original-mail-from", "")]
     original = reading.original_headers(message)
-    if original is None:
-        return None
-    for name in ("Return-Path", "X-Original-Return-Path", "Sender", "Errors-To"):
-        for address in reading.ADDRESS.findall(reading.header(original, name)):
+    if original is not None:
+        values += [reading.header(original, name) for name in
+                   ("Return-Path", "X-Original-Return-Path", "Sender", "Errors-To")]
+    for value in values:
+        for address in reading.ADDRESS.findall(value):
             found = verp.decode(secret, address)
             if found:
                 return found

@@ -4,14 +4,19 @@ Mailman's bounce score, fitted to a newsletter sent every few months rather than
 with daily traffic:
 
 - a hard bounce suppresses at once (HARD): only a permanent failure of the address itself
-  (user unknown, host unknown, account disabled; see mailer.bounces.reasons);
+  (user unknown, host unknown, account disabled; see mailer.bounces.reasons), reported by
+  the relay while sending, by a report to our VERP return path or by an authenticated
+  provider webhook; a mailbox report tied to us only by a delivery arrives here as a soft
+  bounce (mailer.bounces.provenance);
 - a failure that is the sender's or the path's (authentication, reputation, content, size,
   rate, relay, network) never touches the subscriber: it is recorded against its campaign
   and shown to staff, and on the person's page as a refusal that counts nothing
   (SENDER_SIDE);
-- a complaint unsubscribes and suppresses (COMPLAINT);
-- a soft bounce adds one point per campaign (per day when the campaign is unknown), so
-  that the retries and reports of one issue count once (SOFT);
+- a complaint unsubscribes and suppresses (COMPLAINT); one without our VERP in its copy
+  never reaches this: it is held for a person;
+- a soft bounce adds one point per campaign (the campaign of the delivery that tied a
+  report without VERP; per day when none is known), so that the retries and reports of
+  one issue count once (SOFT);
 - the score starts again when the last soft bounce is older than `bounce_window_days`
   (STALE), and reaching `bounce_score_threshold` suppresses (THRESHOLD);
 - a delay notice is recorded and counts nothing: the message may still arrive (DELAY);
@@ -20,7 +25,8 @@ with daily traffic:
 
 A relay's acceptance is not a delivery (the receiving server may bounce it an hour later),
 so sending never takes points off. Reports reach this only when tied to a message we sent
-(mailer.bounces.provenance); a person's verdict on a held one needs no such tie.
+(mailer.bounces.provenance), and suppress at once only when our VERP or a provider's
+authenticated webhook ties them; a person's verdict on a held one needs no such tie.
 """
 
 from __future__ import annotations
@@ -105,24 +111,27 @@ def _soft(session: Session, subscriber: Subscriber, finding: Finding, detail: di
     settings = get_settings()
     now = utcnow()
     last = subscriber.last_bounce_at
+    # A report without VERP: its point is its tying delivery's campaign's, so that forged
+    # reports about one send count once however many days they come on.
+    campaign_id = finding.campaign_id or finding.detail.get("tied_campaign")
     if last and now - last > dt.timedelta(days=settings.bounce_window_days):
         subscriber.bounce_score = 0.0  # stale: start again
-    if not _counted(session, subscriber, finding, last, now):
+    if not _counted(session, subscriber, campaign_id, last, now):
         subscriber.bounce_score += 1.0
     subscriber.last_bounce_at = now
-    log_event(session, subscriber, EventKind.BOUNCED, campaign_id=finding.campaign_id,
+    log_event(session, subscriber, EventKind.BOUNCED, campaign_id=campaign_id,
               score=subscriber.bounce_score, **detail)
     if subscriber.bounce_score >= settings.bounce_score_threshold:
         set_status(session, subscriber, Status.BOUNCED, EventKind.BOUNCED,
-                   campaign_id=finding.campaign_id, reason="soft bounce score reached")
+                   campaign_id=campaign_id, reason="soft bounce score reached")
 
 
-def _counted(session: Session, subscriber: Subscriber, finding: Finding,
+def _counted(session: Session, subscriber: Subscriber, campaign_id: int | None,
              last: dt.datetime | None, now: dt.datetime) -> bool:
     """Whether this bounce's campaign (or, without one, this day) has its point already."""
-    if finding.campaign_id is None:
+    if campaign_id is None:
         return last is not None and last.date() == now.date()
     return session.scalar(select(SubscriberEvent.id).where(
         SubscriberEvent.subscriber_id == subscriber.id,
         SubscriberEvent.kind == EventKind.BOUNCED,
-        SubscriberEvent.campaign_id == finding.campaign_id).limit(1)) is not None
+        SubscriberEvent.campaign_id == campaign_id).limit(1)) is not None

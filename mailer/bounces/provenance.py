@@ -1,18 +1,27 @@
-"""Whether a returned report may change a subscriber: only one about a message we sent.
+"""Whether a returned report may change a subscriber, and how far: only one about a
+message we sent, and fully only when our signed return path says so.
 
 Anyone can write to the bounce address. A delivery-status report (RFC 3464), an MTA's
 prose bounce or a feedback report (ARF, RFC 5965) costs nothing to forge, and a stray one
 (another sender's, a forwarder's) does the same harm. A finding acts on a subscriber when
 
-- our VERP return path (mailer.verp, HMAC-signed) ties it to a message: on that person,
-  whatever address the report names (a forwarded mailbox reports where it forwarded to);
+- our VERP return path (mailer.verp, HMAC-signed) ties it to a message: fully, on that
+  person, whatever address the report names (a forwarded mailbox reports where it
+  forwarded to);
 - or, without it, we sent that address a message in the last `bounce_sent_days` days (a
-  delivery `sent`, or `unknown`: the relay may have taken it): on that address.
+  delivery `sent`, or `unknown`: the relay may have taken it): on that address, but never
+  at once. Every message we send carries our VERP, so a standards-following MTA bounces it
+  there and a feedback loop returns it in its copy; a report without it is weaker
+  evidence, and someone who knows our subscribers' addresses could write one per person.
+  Its hard bounce counts as a soft bounce (one point for the campaign of that delivery:
+  the score and its window decide, mailer.bounces.policy), the reason said in the
+  person's history; its complaint is HELD;
+- or it comes from a provider's webhook, authenticated (mailer.bounces.webhooks), which
+  lists the recipients of what went through the provider, one finding each: each acts
+  fully for an address we sent to.
 
 A report without VERP naming several addresses, one of them a subscriber's, is held whole:
-we send one message per recipient, so a bounce of ours names one person. Provider webhooks
-are authenticated (mailer.bounces.webhooks) and list the recipients of what went through
-the provider, one finding each: each is believed for an address we sent to.
+we send one message per recipient, so a bounce of ours names one person.
 
 What is not believed is recorded as HELD: it changes nobody and waits in the bounce list,
 its reason said, for a person's verdict (mailer.bounces.review). Findings about addresses
@@ -28,11 +37,17 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mailer.bounces.finding import COMPLAINT, DELAY, HARD, HELD, SOFT, Finding
+from mailer.bounces.reasons import Fault
 from mailer.settings import get_settings
 from subscribers.models import Subscriber, normalise_email, utcnow
 from workers.models import Campaign, Delivery, DeliveryState
 
 ACTING = (HARD, SOFT, DELAY, COMPLAINT)  # the kinds that change or mark a subscriber
+# Said in the person's history and the bounce list when a delivery, not VERP, ties a report.
+AS_SOFT = "counted as a soft bounce: the report did not come back to our signed return " \
+          "path (VERP)"
+NO_VERP_COMPLAINT = "its copy of our message does not carry our signed return path " \
+                    "(VERP); a real feedback loop report does"
 
 
 def screen(session: Session, findings: list[Finding], authenticated: bool = False
@@ -40,8 +55,10 @@ def screen(session: Session, findings: list[Finding], authenticated: bool = Fals
     """`findings` of one report (classify.analyse_all, or a provider's webhook when
     `authenticated`) as they may act: those tied to a message of ours by VERP unchanged,
     the others tied to our last delivery to their address (named by `tied_to` in their
-    detail) or turned HELD. A report naming several subscribers without VERP
-    becomes one HELD finding. Reads the database, changes nothing."""
+    detail, its campaign by `tied_campaign`) or turned HELD; tied so, a mailbox's hard
+    bounce becomes SOFT and its complaint HELD (a webhook's act as they are). A report
+    naming several subscribers without VERP becomes one HELD finding. Reads the database,
+    changes nothing."""
     loose = [f for f in findings if f.kind in ACTING and f.subscriber_id is None
              and f.recipient]
     if not loose:
@@ -62,7 +79,19 @@ def screen(session: Session, findings: list[Finding], authenticated: bool = Fals
             _hold(finding, f"no message was sent to this address in the last {days} days")
         else:  # named in the person's history; its campaign is not assumed to be this one's
             finding.detail["tied_to"] = f"delivery {sent.id} (campaign {sent.campaign_id})"
+            finding.detail["tied_campaign"] = sent.campaign_id
+            if not authenticated:
+                _weaken(finding)
     return findings
+
+
+def _weaken(finding: Finding) -> None:
+    """A mailbox report tied only by a delivery never suppresses at once."""
+    if finding.kind == COMPLAINT:
+        _hold(finding, NO_VERP_COMPLAINT)
+    elif finding.kind == HARD and finding.fault not in (Fault.SENDER, Fault.PATH):
+        finding.kind = SOFT  # a sender's or path's failure counts nothing either way
+        finding.reason = f"{AS_SOFT} · {finding.reason}".strip(" ·")[:300]
 
 
 def last_delivery(session: Session, email: str, days: int) -> Delivery | None:

@@ -41,7 +41,10 @@ def malformed(error: Malformed):
 
 
 def _json_object() -> dict:
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # [[[[… thousands deep: silent=True lets it through (a 500)
+        raise Malformed("JSON nested too deep") from None
     if not isinstance(body, dict):
         raise Malformed("expected a JSON object")
     return body

@@ -74,7 +74,14 @@ def test_a_complaint_is_undone_only_when_asked_for_with_a_warning(tmp_path):
 
     bounces_only = run(env, "undo", "--campaign", "5", "--yes")
     assert "0 subscribers suppressed by these bounces" in bounces_only.stdout
-    mixed = run(env, "undo", "--complaints", "--reason", "policy", "--campaign", "5")
+    for scope in (["--since", "2000-01-01"], ["--campaign", "5"], ["--email", " "]):
+        bulk = run(env, "undo", "--complaints", *scope, "--yes")  # every complainer at once
+        assert bulk.returncode != 0 and "--email ADDRESS" in bulk.stderr, scope
+        assert "Traceback" not in bulk.stderr
+    with db.session_scope(url) as session:
+        assert {s.status for s in session.query(Subscriber)} == {Status.COMPLAINED}
+    mixed = run(env, "undo", "--complaints", "--reason", "policy", "--campaign", "5",
+                "--email", emails[0])
     assert mixed.returncode != 0 and "complaints have no reason" in mixed.stderr
     done = run(env, "undo", "--complaints", "--email", emails[1].upper(), "--yes")
     assert done.returncode == 0, done.stderr

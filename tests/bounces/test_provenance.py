@@ -1,12 +1,15 @@
 """Forged and stray reports change nobody (mailer/bounces/provenance.py), one test per
-transition, on SQLite and PostgreSQL: VERP (acts on its person), SENT (acts on an address
-we mailed in the last bounce_sent_days days), STALE and NOT SENT (held), SEVERAL (held
-whole), and a held report's review.
+transition, on SQLite and PostgreSQL: VERP (acts at once on its person), SENT (a report
+without VERP about an address we mailed in the last bounce_sent_days days: a hard bounce
+counts one point, a complaint is held), an authenticated webhook (acts at once), STALE and
+NOT SENT (held), SEVERAL (held whole), and a held report's review.
 
 Anyone can write to the bounce address. The worst one message can do: a delivery-status
 report (RFC 3464) listing every subscriber as `Action: failed`, `Status: 5.1.1`. It once
 bounced all of them; a bounce handler that unsubscribed half of a 40,000-person list after
-one bad day is the field's own story (port25-bouncehandler #27)."""
+one bad day is the field's own story (port25-bouncehandler #27). The next worst: one forged
+report per person, each naming one address we did mail; without our VERP it never
+suppresses at once."""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from mailer import db, verp
-from mailer.bounces import classify, process, review
+from mailer.bounces import classify, process, provenance, review, undo
+from mailer.bounces.finding import Finding, provider_failure
 from mailer.bounces.models import BounceEvent
 from mailer.settings import get_settings
 from subscribers.models import Status, Subscriber, utcnow
@@ -62,10 +66,13 @@ def plain(emails: list[str]) -> bytes:
             f"The following addresses failed:\r\n\r\n{lines}").encode()
 
 
-def arf(email: str) -> bytes:
-    """A feedback report (RFC 5965, abuse) naming `email`, with no copy of our message."""
-    return (CORPUS / "kinds" / "arf-yahoo-style.eml").read_bytes().replace(
+def arf(email: str, mail_from: str = f"bounces@{DOMAIN}") -> bytes:
+    """A feedback report (RFC 5965, abuse) naming `email`, its copy of our message without
+    a Return-Path, its Original-Mail-From `mail_from` (not our VERP unless said)."""
+    raw = (CORPUS / "kinds" / "arf-yahoo-style.eml").read_bytes().replace(
         b"maria.lopez@yahoo.example", email.encode())
+    return raw.replace(f"Original-Mail-From: <bounces@{DOMAIN}>".encode(),
+                       f"Original-Mail-From: <{mail_from}>".encode(), 1)
 
 
 def handle(url, raw: bytes) -> list[BounceEvent]:
@@ -119,7 +126,9 @@ def test_a_forged_verp_address_changes_nobody(database_url):
 @pytest.mark.parametrize("sample", ["postfix-user-unknown.eml", "exim-dsn-no-such-user.eml",
                                     "gmail-nosuchuser.eml", "exchange-o365-rejected.eml",
                                     "kinds/arf-yahoo-style.eml", "kinds/jmrp-microsoft.eml"])
-def test_real_reports_act_for_an_address_we_sent_to_and_only_then(database_url, sample):
+def test_real_reports_count_for_an_address_we_sent_to_and_only_then(database_url, sample):
+    # Other senders' reports: no VERP of ours. A hard bounce counts one point; a complaint
+    # stays held (a feedback loop of ours returns our VERP in its copy).
     raw = (CORPUS / sample).read_bytes()
     with db.session_scope(database_url) as session:
         [finding] = classify.analyse_all(raw, get_settings().secret)
@@ -129,19 +138,106 @@ def test_real_reports_act_for_an_address_we_sent_to_and_only_then(database_url, 
     assert held.kind == "held" and set(statuses(database_url).values()) == {Status.SUBSCRIBED}
     sent_to(database_url, finding.recipient)
     [_, event] = handle(database_url, raw.replace(b"Message-ID: <", b"Message-ID: <again.", 1))
-    expected = Status.COMPLAINED if finding.kind == "complaint" else Status.BOUNCED
-    assert event.kind == finding.kind and statuses(database_url) == {
-        finding.recipient: expected}
+    assert statuses(database_url) == {finding.recipient: Status.SUBSCRIBED}
+    if finding.kind == "complaint":
+        assert event.kind == "held" and "(VERP)" in event.reason
+        return
+    assert (finding.kind, event.kind) == ("hard", "soft")
     with db.session_scope(database_url) as session:
         [person] = session.query(Subscriber).all()
+        assert person.bounce_score == 1.0
         assert person.events[-1].detail["tied_to"].startswith("delivery ")  # explained
+        assert person.events[-1].detail["reason"].startswith(provenance.AS_SOFT)
 
 
-def test_the_same_reports_act_for_an_address_we_sent_to(database_url):
-    [hard, complaining] = people(database_url, 2, sent=True)
-    handle(database_url, dsn([hard]))
-    handle(database_url, arf(complaining))
-    assert statuses(database_url) == {hard: Status.BOUNCED, complaining: Status.COMPLAINED}
+def test_a_hard_bounce_without_verp_counts_one_point(database_url):
+    [email] = people(database_url, 1, sent=True)
+    [event] = handle(database_url, dsn([email]))
+    assert (event.kind, event.cause, event.subscriber_id) == ("soft", "user unknown", 1)
+    assert event.reason.startswith("counted as a soft bounce: the report did not come back "
+                                   "to our signed return path (VERP) · 550 5.1.1")
+    assert statuses(database_url) == {email: Status.SUBSCRIBED}
+    with db.session_scope(database_url) as session:
+        person = session.get(Subscriber, 1)
+        assert person.bounce_score == 1.0 and not is_suppressed(session, email)
+        assert person.events[-1].detail["reason"] == event.reason[:200]  # their history
+
+
+def test_forged_reports_about_one_send_count_one_point(database_url):
+    # The attack: one forged report per person, again and again; all are about our one
+    # last send to them, whose point is counted once.
+    [email] = people(database_url, 1, sent=True)
+    for tag in ("one", "two", "three", "four"):
+        handle(database_url, dsn([email], tag=tag))
+    with db.session_scope(database_url) as session:
+        assert session.get(Subscriber, 1).bounce_score == 1.0
+    assert statuses(database_url) == {email: Status.SUBSCRIBED}
+
+
+def test_hard_bounces_without_verp_from_three_sends_suppress_and_can_be_undone(database_url):
+    [email] = people(database_url, 1)
+    campaigns = []
+    for number, days_ago in enumerate((3, 2, 1)):  # three issues within the window
+        campaigns.append(sent_to(database_url, email, days_ago=days_ago))
+        handle(database_url, dsn([email], tag=f"issue-{number}"))
+        expected = Status.BOUNCED if number == 2 else Status.SUBSCRIBED
+        assert statuses(database_url) == {email: expected}
+    with db.session_scope(database_url) as session:
+        person = session.get(Subscriber, 1)
+        assert person.bounce_score == 3.0 and is_suppressed(session, email)
+        assert [e.campaign_id for e in person.events if e.kind == "bounced"] == [
+            *campaigns, campaigns[-1]]  # one point each, then the suppression
+        scope = undo.Scope(campaign_id=campaigns[-1], reason="soft")
+        people_back = undo.suppressed(session, scope)
+        assert [p.email for p in people_back] == [email]
+        assert undo.restore(session, people_back, "staff@example.org", scope) == 1
+    assert statuses(database_url) == {email: Status.SUBSCRIBED}
+    with db.session_scope(database_url) as session:
+        assert not is_suppressed(session, email)
+
+
+def test_a_complaint_without_verp_is_held_for_an_address_we_sent_to(database_url):
+    [email] = people(database_url, 1, sent=True)
+    [event] = handle(database_url, arf(email))
+    assert (event.kind, event.recipient, event.subscriber_id) == ("held", email, None)
+    assert event.reason.startswith("held (complaint): its copy of our message does not carry "
+                                   "our signed return path (VERP)")
+    assert statuses(database_url) == {email: Status.SUBSCRIBED}
+    with db.session_scope(database_url) as session:
+        review.review(session, session.get(BounceEvent, event.id), "complaint", email,
+                      "staff@example.org")  # a person who knows it was theirs
+    assert statuses(database_url) == {email: Status.COMPLAINED}
+
+
+def test_a_hard_bounce_to_our_verp_suppresses_at_once(database_url):
+    [email] = people(database_url, 1, sent=True)
+    address = verp.encode(get_settings().secret, DOMAIN, 4, 1)
+    [event] = handle(database_url, dsn([email], to=address))
+    assert (event.kind, event.subscriber_id) == ("hard", 1)
+    assert statuses(database_url) == {email: Status.BOUNCED}
+
+
+def test_a_complaint_about_our_verp_acts_at_once(database_url):
+    # Its Original-Mail-From (the copy's envelope sender) is our VERP: the signature is the
+    # proof, no delivery row needed. (A copy whose Return-Path is ours: classify's tests.)
+    [email] = people(database_url, 1)
+    address = verp.encode(get_settings().secret, DOMAIN, 4, 1)
+    [event] = handle(database_url, arf(email, mail_from=address))
+    assert (event.kind, event.subscriber_id, event.campaign_id) == ("complaint", 1, 4)
+    assert statuses(database_url) == {email: Status.COMPLAINED}
+
+
+@pytest.mark.parametrize("finding, expected", [
+    (lambda email: provider_failure(email, "550 5.1.1 User unknown", True), Status.BOUNCED),
+    (lambda email: Finding("complaint", email), Status.COMPLAINED)])
+def test_an_authenticated_webhooks_report_acts_at_once(database_url, finding, expected):
+    # What mailer.bounces.webhooks does once the provider's proof is checked.
+    [email] = people(database_url, 1, sent=True)
+    with db.session_scope(database_url) as session:
+        [found] = provenance.screen(session, [finding(email)], authenticated=True)
+        assert found.kind in ("hard", "complaint") and found.detail["tied_to"]
+        process.record(session, "postmark:1", found, "postmark", None)
+    assert statuses(database_url) == {email: expected}
 
 
 @pytest.mark.parametrize("days_ago, state", [(31, DeliveryState.SENT),
@@ -158,8 +254,8 @@ def test_a_stale_or_unsent_delivery_does_not_count(database_url, days_ago, state
 def test_a_delivery_left_unknown_by_a_killed_worker_counts(database_url):
     [email] = people(database_url, 1)
     sent_to(database_url, email, days_ago=29, state=DeliveryState.UNKNOWN)
-    handle(database_url, dsn([email]))
-    assert statuses(database_url) == {email: Status.BOUNCED}
+    [event] = handle(database_url, dsn([email]))
+    assert event.kind == "soft" and statuses(database_url) == {email: Status.SUBSCRIBED}
 
 
 def test_the_window_is_a_setting(database_url, monkeypatch):
@@ -168,10 +264,10 @@ def test_the_window_is_a_setting(database_url, monkeypatch):
     monkeypatch.setenv("INFOLETTRE_BOUNCE_SENT_DAYS", "60")
     get_settings.cache_clear()
     try:
-        handle(database_url, dsn([email]))
+        [event] = handle(database_url, dsn([email]))
     finally:
         get_settings.cache_clear()
-    assert statuses(database_url) == {email: Status.BOUNCED}
+    assert event.kind == "soft" and statuses(database_url) == {email: Status.SUBSCRIBED}
 
 
 def test_our_verp_acts_on_its_person_whatever_address_the_report_names(database_url):

@@ -183,3 +183,12 @@ def test_an_authenticated_report_for_an_address_we_did_not_send_to_is_held(serve
     with db.session_scope(url) as session:
         assert [(e.kind, e.reason.split(":")[0]) for e in session.query(BounceEvent)] == [
             ("held", "held (hard 5.1.1)"), ("held", "held (complaint)")]
+
+
+def test_json_nested_thousands_deep_is_a_400(server):
+    base, _ = server
+    body = b"[" * 5000 + b"]" * 5000  # 10 kB, under the size limit
+    for provider in ("postmark", "mailgun", "ses"):
+        reply = requests.post(f"{base}/webhooks/{provider}", data=body,
+                              auth=("pm", "pm-secret"), timeout=10)
+        assert reply.status_code == 400, provider

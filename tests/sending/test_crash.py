@@ -112,3 +112,31 @@ def test_one_of_two_workers_killed_the_other_and_the_beat_finish(crash_env, smtp
     doomed.kill()
     states = wait_until_done(url)
     check_exactly_once(smtp_server, url, emails, states)
+
+
+@pytest.fixture(params=["sqlite"])
+def long_lease_env(request, tmp_path, redis_server, smtp_server):
+    env, url = worker_env(request, tmp_path, redis_server, smtp_server,
+                          send_lease_seconds="6", sweep_interval_seconds="3600")
+    emails = add_subscribers(url, SUBSCRIBERS)
+    smtp_server.data_delay = 0.03
+    workers = []
+    yield env, url, emails, workers
+    for worker in workers:
+        worker.stop()
+    db.get_engine(url).dispose()
+
+
+def test_worker_killed_and_started_again_at_once_without_beat_ends_the_campaign(
+        long_lease_env, smtp_server, tmp_path):
+    """`infolettre worker` alone, killed mid-send and started again before the dead one's
+    claims expire: they became `unknown` only with the beat's sweep, so without a beat the
+    campaign stayed `sending` with them remaining, forever."""
+    env, url, emails, workers = long_lease_env
+    workers.append(CeleryWorker(env, tmp_path / "first.log").start())
+    launch(env)
+    smtp_server.wait_for(30, timeout=60)
+    workers[0].kill()
+    workers.append(CeleryWorker(env, tmp_path / "again.log").start())  # no beat
+    states = wait_until_done(url, timeout=60)
+    check_exactly_once(smtp_server, url, emails, states)

@@ -188,3 +188,15 @@ def test_campaign_list_shows_the_issue_number_and_its_file(tmp_path):
         "   3  no number    old.yaml                 done       sent 0/0  failed 0",
         "   2  issue 91     091-final.yaml           done       sent 0/0  failed 0",
         "   1  issue 91     091.yaml                 done       sent 1/1  failed 0"]
+
+
+def test_first_commands_in_a_new_folder_find_the_tables(tmp_path):
+    env = infolettre_env(tmp_path)  # no database yet: a newcomer's first command
+    listing = run(env, "campaign", "list")
+    assert listing.returncode == 0, listing.stderr
+    assert "no campaign yet" in listing.stdout and "Traceback" not in listing.stderr
+    status = run(env, "campaign", "status", "3")
+    assert "no campaign 3" in status.stdout + status.stderr
+    assert "Traceback" not in status.stderr
+    count = run(env, "subscribers", "count")
+    assert count.returncode == 0 and "Traceback" not in count.stderr, count.stderr
