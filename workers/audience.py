@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from subscribers.models import Status, Subscriber, Suppression, email_hash
+from subscribers.models import Status, Subscriber, Suppression, email_hash, utcnow
 from workers.models import Campaign, Delivery, DeliveryState
 
 PAGE = 1000
@@ -103,18 +103,27 @@ def plan_page(session: Session, campaign: Campaign, rows: list, languages: list[
             Delivery.campaign_id.in_(earlier), Delivery.state.in_(REACHED),
             Delivery.email.in_([row.email for row in rows]))))
         suppressed |= {email_hash(email) for email in reached}
-    values = [
-        {
-            "campaign_id": campaign.id,
-            "subscriber_id": row.id,
-            "email": row.email,
-            # A subscriber whose language the issue lacks gets the first one.
-            "language": row.language if row.language in languages else languages[0],
-        }
-        for digest, row in hashes.items()
-        if digest not in suppressed
-    ]
-    if values:
-        session.execute(insert(Delivery), values)
+    kept = [row for digest, row in hashes.items() if digest not in suppressed]
+    # A subscriber whose language the issue lacks gets the first one.
+    values = [{"campaign_id": campaign.id, "subscriber_id": row.id, "email": row.email,
+               "language": row.language if row.language in languages else languages[0]}
+              for row in kept]
+    if values and session.bind.dialect.name == "postgresql":
+        session.execute(_INSERT_PAGE, {
+            "campaign": campaign.id, "now": utcnow(),
+            **{key: [value[column] for value in values] for key, column in _ARRAYS}})
+    elif values:  # SQLite: executemany, in C
+        session.connection().execute(insert(Delivery.__table__), values)
     campaign.planned_upto = rows[-1].id
     return len(values)
+
+
+# PostgreSQL: a page's rows in one statement, instead of a thousand INSERTs pipelined (a
+# third of a worker's time while it plans, and as much again in the database).
+_ARRAYS = (("subscribers", "subscriber_id"), ("emails", "email"), ("languages", "language"))
+_INSERT_PAGE = text(
+    "INSERT INTO delivery (campaign_id, subscriber_id, email, language, state, attempts, "
+    "updated_at) SELECT :campaign, v.subscriber, v.email, v.language, 'queued', 0, :now "
+    "FROM unnest(CAST(:subscribers AS integer[]), CAST(:emails AS varchar[]), "
+    "CAST(:languages AS varchar[])) AS v(subscriber, email, language)"
+).bindparams(bindparam("now", type_=Delivery.updated_at.type))
