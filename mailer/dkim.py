@@ -12,6 +12,7 @@ import base64
 import hashlib
 import re
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,6 +23,7 @@ SIGNED = ("from", "to", "subject", "date", "message-id", "reply-to", "list-id",
 _SPACES = re.compile(rb"[ \t]+")
 
 
+@lru_cache(maxsize=64)  # the headers shared by an edition's messages: once, not per message
 def _relaxed(name: bytes, value: bytes) -> bytes:
     value = _SPACES.sub(b" ", value.replace(b"\r\n", b"")).strip()
     return name.strip().lower() + b":" + value

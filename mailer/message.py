@@ -14,10 +14,13 @@ longer than 76 characters (RFC 2045), whatever a recipient's values are.
 from __future__ import annotations
 
 import binascii
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import format_datetime, localtime
+from functools import lru_cache
 
 from mailer.headers import clean_header, encode_text, mailbox
 from mailer.placeholders import Template, bind
@@ -97,6 +100,13 @@ class Recipient:
     message_id: str
 
 
+@lru_cache(maxsize=1)
+def _date(second: int) -> str:
+    """The Date header (RFC 5322 3.3) of this second, written once per second, not per
+    message (the same for the thousand messages of that second)."""
+    return format_datetime(localtime(datetime.fromtimestamp(second, UTC)))
+
+
 def _header_lines(pairs) -> bytes:
     return b"".join(f"{name}: {value}".encode() + CRLF for name, value in pairs)
 
@@ -135,7 +145,7 @@ class PreparedEdition:
         """The message for `recipient`; `address` is the wire form of their address the
         transport gave (mailer.transport.Sender.address), their address as it is if None."""
         own = [("To", mailbox(recipient.name, address or recipient.email)),
-               ("Date", format_datetime(localtime())), ("Message-ID", recipient.message_id)]
+               ("Date", _date(int(time.time()))), ("Message-ID", recipient.message_id)]
         own += [(name, clean_header(value)) for name, value in recipient.headers.items()]
         return b"".join((
             _header_lines(own), self.common,
