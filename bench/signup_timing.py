@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.web_stack import SITE, web_settings  # noqa: E402
 from mailer import db  # noqa: E402
-from subscribers.models import Status, Subscriber, utcnow  # noqa: E402
+from mailer.db import utcnow  # noqa: E402
+from subscribers.models import Status, Subscriber  # noqa: E402
 from tests.support.webapp import WebProcess  # noqa: E402
 
 

@@ -33,6 +33,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+def utcnow() -> datetime:
+    """Now, in UTC, with its zone: the moment every timestamp column stores."""
+    return datetime.now(UTC)
+
+
 class UtcDateTime(TypeDecorator):
     """A moment in UTC, stored and read back with its zone on SQLite as on PostgreSQL
     (SQLite keeps no zone: without this its values come back naive, and comparing them

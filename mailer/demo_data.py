@@ -7,7 +7,8 @@ import random
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from subscribers.models import Status, Subscriber, utcnow
+from mailer.db import utcnow
+from subscribers.models import Status, Subscriber
 
 FIRST = ["Amélie", "Bruno", "Chloé", "Diego", "Élodie", "Farid", "Giulia", "Hugo", "Inès",
          "João", "Karin", "Léa", "Mehdi", "Noémie", "Oscar", "Paula", "Rémi", "Sofia"]

@@ -12,11 +12,12 @@ from pathlib import Path
 import jinja2
 
 from mailer.catalogue import JINJA_FILTERS, Catalogue, fill
+from mailer.db import utcnow
 from mailer.render import mjml_to_html
 from mailer.settings import get_settings
 from subscribers.i18n import labels
 from subscribers.links import confirm_url
-from subscribers.models import Subscriber, utcnow
+from subscribers.models import Subscriber
 
 TEMPLATES = Path(__file__).with_name("templates")
 

@@ -25,6 +25,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mailer.db import utcnow
 from mailer.settings import get_settings
 from subscribers.csv_cells import restore
 from subscribers.csv_dates import date_order
@@ -38,7 +39,7 @@ from subscribers.csv_read import (
     sniff_separator,
 )
 from subscribers.csv_rows import Row, RowRejected, check_row
-from subscribers.models import EventKind, Status, Subscriber, Suppression, email_hash, utcnow
+from subscribers.models import EventKind, Status, Subscriber, Suppression, email_hash
 from subscribers.service import log_events, suppress
 
 BATCH = 500

@@ -6,18 +6,14 @@ import contextlib
 import enum
 import hashlib
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 
 import idna
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mailer.db import Base, UtcDateTime
+from mailer.db import Base, UtcDateTime, utcnow
 from subscribers.tokens import new_link_key
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def normalise_email(email: str) -> str:

@@ -12,8 +12,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import EventKind, Status, Subscriber, SubscriberEvent, utcnow
+from subscribers.models import EventKind, Status, Subscriber, SubscriberEvent
 from subscribers.service import find_by_email, is_suppressed, log_event, set_status
 from subscribers.validation import Applicant
 

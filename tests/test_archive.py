@@ -7,8 +7,8 @@ import requests
 from sqlalchemy import select
 
 from mailer import db
+from mailer.db import utcnow
 from mailer.render import render_file
-from subscribers.models import utcnow
 from tests.render.conftest import FULL_EXAMPLE, PROGRAMME_EXAMPLE
 from tests.support.browser import axe_violations
 from tests.support.webapp import WebProcess

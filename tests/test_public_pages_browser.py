@@ -9,9 +9,10 @@ import pytest
 import requests
 
 from mailer import db
+from mailer.db import utcnow
 from subscribers import tokens
 from subscribers.confirmation import confirmation_message
-from subscribers.models import Status, Subscriber, utcnow
+from subscribers.models import Status, Subscriber
 from tests.support.browser import axe_violations
 from tests.support.webapp import SECRET, StaticSite, WebProcess
 

@@ -82,7 +82,7 @@ def german(tmp_path, smtp_server):
 
 
 def _now():
-    from subscribers.models import utcnow
+    from mailer.db import utcnow
 
     return utcnow()
 

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailer.bounces import breaker
+from mailer.db import utcnow
 from mailer.edition import Edition
 from mailer.settings import get_settings
-from subscribers.models import utcnow
 from workers import audience
 from workers.issue_sent import OtherIssue, sent_before
 from workers.models import (

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select, text
 
-from subscribers.models import utcnow
+from mailer.db import utcnow
 from workers.models import Campaign, Delivery
 
 # The most deliveries a killed worker can leave `unknown`: those claimed and not recorded,

@@ -22,8 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mailer.db import Base, UtcDateTime
-from subscribers.models import utcnow
+from mailer.db import Base, UtcDateTime, utcnow
 
 
 class CampaignState(enum.StrEnum):

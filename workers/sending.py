@@ -28,12 +28,13 @@ from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from mailer import verp
 from mailer.bounces.breaker import Guard
+from mailer.db import utcnow
 from mailer.dkim import signer_for
 from mailer.message import PreparedEdition, Recipient
 from mailer.settings import Settings
 from mailer.transport import Ambiguous, Envelope, Outcome, TemporaryFailure, get_sender
 from subscribers import links
-from subscribers.models import Status, Subscriber, utcnow
+from subscribers.models import Status, Subscriber
 from workers.compose import Poison, build, personal, sign
 from workers.ledger import GROUP, Ledger
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState

@@ -9,9 +9,8 @@ import logging
 from celery.signals import worker_ready
 from sqlalchemy import select
 
-from mailer.db import get_engine, session_scope
+from mailer.db import get_engine, session_scope, utcnow
 from mailer.settings import get_settings
-from subscribers.models import utcnow
 from workers import campaigns, sending
 from workers.app import START_CAMPAIGN, app
 from workers.models import Campaign, CampaignState

@@ -31,8 +31,8 @@ from sqlalchemy import Connection, select, update
 from mailer.bounces import classify
 from mailer.bounces.pause import PauseReason
 from mailer.bounces.reasons import Fault
+from mailer.db import utcnow
 from mailer.settings import Settings
-from subscribers.models import utcnow
 
 log = logging.getLogger(__name__)
 # Acceptances are added to the campaign's counts at most this often per worker (seconds),

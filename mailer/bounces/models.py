@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mailer.db import Base, UtcDateTime
-from subscribers.models import utcnow
+from mailer.db import Base, UtcDateTime, utcnow
 
 
 class BounceEvent(Base):

@@ -38,8 +38,9 @@ from sqlalchemy.orm import Session
 
 from mailer.bounces.finding import COMPLAINT, DELAY, HARD, HELD, SOFT, Finding
 from mailer.bounces.reasons import Fault
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import Subscriber, normalise_email, utcnow
+from subscribers.models import Subscriber, normalise_email
 from workers.models import Campaign, Delivery, DeliveryState
 
 ACTING = (HARD, SOFT, DELAY, COMPLAINT)  # the kinds that change or mark a subscriber

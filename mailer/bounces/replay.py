@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from mailer.bounces.models import WebhookProof
-from subscribers.models import utcnow
+from mailer.db import utcnow
 
 WINDOWS = {
     "mailgun": timedelta(minutes=15),

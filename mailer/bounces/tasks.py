@@ -9,8 +9,8 @@ from sqlalchemy import update
 from mailer import db
 from mailer.bounces import imap
 from mailer.bounces.models import BounceEvent
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import utcnow
 from workers.app import app
 
 

@@ -15,8 +15,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, object_session
 
 from mailer.console.models import AuditEntry, Role, StaffMember, StaffSession
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import normalise_email, utcnow
+from subscribers.models import normalise_email
 
 hasher = PasswordHasher()
 # Verifying against this when the address is unknown takes as long as a real check, so

@@ -16,7 +16,7 @@ from mailer.console import bounce_words
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, found_or_404, labels, language_of_page, page
 from mailer.console.models import Role
-from subscribers.models import utcnow
+from mailer.db import utcnow
 from subscribers.validation import InvalidInput, check_email
 
 PAGE = 50

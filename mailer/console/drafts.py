@@ -17,7 +17,7 @@ from mailer.console.access import requires
 from mailer.console.base import bp
 from mailer.console.issue_files import NAME
 from mailer.console.models import IssueDraft, Role
-from subscribers.models import utcnow
+from mailer.db import utcnow
 
 NEW = "new"  # the draft of an issue not saved yet
 

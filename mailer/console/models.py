@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mailer.db import Base, UtcDateTime
-from subscribers.models import utcnow
+from mailer.db import Base, UtcDateTime, utcnow
 
 
 class Role(enum.IntEnum):

@@ -13,11 +13,11 @@ from mailer import db
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, issue_path, language_of_page, page
 from mailer.console.models import Role
+from mailer.db import utcnow
 from mailer.issue import IssueInvalid
 from mailer.same_issue import number_line
 from mailer.settings import get_settings
 from mailer.size import too_large
-from subscribers.models import utcnow
 from subscribers.validation import InvalidInput, check_email
 from workers import campaigns
 from workers.audience import audience_counts, will_receive

@@ -9,7 +9,8 @@ import itertools
 from sqlalchemy import select
 
 from mailer import db
-from subscribers.models import Subscriber, normalise_email, utcnow
+from mailer.db import utcnow
+from subscribers.models import Subscriber, normalise_email
 from workers.models import Campaign, CampaignState, Delivery, DeliveryState
 
 _numbers = itertools.count(1)

@@ -13,8 +13,9 @@ from mailer.bounces import counts, process
 from mailer.bounces.breaker import record_refusal
 from mailer.bounces.classify import from_reply
 from mailer.bounces.models import BounceEvent
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import EventKind, Status, Subscriber, utcnow
+from subscribers.models import EventKind, Status, Subscriber
 
 DOMAIN = "cdm-quimper.example"
 

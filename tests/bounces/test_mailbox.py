@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from mailer import db, verp
 from mailer.bounces.imap import PROCESSED, REVIEW, poll
 from mailer.bounces.models import BounceEvent
+from mailer.db import utcnow
 from mailer.settings import get_settings
 from subscribers import links
-from subscribers.models import Status, Subscriber, utcnow
+from subscribers.models import Status, Subscriber
 from tests.bounces.sent import sent_to
 from tests.support.webapp import infolettre_env
 

@@ -8,8 +8,9 @@ import pytest
 
 from mailer import db
 from mailer.bounces import classify, policy
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import EventKind, Status, Subscriber, utcnow
+from subscribers.models import EventKind, Status, Subscriber
 from subscribers.service import is_suppressed
 from tests.sending.conftest import add_subscribers
 

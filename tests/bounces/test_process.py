@@ -8,8 +8,9 @@ from pathlib import Path
 from mailer import db, verp
 from mailer.bounces import classify, process
 from mailer.bounces.models import BounceEvent
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import Status, Subscriber, utcnow
+from subscribers.models import Status, Subscriber
 from tests.bounces.sent import sent_to
 
 REPORT = Path(__file__).resolve().parents[1] / "data" / "bounces" / "kinds" / \

@@ -21,8 +21,9 @@ from mailer import db, verp
 from mailer.bounces import classify, process, provenance, review, undo
 from mailer.bounces.finding import Finding, provider_failure
 from mailer.bounces.models import BounceEvent
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import Status, Subscriber, utcnow
+from subscribers.models import Status, Subscriber
 from subscribers.service import is_suppressed
 from tests.bounces.sent import sent_to
 from workers.models import DeliveryState

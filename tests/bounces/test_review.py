@@ -83,7 +83,8 @@ def test_undo_by_period_and_reason(database_url):
     import datetime as dt
 
     from mailer.bounces import undo
-    from subscribers.models import SubscriberEvent, utcnow
+    from mailer.db import utcnow
+    from subscribers.models import SubscriberEvent
 
     emails = add_subscribers(database_url, 3)
     with db.session_scope(database_url) as session:

@@ -20,8 +20,9 @@ from werkzeug.serving import make_server
 from mailer import db
 from mailer.bounces import sns
 from mailer.bounces.models import BounceEvent
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import Status, Subscriber, utcnow
+from subscribers.models import Status, Subscriber
 from tests.bounces.sent import sent_to
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "data" / "webhooks"

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 
 from mailer import db
 from mailer.console.models import StaffMember
+from mailer.db import utcnow
 from mailer.render import render_file
-from subscribers.models import utcnow
 from tests.console.test_access import ROOT, add_staff, sign_in
 from tests.sending.conftest import add_subscribers
 from tests.support.browser import axe_violations

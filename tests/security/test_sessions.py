@@ -10,8 +10,8 @@ from sqlalchemy import update
 from mailer import db
 from mailer.console import access
 from mailer.console.models import StaffSession
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import utcnow
 from tests.security.conftest import csrf_token, sign_in
 
 

@@ -11,7 +11,8 @@ import requests
 from sqlalchemy import func, select
 
 from mailer import db
-from subscribers.models import Status, Subscriber, SubscriberEvent, utcnow
+from mailer.db import utcnow
+from subscribers.models import Status, Subscriber, SubscriberEvent
 from subscribers.service import suppress
 from tests.support.webapp import WebProcess, queued_tasks
 

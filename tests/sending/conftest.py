@@ -3,9 +3,10 @@ from pathlib import Path
 import pytest
 
 from mailer import db
+from mailer.db import utcnow
 from mailer.render import render_file
 from mailer.settings import get_settings
-from subscribers.models import Status, Subscriber, utcnow
+from subscribers.models import Status, Subscriber
 from tests.support.webapp import infolettre_env
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "issues" / "091.yaml"

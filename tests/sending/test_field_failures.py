@@ -6,7 +6,8 @@ import datetime as dt
 from sqlalchemy import update
 
 from mailer import db
-from subscribers.models import Status, Subscriber, utcnow
+from mailer.db import utcnow
+from subscribers.models import Status, Subscriber
 from tests.sending.conftest import add_subscribers
 from tests.sending.test_poison import finished
 from tests.sending.test_send_batch import deliveries, run

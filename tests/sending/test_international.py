@@ -12,8 +12,9 @@ import pytest
 
 from mailer import db
 from mailer.address import Undeliverable, wire_form
+from mailer.db import utcnow
 from mailer.settings import get_settings
-from subscribers.models import Status, Subscriber, utcnow
+from subscribers.models import Status, Subscriber
 from subscribers.validation import check_email
 from tests.sending.test_send_batch import deliveries, run
 from workers import campaigns

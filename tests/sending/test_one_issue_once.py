@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from mailer import db
-from subscribers.models import utcnow
+from mailer.db import utcnow
 from tests.sending.conftest import add_subscribers
 from tests.sending.test_send_batch import deliveries, planned, run
 from workers import campaigns
