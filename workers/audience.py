@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from subscribers.models import Status, Subscriber, Suppression, email_hash, utcnow
+from mailer.db import utcnow
+from subscribers.models import Status, Subscriber, Suppression, email_hash
 from workers.models import Campaign, Delivery, DeliveryState
 
 PAGE = 1000
