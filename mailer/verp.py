@@ -25,6 +25,11 @@ def encode(secret: str, domain: str, campaign_id: int, subscriber_id: int) -> st
     return f"{PREFIX}+c{campaign_id}.s{subscriber_id}.{mac}@{domain}"
 
 
+def shaped(address: str) -> bool:
+    """Whether `address` has the shape of our VERP, whether or not its MAC verifies."""
+    return bool(_PATTERN.match(address.strip().strip("<>")))
+
+
 def decode(secret: str, address: str) -> tuple[int, int] | None:
     """(campaign_id, subscriber_id) of a VERP address, or None if absent or forged."""
     match = _PATTERN.match(address.strip().strip("<>"))

@@ -17,7 +17,7 @@ import hashlib
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
@@ -59,6 +59,21 @@ class Layout:
     separator: str
     fields: list[str | None]
     rows: int = 0
+    headings: list[str] = field(default_factory=list)  # the header's cells, as written
+
+    def heading(self, name: str) -> str:
+        """The file's own heading of field `name` (`Date d'inscription` for consent_at),
+        both of a name written in two columns (`Prénom + Nom`); `name` if none."""
+        wanted = ("first_name", "name") if name == "name" else (name,)
+        shown = [cell.strip() for cell, meant in zip(self.headings, self.fields, strict=False)
+                 if meant in wanted]
+        return " + ".join(shown) or name
+
+    def named(self, problem: Problem) -> Problem:
+        """`problem` naming the file's heading rather than our field."""
+        if not problem.field:
+            return problem
+        return replace(problem, field=self.heading(problem.field))
 
     @property
     def encoding_name(self) -> str:
@@ -81,7 +96,7 @@ def survey(path: Path) -> Layout:
     separator = sniff_separator(path, encoding)
     rows = records(decoded_lines(path, encoding), separator)
     header_line, header = header_row(rows)
-    layout = Layout(encoding, separator, header_fields(header, header_line))
+    layout = Layout(encoding, separator, header_fields(header, header_line), headings=header)
     dates = layout.fields.index("consent_at") if "consent_at" in layout.fields else None
     orders: dict[str, tuple[int, str]] = {}
     for line, row in rows:
@@ -92,7 +107,8 @@ def survey(path: Path) -> Layout:
                 orders.setdefault(order, (line, row[dates]))
     if "month_first" in orders and "day_first" not in orders:
         line, value = orders["month_first"]
-        raise FileRejected(Problem(line, "consent_at", "month_first", {"value": value}))
+        raise FileRejected(Problem(line, layout.heading("consent_at"), "month_first",
+                                   {"value": value}))
     return layout
 
 
@@ -214,7 +230,7 @@ def import_csv(session_factory, path: Path, name: str | None = None,
             try:
                 checked.append(_first(check_row(line, row, zone), first_lines))
             except RowRejected as rejected:
-                report.errors.append(rejected.problem)
+                report.errors.append(report.layout.named(rejected.problem))
         if not checked:
             continue
         counts = _store(session_factory, checked, source)

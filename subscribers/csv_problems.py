@@ -39,11 +39,16 @@ MESSAGES = {
         "email_quoted": "{value!r} has a quoted part before the @, which most mail servers "
                         "cannot deliver to (nor does the signup form take it): ask the "
                         "person for another address",
-        "language_invalid": "{value!r} is not one of {languages}",
-        "name_invalid": "a line break, a control character or more than 200 characters",
+        "language_invalid": "{value!r} is not one of {languages}; write one of them, or "
+                            "leave the cell empty",
+        "name_invalid": "a line break, a control character or more than 200 characters; "
+                        "write the name on one line, at most 200 characters",
         "name_invisible": "an invisible character, {char}, at character {position} (pasted "
                           "with the name?): delete it, or type the name again",
-        "text_invalid": "a control character or more than {limit} characters",
+        "text_invalid": "a control character or more than {limit} characters; remove the "
+                        "character, or shorten the text",
+        "ip_invalid": "{value!r} is not an IP address; write one (192.0.2.10, 2001:db8::1) "
+                      "or leave the cell empty",
         "date_invalid": "{value!r} is not a date; write it day/month/year (15/11/2025), "
                         "2025-11-15 or 15 November 2025",
         "date_partial": "{value!r} lacks its day, month or year; write the whole date, "
@@ -53,7 +58,8 @@ MESSAGES = {
                         "consented, or leave the cell empty (the row is then "
                         "imported as pending)",
         "date_future": "{value!r} is in the future; write the day the person consented",
-        "status_invalid": "{value!r} is not one of {statuses}",
+        "status_invalid": "{value!r} is not one of {statuses}; write one of them, or leave "
+                          "the cell empty",
         "duplicate": "same address as line {first} ({value}): this row is left out; merge "
                      "the two rows, or delete this one",
         "too_many_cells": "{cells} cells where the header has {columns}; quote a cell that "
@@ -71,7 +77,7 @@ MESSAGES = {
         "no_email_column": "aucune colonne d'adresse dans l'en-tête ({header}) ; nommez-en "
                            "une « courriel » ou « email »",
         "unknown_column": "colonne inconnue « {column} » ; renommez-la ou supprimez-la "
-                          "(colonnes connues : {known})",
+                          "(colonnes connues : {known_fr})",
         "duplicate_column": "deux colonnes signifient « {column} » ; gardez-en une",
         "unclosed_quote": "une cellule entre guillemets n'est jamais fermée (un \" manque) ; "
                           "le reste du fichier ne formerait qu'une cellule",
@@ -93,11 +99,16 @@ MESSAGES = {
                         "plupart des serveurs de courriel ne savent pas livrer (le formulaire "
                         "d'inscription la refuse aussi) : demandez une autre adresse à la "
                         "personne",
-        "language_invalid": "« {value} » n'est pas l'une des langues {languages}",
-        "name_invalid": "un saut de ligne, un caractère de contrôle ou plus de 200 caractères",
+        "language_invalid": "« {value} » n'est pas l'une des langues {languages} ; "
+                            "écrivez l'une d'elles, ou laissez la cellule vide",
+        "name_invalid": "un saut de ligne, un caractère de contrôle ou plus de 200 "
+                        "caractères ; écrivez le nom sur une ligne, en 200 caractères au plus",
         "name_invisible": "un caractère invisible, {char}, au caractère {position} (collé "
                           "avec le nom ?) : supprimez-le, ou retapez le nom",
-        "text_invalid": "un caractère de contrôle ou plus de {limit} caractères",
+        "text_invalid": "un caractère de contrôle ou plus de {limit} caractères ; "
+                        "supprimez le caractère, ou raccourcissez le texte",
+        "ip_invalid": "« {value} » n'est pas une adresse IP ; écrivez-en une (192.0.2.10, "
+                      "2001:db8::1) ou laissez la cellule vide",
         "date_invalid": "« {value} » n'est pas une date ; écrivez-la jour/mois/année "
                         "(15/11/2025), 2025-11-15 ou 15 novembre 2025",
         "date_partial": "il manque à « {value} » le jour, le mois ou l'année ; écrivez la "
@@ -107,7 +118,8 @@ MESSAGES = {
                         "vide) ; écrivez le jour du consentement, ou laissez la cellule vide (la "
                         "ligne est alors importée en attente)",
         "date_future": "« {value} » est dans le futur ; écrivez le jour du consentement",
-        "status_invalid": "« {value} » n'est pas l'un des états {statuses}",
+        "status_invalid": "« {value} » n'est pas l'un des états {statuses} ; écrivez l'un "
+                          "d'eux, ou laissez la cellule vide",
         "duplicate": "même adresse qu'à la ligne {first} ({value}) : cette ligne est ignorée ; "
                      "fusionnez les deux lignes, ou supprimez celle-ci",
         "too_many_cells": "{cells} cellules alors que l'en-tête en a {columns} ; mettez entre "

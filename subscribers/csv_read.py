@@ -41,12 +41,20 @@ COLUMNS = {
     "prenom": "first_name",
     "consent_date": "consent_at", "consent_at": "consent_at",
     "date_consentement": "consent_at", "date_du_consentement": "consent_at",
+    # A signup date, in a list whose people signed up themselves, is the day they consented.
+    "date_d_inscription": "consent_at", "date_inscription": "consent_at",
+    "signup_date": "consent_at", "subscription_date": "consent_at",
     "consent_source": "consent_source", "source_consentement": "consent_source",
     "source": "consent_source", "origine": "consent_source",
     "consent_text": "consent_text", "texte_consentement": "consent_text",
     "consent_ip": "consent_ip", "ip_consentement": "consent_ip",
     "status": "status", "etat": "status", "statut": "status",
 }
+# The headings an unknown column's message proposes, in each staff language.
+KNOWN = {"known": "email, language, name, first_name, consent_date, consent_source, "
+                  "consent_text, status",
+         "known_fr": "courriel, langue, nom, prénom, date_consentement, source_consentement, "
+                     "texte_consentement, statut"}
 # Columns of our own export that an import has no use for: read back without complaint.
 IGNORED = {"id", "created_at", "updated_at", "confirmed_at", "unsubscribed_at",
            "bounce_score", "last_bounce_at"}
@@ -228,9 +236,8 @@ def header_fields(header: list[str], line: int) -> list[str | None]:
                 raise FileRejected(Problem(line, "", "duplicate_column", {"column": cell}))
             fields.append(COLUMNS[key])
         else:
-            known = ", ".join(sorted({*COLUMNS.values()} - {"consent_ip"}))
             raise FileRejected(Problem(line, "", "unknown_column",
-                                       {"column": cell, "known": known}))
+                                       {"column": cell, **KNOWN}))
     if "email" not in fields:
         raise FileRejected(Problem(line, "", "no_email_column", {"header": ", ".join(header)}))
     return fields

@@ -74,7 +74,7 @@ def check_row(line: int, row: dict[str, str], zone: str) -> Row:
     try:
         extra["consent_ip"] = str(ipaddress.ip_address(ip)) if ip else None
     except ValueError:
-        raise _bad(line, "consent_ip", "text_invalid", limit=45) from None
+        raise _bad(line, "consent_ip", "ip_invalid", value=ip) from None
     raw_date = row.get("consent_at") or ""
     try:
         consent_at = consent_time(raw_date, zone, tuple(get_settings().languages))

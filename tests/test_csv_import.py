@@ -139,8 +139,8 @@ def test_what_a_french_office_produces(sqlite_url, tmp_path):
         assert tom.language == "en" and tom.consent_at.isoformat() == "2025-04-03T12:30:00+00:00"
         assert tom.consent_source == "import:liste.csv"
     assert [p.located("liste.csv", "fr") for p in report.errors] == [
-        "liste.csv:4: email: adresse non valide : « pas-une-adresse »",
-        "liste.csv:5: consent_at: « 31/02/2025 » n'est pas une date ; écrivez-la "
+        "liste.csv:4: Courriel: adresse non valide : « pas-une-adresse »",
+        "liste.csv:5: Date_consentement: « 31/02/2025 » n'est pas une date ; écrivez-la "
         "jour/mois/année (15/11/2025), 2025-11-15 ou 15 novembre 2025"]
 
 
@@ -148,7 +148,7 @@ def test_month_first_dates_reject_the_file(sqlite_url, tmp_path):
     path = tmp_path / "us.csv"
     path.write_text("email,consent_date\na@example.org,03/04/2025\nb@example.org,11/15/2025\n")
     problem = rejected(sqlite_url, path).problem
-    assert (problem.code, problem.line, problem.field) == ("month_first", 3, "consent_at")
+    assert (problem.code, problem.line, problem.field) == ("month_first", 3, "consent_date")
 
 
 def test_dates_beyond_the_calendar_after_their_zone_reject_their_row(sqlite_url, tmp_path):
@@ -158,7 +158,7 @@ def test_dates_beyond_the_calendar_after_their_zone_reject_their_row(sqlite_url,
                     "b@example.org,9999-12-31T23:00:00-05:00\nc@example.org,2025-01-02\n")
     report = import_csv(partial(db.session_scope, sqlite_url), path)
     assert [(p.line, p.field, p.code) for p in report.errors] == [
-        (2, "consent_at", "date_too_old"), (3, "consent_at", "date_future")]
+        (2, "consent_date", "date_too_old"), (3, "consent_date", "date_future")]
     assert list(names(sqlite_url)) == ["c@example.org"]
 
 
@@ -181,29 +181,29 @@ def test_unambiguous_dates_are_read_and_the_others_say_what_is_wrong(sqlite_url,
         "a": "2025-11-14 23:00", "b": "2025-11-14 23:00", "c": "2025-11-14 23:00",
         "d": "2025-11-14 23:00", "e": "2024-11-30 23:00", "f": "2025-01-15 13:30"}
     assert [p.located("dates.csv") for p in report.errors] == [
-        "dates.csv:8: consent_at: '01/01/1900' is before 1970, too old for a consent date "
+        "dates.csv:8: consent_date: '01/01/1900' is before 1970, too old for a consent date "
         "(01/01/1900 is how a spreadsheet shows an empty date); write the day the person "
         "consented, or leave the cell empty (the row is then imported as pending)",
-        "dates.csv:9: consent_at: 'novembre 2025' lacks its day, month or year; write the "
+        "dates.csv:9: consent_date: 'novembre 2025' lacks its day, month or year; write the "
         "whole date, e.g. 15/11/2025",
-        "dates.csv:10: consent_at: '2025/15/11' is not a date; write it day/month/year "
+        "dates.csv:10: consent_date: '2025/15/11' is not a date; write it day/month/year "
         "(15/11/2025), 2025-11-15 or 15 November 2025",
-        "dates.csv:11: consent_at: '31 février 2025' is not a date; write it day/month/year "
+        "dates.csv:11: consent_date: '31 février 2025' is not a date; write it day/month/year "
         "(15/11/2025), 2025-11-15 or 15 November 2025",
-        "dates.csv:12: consent_at: '15/11/2099' is in the future; write the day the person "
+        "dates.csv:12: consent_date: '15/11/2099' is in the future; write the day the person "
         "consented"]
     assert [p.located("dates.csv", "fr") for p in report.errors] == [
-        "dates.csv:8: consent_at: « 01/01/1900 » est antérieure à 1970, trop ancienne pour "
+        "dates.csv:8: consent_date: « 01/01/1900 » est antérieure à 1970, trop ancienne pour "
         "une date de consentement (01/01/1900 est la façon dont un tableur montre une date "
         "vide) ; écrivez le jour du consentement, ou laissez la cellule vide (la ligne est "
         "alors importée en attente)",
-        "dates.csv:9: consent_at: il manque à « novembre 2025 » le jour, le mois ou l'année ; "
+        "dates.csv:9: consent_date: il manque à « novembre 2025 » le jour, le mois ou l'année ; "
         "écrivez la date entière, par exemple 15/11/2025",
-        "dates.csv:10: consent_at: « 2025/15/11 » n'est pas une date ; écrivez-la "
+        "dates.csv:10: consent_date: « 2025/15/11 » n'est pas une date ; écrivez-la "
         "jour/mois/année (15/11/2025), 2025-11-15 ou 15 novembre 2025",
-        "dates.csv:11: consent_at: « 31 février 2025 » n'est pas une date ; écrivez-la "
+        "dates.csv:11: consent_date: « 31 février 2025 » n'est pas une date ; écrivez-la "
         "jour/mois/année (15/11/2025), 2025-11-15 ou 15 novembre 2025",
-        "dates.csv:12: consent_at: « 15/11/2099 » est dans le futur ; écrivez le jour du "
+        "dates.csv:12: consent_date: « 15/11/2099 » est dans le futur ; écrivez le jour du "
         "consentement"]
 
 
@@ -417,9 +417,9 @@ def test_a_quoted_address_with_a_semicolon_does_not_fool_the_separator(sqlite_ur
     line = next(number for number, row in enumerate(text.split("\r\n"), 1)
                 if row.startswith('"""jean'))
     assert problem.located("liste.csv") == (
-        f"liste.csv:{line}: email: '\"jean;dupont\"@example.org' has a quoted part before the @, "
-        "which most mail servers cannot deliver to (nor does the signup form take it): ask "
-        "the person for another address")
+        f"liste.csv:{line}: Courriel: '\"jean;dupont\"@example.org' has a quoted part before "
+        "the @, which most mail servers cannot deliver to (nor does the signup form take it): "
+        "ask the person for another address")
 
 
 @pytest.mark.parametrize(("head", "separator"), [
@@ -485,3 +485,63 @@ def test_an_address_too_long_before_the_at_names_the_limit(sqlite_url, tmp_path)
         f"long.csv:2: email: « {'a' * 65}@example.org » est trop longue avant le @ (65 "
         "octets, 64 au plus) : vérifiez l'adresse"]
     assert list(names(sqlite_url)) == [f"{'b' * 64}@example.org"]
+
+
+def test_each_problem_names_the_files_own_heading_and_the_fix(sqlite_url, tmp_path):
+    # The messages named our fields (consent_at, name…), not the columns staff see.
+    path = tmp_path / "inscrits.csv"
+    path.write_text(
+        "Adresse électronique;Prénom;Nom;Langue;Date d'inscription;IP consentement;Statut\n"
+        "a@example.org;Léa;Roux;fr;31/02/2025;;\n"
+        "b@example.org;Tom;Ba\x07r;en;15/11/2025;;\n"
+        "c@example.org;Zoé;Roy;klingon;15/11/2025;;\n"
+        "d@example.org;Ana;Gil;fr;15/11/2025;999.1.1.1;\n"
+        "e@example.org;Eve;Lin;fr;15/11/2025;;radiée\n"
+        "f@example.org;Ok;Ok;fr;15/11/2025;192.0.2.1;\n"
+        "F@Example.org;Ok;Ok;fr;15/11/2025;;\n", encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path, name="inscrits.csv",
+                        zone="Europe/Paris")
+    assert report.subscribed == 1
+    assert [p.located("inscrits.csv") for p in report.errors] == [
+        "inscrits.csv:2: Date d'inscription: '31/02/2025' is not a date; write it "
+        "day/month/year (15/11/2025), 2025-11-15 or 15 November 2025",
+        "inscrits.csv:3: Prénom + Nom: a line break, a control character or more than 200 "
+        "characters; write the name on one line, at most 200 characters",
+        "inscrits.csv:4: Langue: 'klingon' is not one of fr, en; write one of them, or leave "
+        "the cell empty",
+        "inscrits.csv:5: IP consentement: '999.1.1.1' is not an IP address; write one "
+        "(192.0.2.10, 2001:db8::1) or leave the cell empty",
+        "inscrits.csv:6: Statut: 'radiée' is not one of pending, subscribed, unsubscribed, "
+        "bounced, complained; write one of them, or leave the cell empty",
+        "inscrits.csv:8: Adresse électronique: same address as line 7 (f@example.org): this "
+        "row is left out; merge the two rows, or delete this one"]
+    assert [p.located("inscrits.csv", "fr") for p in report.errors] == [
+        "inscrits.csv:2: Date d'inscription: « 31/02/2025 » n'est pas une date ; écrivez-la "
+        "jour/mois/année (15/11/2025), 2025-11-15 ou 15 novembre 2025",
+        "inscrits.csv:3: Prénom + Nom: un saut de ligne, un caractère de contrôle ou plus de "
+        "200 caractères ; écrivez le nom sur une ligne, en 200 caractères au plus",
+        "inscrits.csv:4: Langue: « klingon » n'est pas l'une des langues fr, en ; écrivez "
+        "l'une d'elles, ou laissez la cellule vide",
+        "inscrits.csv:5: IP consentement: « 999.1.1.1 » n'est pas une adresse IP ; écrivez-en "
+        "une (192.0.2.10, 2001:db8::1) ou laissez la cellule vide",
+        "inscrits.csv:6: Statut: « radiée » n'est pas l'un des états pending, subscribed, "
+        "unsubscribed, bounced, complained ; écrivez l'un d'eux, ou laissez la cellule vide",
+        "inscrits.csv:8: Adresse électronique: même adresse qu'à la ligne 7 (f@example.org) : "
+        "cette ligne est ignorée ; fusionnez les deux lignes, ou supprimez celle-ci"]
+
+
+def test_month_first_dates_and_unknown_columns_speak_the_files_words(sqlite_url, tmp_path):
+    path = tmp_path / "us.csv"
+    path.write_text("E-mail,Signup date\na@example.org,03/04/2025\nb@example.org,11/15/2025\n")
+    assert rejected(sqlite_url, path).problem.located("us.csv") == (
+        "us.csv:3: Signup date: dates are written month/day/year here (11/15/2025); write "
+        "them day/month/year or as 2026-11-15")
+    path.write_text("Courriel,Ville\na@example.org,Lyon\n")
+    problem = rejected(sqlite_url, path).problem
+    assert problem.reason("fr") == (
+        "colonne inconnue « Ville » ; renommez-la ou supprimez-la (colonnes connues : "
+        "courriel, langue, nom, prénom, date_consentement, source_consentement, "
+        "texte_consentement, statut)")
+    assert problem.reason() == (
+        "unknown column 'Ville'; rename or remove it (known: email, language, name, "
+        "first_name, consent_date, consent_source, consent_text, status)")

@@ -151,18 +151,26 @@ def analyse_all(raw: bytes, secret: str) -> list[Finding]:
     except Exception as error:  # noqa: BLE001
         findings = [Finding(UNKNOWN, reason=f"unreadable: {error}"[:300])]
     ours = None
-    for address in _to_us(message):
+    paths = _to_us(message)
+    for address in paths:
         if address.lower().startswith("unsubscribe+"):
             return [Finding(UNSUBSCRIBE, address, reason="List-Unsubscribe mailto")]
         ours = ours or verp.decode(secret, address)
     if ours is None and findings[0].kind == COMPLAINT:
         ours = complaints.verp_of(message, secret)
+        paths = paths + complaints.return_paths(message)
     if ours:
         for finding in findings:
             finding.campaign_id, finding.subscriber_id = ours
             finding.detail["tied_to"] = "VERP"
         if len(findings) > 1:  # the VERP names one person: the others are someone else's
             findings = findings[:1]
+        return findings
+    # Shaped like our VERP, its MAC wrong: forged or damaged. Never matched by the address
+    # it names instead (mailer.bounces.provenance holds it).
+    forged = next((a for a in paths if verp.shaped(a)), None)
+    for finding in findings if forged else ():
+        finding.detail["verp_not_ours"] = forged
     return findings
 
 

@@ -71,18 +71,23 @@ def complaint(message: Message) -> tuple[str, str | None, str] | None:
     return "complaint", recipient, f"complaint ({source}, {feedback})"
 
 
-def verp_of(message: Message, secret: str) -> tuple[int, int] | None:
-    """The (campaign, subscriber) our VERP return path names in the returned copy, or in
-    the report's Original-Mail-From (RFC 5965 3.2: the copy's envelope sender, kept by
-    providers that send headers only or none)."""
+def return_paths(message: Message) -> list[str]:
+    """The addresses a report gives as its copy's return path: the report's
+    Original-Mail-From (RFC 5965 3.2: the copy's envelope sender, kept by providers that
+    send headers only or none), then the returned copy's own headers."""
     values = [(_report_fields(message) or {}).get("original-mail-from", "")]
     original = reading.original_headers(message)
     if original is not None:
         values += [reading.header(original, name) for name in
                    ("Return-Path", "X-Original-Return-Path", "Sender", "Errors-To")]
-    for value in values:
-        for address in reading.ADDRESS.findall(value):
-            found = verp.decode(secret, address)
-            if found:
-                return found
+    return [address for value in values for address in reading.ADDRESS.findall(value)]
+
+
+def verp_of(message: Message, secret: str) -> tuple[int, int] | None:
+    """The (campaign, subscriber) our VERP return path names in the returned copy, or in
+    the report's Original-Mail-From (see return_paths)."""
+    for address in return_paths(message):
+        found = verp.decode(secret, address)
+        if found:
+            return found
     return None

@@ -20,6 +20,11 @@ prose bounce or a feedback report (ARF, RFC 5965) costs nothing to forge, and a 
   lists the recipients of what went through the provider, one finding each: each acts
   fully for an address we sent to.
 
+A report to an address shaped like our VERP whose MAC does not verify (forged, or damaged
+in transit) is HELD whole, never matched by the address it names: whoever wrote it knows
+our VERP's shape and chose the person. After a change of `secret`, genuine late reports
+to the old signature are held too: safe, and each can be reviewed.
+
 A report without VERP naming several addresses, one of them a subscriber's, is held whole:
 we send one message per recipient, so a bounce of ours names one person.
 
@@ -49,6 +54,7 @@ AS_SOFT = "counted as a soft bounce: the report did not come back to our signed 
           "path (VERP)"
 NO_VERP_COMPLAINT = "its copy of our message does not carry our signed return path " \
                     "(VERP); a real feedback loop report does"
+NOT_OUR_VERP = "a VERP address that is not ours"
 
 
 def screen(session: Session, findings: list[Finding], authenticated: bool = False
@@ -58,8 +64,16 @@ def screen(session: Session, findings: list[Finding], authenticated: bool = Fals
     the others tied to our last delivery to their address (named by `tied_to` in their
     detail, its campaign by `tied_campaign`) or turned HELD; tied so, a mailbox's hard
     bounce becomes SOFT and its complaint HELD (a webhook's act as they are). A report
-    naming several subscribers without VERP becomes one HELD finding. Reads the database,
+    naming several subscribers without VERP becomes one HELD finding; one to a VERP that
+    is not ours (classify's `verp_not_ours`) is HELD. Reads the database,
     changes nothing."""
+    for finding in findings:
+        if finding.kind in ACTING and finding.subscriber_id is None \
+                and finding.detail.get("verp_not_ours"):
+            # Includes genuine reports signed with a secret since rotated: held, reviewable.
+            _hold(finding, f"{NOT_OUR_VERP} ({finding.detail['verp_not_ours']}): its "
+                           "signature does not verify (forged, damaged in transit, or "
+                           "signed with a secret since replaced)")
     loose = [f for f in findings if f.kind in ACTING and f.subscriber_id is None
              and f.recipient]
     if not loose:

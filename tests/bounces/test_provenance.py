@@ -301,3 +301,35 @@ def test_a_held_report_is_reviewed_by_a_person(database_url):
                                       emails[2]: Status.SUBSCRIBED}
     with db.session_scope(database_url) as session, pytest.raises(review.AlreadyReviewed):
         review.review(session, session.get(BounceEvent, event.id), "hard", emails[2], "x")
+
+
+def damaged(address: str) -> str:
+    """`address` with its MAC's last digit changed: forged, or damaged in transit."""
+    local, _, domain = address.partition("@")
+    return f"{local[:-1]}{'0' if local[-1] != '0' else '1'}@{domain}"
+
+
+@pytest.mark.parametrize("forge", [lambda: verp.encode("not-our-secret", DOMAIN, 3, 1),
+                                   lambda: damaged(verp.encode(get_settings().secret,
+                                                               DOMAIN, 3, 1))],
+                         ids=["forged", "damaged"])
+def test_a_dsn_to_a_verp_that_is_not_ours_is_held_for_someone_we_did_mail(database_url,
+                                                                             forge):
+    # Shaped like our VERP but its MAC does not verify: it must not fall back to the
+    # address the report names, even for a subscriber mailed yesterday.
+    [email] = people(database_url, 1, sent=True)
+    [event] = handle(database_url, dsn([email], to=forge()))
+    assert (event.kind, event.subscriber_id, event.recipient) == ("held", None, email)
+    assert "a VERP address that is not ours" in event.reason
+    assert statuses(database_url) == {email: Status.SUBSCRIBED}
+    with db.session_scope(database_url) as session:
+        assert session.get(Subscriber, 1).bounce_score == 0 and not is_suppressed(session, email)
+
+
+def test_an_arf_report_whose_copy_has_a_verp_that_is_not_ours_is_held(database_url):
+    [email] = people(database_url, 1, sent=True)
+    forged = verp.encode("not-our-secret", DOMAIN, 3, 1)
+    [event] = handle(database_url, arf(email, mail_from=forged))
+    assert (event.kind, event.subscriber_id, event.recipient) == ("held", None, email)
+    assert event.reason.startswith("held (complaint): a VERP address that is not ours")
+    assert statuses(database_url) == {email: Status.SUBSCRIBED}
