@@ -65,7 +65,7 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
         if recipients:
             click.echo(f"Test send of {file} to {', '.join(recipients)} in "
                        f"{', '.join(editions)}.")
-        elif not _audience(session, file, editions, same_issue):
+        elif not _audience(session, file, editions, same_issue, at) and not at:
             click.echo("Nothing to send: no campaign was created.")
             return
         when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else " now"
@@ -88,10 +88,13 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
                f"follow it with: infolettre campaign status {campaign_id} --follow")
 
 
-def _audience(session, file: str, editions: dict, same_issue: bool) -> int:
+def _audience(session, file: str, editions: dict, same_issue: bool,
+              at: dt.datetime | None = None) -> int:
     """Say, before the confirmation, how many subscribers this send really reaches (as the
     console's launch page does) and, when the issue's number went out before, whom it leaves
-    out; returns that number. UserError when the number went out under another title."""
+    out; returns that number. UserError when the number went out under another title.
+    A send scheduled `at` (UTC) chooses its audience at that time (workers.campaigns.plan,
+    started by the sweep), so nobody now is said, not refused."""
     from workers.audience import will_receive
 
     before = sent_before_or_refuse(session, file, editions, same_issue)
@@ -104,7 +107,11 @@ def _audience(session, file: str, editions: dict, same_issue: bool) -> int:
         click.echo(reached_note(before.number, f"{before.on:%Y-%m-%d}", before.slug,
                                 before.reached, total))
     elif not total:
-        click.echo("The list has no subscribed address.")
+        click.echo("The list has no subscribed address" + (" yet." if at else "."))
+    if not total and at:
+        click.echo(f"Whoever is subscribed at {at:%Y-%m-%d %H:%M} UTC"
+                   + (" and was not reached" if before is not None and before.reached else "")
+                   + " will receive it.")
     return total
 
 

@@ -91,6 +91,10 @@ def launch(name: str):
         if request.method == "POST" and running is None and (retitled is None or same):
             try:
                 at = send_time(request.form.get("at", ""))
+                if at is None and not sum(will_receive(session, number, slug).values()):
+                    # As `infolettre send`: a send now to nobody creates nothing. A
+                    # scheduled one chooses its audience at its time: allowed.
+                    raise InvalidInput("at", "nobody_now")
                 campaign_id = _start(session, editions, at=at, same_issue=same)
             except InvalidInput as invalid:
                 error = invalid

@@ -200,3 +200,38 @@ def test_first_commands_in_a_new_folder_find_the_tables(tmp_path):
     assert "Traceback" not in status.stderr
     count = run(env, "subscribers", "count")
     assert count.returncode == 0 and "Traceback" not in count.stderr, count.stderr
+
+
+def test_a_send_scheduled_on_an_empty_list_is_accepted_and_says_why(tmp_path):
+    # It was refused ("Nothing to send"), though the audience is chosen at the scheduled
+    # time (workers.campaigns.plan, started by the sweep): the list may grow till then.
+    env = infolettre_env(tmp_path)
+    url = env["INFOLETTRE_DATABASE_URL"]
+    db.upgrade(url)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    at = f"{later:%Y-%m-%d %H:%M}"
+    result = run(env, "send", str(EXAMPLE), "--at", at, "--yes")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        f"{EXAMPLE}: 0 subscribers will receive it.\n"
+        "The list has no subscribed address yet.\n"
+        f"Whoever is subscribed at {at} UTC will receive it.\n"
+        "campaign 1 scheduled; ")
+    with db.session_scope(url) as session:
+        [campaign] = session.scalars(select(Campaign)).all()
+        assert campaign.state == "scheduled" and f"{campaign.scheduled_at:%Y-%m-%d %H:%M}" == at
+
+
+def test_a_send_scheduled_after_everyone_was_reached_says_who_will_get_it(tmp_path):
+    env, url = setup(tmp_path)
+    with db.session_scope(url) as session:
+        everyone = list(session.scalars(select(Subscriber.email)))
+    _sent_to(url, everyone, _titles())
+    at = f"{dt.datetime.now(dt.UTC) + dt.timedelta(days=2):%Y-%m-%d %H:%M}"
+    result = run(env, "send", str(EXAMPLE), "--at", at, "--yes")
+    assert result.returncode == 0, result.stderr
+    assert (f"reaches nobody: every subscriber on the list was reached.\nWhoever is "
+            f"subscribed at {at} UTC and was not reached will receive it.\n") in result.stdout
+    with db.session_scope(url) as session:
+        assert [c.state for c in session.scalars(select(Campaign).order_by(Campaign.id))] == [
+            "done", "scheduled"]
