@@ -21,18 +21,30 @@ def normalise_email(email: str) -> str:
     (IDNA 2008, RFC 5891: `xn--bcher-kva` is `bücher`), lower case; what check_email gives
     a valid address. Every lookup and hash goes through it, so that an erasure, a
     suppression or a bounce written `Lea@XN--BCHER-KVA.example`, or with a decomposed `é`
-    (NFD, as macOS writes), finds `lea@bücher.example` instead of missing it."""
+    (NFD, as macOS writes), finds `lea@bücher.example` instead of missing it.
+
+    One letter keeps its capital before the @: the Turkish İ (U+0130), the one letter whose
+    lower case is longer ('İ'.lower() is 'i' + U+0307, a combining dot). Lowered, the
+    address we mailed was another one than the person gave (`i̇lker@…` for `İlker@…`), a
+    byte longer than the 64 checked, and a report naming it lost the person (the dot is no
+    word character). `i` + U+0307 typed as such is read as İ: the same person, as before."""
     email = unicodedata.normalize("NFC", email.strip())
     local, at, domain = email.rpartition("@")
     if at and "xn--" in domain.lower():
         with contextlib.suppress(idna.IDNAError, UnicodeError):
             domain = idna.decode(domain.lower())
-    return f"{local}{at}{domain}".lower()
+    # The domain keeps 'i' + U+0307: what IDNA (UTS 46) maps İ to, so the name looked up.
+    return f"{local.lower().replace(_DOTTED_I, _CAPITAL_DOTTED_I)}{at}{domain.lower()}"
+
+
+_DOTTED_I, _CAPITAL_DOTTED_I = "i\u0307", "\u0130"
 
 
 def email_hash(email: str) -> str:
-    """What stays of an erased or suppressed address: enough to refuse it again, no more."""
-    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+    """What stays of an erased or suppressed address: enough to refuse it again, no more.
+    Hashed lowered whole, as before the İ kept its capital, so that a suppression recorded
+    then holds (and no other address's hash changed)."""
+    return hashlib.sha256(normalise_email(email).lower().encode()).hexdigest()
 
 
 class Status(enum.StrEnum):

@@ -101,7 +101,9 @@ def dsn_blocks(message: Message) -> list[dict[str, str]] | None:
     text, when a broken MIME structure left the report as plain text); None if none."""
     texts = []
     for part, inside in reading.walk(message):
-        if inside or reading.content_type(part) != "message/delivery-status":
+        # RFC 6533: a report about a UTF-8 address (SMTPUTF8) is message/global-….
+        if inside or reading.content_type(part) not in ("message/delivery-status",
+                                                        "message/global-delivery-status"):
             continue
         payload = part.get_payload()
         if isinstance(payload, list):
@@ -124,7 +126,12 @@ def _fields(block: Message) -> str:
     """A field block as it came. Not as_string(): that re-folds each value and raises
     when a value holds a line break other than CRLF (a vertical tab, a form feed) that
     str.splitlines() honours and the header folder then takes for an embedded header."""
-    return "\n".join(f"{name}: {value}" for name, value in block.items())
+    text = "\n".join(f"{name}: {reading.utf8(value)}" for name, value in block.items())
+    # message/global-delivery-status is parsed as one message: its first block the
+    # headers, the recipients' blocks its body.
+    body = block.get_payload()
+    return f"{text}\n\n{reading.utf8(body)}" if isinstance(body, str) and body.strip() \
+        else text
 
 
 def _split(text: str) -> list[dict[str, str]]:
@@ -149,6 +156,9 @@ def _names_recipient(block: dict) -> bool:
     return "final-recipient" in block or "original-recipient" in block
 
 
+_UTF8_XTEXT = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
+
+
 def dsn_recipient(fields: dict[str, str]) -> str | None:
     """The address we sent to: Original-Recipient when it is an Internet address (a
     forwarder's Final-Recipient is another), else Final-Recipient; a Final-Recipient that
@@ -158,6 +168,8 @@ def dsn_recipient(fields: dict[str, str]) -> str | None:
         if not _:
             address, kind = kind, "rfc822"
         address = address.strip().strip("<>").strip()
+        if kind.strip().lower() == "utf-8":  # RFC 6533 3.2: \x{HEX} escapes
+            kind, address = "rfc822", _UTF8_XTEXT.sub(lambda m: chr(int(m[1], 16)), address)
         if kind.strip().lower() in ("rfc822", "x-unknown", "") and \
                 reading.ADDRESS.fullmatch(address):
             return address
