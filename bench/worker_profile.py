@@ -29,7 +29,7 @@ _MARKERS = (
     ("build", re.compile(r"^(recipient|prepared) \(.*sending\.py|^(personal|build) \(.*"
                          r"compose\.py|^(PreparedEdition|EncodedTemplate)\.|verp\.py")),
     ("database", re.compile(r"[(/]sqlalchemy/|[(/]psycopg/|^Ledger\.|^_skip_unsubscribed \(")),
-    ("smtp", re.compile(r"^_Lane\.|smtplib\.py|[(/]socket\.py|^SmtpSender\._|^_wire \(")),
+    ("smtp", re.compile(r"^Lane\.|smtplib\.py|[(/]socket\.py|^SmtpSender\._|^wire \(")),
 )
 
 
