@@ -26,8 +26,8 @@ STAGES = ("plan", "build", "sign", "database", "smtp", "other")
 _PLAN = re.compile(r"^(plan|plan_page) \(.*(campaigns|audience)\.py")
 _MARKERS = (
     ("sign", re.compile(r"^DkimSigner\.|^sign \(.*compose\.py")),
-    ("build", re.compile(r"^(recipient|prepared) \(.*sending\.py|^(personal|build) \(.*"
-                         r"compose\.py|^(PreparedEdition|EncodedTemplate)\.|verp\.py")),
+    ("build", re.compile(r"^(recipient|prepared|personal|build) \(.*compose\.py"
+                         r"|^(PreparedEdition|EncodedTemplate)\.|verp\.py")),
     ("database", re.compile(r"[(/]sqlalchemy/|[(/]psycopg/|^Ledger\.|^_skip_unsubscribed \(")),
     ("smtp", re.compile(r"^Lane\.|smtplib\.py|[(/]socket\.py|^SmtpSender\._|^wire \(")),
 )
