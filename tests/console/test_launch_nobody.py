@@ -43,16 +43,16 @@ def test_an_empty_list_is_refused_a_send_now_and_may_be_scheduled(tmp_path, page
         page.wait_for_url("**/console/")
         page.goto(f"{web.url}/console/issues/091.yaml/launch")
         assert page.inner_text("#nobody") == (
-            "Personne n'est encore abonné. Un envoi maintenant n'atteindrait personne : il "
-            "n'est donc pas permis. Vous pouvez le programmer : les personnes abonnées à ce "
-            "moment-là (et pas encore atteintes) le recevront.")
+            "Personne n'est encore abonné·e. Un envoi maintenant n'atteindrait personne : il "
+            "n'est donc pas permis. Vous pouvez le programmer : les abonné·es de ce moment-là "
+            "(pas encore atteint·es) le recevront.")
         assert page.get_attribute("#at", "required") is not None
         assert axe_violations(page) == []
         response = _post_anyway(page)
         assert response.status == 400
         assert page.inner_text("#error") == (
             "Personne ne recevrait cet envoi maintenant : rien n'a été envoyé. Choisissez une "
-            "heure pour le programmer (les personnes abonnées à ce moment-là le recevront), ou "
+            "heure pour le programmer (les abonné·es de ce moment-là le recevront), ou "
             "ajoutez d'abord des abonné·es.")
         assert _campaigns(url) == []
 
