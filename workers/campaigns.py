@@ -200,7 +200,8 @@ def progress(session: Session, campaign_id: int) -> dict:
     return {"state": campaign.state, "total": total, "done": done,
             "relay_down_since": campaign.relay_down_since, "relay_reply": campaign.relay_reply,
             "sent": count[DeliveryState.SENT], "failed": count[DeliveryState.FAILED],
-            "skipped": count[DeliveryState.SKIPPED], "remaining": total - done,
+            "skipped": count[DeliveryState.SKIPPED], "unknown": count[DeliveryState.UNKNOWN],
+            "remaining": total - done,
             "percent": round(100 * done / total) if total else 0}
 
 

@@ -200,3 +200,25 @@ def test_first_commands_in_a_new_folder_find_the_tables(tmp_path):
     assert "Traceback" not in status.stderr
     count = run(env, "subscribers", "count")
     assert count.returncode == 0 and "Traceback" not in count.stderr, count.stderr
+
+
+def test_status_and_list_say_how_many_a_killed_worker_left_uncertain(tmp_path):
+    # After `kill -9` of a worker mid-send, 16 rows became `unknown`: status said
+    # "400/400 sent 384 failed 0 skipped 0", and nobody could tell where 16 had gone.
+    from workers.models import DeliveryState
+
+    env, url = setup(tmp_path)
+    with db.session_scope(url) as session:
+        campaign = Campaign(slug="091", number=91, state=CampaignState.DONE, planned=True)
+        session.add(campaign)
+        session.flush()
+        for index, state in enumerate([DeliveryState.SENT] * 3 + [DeliveryState.UNKNOWN] * 2):
+            session.add(Delivery(campaign_id=campaign.id, subscriber_id=index + 1,
+                                 email=f"r{index}@example.org", language="fr", state=state))
+    status = run(env, "campaign", "status", "1")
+    assert status.returncode == 0, status.stderr
+    assert "5/5 sent 3 failed 0" in status.stdout
+    assert "uncertain 2 (never sent again)" in status.stdout
+    listing = run(env, "campaign", "list")
+    assert listing.stdout.rstrip().endswith(
+        "sent 3/5  failed 0  uncertain 2 (never sent again)")
