@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -27,6 +30,21 @@ def subscribers() -> None:
     db.upgrade()  # a first command in a new folder finds the tables (no "no such table")
 
 
+@contextmanager
+def _seekable(file: Path):
+    """`file`, or a temporary copy of it when it is a pipe (`import <(…)`, /dev/stdin): the
+    import reads a file twice (every line checked before anything is saved), which a
+    stream cannot be."""
+    if file.is_file():
+        yield file
+        return
+    with tempfile.NamedTemporaryFile(suffix=".csv") as copy:
+        with file.open("rb") as stream:
+            shutil.copyfileobj(stream, copy)
+        copy.flush()
+        yield Path(copy.name)
+
+
 @subscribers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(file: Path) -> None:
@@ -40,7 +58,9 @@ def import_command(file: Path) -> None:
     """
     db.upgrade()
     try:
-        report = import_csv(partial(db.session_scope, get_settings().db_url), file)
+        with _seekable(file) as readable:
+            report = import_csv(partial(db.session_scope, get_settings().db_url), readable,
+                                name=file.name)
     except FileRejected as rejected:
         click.echo(rejected.problem.located(str(file)), err=True)
         raise UserError(f"{file}: rejected, nothing imported") from None
