@@ -7,6 +7,7 @@ just before it, with the time to the first message and the peak memory of the wo
                                    [--configs sqlite,sqlite-rsa,sqlite-ed25519,pg,pg-rsa]
                                    [--smtp-options '?streams=1']
                                    [--pool threads|prefork|solo] [--workers 2]
+                                   [--profile]
 
 A configuration is a database (`sqlite` or `pg`) and a DKIM key (`-rsa`: RSA-2048,
 `-ed25519`; none: DKIM off). smtp-source sends messages of the size of ours (the full
@@ -32,7 +33,11 @@ each was recorded sent), so polling adds nothing to them:
   polling and memory samples), the `send` command, and `other`: the rest of the machine's
   busy time (other people's work: compare runs whose `other` is near 0); `idle`: the
   share of both cores left unused. Nearly no idle means the machine is saturated, and
-  only less CPU per message helps.
+  only less CPU per message helps;
+- with `--profile`: the share of the worker's Python time (the thread holding the GIL) in
+  each stage of the send path: planning the deliveries, building messages (links,
+  assembly), DKIM signing, the database, SMTP, and the rest (Celery, bookkeeping), from
+  py-spy's samples (bench/worker_profile.py).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
+from bench import worker_profile  # noqa: E402
 from mailer import db  # noqa: E402
 from subscribers.models import Status, Subscriber  # noqa: E402
 from tests.support.servers import PostgresServer, RedisServer, free_port, wait_for_port  # noqa: E402
@@ -189,6 +195,7 @@ class Result:
     load: float  # the machine's load average (1 min) as the send ended: others' work
     cpu: dict[str, float]  # CPU seconds per group over the send (CpuMeter.split)
     seconds: float  # the window CpuMeter measured
+    stages: dict[str, float] | None = None  # the worker's Python time by stage (--profile)
 
     def line(self) -> str:
         return (f"{self.config:<15}{self.rate:6.0f} {self.reference:7.0f} "
@@ -206,6 +213,16 @@ class Result:
                 + f" {self.seconds:6.2f} s")
 
 
+def stage_line(result: Result) -> str:
+    return f"{result.config:<15}" + "".join(
+        f"{100 * result.stages[name]:9.0f}" for name in worker_profile.STAGES)
+
+
+STAGE_HEADER = ("The worker's Python time by stage, % (py-spy --gil samples: "
+                "bench/worker_profile.py)\n"
+                "configuration " + "".join(f"{name:>9}" for name in worker_profile.STAGES))
+
+
 HEADER = ("configuration msgs/s  source  ratio  steady  command   first     queued→1  "
           "peak RSS  peak PSS  load\n"
           "------------- ------  ------  -----  ------  -------   -------   --------  "
@@ -220,8 +237,9 @@ CPU_HEADER = ("CPU ms per message, from just before `send --yes` to the campaign
 
 class Bench:
     def __init__(self, subscribers: int, home: Path, workers: int, cold: bool = False,
-                 smtp_options: str = "", pool: str = "prefork") -> None:
+                 smtp_options: str = "", pool: str = "prefork", profile: bool = False) -> None:
         self.subscribers, self.home, self.workers, self.pool = subscribers, home, workers, pool
+        self.profile = profile
         self.cold, self.smtp_options = cold, smtp_options
         self.redis = RedisServer()
         self.redis.start()
@@ -275,6 +293,8 @@ class Bench:
             if not self.cold:  # as staff do before a send: its editions are then kept
                 subprocess.run([sys.executable, "-m", "mailer", "validate", "issues/091.yaml"],
                                env=env, cwd=ROOT, check=True, capture_output=True)
+            recorder = (worker_profile.start(workers[0][0].pid, home / "profile.raw")
+                        if self.profile else None)
             meter = CpuMeter(self.cpu_groups(workers))
             before = meter.sample()
             window = time.monotonic()
@@ -284,6 +304,8 @@ class Bench:
             command = (dt.datetime.now(dt.UTC) - started).total_seconds()
             rss, pss = watch(url, [worker.pid for worker, _ in workers])
             cpu = meter.split(before, meter.sample())
+            if recorder:
+                worker_profile.stop(recorder)
             window = time.monotonic() - window
             created, first, last = sent_span(url)
         finally:
@@ -297,7 +319,8 @@ class Bench:
                       (self.subscribers - 1) / max((last - first).total_seconds(), 1e-3),
                       command, (first - started).total_seconds(),
                       (first - created).total_seconds(), rss, pss, os.getloadavg()[0],
-                      cpu, window)
+                      cpu, window,
+                      worker_profile.shares(home / "profile.raw") if self.profile else None)
 
     def cpu_groups(self, workers: list) -> dict[str, list[int]]:
         return {"workers": [worker.pid for worker, _ in workers],
@@ -391,14 +414,19 @@ def main() -> None:
                         help="threads (production's `infolettre worker`): one Celery process, "
                         "--workers threads; prefork: one Celery process forking --workers "
                         "children; solo: --workers Celery processes")
+    parser.add_argument("--profile", action="store_true",
+                        help="also print where the worker's Python time goes, by stage "
+                        "(needs py-spy)")
     args = parser.parse_args()
+    if args.profile and not worker_profile.py_spy():
+        parser.error("--profile needs py-spy: .venv/bin/pip install py-spy")
     configs = [name.strip() for name in args.configs.split(",") if name.strip()]
     unknown = set(configs) - set(CONFIGS)
     if unknown:
         parser.error(f"unknown configuration {', '.join(sorted(unknown))}")
     home = Path(tempfile.mkdtemp(prefix="bench-send-"))
     bench = Bench(args.subscribers, home, args.workers, args.cold, args.smtp_options,
-                  args.pool)
+                  args.pool, args.profile)
     print(f"{args.subscribers} subscribers, Redis broker, --pool {args.pool} --workers "
           f"{args.workers}, "
           f"Postfix smtp-sink{args.smtp_options}, messages of about {MESSAGE_SIZE // 1000} KB; "
@@ -413,6 +441,10 @@ def main() -> None:
         print(CPU_HEADER)
         for result in results:
             print(result.cpu_line(args.subscribers))
+        if args.profile:
+            print(STAGE_HEADER)
+            for result in results:
+                print(stage_line(result))
     finally:
         bench.close()
         shutil.rmtree(home, ignore_errors=True)

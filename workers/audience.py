@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, text
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from mailer.db import utcnow
@@ -84,6 +84,8 @@ def reached_emails(number: int | None, slug: str):
 def will_receive(session: Session, number: int | None, slug: str) -> dict[str, int]:
     """Per language, the subscribers a launch now would mail: not those an earlier send of
     this issue, from any of its files, may have reached (they never get it twice)."""
+    if not session.scalar(select(exists().where(of_issue(number, slug)))):
+        return audience_counts(session)  # a first send: no NOT IN over the whole list
     return dict(session.execute(
         select(Subscriber.language, func.count())
         .where(Subscriber.status == Status.SUBSCRIBED,

@@ -9,14 +9,55 @@ the batch goes on.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
+
+from sqlalchemy import select
 
 from mailer.dkim import DkimSigner
 from mailer.message import PreparedEdition, Recipient
 from mailer.transport import Sender, Undeliverable
+from subscribers import links
+from workers.models import Campaign, CampaignEdition
 
 
 class Poison(Exception):
     """This one message cannot be sent: its delivery fails with this reason."""
+
+
+@lru_cache(maxsize=32)
+def prepared(url: str, campaign_id: int, language: str) -> PreparedEdition:
+    """The edition of a campaign, read and prepared once per worker process, with the links
+    that are the same for all its recipients already in it."""
+    from mailer.db import get_engine
+    from mailer.settings import get_settings
+
+    with get_engine(url).connect() as conn:
+        row = conn.execute(
+            select(CampaignEdition.subject, CampaignEdition.html, CampaignEdition.text,
+                   Campaign.slug, Campaign.test)
+            .join(Campaign, Campaign.id == CampaignEdition.campaign_id)
+            .where(CampaignEdition.campaign_id == campaign_id,
+                   CampaignEdition.language == language)
+        ).one_or_none()
+    if row is None:  # a row whose language the campaign was not rendered in
+        raise Poison(f"the campaign has no edition in the language {language!r}")
+    view_online = links.view_online_url(row.slug, language)
+    shared = {"view_online_url": view_online}
+    if row.test:  # a test send: demonstration pages that change nothing, the same for all
+        shared |= links.demo_links(language)
+    return PreparedEdition(get_settings(), row.subject, row.html, row.text, test=row.test,
+                           shared=shared)
+
+
+def recipient(edition: PreparedEdition, delivery, campaign_id: int) -> Recipient:
+    """One delivery's envelope: its address and the signed links that carry the campaign."""
+    if delivery.subscriber_id is None:  # a test send: its links are in the edition
+        return Recipient(delivery.email, None, {}, {}, edition.new_message_id())
+    if delivery.link_key is None:  # the subscriber's row is gone: erased since planning
+        raise LookupError("the subscriber was erased")
+    urls, headers = links.campaign_links(delivery.subscriber_id, delivery.link_key,
+                                         campaign_id)
+    return Recipient(delivery.email, None, urls, headers, edition.new_message_id())
 
 
 def personal(make: Callable[..., Recipient], *args) -> Recipient:

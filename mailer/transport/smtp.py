@@ -7,20 +7,20 @@ relay's URL, a batch (`SmtpSender.stream`) costs one round trip per message on e
 connections: each message's data and end-of-data go in the same write as the next
 message's MAIL, RCPT and DATA (RFC 2920 section 3.1: message content may open a group,
 DATA ends it), the replies are read back in the order of the commands, so each is the
-answer about one recipient, and the next message is built while the relay reads. A relay
-that does not offer PIPELINING gets the plain dialogue, a reply before each command.
-Two streams by default: a worker sends its batches in threads of one process
-(mailer.cli_worker), and each batch keeps two connections busy (bench/send.py).
+answer about one recipient, and the next message is built while the relay reads (each
+connection's part: mailer.transport.lanes). A relay that does not offer PIPELINING gets
+the plain dialogue, a reply before each command. Two streams by default: a worker sends
+its batches in threads of one process (mailer.cli_worker), and each batch keeps two
+connections busy (bench/send.py).
 
-The message is sent after DATA as it is (mailer.message guarantees CRLF line ends and no
-line starting with a dot); any other message, such as a confirmation email, is
-dot-stuffed here (RFC 5321 4.5.2). Commands are written as UTF-8 bytes, so an SMTPUTF8
-(RFC 6531) envelope goes as it is.
+A message marked `dot_safe` (mailer.message guarantees CRLF line ends and no line
+starting with a dot) is sent after DATA as it is; any other, such as a confirmation
+email, is dot-stuffed (RFC 5321 4.5.2, lanes.wire). Commands are written as UTF-8 bytes,
+so an SMTPUTF8 (RFC 6531) envelope goes as it is.
 """
 
 from __future__ import annotations
 
-import re
 import smtplib
 import socket
 from collections.abc import Iterable, Iterator
@@ -30,8 +30,8 @@ from itertools import chain
 from mailer.address import wire_form
 from mailer.server_url import ServerUrl
 from mailer.transport import Ambiguous, Envelope, OneByOne, Outcome, Result, TemporaryFailure
+from mailer.transport.lanes import Lane, Reply, relay_failed, wire
 
-Reply = tuple[int, bytes]
 CLOSING = 421  # RFC 5321 4.2.3: the service is closing the channel, whatever was asked
 MAX_STREAMS = 4  # per batch: relays limit a client's connections (Postfix: 50 in all)
 
@@ -88,14 +88,6 @@ def _text(reply: Reply) -> str:
 
 def _address(address: str) -> str:
     return address.replace("\r", "").replace("\n", "").replace(">", "")
-
-
-def _wire(raw: bytes, dot_safe: bool = False) -> bytes:
-    """The message as it follows DATA: dot-stuffed if it needs it (RFC 5321 4.5.2) and is not
-    `dot_safe`, then the end-of-data line, ready for one write."""
-    if not dot_safe and (raw.startswith(b".") or b"\n." in raw):
-        raw = re.sub(rb"(?m)^\.", b"..", raw)
-    return raw + (b".\r\n" if raw.endswith(b"\r\n") else b"\r\n.\r\n")
 
 
 class SmtpSender(OneByOne):
@@ -179,7 +171,7 @@ class SmtpSender(OneByOne):
             return refused
         try:
             # One write for the message and its end: one system call, one segment less.
-            self.smtp.send(_wire(raw))
+            self.smtp.send(wire(raw))
             reply = self.smtp.getreply()
         except (smtplib.SMTPException, OSError) as error:
             self.close()
@@ -206,7 +198,7 @@ class SmtpSender(OneByOne):
             yield from OneByOne.stream(self, chain([upcoming], envelopes))
             return
         self.extra = [SmtpSender(self.config) for _ in range(self.config.streams - 1)]
-        lanes = [_Lane(sender) for sender in (self, *self.extra)]
+        lanes = [Lane(sender) for sender in (self, *self.extra)]
         try:
             while True:
                 wrote = False
@@ -216,14 +208,14 @@ class SmtpSender(OneByOne):
                         continue
                     for result in lane.collect():
                         yield result
-                        if _relay_failed(result[1]):
+                        if relay_failed(result[1]):
                             return
                     if upcoming is None and lane.ready is None:
                         continue
                     wrote = True
                     for result in lane.write(upcoming):
                         yield result
-                        if _relay_failed(result[1]):
+                        if relay_failed(result[1]):
                             return
                     upcoming = next(envelopes, None)  # built while the relay reads
                 if not wrote:
@@ -262,104 +254,3 @@ class SmtpSender(OneByOne):
             except (smtplib.SMTPException, OSError):
                 self.smtp.close()
             self.smtp = None
-
-
-def _relay_failed(result: Result) -> bool:
-    return isinstance(result, TemporaryFailure) and result.relay
-
-
-def _judged(judge, *replies: Reply) -> Result | None:
-    try:
-        return judge(*replies)
-    except TemporaryFailure as error:
-        return error
-
-
-class _Lane:
-    """One connection of a stream: the message whose data the relay is reading (`out`),
-    the one whose MAIL, RCPT and DATA it is answering (`pending`), and the one it said 354
-    to, whose data goes in the next write (`ready`)."""
-
-    def __init__(self, sender: SmtpSender) -> None:
-        self.sender = sender
-        self.ready = self.out = self.pending = None
-        self.used = sender.smtp is not None  # the stream's first connection is open already
-
-    def opens(self) -> bool:
-        """False for an extra connection the relay refuses at its first try."""
-        if self.sender.smtp is None and not self.used:
-            self.used = True
-            try:
-                self.sender._connection()
-            except TemporaryFailure:
-                return False
-        return True
-
-    def write(self, envelope: Envelope | None) -> list[tuple[Envelope, Result]]:
-        """The ready message's data and end, then `envelope`'s MAIL, RCPT and DATA, in one
-        write; returns the failures."""
-        sender = self.sender
-        try:
-            smtp = sender._connection()  # again after a refusal whose reset failed
-        except TemporaryFailure as error:  # ready is None then: it needs the old connection
-            return [(envelope, error)] if envelope else []
-        chunks = [_wire(self.ready.raw, self.ready.dot_safe)] if self.ready else []
-        if envelope:
-            chunks.append("".join(f"{command}\r\n" for command in sender._commands(
-                envelope.raw, envelope.mail_from, envelope.rcpt)).encode())
-        self.out, self.ready, self.pending = self.ready, None, envelope
-        try:
-            smtp.send(b"".join(chunks))
-        except (smtplib.SMTPException, OSError) as error:
-            return self._lost(error)
-        return []
-
-    def collect(self) -> list[tuple[Envelope, Result]]:
-        """The replies to the last write, in order: each message's own."""
-        results = []
-        smtp = self.sender.smtp
-        if self.out:
-            try:
-                reply = smtp.getreply()
-            except (smtplib.SMTPException, OSError) as error:
-                return self._lost(error)
-            results.append((self.out, _judged(self.sender._delivered, reply)))
-            self.out = None
-        if self.pending:
-            try:
-                replies = smtp.getreply(), smtp.getreply(), smtp.getreply()
-                refused = _judged(self.sender._opened, *replies)
-            except (smtplib.SMTPException, OSError) as error:
-                return results + self._lost(error)
-            if refused is None:
-                self.ready = self.pending
-            else:
-                results.append((self.pending, refused))
-            self.pending = None
-        return results
-
-    def _lost(self, error: Exception) -> list[tuple[Envelope, Result]]:
-        """The connection failed: the message whose data went out may have been accepted;
-        the one whose data did not was never handed over."""
-        self.sender._drop()
-        results = [(self.out, Ambiguous(str(error)))] if self.out else []
-        if self.pending:
-            results.append((self.pending, TemporaryFailure(f"connection lost: {error}")))
-        self.ready = self.out = self.pending = None
-        return results
-
-    def abandon(self) -> list[tuple[Envelope, Result]]:
-        """The stream stopped: the reply to data already out is read; a transaction whose
-        data did not go out is abandoned with the connection (it never ends)."""
-        results = []
-        if self.out:
-            try:
-                results.append((self.out, _judged(self.sender._delivered,
-                                                  self.sender.smtp.getreply())))
-            except (smtplib.SMTPException, OSError) as error:
-                results.append((self.out, Ambiguous(str(error))))
-            self.out = None
-        if self.pending or self.ready:
-            self.sender._drop()
-            self.pending = self.ready = None
-        return results

@@ -11,7 +11,7 @@ from mailer import db
 from mailer.settings import get_settings
 from tests.sending.conftest import add_subscribers
 from tests.sending.test_send_batch import planned
-from workers import sending
+from workers import batch, sending
 from workers.ledger import GROUP, Ledger
 from workers.models import Delivery, DeliveryState
 
@@ -123,7 +123,7 @@ def test_a_failure_while_pipelining_leaves_nothing_unsent_for_good(
     get_settings.cache_clear()
     add_subscribers(send_env, GROUP)
     campaign, batches = planned(send_env, example_editions)
-    real, calls = sending.prepared, []
+    real, calls = batch.prepared, []
 
     def breaking_edition(*args):  # not one recipient's links (those fail alone: Poison)
         calls.append(args)
@@ -131,7 +131,7 @@ def test_a_failure_while_pipelining_leaves_nothing_unsent_for_good(
             raise Broken("a bug while the next message was being built")
         return real(*args)
 
-    monkeypatch.setattr(sending, "prepared", breaking_edition)
+    monkeypatch.setattr(batch, "prepared", breaking_edition)
     with db.get_engine(send_env).connect() as conn, pytest.raises(Broken):
         for low, high in batches:
             sending.send_batch(get_settings(), conn, campaign.id, low, high)
