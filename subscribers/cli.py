@@ -20,6 +20,8 @@ from subscribers.csv_import import import_csv
 from subscribers.csv_problems import FileRejected
 from subscribers.models import Subscriber
 from subscribers.service import erase as erase_subscriber
+from subscribers.service import find_by_email
+from subscribers.validation import InvalidInput, check_email
 
 SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
 
@@ -123,6 +125,14 @@ def count_command() -> None:
 def erase_command(email: str) -> None:
     """GDPR erasure: remove EMAIL's personal data; keep its hash so it stays suppressed."""
     with db.session_scope(get_settings().db_url) as session:
+        if find_by_email(session, email) is None:
+            # Not on the list: suppressed so that it never joins, but only a real address
+            # (an empty or mistyped argument suppressed a hash of nothing, and said so).
+            try:
+                check_email(email)
+            except InvalidInput as error:
+                raise UserError(f"{email!r} is not an email address ({error.detail}): "
+                                "nothing erased or suppressed") from None
         found = erase_subscriber(session, email)
     if found:
         click.echo(f"erased {email}; its hash stays on the suppression list")

@@ -127,3 +127,23 @@ def test_import_from_a_pipe(tmp_path):
     assert piped.returncode == 1
     assert piped.stdout.startswith("/dev/stdin: 1 subscribed, 0 pending")
     assert piped.stderr.startswith("/dev/stdin:3: email:")
+
+
+def test_erase_refuses_what_is_no_address(tmp_path):
+    # `subscribers erase ''` said " was not on the list; suppressed anyway" and suppressed
+    # the hash of nothing; a mistyped address was suppressed just as quietly.
+    from sqlalchemy import func, select
+
+    from mailer import db
+    from subscribers.models import Suppression
+
+    env = infolettre_env(tmp_path / "home")
+    for wrong in ("", "x y@example.org", "ann.example.org"):
+        refused = run(env, "erase", wrong)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, wrong
+        assert f"{wrong!r} is not an email address" in refused.stderr
+        assert "nothing erased or suppressed" in refused.stderr
+    with db.session_scope(env["INFOLETTRE_DATABASE_URL"]) as session:
+        assert session.scalar(select(func.count()).select_from(Suppression)) == 0
+    kept_out = run(env, "erase", "someone@example.org")  # not on the list: kept out
+    assert kept_out.returncode == 0 and "suppressed anyway" in kept_out.stdout
