@@ -136,6 +136,10 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
     with db.session_scope() as session:
         people = undoing.suppressed(session, scope)
         click.echo(f"{len(people)} subscribers suppressed by these {what}")
+        if not people:
+            hint = _why_not(session, scope)
+            if hint:
+                click.echo(hint)
         for subscriber in people[:20]:
             click.echo(f"  {subscriber.email}")
         if len(people) > 20:
@@ -148,3 +152,29 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
             click.confirm(f"Subscribe these {len(people)} again?", abort=True)
         undoing.restore(session, people, f"cli:{getpass.getuser()}", scope)
     click.echo(f"{len(people)} subscribed again (see the audit log)")
+
+
+def _why_not(session, scope) -> str | None:
+    """Why undoing found nobody, when there is more to say than "0": no such campaign; for
+    one address, not on the list, suppressed by the other kind (a complaint asked for as a bounce,
+    or the reverse), or not suppressed at all."""
+    from subscribers.models import Status, Subscriber
+    from workers.models import Campaign
+
+    if scope.campaign_id is not None and session.get(Campaign, scope.campaign_id) is None:
+        return f"there is no campaign {scope.campaign_id} (infolettre campaign list)"
+    if scope.email is None:
+        return None
+    person = session.scalar(select(Subscriber).where(Subscriber.email == scope.email))
+    if person is None:
+        return f"{scope.email} is not on the list"
+    if person.status == Status.COMPLAINED and not scope.complaints:
+        return (f"{scope.email} was suppressed by a complaint, not a bounce: only "
+                f"`--complaints --email {scope.email}` undoes it, and only when you know "
+                "the complaint was not theirs")
+    if person.status == Status.BOUNCED and scope.complaints:
+        return (f"{scope.email} was suppressed by bounces, not a complaint: leave out "
+                "--complaints")
+    if person.status not in (Status.BOUNCED, Status.COMPLAINED):
+        return f"{scope.email} is {person.status}: no bounce or complaint to undo"
+    return None

@@ -129,7 +129,15 @@ def _line(session, item: Campaign) -> str:
     issue = f"issue {item.number}" if item.number else "no number"
     return (f"{item.id:>4}  {issue:<12} {item.slug + '.yaml':<24} {item.state:<10} "
             f"{'test ' if item.test else ''}"
-            f"sent {count[DeliveryState.SENT]}/{total}  failed {count[DeliveryState.FAILED]}")
+            f"sent {count[DeliveryState.SENT]}/{total}  failed {count[DeliveryState.FAILED]}"
+            + _uncertain(count[DeliveryState.UNKNOWN]))
+
+
+def _uncertain(unknown: int) -> str:
+    """Rows a killed worker or a dropped connection left without an answer: the relay may
+    or may not have taken them, and they are never sent again; said only when there are
+    some, so that sent + failed + skipped adding up short of the total is explained."""
+    return f"  uncertain {unknown} (never sent again)" if unknown else ""
 
 
 @campaign.command("list")
@@ -155,7 +163,7 @@ def _progress(session, campaign_id: int, started: float, first_sent: int) -> tup
     bar = "#" * filled + "-" * (width - filled)
     line = (f"[{bar}] {done}/{total} sent {sent} failed {now['failed']} "
             f"skipped {now['skipped']} remaining {now['remaining']} "
-            f"{rate:.0f}/s left {left:.0f}s  {now['state']}")
+            f"{rate:.0f}/s left {left:.0f}s  {now['state']}" + _uncertain(now["unknown"]))
     if now["relay_down_since"] and now["state"] == CampaignState.SENDING:
         line += (f"  waiting for the relay since {now['relay_down_since']:%Y-%m-%d %H:%M:%S} "
                  f"UTC ({now['relay_reply']})")

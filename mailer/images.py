@@ -45,7 +45,9 @@ class ImageRefused(ValueError):
 
 
 def folder() -> Path:
-    return Path(get_settings().home) / "images"
+    # Absolute: Flask reads a relative folder from its package, not the working folder
+    # (`.infolettre`, the default home, served nothing).
+    return (Path(get_settings().home) / "images").absolute()
 
 
 def _opened(data: bytes) -> Image.Image:

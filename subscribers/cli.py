@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from subscribers.csv_import import import_csv
 from subscribers.csv_problems import FileRejected
 from subscribers.models import Subscriber
 from subscribers.service import erase as erase_subscriber
+from subscribers.service import find_by_email
+from subscribers.validation import InvalidInput, check_email
 
 SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
 
@@ -25,6 +30,21 @@ SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
 def subscribers() -> None:
     """The list: import, export, count, erase."""
     db.upgrade()  # a first command in a new folder finds the tables (no "no such table")
+
+
+@contextmanager
+def _seekable(file: Path):
+    """`file`, or a temporary copy of it when it is a pipe (`import <(…)`, /dev/stdin): the
+    import reads a file twice (every line checked before anything is saved), which a
+    stream cannot be."""
+    if file.is_file():
+        yield file
+        return
+    with tempfile.NamedTemporaryFile(suffix=".csv") as copy:
+        with file.open("rb") as stream:
+            shutil.copyfileobj(stream, copy)
+        copy.flush()
+        yield Path(copy.name)
 
 
 @subscribers.command("import")
@@ -40,7 +60,9 @@ def import_command(file: Path) -> None:
     """
     db.upgrade()
     try:
-        report = import_csv(partial(db.session_scope, get_settings().db_url), file)
+        with _seekable(file) as readable:
+            report = import_csv(partial(db.session_scope, get_settings().db_url), readable,
+                                name=file.name)
     except FileRejected as rejected:
         click.echo(rejected.problem.located(str(file)), err=True)
         raise UserError(f"{file}: rejected, nothing imported") from None
@@ -103,6 +125,14 @@ def count_command() -> None:
 def erase_command(email: str) -> None:
     """GDPR erasure: remove EMAIL's personal data; keep its hash so it stays suppressed."""
     with db.session_scope(get_settings().db_url) as session:
+        if find_by_email(session, email) is None:
+            # Not on the list: suppressed so that it never joins, but only a real address
+            # (an empty or mistyped argument suppressed a hash of nothing, and said so).
+            try:
+                check_email(email)
+            except InvalidInput as error:
+                raise UserError(f"{email!r} is not an email address ({error.detail}): "
+                                "nothing erased or suppressed") from None
         found = erase_subscriber(session, email)
     if found:
         click.echo(f"erased {email}; its hash stays on the suppression list")

@@ -112,3 +112,38 @@ def test_export_to_a_folder_that_does_not_exist_says_so(tmp_path):
     result = run(env, "export", "-o", str(target))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"Could not open file '{target}': No such file or directory" in result.stderr
+
+
+def test_import_from_a_pipe(tmp_path):
+    # `infolettre subscribers import /dev/stdin < list.csv` (or `import <(…)`) ended in a
+    # traceback: "io.UnsupportedOperation: File or stream is not seekable".
+    env = infolettre_env(tmp_path / "home")
+    piped = subprocess.run(
+        [sys.executable, "-m", "mailer", "subscribers", "import", "/dev/stdin"], env=env,
+        input="email,language,name,consent_date\njosé@example.org,fr,José,2026-11-01\n"
+              "bad@,fr,,\n",
+        capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in piped.stderr
+    assert piped.returncode == 1
+    assert piped.stdout.startswith("/dev/stdin: 1 subscribed, 0 pending")
+    assert piped.stderr.startswith("/dev/stdin:3: email:")
+
+
+def test_erase_refuses_what_is_no_address(tmp_path):
+    # `subscribers erase ''` said " was not on the list; suppressed anyway" and suppressed
+    # the hash of nothing; a mistyped address was suppressed just as quietly.
+    from sqlalchemy import func, select
+
+    from mailer import db
+    from subscribers.models import Suppression
+
+    env = infolettre_env(tmp_path / "home")
+    for wrong in ("", "x y@example.org", "ann.example.org"):
+        refused = run(env, "erase", wrong)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, wrong
+        assert f"{wrong!r} is not an email address" in refused.stderr
+        assert "nothing erased or suppressed" in refused.stderr
+    with db.session_scope(env["INFOLETTRE_DATABASE_URL"]) as session:
+        assert session.scalar(select(func.count()).select_from(Suppression)) == 0
+    kept_out = run(env, "erase", "someone@example.org")  # not on the list: kept out
+    assert kept_out.returncode == 0 and "suppressed anyway" in kept_out.stdout

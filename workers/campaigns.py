@@ -141,13 +141,17 @@ def pending_batches(session: Session, campaign_id: int) -> Iterator[tuple[int, i
         after = ids[-1]
 
 
+# The reply of a row a dead worker left in `sending`: ours, not the relay's.
+WORKER_STOPPED = "worker stopped during the SMTP transaction"
+
+
 def expire_claims(session: Session, campaign_id: int, lease: dt.timedelta) -> int:
     """Rows a dead worker left in `sending`: maybe accepted by the relay, never re-sent."""
     result = session.execute(
         update(Delivery)
         .where(Delivery.campaign_id == campaign_id, Delivery.state == DeliveryState.SENDING,
                Delivery.updated_at < utcnow() - lease)
-        .values(state=DeliveryState.UNKNOWN, reply="worker stopped during the SMTP transaction")
+        .values(state=DeliveryState.UNKNOWN, reply=WORKER_STOPPED)
     )
     session.commit()
     return result.rowcount
@@ -200,7 +204,8 @@ def progress(session: Session, campaign_id: int) -> dict:
     return {"state": campaign.state, "total": total, "done": done,
             "relay_down_since": campaign.relay_down_since, "relay_reply": campaign.relay_reply,
             "sent": count[DeliveryState.SENT], "failed": count[DeliveryState.FAILED],
-            "skipped": count[DeliveryState.SKIPPED], "remaining": total - done,
+            "skipped": count[DeliveryState.SKIPPED], "unknown": count[DeliveryState.UNKNOWN],
+            "remaining": total - done,
             "percent": round(100 * done / total) if total else 0}
 
 

@@ -9,12 +9,18 @@ returned copy's headers, or the headers the receiving side added.
 
 from __future__ import annotations
 
+import base64
+import quopri
 import re
+from email import errors
+from email.header import Header, decode_header
 from email.message import Message
 
 from mailer.bounces import reading
 
 _A = reading.ADDRESS.pattern
+# Delivery status notifications: RFC 3464's, and RFC 6533's for UTF-8 addresses.
+REPORTS = ("message/delivery-status", "message/global-delivery-status")
 # A line that is an address alone, or starts with one (Postfix, qmail, Exim, Gmail).
 # Sendmail's transcript puts the SMTP reply first: `550 5.1.1 <a@b>... User unknown`.
 _ALONE = re.compile(rf"^[\s>*-]*(?:[45]\d\d[ -](?:[45]\.\d{{1,3}}\.\d{{1,3}}\s+)?)?"
@@ -99,18 +105,8 @@ def lines_about(text: str, recipient: str, everyone: list[str]) -> str:
 def dsn_blocks(message: Message) -> list[dict[str, str]] | None:
     """The per-recipient field blocks of every message/delivery-status part (or of the
     text, when a broken MIME structure left the report as plain text); None if none."""
-    texts = []
-    for part, inside in reading.walk(message):
-        # RFC 6533: a report about a UTF-8 address (SMTPUTF8) is message/global-….
-        if inside or reading.content_type(part) not in ("message/delivery-status",
-                                                        "message/global-delivery-status"):
-            continue
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            texts.append("\n\n".join(_fields(p) if isinstance(p, Message) else str(p)
-                                     for p in payload))
-        else:
-            texts.append(reading.payload_text(part))
+    texts = [_report_text(part) for part, inside in reading.walk(message)
+             if not inside and reading.content_type(part) in REPORTS]
     if not texts:
         whole = reading.payload_text(message) if not message.is_multipart() else ""
         if not re.search(r"^(?:final|original)-recipient:", whole, re.I | re.M):
@@ -122,16 +118,52 @@ def dsn_blocks(message: Message) -> list[dict[str, str]] | None:
     return blocks
 
 
+def _report_text(part: Message) -> str:
+    """The text of a report part. Python's parser reads its body as field blocks (one
+    message each; RFC 6533's global report as one message whose body is the rest), even
+    when the body is base64 or quoted-printable, as some MTAs send it: the blocks are put
+    back together, then decoded (its charset, else UTF-8 as RFC 6533 says)."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return reading.payload_text(part)
+    text = "\n\n".join(_block(p) if isinstance(p, Message) else str(p) for p in payload)
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    raw = text.encode("utf-8", "surrogateescape")
+    if encoding == "base64":  # as much as was whole: a cut report still names someone
+        data = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
+        raw = base64.b64decode(data[:len(data) - len(data) % 4])
+    elif encoding == "quoted-printable":
+        raw = quopri.decodestring(raw)
+    return reading.decode(raw, part.get_param("charset") or "utf-8")
+
+
+def _block(block: Message) -> str:
+    """A parsed block as written: its fields, then its body (after the blank line that
+    was there, or none: an encoded line that the parser took for the body's start)."""
+    body = block.get_payload()
+    body = body if isinstance(body, str) else ""
+    if not body.strip():
+        return _fields(block)
+    blank = not any(isinstance(d, errors.MissingHeaderBodySeparatorDefect)
+                    for d in block.defects)
+    return _fields(block) + ("\n\n" if blank else "\n") + body
+
+
 def _fields(block: Message) -> str:
     """A field block as it came. Not as_string(): that re-folds each value and raises
     when a value holds a line break other than CRLF (a vertical tab, a form feed) that
     str.splitlines() honours and the header folder then takes for an embedded header."""
-    text = "\n".join(f"{name}: {reading.utf8(value)}" for name, value in block.items())
-    # message/global-delivery-status is parsed as one message: its first block the
-    # headers, the recipients' blocks its body.
-    body = block.get_payload()
-    return f"{text}\n\n{reading.utf8(body)}" if isinstance(body, str) and body.strip() \
-        else text
+    return "\n".join(f"{name}: {_raw(value)}" for name, value in block.items())
+
+
+def _raw(value) -> str:
+    """A field value as it came: compat32 wraps one with raw 8-bit bytes (an SMTPUTF8
+    report's `léa@…`, RFC 6532) in an unknown-8bit Header whose str() is U+FFFD; its
+    bytes go back as surrogate escapes, which _report_text decodes with the rest."""
+    if not isinstance(value, Header):
+        return str(value)
+    return "".join(part.decode("ascii", "surrogateescape") if isinstance(part, bytes)
+                   else part for part, _charset in decode_header(value))
 
 
 def _split(text: str) -> list[dict[str, str]]:
@@ -168,9 +200,9 @@ def dsn_recipient(fields: dict[str, str]) -> str | None:
         if not _:
             address, kind = kind, "rfc822"
         address = address.strip().strip("<>").strip()
-        if kind.strip().lower() == "utf-8":  # RFC 6533 3.2: \x{HEX} escapes
-            kind, address = "rfc822", _UTF8_XTEXT.sub(lambda m: chr(int(m[1], 16)), address)
-        if kind.strip().lower() in ("rfc822", "x-unknown", "") and \
+        if kind.strip().lower() == "utf-8":  # RFC 6533 3.2: a \x{HEX} escape is a character
+            address = _UTF8_XTEXT.sub(lambda m: chr(int(m[1], 16)), address)
+        if kind.strip().lower() in ("rfc822", "utf-8", "x-unknown", "") and \
                 reading.ADDRESS.fullmatch(address):
             return address
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 from email import message_from_bytes, policy
-from email.header import Header, decode_header, make_header
+from email.header import decode_header, make_header
 from email.message import Message
 
 # Combining marks (U+0300-U+036F) are no `\w`: `i̇lker@…` (i + U+0307) read as `lker@…`.
@@ -32,20 +32,6 @@ ORIGINAL = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
 def parse(raw: bytes) -> Message:
     """The message, parsed leniently (compat32 keeps headers as they came)."""
     return message_from_bytes(raw, policy=policy.compat32)
-
-
-def utf8(value) -> str:
-    """A header value as text: the raw UTF-8 of an SMTPUTF8 report (RFC 6532), which the
-    parser keeps as surrogate escapes, decoded (`léa@…`, not `l\udcc3\udca9a@…`)."""
-    if isinstance(value, Header):  # compat32 wraps a raw 8-bit value in an unknown-8bit one
-        return "".join(
-            part.decode("utf-8" if charset in (None, "unknown-8bit") else charset, "replace")
-            if isinstance(part, bytes) else part for part, charset in decode_header(value))
-    text = str(value)
-    try:
-        return text.encode("ascii", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeError:
-        return text
 
 
 def header(message: Message, name: str) -> str:

@@ -46,8 +46,12 @@ def _troubles(session, campaign_id: int) -> list[dict]:
         .where(Delivery.campaign_id == campaign_id,
                Delivery.state.in_((DeliveryState.FAILED, DeliveryState.UNKNOWN)))
         .order_by(Delivery.id).limit(TROUBLES_SHOWN)).all()
+    # An uncertain row was not refused: the worker or the connection stopped before the
+    # relay's answer; a dead worker's row holds our own words, not a server's.
     return [{"email": email, "state": str(words[f"delivery_{state}"]),
-             "reason": reason(words, reply), "reply": reply or ""}
+             "reason": str(words["reason_uncertain"]) if state == DeliveryState.UNKNOWN
+             else reason(words, reply),
+             "reply": "" if reply == campaigns.WORKER_STOPPED else reply or ""}
             for email, state, reply in rows]
 
 

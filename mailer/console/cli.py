@@ -37,8 +37,18 @@ def add(email: str, role: str, password: str) -> None:
     click.echo(f"{email}: {role}")
 
 
+def _a_member(ctx, param, email: str) -> str:
+    """The address of an existing member, checked before the password is asked for (typing
+    a new password twice to learn the address was mistyped is a waste)."""
+    db.upgrade()
+    with db.session_scope() as session:
+        if find_staff(session, email) is None:
+            raise UserError(f"{email}: no such staff member")
+    return email
+
+
 @staff.command("password")
-@click.argument("email")
+@click.argument("email", callback=_a_member)
 @click.password_option(help="Asked for when not given (typed twice).")
 def password(email: str, password: str) -> None:
     """Set a member's password (for instance the last admin's, forgotten); ends their

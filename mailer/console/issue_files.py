@@ -65,5 +65,7 @@ def issue_upload():
 @bp.get("/issues/<name>/file")
 @requires(Role.EDITOR)
 def issue_download(name: str):
-    return send_file(issue_path(name), mimetype="text/yaml", as_attachment=True,
+    # Absolute: Flask reads a relative path from its package, not the working folder
+    # (the default issues folder, `issues`, was a 500).
+    return send_file(issue_path(name).absolute(), mimetype="text/yaml", as_attachment=True,
                      download_name=name)

@@ -13,6 +13,9 @@ class MaildirSender(OneByOne):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)  # the home folder, on first use
         self.maildir = mailbox.Maildir(path, create=True)
+        # A worker killed while writing leaves a partial file in tmp/ (never in new/, so no
+        # mail client shows it); the Maildir convention clears those after 36 hours.
+        self.maildir.clean()
 
     def address(self, email: str) -> str:
         return email

@@ -96,3 +96,33 @@ def test_a_complaint_is_undone_only_when_asked_for_with_a_warning(tmp_path):
         [entry] = session.query(AuditEntry).filter_by(action="complaints undone").all()
         assert entry.detail["email"] == emails[1] and "never be undone" in \
             entry.detail["warning"]
+
+
+def test_undo_that_finds_nobody_says_why(tmp_path):
+    # `bounces undo --email X` for someone a complaint suppressed said only "0 subscribers
+    # suppressed by these bounces", as for an address never on the list or a campaign that
+    # does not exist: staff could not tell a typo from the wrong flag.
+    from mailer.bounces import policy
+
+    env, url = home(tmp_path)
+    complained, bounced, fine = add_subscribers(url, 3)
+    with db.session_scope(url) as session:
+        policy.apply(session, classify.Finding(classify.COMPLAINT, complained, campaign_id=5))
+        hard = classify.from_reply("550 5.1.1 <b>: Recipient address rejected: User unknown")
+        hard.recipient, hard.campaign_id = bounced, 5
+        policy.apply(session, hard)
+    said = {
+        ("--email", complained): f"only `--complaints --email {complained}` undoes it",
+        ("--complaints", "--email", bounced): "suppressed by bounces, not a complaint",
+        ("--email", fine): f"{fine} is subscribed: no bounce or complaint to undo",
+        ("--email", "nobody@example.org"): "nobody@example.org is not on the list",
+        ("--campaign", "99"): "there is no campaign 99",
+    }
+    for args, words in said.items():
+        result = run(env, "undo", *args, "--yes")
+        assert result.returncode == 0 and "Traceback" not in result.stderr, args
+        assert result.stdout.startswith("0 subscribers suppressed"), args
+        assert words in result.stdout, (args, result.stdout)
+    with db.session_scope(url) as session:
+        assert [s.status for s in session.query(Subscriber).order_by(Subscriber.id)] == [
+            Status.COMPLAINED, Status.BOUNCED, Status.SUBSCRIBED]

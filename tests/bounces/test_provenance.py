@@ -333,3 +333,18 @@ def test_an_arf_report_whose_copy_has_a_verp_that_is_not_ours_is_held(database_u
     assert (event.kind, event.subscriber_id, event.recipient) == ("held", None, email)
     assert event.reason.startswith("held (complaint): a VERP address that is not ours")
     assert statuses(database_url) == {email: Status.SUBSCRIBED}
+
+
+@pytest.mark.parametrize("report", ["dsn", "arf"])
+def test_a_report_to_a_test_sends_verp_changes_nobody(database_url, report):
+    # A test send goes out with the VERP of subscriber 0 (nobody). A DSN or ARF report to
+    # it naming a subscriber suppressed that subscriber at once: whoever was sent a test
+    # holds a signed return path with which to remove anyone from the list.
+    [email] = people(database_url, 1, sent=True)
+    address = verp.encode(get_settings().secret, DOMAIN, 4, 0)
+    raw = dsn([email], to=address) if report == "dsn" else arf(email, mail_from=address)
+    [event] = handle(database_url, raw)
+    assert event.subscriber_id == 0 and event.campaign_id == 4
+    assert statuses(database_url) == {email: Status.SUBSCRIBED}
+    with db.session_scope(database_url) as session:
+        assert not is_suppressed(session, email)

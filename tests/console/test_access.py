@@ -134,6 +134,23 @@ def test_staff_add_refuses_short_passwords_and_duplicates(tmp_path):
     assert again.returncode == 2 and "already a staff member" in again.stderr
 
 
+def test_staff_password_names_an_unknown_member_before_asking_for_a_password(tmp_path):
+    # It asked for the new password twice, then said "no such staff member".
+    web = WebProcess(tmp_path / "home")
+    unknown = subprocess.run([sys.executable, "-m", "mailer", "staff", "password",
+                              "nobody@example.org"], env=web.env, input="", cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2, unknown.stderr
+    assert unknown.stderr == "nobody@example.org: no such staff member\n"
+    assert "Password" not in unknown.stdout + unknown.stderr
+    add_staff(web.env, "a@example.org", "editor")
+    known = subprocess.run([sys.executable, "-m", "mailer", "staff", "password",
+                            "A@example.org"], env=web.env, cwd=ROOT,
+                           input="another long one\nanother long one\n",
+                           capture_output=True, text=True, timeout=60)
+    assert known.returncode == 0 and "password set" in known.stdout, known.stderr
+
+
 def test_over_https_the_session_cookie_is_host_only_secure_and_http_only():
     from mailer.settings import Settings
     from mailer.webapp import create_app

@@ -5,6 +5,8 @@ local part over SMTPUTF8 when the relay offers it, else that one delivery fails,
 import csv
 import email.policy
 import mailbox
+import os
+import time
 from email import message_from_bytes
 from pathlib import Path
 
@@ -92,3 +94,17 @@ def test_maildir_outbox_keeps_addresses_as_they_are(send_env, monkeypatch, examp
           for key in outbox.iterkeys()]
     assert any(ZOE in str(value) for value in to) and any(LEA in str(v) for v in to)
 
+
+
+def test_a_partial_file_a_killed_worker_left_in_the_outbox_tmp_is_cleared_after_36_hours(
+        tmp_path):
+    from mailer.transport.maildir import MaildirSender
+
+    MaildirSender(tmp_path / "outbox")
+    old, fresh = tmp_path / "outbox" / "tmp" / "old.partial", tmp_path / "outbox" / "tmp" / "new"
+    old.write_bytes(b"Subject: half")
+    fresh.write_bytes(b"Subject: being written")
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    MaildirSender(tmp_path / "outbox")
+    assert not old.exists() and fresh.exists()

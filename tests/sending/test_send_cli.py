@@ -235,3 +235,25 @@ def test_a_send_scheduled_after_everyone_was_reached_says_who_will_get_it(tmp_pa
     with db.session_scope(url) as session:
         assert [c.state for c in session.scalars(select(Campaign).order_by(Campaign.id))] == [
             "done", "scheduled"]
+
+
+def test_status_and_list_say_how_many_a_killed_worker_left_uncertain(tmp_path):
+    # After `kill -9` of a worker mid-send, 16 rows became `unknown`: status said
+    # "400/400 sent 384 failed 0 skipped 0", and nobody could tell where 16 had gone.
+    from workers.models import DeliveryState
+
+    env, url = setup(tmp_path)
+    with db.session_scope(url) as session:
+        campaign = Campaign(slug="091", number=91, state=CampaignState.DONE, planned=True)
+        session.add(campaign)
+        session.flush()
+        for index, state in enumerate([DeliveryState.SENT] * 3 + [DeliveryState.UNKNOWN] * 2):
+            session.add(Delivery(campaign_id=campaign.id, subscriber_id=index + 1,
+                                 email=f"r{index}@example.org", language="fr", state=state))
+    status = run(env, "campaign", "status", "1")
+    assert status.returncode == 0, status.stderr
+    assert "5/5 sent 3 failed 0" in status.stdout
+    assert "uncertain 2 (never sent again)" in status.stdout
+    listing = run(env, "campaign", "list")
+    assert listing.stdout.rstrip().endswith(
+        "sent 3/5  failed 0  uncertain 2 (never sent again)")
