@@ -12,6 +12,7 @@ from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, render_template, request
 
 from mailer.catalogue import Catalogue, catalogue, language_name
+from mailer.console.access import signed_in_language
 from mailer.images import MAX_BYTES as IMAGE_MAX_BYTES
 from mailer.issue.loader import MAX_BYTES
 from mailer.settings import get_settings
@@ -57,9 +58,12 @@ def staff_languages() -> dict[str, str]:
 
 
 def language_of_page() -> str:
-    """The signed-in member's language, else ?lang=, else the default; one that is offered."""
+    """The signed-in member's language, else ?lang=, else the default; one that is offered.
+    A page no view made (a request refused before its view looked the member up) looks
+    them up here."""
     staff = g.get("staff")
-    language = (staff or {}).get("language") or request.args.get("lang") or \
+    language = (staff["language"] if staff else signed_in_language()) or \
+        request.args.get("lang") or \
         get_settings().default_language
     return language if language in staff_languages() else get_settings().default_language
 
