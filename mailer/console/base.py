@@ -16,6 +16,7 @@ from mailer.console.access import signed_in_language
 from mailer.images import MAX_BYTES as IMAGE_MAX_BYTES
 from mailer.issue.loader import MAX_BYTES
 from mailer.settings import get_settings
+from mailer.typography import typeset
 
 # The views that take a file, with the setting of their limit (instead of the app's 64 KB).
 UPLOADS = {"console.subscribers_upload": lambda: get_settings().console_upload_max_bytes,
@@ -80,7 +81,9 @@ def page(template: str, **context):
                            # 1 204 in French, 1,204 in English (CLDR's grouping).
                            decimal=lambda n: format_decimal(n, locale=language),
                            when=lambda moment: written_time(moment, language),
-                           day=lambda date: format_date(date, "long", locale=language),
+                           # "1er décembre 2026", with its no-break space (mailer.typography)
+                           day=lambda date: typeset(format_date(date, "long", locale=language),
+                                                    language),
                            **context)
 
 
