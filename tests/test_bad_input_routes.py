@@ -101,6 +101,28 @@ def test_console_login_and_search_with_nul(web):
     check(answer, 400, "fr", web.home)
 
 
+def test_a_refusal_before_any_view_is_in_the_signed_in_members_language(web, postgres_server):
+    # A NUL in a form field is refused before the view looks the member up: the page was in
+    # the default language (French) for a member who reads English.
+    from sqlalchemy import create_engine, text
+
+    add_staff(web.env, "reader@example.org", "admin")
+    engine = create_engine(web.env["INFOLETTRE_DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE staff_member SET language = 'en' "
+                          "WHERE email = 'reader@example.org'"))
+    engine.dispose()
+    http = requests.Session()
+    token = token_of(http, f"{web.url}/console/login")
+    http.post(f"{web.url}/console/login", timeout=10, data={
+        "csrf_token": token, "email": "reader@example.org", "password": "correct horse battery"})
+    token = token_of(http, f"{web.url}/console/subscribers")
+    answer = http.post(f"{web.url}/console/bounces/12", timeout=10,
+                       data={"csrf_token": token, "recipient": "x\x00y@example.org"})
+    check(answer, 400, "en", web.home)
+    check(http.get(f"{web.url}/console/no-such-page", timeout=10), 404, "en", web.home)
+
+
 def test_a_console_csv_with_a_huge_cell_names_the_upload_not_the_server(web):
     http, token = signed_in(web)
     body = "email,name\nok@example.org,Ok\nhuge@example.org," + "x" * 140_000 + "\n"

@@ -139,6 +139,23 @@ def _current(db_session: Session) -> StaffMember | Ended:
     return member
 
 
+def signed_in_language() -> str | None:
+    """The language of the member this browser is signed in as, read only (no session is
+    touched or ended): for a page made before any view ran, such as a refusal of the
+    request itself (mailer.web_errors)."""
+    from mailer import db
+
+    session_id = session.get("sid")
+    if not isinstance(session_id, str):
+        return None
+    with db.session_scope() as db_session:
+        row = db_session.get(StaffSession, _digest(session_id))
+        if row is None or row.ended_at is not None:
+            return None
+        member = db_session.get(StaffMember, row.staff_id)
+        return member.language if member else None
+
+
 def find_staff(db_session: Session, email: str) -> StaffMember | None:
     return db_session.scalar(select(StaffMember).where(
         StaffMember.email == normalise_email(email)))

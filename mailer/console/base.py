@@ -12,9 +12,11 @@ from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, render_template, request
 
 from mailer.catalogue import Catalogue, catalogue, language_name
+from mailer.console.access import signed_in_language
 from mailer.images import MAX_BYTES as IMAGE_MAX_BYTES
 from mailer.issue.loader import MAX_BYTES
 from mailer.settings import get_settings
+from mailer.typography import typeset
 
 # The views that take a file, with the setting of their limit (instead of the app's 64 KB).
 UPLOADS = {"console.subscribers_upload": lambda: get_settings().console_upload_max_bytes,
@@ -57,9 +59,12 @@ def staff_languages() -> dict[str, str]:
 
 
 def language_of_page() -> str:
-    """The signed-in member's language, else ?lang=, else the default; one that is offered."""
+    """The signed-in member's language, else ?lang=, else the default; one that is offered.
+    A page no view made (a request refused before its view looked the member up) looks
+    them up here."""
     staff = g.get("staff")
-    language = (staff or {}).get("language") or request.args.get("lang") or \
+    language = (staff["language"] if staff else signed_in_language()) or \
+        request.args.get("lang") or \
         get_settings().default_language
     return language if language in staff_languages() else get_settings().default_language
 
@@ -76,7 +81,9 @@ def page(template: str, **context):
                            # 1 204 in French, 1,204 in English (CLDR's grouping).
                            decimal=lambda n: format_decimal(n, locale=language),
                            when=lambda moment: written_time(moment, language),
-                           day=lambda date: format_date(date, "long", locale=language),
+                           # "1er décembre 2026", with its no-break space (mailer.typography)
+                           day=lambda date: typeset(format_date(date, "long", locale=language),
+                                                    language),
                            **context)
 
 

@@ -49,9 +49,9 @@ def test_admin_signs_in_sees_issues_and_the_audit_log(console, page):
     body = page.inner_text("main")
     # By number, newest first, titled in the member's language, with their state.
     assert re.search(r"93\tSpring School 2027 — le programme · Modifier dans le navigateur"
-                     r"\t15 avril 2027\tbrouillon", body)
+                     r"\t15\u00a0avril 2027\tbrouillon", body)
     assert re.search(r"91\tL'infolettre du Réseau — automne 2026 · Modifier dans le navigateur"
-                     r"\t20 novembre 2026\t", body)
+                     r"\t20\u00a0novembre 2026\t", body)
     assert axe_violations(page) == []
     page.route("http*://www.reseaucitesdesmetiers.example/**", lambda route: route.abort())
     page.click("text=L'infolettre du Réseau — automne 2026")

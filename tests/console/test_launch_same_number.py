@@ -73,15 +73,15 @@ def test_the_launch_page_says_who_had_the_issue_and_refuses_another_one(tmp_path
         assert len(states) == 3 and all(s.startswith("envoyé le 20/11/2026") for s in states)
         page.goto(f"{web.url}/console/issues/091-final.yaml/launch")
         assert page.inner_text("#reached") == (
-            "Le numéro 91 a déjà été envoyé le 20 novembre 2026 (depuis 091.yaml) à 3 abonné·es"
-            " ; cet envoi n'atteint que les 7 abonné·es qui ne l'ont pas encore reçu.")
+            "Le numéro 91 a déjà été envoyé le 20\u00a0novembre 2026 (depuis 091.yaml) à 3 "
+            "abonné·es ; cet envoi n'atteint que les 7 abonné·es qui ne l'ont pas encore reçu.")
         assert "7 personnes le recevront maintenant" in page.inner_text("#now")
         assert page.locator("#other-issue").count() == 0
         assert axe_violations(page) == []
 
         page.goto(f"{web.url}/console/issues/092.yaml/launch")
         refusal = page.inner_text("#other-issue")
-        assert "Le numéro 91 a déjà été envoyé le 20 novembre 2026 sous le titre" in refusal
+        assert "Le numéro 91 a déjà été envoyé le 20\u00a0novembre 2026 sous le titre" in refusal
         assert "L'infolettre du Réseau — automne 2026" in refusal
         assert "changez « number: » dans 092.yaml, ligne 2" in refusal
         assert axe_violations(page) == []
