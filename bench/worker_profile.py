@@ -22,6 +22,8 @@ from pathlib import Path
 STAGES = ("plan", "build", "sign", "database", "smtp", "other")
 
 # A sample belongs to the deepest frame that names a stage (planning: any frame of it).
+# These are the send path's function and file names: one renamed there moves its
+# samples to "other" until it is renamed here too.
 # py-spy writes a frame as "function (path/file.py:line)".
 _PLAN = re.compile(r"^(plan|plan_page) \(.*(campaigns|audience)\.py")
 _MARKERS = (
