@@ -158,14 +158,15 @@ def _why_not(session, scope) -> str | None:
     """Why undoing found nobody, when there is more to say than "0": no such campaign; for
     one address, not on the list, suppressed by the other kind (a complaint asked for as a bounce,
     or the reverse), or not suppressed at all."""
-    from subscribers.models import Status, Subscriber
+    from subscribers.models import Status
+    from subscribers.service import find_by_email
     from workers.models import Campaign
 
     if scope.campaign_id is not None and session.get(Campaign, scope.campaign_id) is None:
         return f"there is no campaign {scope.campaign_id} (infolettre campaign list)"
     if scope.email is None:
         return None
-    person = session.scalar(select(Subscriber).where(Subscriber.email == scope.email))
+    person = find_by_email(session, scope.email)
     if person is None:
         return f"{scope.email} is not on the list"
     if person.status == Status.COMPLAINED and not scope.complaints:

@@ -58,7 +58,6 @@ def import_command(file: Path) -> None:
     as they are, so importing the same file twice changes nothing. A file that cannot be
     read whole is rejected before anything is saved (exit 2); rejected rows exit 1.
     """
-    db.upgrade()
     try:
         with _seekable(file) as readable:
             report = import_csv(partial(db.session_scope, get_settings().db_url), readable,

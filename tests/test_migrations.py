@@ -12,6 +12,28 @@ from mailer import db
 BEFORE_NUMBERS = "c4f1a8e2d905"  # the revision before campaigns recorded their issue number
 
 
+def alembic_config(database_url: str) -> Config:
+    """Alembic's configuration for the project's migrations on `database_url`."""
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    config.attributes["url"] = database_url
+    return config
+
+
+def sent_to_subscriber_1(conn, email: str) -> None:
+    """Campaign 1 (issue 091, done) and its delivery to subscriber 1 at `email`, sent: rows
+    written in SQL, as an older schema holds them."""
+    import sqlalchemy as sa
+
+    conn.execute(sa.text(
+        "INSERT INTO campaign (id, slug, state, test, created_at, planned_upto, planned, "
+        "relay_failures) VALUES (1, '091', 'done', false, CURRENT_TIMESTAMP, 0, true, 0)"))
+    conn.execute(sa.text(
+        "INSERT INTO delivery (campaign_id, subscriber_id, email, language, state, "
+        "attempts, updated_at) VALUES (1, 1, :email, 'fr', 'sent', 1, CURRENT_TIMESTAMP)"),
+        {"email": email})
+
+
 @pytest.fixture(scope="module")
 def example_editions_text():
     """The text parts of issue 91 (091.yaml) in French and English, as a campaign stores them."""
@@ -30,9 +52,7 @@ def test_migrations_match_the_models(database_url):
 
 
 def test_migrations_downgrade_to_nothing_and_up_again(database_url):
-    config = Config()
-    config.set_main_option("script_location", str(db.MIGRATIONS))
-    config.attributes["url"] = database_url
+    config = alembic_config(database_url)
     command.downgrade(config, "base")
     command.upgrade(config, "head")
 
@@ -43,9 +63,7 @@ def test_campaigns_get_their_issue_number_back(database_url, example_editions_te
     name then); of two live campaigns of one number, the later keeps none."""
     import sqlalchemy as sa
 
-    config = Config()
-    config.set_main_option("script_location", str(db.MIGRATIONS))
-    config.attributes["url"] = database_url
+    config = alembic_config(database_url)
     command.downgrade(config, BEFORE_NUMBERS)
     engine = db.get_engine(database_url)
     rows = [  # id, slug, state, test, text parts
@@ -91,9 +109,7 @@ def test_decomposed_addresses_are_rewritten_and_duplicates_merged(database_url):
     def nfd(email: str) -> str:
         return unicodedata.normalize("NFD", email)
 
-    config = Config()
-    config.set_main_option("script_location", str(db.MIGRATIONS))
-    config.attributes["url"] = database_url
+    config = alembic_config(database_url)
     command.downgrade(config, BEFORE_NFC)
     engine = db.get_engine(database_url)
     rows = [  # id, email, status, confirmed, unsubscribed, name
@@ -122,13 +138,7 @@ def test_decomposed_addresses_are_rewritten_and_duplicates_merged(database_url):
         conn.execute(sa.text("INSERT INTO suppression (email_hash, reason, at) VALUES "
                              "(:hash, 'complaint', CURRENT_TIMESTAMP)"),
                      {"hash": hashlib.sha256(nfd("rené@example.org").encode()).hexdigest()})
-        conn.execute(sa.text(
-            "INSERT INTO campaign (id, slug, state, test, created_at, planned_upto, planned, "
-            "relay_failures) VALUES (1, '091', 'done', false, CURRENT_TIMESTAMP, 0, true, 0)"))
-        conn.execute(sa.text(
-            "INSERT INTO delivery (campaign_id, subscriber_id, email, language, state, "
-            "attempts, updated_at) VALUES (1, 1, :email, 'fr', 'sent', 1, CURRENT_TIMESTAMP)"),
-            {"email": nfd("léa@example.org")})
+        sent_to_subscriber_1(conn, nfd("léa@example.org"))
     command.upgrade(config, "head")
     with engine.connect() as conn:
         kept = {row.email: (row.id, row.status, row.name) for row in conn.execute(

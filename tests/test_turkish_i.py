@@ -93,11 +93,10 @@ def test_a_bounce_naming_either_form_finds_the_person(database_url):
 def test_addresses_stored_lowered_get_their_capital_back(database_url):
     import sqlalchemy as sa
     from alembic import command
-    from alembic.config import Config
 
-    config = Config()
-    config.set_main_option("script_location", str(db.MIGRATIONS))
-    config.attributes["url"] = database_url
+    from tests.test_migrations import alembic_config, sent_to_subscriber_1
+
+    config = alembic_config(database_url)
     command.downgrade(config, "d2f7b4c81e36")
     engine = db.get_engine(database_url)
     with engine.begin() as conn:
@@ -107,13 +106,7 @@ def test_addresses_stored_lowered_get_their_capital_back(database_url):
                 "bounce_score, link_key, legacy_links) VALUES (:id, :email, 'fr', "
                 "'subscribed', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, :key, false)"),
                 {"id": sid, "email": email, "key": f"k{sid}"})
-        conn.execute(sa.text(
-            "INSERT INTO campaign (id, slug, state, test, created_at, planned_upto, planned, "
-            "relay_failures) VALUES (1, '091', 'done', false, CURRENT_TIMESTAMP, 0, true, 0)"))
-        conn.execute(sa.text(
-            "INSERT INTO delivery (campaign_id, subscriber_id, email, language, state, "
-            "attempts, updated_at) VALUES (1, 1, :email, 'fr', 'sent', 1, CURRENT_TIMESTAMP)"),
-            {"email": LOWERED})
+        sent_to_subscriber_1(conn, LOWERED)
     command.upgrade(config, "head")
     with engine.connect() as conn:
         stored = set(conn.execute(sa.text("SELECT email FROM subscriber")).scalars())

@@ -108,22 +108,21 @@ def plan_page(session: Session, campaign: Campaign, rows: list, languages: list[
         suppressed |= {email_hash(email) for email in reached}
     kept = [row for digest, row in hashes.items() if digest not in suppressed]
     # A subscriber whose language the issue lacks gets the first one.
-    values = [{"campaign_id": campaign.id, "subscriber_id": row.id, "email": row.email,
-               "language": row.language if row.language in languages else languages[0]}
-              for row in kept]
-    if values and session.bind.dialect.name == "postgresql":
+    chosen = [row.language if row.language in languages else languages[0] for row in kept]
+    if kept and session.bind.dialect.name == "postgresql":
         session.execute(_INSERT_PAGE, {
-            "campaign": campaign.id, "now": utcnow(),
-            **{key: [value[column] for value in values] for key, column in _ARRAYS}})
-    elif values:  # SQLite: executemany, in C
-        session.connection().execute(insert(Delivery.__table__), values)
+            "campaign": campaign.id, "now": utcnow(), "subscribers": [row.id for row in kept],
+            "emails": [row.email for row in kept], "languages": chosen})
+    elif kept:  # SQLite: executemany, in C
+        session.connection().execute(insert(Delivery.__table__), [
+            {"campaign_id": campaign.id, "subscriber_id": row.id, "email": row.email,
+             "language": language} for row, language in zip(kept, chosen, strict=True)])
     campaign.planned_upto = rows[-1].id
-    return len(values)
+    return len(kept)
 
 
 # PostgreSQL: a page's rows in one statement, instead of a thousand INSERTs pipelined (a
 # third of a worker's time while it plans, and as much again in the database).
-_ARRAYS = (("subscribers", "subscriber_id"), ("emails", "email"), ("languages", "language"))
 _INSERT_PAGE = text(
     "INSERT INTO delivery (campaign_id, subscriber_id, email, language, state, attempts, "
     "updated_at) SELECT :campaign, v.subscriber, v.email, v.language, 'queued', 0, :now "

@@ -150,15 +150,13 @@ def analyse_all(raw: bytes, secret: str) -> list[Finding]:
         findings = _analyse(message)
     except Exception as error:  # noqa: BLE001
         findings = [Finding(UNKNOWN, reason=f"unreadable: {error}"[:300])]
-    ours = None
     paths = _to_us(message)
     for address in paths:
         if address.lower().startswith("unsubscribe+"):
             return [Finding(UNSUBSCRIBE, address, reason="List-Unsubscribe mailto")]
-        ours = ours or verp.decode(secret, address)
-    if ours is None and findings[0].kind == COMPLAINT:
-        ours = complaints.verp_of(message, secret)
-        paths = paths + complaints.return_paths(message)
+    if findings[0].kind == COMPLAINT:  # the returned copy's return path, after ours
+        paths += complaints.return_paths(message)
+    ours = next(filter(None, (verp.decode(secret, address) for address in paths)), None)
     if ours:
         for finding in findings:
             finding.campaign_id, finding.subscriber_id = ours

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-from mailer import verp
 from mailer.bounces import reading
 
 _JMRP_FROM = re.compile(r"staff@hotmail\.com|@(?:hotmail|outlook|live|msn)\.com", re.I)
@@ -82,12 +81,3 @@ def return_paths(message: Message) -> list[str]:
                    ("Return-Path", "X-Original-Return-Path", "Sender", "Errors-To")]
     return [address for value in values for address in reading.ADDRESS.findall(value)]
 
-
-def verp_of(message: Message, secret: str) -> tuple[int, int] | None:
-    """The (campaign, subscriber) our VERP return path names in the returned copy, or in
-    the report's Original-Mail-From (see return_paths)."""
-    for address in return_paths(message):
-        found = verp.decode(secret, address)
-        if found:
-            return found
-    return None

@@ -53,11 +53,12 @@ from subscribers.service import log_event, set_status
 
 
 def _subscriber(session: Session, finding: Finding) -> Subscriber | None:
-    if finding.subscriber_id is not None:
-        # Our VERP names the person; subscriber 0 is nobody (a test send's return path),
-        # never whoever the report names: anyone sent a test holds that signed address.
-        return session.get(Subscriber, finding.subscriber_id) if finding.subscriber_id \
-            else None
+    if finding.subscriber_id == 0:
+        # A test send's return path names nobody, never whoever the report names: anyone
+        # sent a test holds that signed address.
+        return None
+    if finding.subscriber_id:  # our VERP names the person
+        return session.get(Subscriber, finding.subscriber_id)
     if finding.recipient:
         return session.scalar(select(Subscriber).where(
             Subscriber.email == normalise_email(finding.recipient)))

@@ -23,6 +23,13 @@ def _campaigns(url) -> list[tuple[str, bool]]:
                 for c in session.scalars(select(Campaign).order_by(Campaign.id))]
 
 
+def _open_launch(page, web) -> None:
+    """The sender signed in, on the launch page of issue 91."""
+    sign_in(page, web, "sender@example.org")
+    page.wait_for_url("**/console/")
+    page.goto(f"{web.url}/console/issues/091.yaml/launch")
+
+
 def _post_anyway(page):
     """The form posted without a time, the browser's `required` taken off (an old browser,
     a script): the server refuses it itself."""
@@ -39,9 +46,7 @@ def test_an_empty_list_is_refused_a_send_now_and_may_be_scheduled(tmp_path, page
     db.upgrade(url)
     try:
         web.start()
-        sign_in(page, web, "sender@example.org")
-        page.wait_for_url("**/console/")
-        page.goto(f"{web.url}/console/issues/091.yaml/launch")
+        _open_launch(page, web)
         assert page.inner_text("#nobody") == (
             "Personne n'est encore abonné·e. Un envoi maintenant n'atteindrait personne : il "
             "n'est donc pas permis. Vous pouvez le programmer : les abonné·es de ce moment-là "
@@ -78,9 +83,7 @@ def test_everyone_reached_is_refused_a_send_now(tmp_path, page):
     with _console(tmp_path, ROOT / "issues", 2, 2) as (web, url):
         _speaks_english(url)
         web.start()
-        sign_in(page, web, "sender@example.org")
-        page.wait_for_url("**/console/")
-        page.goto(f"{web.url}/console/issues/091.yaml/launch")
+        _open_launch(page, web)
         assert page.inner_text("#nobody") == (
             "A send now would reach nobody, so it is not allowed. You can schedule it: "
             "whoever is subscribed at that time (and was not reached) will receive it.")

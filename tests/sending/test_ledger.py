@@ -3,6 +3,7 @@ only queued rows, a failure in the middle of a group leaves only the delivery in
 in `sending`, and on PostgreSQL only the records skip waiting for the disk."""
 
 import time
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
@@ -23,23 +24,30 @@ def rows(url, campaign_id):
             .where(Delivery.campaign_id == campaign_id).order_by(Delivery.id))}
 
 
+@contextmanager
+def ledger_of(url):
+    """A Ledger on a connection to `url`, closed after."""
+    with db.get_engine(url).connect() as conn:
+        ledger = Ledger(conn)
+        try:
+            yield ledger
+        finally:
+            ledger.close()
+
+
 def test_a_claim_holds_queued_rows_once_and_a_release_gives_the_attempt_back(
         send_env, example_editions):
     add_subscribers(send_env, 5)
     campaign, _ = planned(send_env, example_editions)
     ids = list(rows(send_env, campaign.id))
-    with db.get_engine(send_env).connect() as conn:
-        ledger = Ledger(conn)
-        try:
-            assert ledger.claim(ids[:3]) == set(ids[:3])
-            assert ledger.claim(ids) == set(ids[3:])  # another worker's claim: not again
-            assert ledger.claim(ids) == set()
-            ledger.record([(ids[0], DeliveryState.SENT, "250 ok"),
-                           (ids[1], DeliveryState.FAILED, "550 no"),
-                           (ids[4], DeliveryState.UNKNOWN, None)], release=ids[2:4],
-                          reason="421 going away")
-        finally:
-            ledger.close()
+    with ledger_of(send_env) as ledger:
+        assert ledger.claim(ids[:3]) == set(ids[:3])
+        assert ledger.claim(ids) == set(ids[3:])  # another worker's claim: not again
+        assert ledger.claim(ids) == set()
+        ledger.record([(ids[0], DeliveryState.SENT, "250 ok"),
+                       (ids[1], DeliveryState.FAILED, "550 no"),
+                       (ids[4], DeliveryState.UNKNOWN, None)], release=ids[2:4],
+                      reason="421 going away")
     after = rows(send_env, campaign.id)
     assert [after[i].state for i in ids] == ["sent", "failed", "queued", "queued", "unknown"]
     assert [after[i].attempts for i in ids] == [1, 1, 0, 0, 1]
@@ -47,24 +55,20 @@ def test_a_claim_holds_queued_rows_once_and_a_release_gives_the_attempt_back(
                                              "421 going away", None]
 
 
-
 def test_a_claim_records_the_outcomes_before_it_in_the_same_commit(send_env, example_editions):
     add_subscribers(send_env, 4)
     campaign, _ = planned(send_env, example_editions)
     ids = list(rows(send_env, campaign.id))
-    with db.get_engine(send_env).connect() as conn:
-        ledger = Ledger(conn)
-        try:
-            assert ledger.claim(ids[:2]) == set(ids[:2])
-            outcomes = [(ids[0], DeliveryState.SENT, "250 ok"),
-                        (ids[1], DeliveryState.FAILED, "550 no")]
-            assert ledger.claim(ids, outcomes) == set(ids[2:])  # held ones not again
-        finally:
-            ledger.close()
+    with ledger_of(send_env) as ledger:
+        assert ledger.claim(ids[:2]) == set(ids[:2])
+        outcomes = [(ids[0], DeliveryState.SENT, "250 ok"),
+                    (ids[1], DeliveryState.FAILED, "550 no")]
+        assert ledger.claim(ids, outcomes) == set(ids[2:])  # held ones not again
     after = rows(send_env, campaign.id)
     assert [after[i].state for i in ids] == ["sent", "failed", "sending", "sending"]
     assert [after[i].reply for i in ids[:2]] == ["250 ok", "550 no"]
     assert [after[i].attempts for i in ids] == [1, 1, 1, 1]
+
 
 class Broken(Exception):
     pass
