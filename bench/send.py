@@ -7,7 +7,7 @@ just before it, with the time to the first message and the peak memory of the wo
                                    [--configs sqlite,sqlite-rsa,sqlite-ed25519,pg,pg-rsa]
                                    [--smtp-options '?streams=1']
                                    [--pool threads|prefork|solo] [--workers 2]
-                                   [--profile]
+                                   [--profile] [--repeat 3]
 
 A configuration is a database (`sqlite` or `pg`) and a DKIM key (`-rsa`: RSA-2048,
 `-ed25519`; none: DKIM off). smtp-source sends messages of the size of ours (the full
@@ -47,6 +47,7 @@ import datetime as dt
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -399,6 +400,21 @@ def sent_span(url: str) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
     return created, first, last  # UtcDateTime: aware, in UTC
 
 
+def print_medians(configs: list[str], results: list[Result]) -> None:
+    """Per configuration, the median of its runs: ratio, steady ratio, first message; the
+    lowest and highest ratio beside; and the highest memory of all its runs."""
+    print(f"median of {len(results) // len(configs)} runs each\n"
+          "configuration  ratio (min-max)      steady   first    peak RSS")
+    for config in configs:
+        mine = [result for result in results if result.config == config]
+        ratios = [result.rate / result.reference for result in mine]
+        steady = statistics.median(result.steady / result.reference for result in mine)
+        first = statistics.median(result.first for result in mine)
+        print(f"{config:<15}{statistics.median(ratios):5.2f} ({min(ratios):.2f}-"
+              f"{max(ratios):.2f}) {steady:9.2f} {first:6.2f} s "
+              f"{max(result.rss_mb for result in mine):6.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscribers", type=int, default=10_000)
@@ -414,6 +430,10 @@ def main() -> None:
                         help="threads (production's `infolettre worker`): one Celery process, "
                         "--workers threads; prefork: one Celery process forking --workers "
                         "children; solo: --workers Celery processes")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the configurations this many times, in turn, and print "
+                        "each one's median (this machine's speed drifts by a third within "
+                        "minutes: one run of each can mislead)")
     parser.add_argument("--profile", action="store_true",
                         help="also print where the worker's Python time goes, by stage "
                         "(needs py-spy)")
@@ -435,9 +455,12 @@ def main() -> None:
     print(HEADER, flush=True)
     results = []
     try:
-        for config in configs:
-            results.append(bench.run(config))
-            print(results[-1].line(), flush=True)
+        for _ in range(max(args.repeat, 1)):
+            for config in configs:
+                results.append(bench.run(config))
+                print(results[-1].line(), flush=True)
+        if args.repeat > 1:
+            print_medians(configs, results)
         print(CPU_HEADER)
         for result in results:
             print(result.cpu_line(args.subscribers))

@@ -14,7 +14,6 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mailer.bounces import breaker
 from mailer.db import utcnow
 from mailer.edition import Edition
 from mailer.settings import get_settings
@@ -252,6 +251,10 @@ def set_state(session: Session, campaign_id: int, state: CampaignState) -> Campa
     if state != CampaignState.PAUSED:
         campaign.pause_reason = None  # a paused campaign's reason ends with its pause
     if state == CampaignState.SENDING:  # the breaker judges what comes after the resume
+        # Imported here: `infolettre send` loads this module, and the bounce vocabulary the
+        # breaker needs (a twentieth of a second) would delay its first message.
+        from mailer.bounces import breaker
+
         for name, value in breaker.restart_counts().items():
             setattr(campaign, name, value)
     session.commit()
