@@ -16,7 +16,7 @@ from email import errors
 from email.header import Header, decode_header
 from email.message import Message
 
-from mailer.bounces import reading
+from mailer.bounces import charsets, reading
 
 _A = reading.ADDRESS.pattern
 # Delivery status notifications: RFC 3464's, and RFC 6533's for UTF-8 addresses.
@@ -134,13 +134,19 @@ def _report_text(part: Message) -> str:
         raw = base64.b64decode(data[:len(data) - len(data) % 4])
     elif encoding == "quoted-printable":
         raw = quopri.decodestring(raw)
-    return reading.decode(raw, part.get_param("charset") or "utf-8")
+    return charsets.decode(raw, part.get_param("charset") or "utf-8")
 
 
 def _block(block: Message) -> str:
     """A parsed block as written: its fields, then its body (after the blank line that
-    was there, or none: an encoded line that the parser took for the body's start)."""
-    body = block.get_payload()
+    was there, or none: an encoded line that the parser took for the body's start).
+    Its raw 8-bit bytes (all of RFC 6533's recipient blocks, in the global report's
+    body) go back as surrogate escapes, like _raw's: compat32's get_payload() would put
+    U+FFFD for each (get_payload(decode=True) returns them as they came; a block has no
+    Content-Transfer-Encoding field to decode by, and one that says it is read as text)."""
+    body = block.get_payload(decode="content-transfer-encoding" not in block)
+    if isinstance(body, bytes):
+        body = body.decode("ascii", "surrogateescape")
     body = body if isinstance(body, str) else ""
     if not body.strip():
         return _fields(block)
