@@ -1,7 +1,8 @@
-"""A report's words as the MTA meant them: raw 8-bit diagnostics (UTF-8, or a legacy
-charset) readable, never U+FFFD. The samples (tests/data/bounces/kinds/dsn-*8bit*,
-dsn-global-utf8-diagnostic) carry no VERP: the address the report names is all that finds
-the person."""
+"""A report's recipient and words as the MTA meant them: the xtext of an Original-Recipient
+(RFC 3461 4) decoded where real MTAs put it and nowhere else, RFC 6533's utf-8 addresses,
+and raw 8-bit diagnostics (UTF-8, or a legacy charset) readable, never U+FFFD. The samples
+(tests/data/bounces/kinds/dsn-*orcpt*, dsn-*8bit*, dsn-global-utf8-diagnostic) carry no
+VERP: the address the report names is all that finds the person."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer import db
-from mailer.bounces import charsets, classify, process
+from mailer.bounces import charsets, classify, mailbox, process, xtext
 from mailer.bounces.models import BounceEvent
 from mailer.db import utcnow
 from subscribers.models import Status, Subscriber
@@ -21,8 +22,49 @@ from tests.bounces.sent import sent_to
 KINDS = Path(__file__).resolve().parents[1] / "data" / "bounces" / "kinds"
 
 
+@pytest.mark.parametrize(("original", "final", "named"), [
+    # Sendmail, Exim, OpenSMTPD: the ORCPT as it came, xtext.
+    ("rfc822;jean+2Bnews@cdm-lyon.example", "RFC822; jean+news@cdm-lyon.example",
+     "jean+news@cdm-lyon.example"),
+    ("rfc822;veille+3Demploi@cdm-lille.example", "rfc822;paul@fournisseur.example",
+     "veille=emploi@cdm-lille.example"),
+    ("rfc822;l+C3+A9a@cdm-lyon.example", "", "léa@cdm-lyon.example"),  # UTF-8 octets
+    # Postfix writes it decoded: the Final-Recipient as written, or no address once decoded.
+    ("rfc822;promo+2Bete@cdm-lyon.example", "rfc822; promo+2Bete@cdm-lyon.example",
+     "promo+2Bete@cdm-lyon.example"),
+    ("rfc822;lea+2024@cdm-nantes.example", "rfc822;lea@ailleurs.example",
+     "lea+2024@cdm-nantes.example"),  # +20 would be a space
+    ("rfc822;a+40b@cdm-lyon.example", "", "a+40b@cdm-lyon.example"),  # +40 a second @
+    ("rfc822;jean+2bike@cdm-lyon.example", "", "jean+2bike@cdm-lyon.example"),  # lower case
+    ("rfc822;n=1+2Bx@cdm-lyon.example", "", "n=1+2Bx@cdm-lyon.example"),  # "=" is no xtext
+    ("rfc822;l+E9a@cdm-lyon.example", "", "l+E9a@cdm-lyon.example"),  # octets no UTF-8
+    # Final-Recipient is never xtext.
+    ("", "rfc822; jean+2Bnews@cdm-lyon.example", "jean+2Bnews@cdm-lyon.example"),
+    # RFC 6533: a utf-8 address writes "+" as \x{2B}, never +2B.
+    ("utf-8; jean\\x{2B}news@cdm-lyon.example", "", "jean+news@cdm-lyon.example"),
+    ("utf-8; l\\x{E9}a+2B@cdm-lyon.example", "", "léa+2B@cdm-lyon.example"),
+    ("utf-8; x\\x{FFFFFF}@cdm-lyon.example", "utf-8; y@cdm-lyon.example", "y@cdm-lyon.example"),
+])
+def test_the_original_recipient_is_decoded_only_where_it_is_xtext(original, final, named):
+    fields = {"original-recipient": original, "final-recipient": final}
+    assert mailbox.dsn_recipient({k: v for k, v in fields.items() if v}) == named
+
+
+def test_unxtext_reads_hexchars_and_refuses_what_is_no_xtext():
+    assert xtext.unxtext("a+2Bb+3Dc+20d") == "a+b=c d"
+    assert xtext.unxtext("plain@cdm-lyon.example") is None  # nothing encoded
+    assert xtext.unxtext("a+2") is None and xtext.unxtext("a b+2B") is None
+
+
 # (sample, recipient, its diagnostic as shown to staff and stored with the event)
 SAMPLES = [
+    ("dsn-sendmail-orcpt-xtext.eml", "jean+news@cdm-lyon.example",
+     "550 5.1.1 <jean+news@cdm-lyon.example>... User unknown"),
+    ("dsn-exim-orcpt-forwarded.eml", "veille=emploi+lettre@cdm-lille.example",
+     "550 5.1.1 <paul.martin@fournisseur.example>: Recipient address rejected: User unknown"),
+    ("dsn-postfix-orcpt-plus-digits.eml", "lea+2024@cdm-nantes.example",
+     "550 5.1.1 <lea+2024@cdm-nantes.example>: Recipient address rejected: User unknown in "
+     "virtual mailbox table"),
     ("dsn-global-utf8-diagnostic.eml", "léa.müller@cdm-zürich.example",
      "552 5.2.2 <léa.müller@cdm-zürich.example>: boîte aux lettres pleine, quota dépassé"),
     ("dsn-8bit-utf8-diagnostic.eml", "chloe.favre@cdm-geneve.example",
@@ -42,7 +84,10 @@ def test_the_report_names_its_recipient_in_its_own_words(sample, recipient, word
 @pytest.mark.parametrize(("sample", "recipient", "words"), SAMPLES,
                          ids=[s for s, _, _ in SAMPLES])
 def test_without_verp_the_report_finds_its_subscriber(database_url, sample, recipient, words):
-    encoded = None
+    # The address in its xtext form is someone else's: the report is not theirs.
+    encoded = {"jean+news@cdm-lyon.example": "jean+2Bnews@cdm-lyon.example",
+               "veille=emploi+lettre@cdm-lille.example":
+                   "veille+3Demploi+2Blettre@cdm-lille.example"}.get(recipient)
     ids = {}
     with db.session_scope(database_url) as session:
         for email in filter(None, (recipient, encoded)):

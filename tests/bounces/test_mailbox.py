@@ -126,15 +126,18 @@ def test_soft_bounces_count_once_a_send_and_suppress_at_the_threshold(mailbox_en
     assert status_of(url, person) == Status.BOUNCED
 
 
-def test_8bit_reports_find_their_person_in_readable_words(mailbox_env, imap_server):
-    # Raw UTF-8 (RFC 6533) and raw Windows-1252 through a real IMAP server: no byte stops
-    # the poll, no word turns into U+FFFD.
+def test_8bit_and_xtext_reports_find_their_person_in_readable_words(mailbox_env,
+                                                                  imap_server):
+    # Raw UTF-8 (RFC 6533), raw Windows-1252 and an xtext Original-Recipient (RFC 3461),
+    # through a real IMAP server: no byte stops the poll, no word turns into U+FFFD.
     url = mailbox_env
     people = {email: subscriber(url, email) for email in (
-        "léa.müller@cdm-zürich.example", "juergen.schaefer@cdm-koeln.example")}
-    for sample in ("dsn-global-utf8-diagnostic.eml", "dsn-8bit-cp1252-diagnostic.eml"):
+        "léa.müller@cdm-zürich.example", "juergen.schaefer@cdm-koeln.example",
+        "jean+news@cdm-lyon.example")}
+    for sample in ("dsn-global-utf8-diagnostic.eml", "dsn-8bit-cp1252-diagnostic.eml",
+                   "dsn-sendmail-orcpt-xtext.eml"):
         imap_server.append((CORPUS / "kinds" / sample).read_bytes())
-    assert poll(imap_server.url) == {"soft": 2}  # no VERP: a point each, nobody suppressed
+    assert poll(imap_server.url) == {"soft": 3}  # no VERP: a point each, nobody suppressed
     with db.session_scope(url) as session:
         words = {event.subscriber_id: event.reason for event in session.scalars(
             select(BounceEvent))}
