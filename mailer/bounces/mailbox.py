@@ -16,7 +16,7 @@ from email import errors
 from email.header import Header, decode_header
 from email.message import Message
 
-from mailer.bounces import reading
+from mailer.bounces import charsets, reading, xtext
 
 _A = reading.ADDRESS.pattern
 # Delivery status notifications: RFC 3464's, and RFC 6533's for UTF-8 addresses.
@@ -134,13 +134,19 @@ def _report_text(part: Message) -> str:
         raw = base64.b64decode(data[:len(data) - len(data) % 4])
     elif encoding == "quoted-printable":
         raw = quopri.decodestring(raw)
-    return reading.decode(raw, part.get_param("charset") or "utf-8")
+    return charsets.decode(raw, part.get_param("charset") or "utf-8")
 
 
 def _block(block: Message) -> str:
     """A parsed block as written: its fields, then its body (after the blank line that
-    was there, or none: an encoded line that the parser took for the body's start)."""
-    body = block.get_payload()
+    was there, or none: an encoded line that the parser took for the body's start).
+    Its raw 8-bit bytes (all of RFC 6533's recipient blocks, in the global report's
+    body) go back as surrogate escapes, like _raw's: compat32's get_payload() would put
+    U+FFFD for each (get_payload(decode=True) returns them as they came; a block has no
+    Content-Transfer-Encoding field to decode by, and one that says it is read as text)."""
+    body = block.get_payload(decode="content-transfer-encoding" not in block)
+    if isinstance(body, bytes):
+        body = body.decode("ascii", "surrogateescape")
     body = body if isinstance(body, str) else ""
     if not body.strip():
         return _fields(block)
@@ -188,24 +194,31 @@ def _names_recipient(block: dict) -> bool:
     return "final-recipient" in block or "original-recipient" in block
 
 
-_UTF8_XTEXT = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
-
-
 def dsn_recipient(fields: dict[str, str]) -> str | None:
     """The address we sent to: Original-Recipient when it is an Internet address (a
     forwarder's Final-Recipient is another), else Final-Recipient; a Final-Recipient that
-    is a pipe or a file is none."""
+    is a pipe or a file is none. Each as its type writes it (mailer.bounces.xtext): an
+    rfc822 Original-Recipient may be xtext (RFC 3461 4), a utf-8 one has RFC 6533's
+    escapes; a Final-Recipient is taken as written."""
+    _, final = _typed(fields.get("final-recipient", ""))
     for name in ("original-recipient", "final-recipient"):
-        kind, _, address = fields.get(name, "").partition(";")
-        if not _:
-            address, kind = kind, "rfc822"
-        address = address.strip().strip("<>").strip()
-        if kind.strip().lower() == "utf-8":  # RFC 6533 3.2: a \x{HEX} escape is a character
-            address = _UTF8_XTEXT.sub(lambda m: chr(int(m[1], 16)), address)
-        if kind.strip().lower() in ("rfc822", "utf-8", "x-unknown", "") and \
+        kind, address = _typed(fields.get(name, ""))
+        if kind == "utf-8":
+            address = xtext.unescape_utf8(address)
+        elif name == "original-recipient" and kind == "rfc822":
+            address = xtext.orcpt_address(address, final)
+        if kind in ("rfc822", "utf-8", "x-unknown", "") and \
                 reading.ADDRESS.fullmatch(address):
             return address
     return None
+
+
+def _typed(value: str) -> tuple[str, str]:
+    """(address type in lower case, address) of a recipient field; rfc822 when untyped."""
+    kind, semicolon, address = value.partition(";")
+    if not semicolon:
+        address, kind = kind, "rfc822"
+    return kind.strip().lower(), address.strip().strip("<>").strip()
 
 
 def flufl(message: Message, ours: set[str]) -> list[str]:

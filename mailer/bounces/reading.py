@@ -7,11 +7,12 @@ never raises; the classifier decides on what is left.
 
 from __future__ import annotations
 
-import codecs
 import re
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import Message
+
+from mailer.bounces.charsets import decode
 
 # Combining marks (U+0300-U+036F) are no `\w`: `i̇lker@…` (i + U+0307) read as `lker@…`.
 ADDRESS = re.compile(r"[\w\u0300-\u036f.!#$%&'*+/=?^`{|}~-]+@[\w\u0300-\u036f-]+"
@@ -46,19 +47,6 @@ def header(message: Message, name: str) -> str:
             return str(value)
     except Exception:  # noqa: BLE001 - a broken header reads as absent
         return ""
-
-
-def decode(payload: bytes, charset: str | None) -> str:
-    """Bytes as text in their declared charset; an unknown or lying charset falls back."""
-    for name in (charset, "utf-8"):
-        if not name:
-            continue
-        try:
-            codecs.lookup(name)
-            return payload.decode(name)
-        except (LookupError, UnicodeError, ValueError):
-            continue
-    return payload.decode("latin-1")
 
 
 def payload_text(part: Message) -> str:

@@ -126,6 +126,29 @@ def test_soft_bounces_count_once_a_send_and_suppress_at_the_threshold(mailbox_en
     assert status_of(url, person) == Status.BOUNCED
 
 
+def test_8bit_and_xtext_reports_find_their_person_in_readable_words(mailbox_env,
+                                                                  imap_server):
+    # Raw UTF-8 (RFC 6533), raw Windows-1252 and an xtext Original-Recipient (RFC 3461),
+    # through a real IMAP server: no byte stops the poll, no word turns into U+FFFD.
+    url = mailbox_env
+    people = {email: subscriber(url, email) for email in (
+        "léa.müller@cdm-zürich.example", "juergen.schaefer@cdm-koeln.example",
+        "jean+news@cdm-lyon.example")}
+    for sample in ("dsn-global-utf8-diagnostic.eml", "dsn-8bit-cp1252-diagnostic.eml",
+                   "dsn-sendmail-orcpt-xtext.eml"):
+        imap_server.append((CORPUS / "kinds" / sample).read_bytes())
+    assert poll(imap_server.url) == {"soft": 3}  # no VERP: a point each, nobody suppressed
+    with db.session_scope(url) as session:
+        words = {event.subscriber_id: event.reason for event in session.scalars(
+            select(BounceEvent))}
+    assert set(words) == set(people.values())
+    assert words[people["léa.müller@cdm-zürich.example"]].endswith(
+        "boîte aux lettres pleine, quota dépassé")
+    assert words[people["juergen.schaefer@cdm-koeln.example"]].endswith(
+        "Empfänger unbekannt – Postfach für »juergen.schaefer« existiert nicht")
+    assert not any("\ufffd" in reason for reason in words.values())
+
+
 def test_killed_poller_processes_nothing_twice_and_skips_nothing(tmp_path, imap_server):
     home = tmp_path / "home"
     env = infolettre_env(home, bounce_imap_url=imap_server.url)
