@@ -13,6 +13,7 @@ import json
 from email.message import Message
 
 from mailer.bounces.finding import COMPLAINT, NOT_BOUNCE, Finding, failure
+from mailer.bounces.notes import SES_DELIVERY, note
 
 _SUBTYPES = {"NoEmail": "user unknown", "MailboxFull": "mailbox full quota",
              "MessageTooLarge": "message too big", "ContentRejected": "content rejected spam",
@@ -89,4 +90,4 @@ def findings(message: Message, text: str) -> list[Finding] | None:
     found = notification(_json(text) or {})
     if found is None:
         return None
-    return found or [Finding(NOT_BOUNCE, reason="SES delivery notification")]
+    return found or [Finding(NOT_BOUNCE, notes=[note(SES_DELIVERY)])]

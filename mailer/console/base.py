@@ -82,9 +82,18 @@ def page(template: str, **context):
                            decimal=lambda n: format_decimal(n, locale=language),
                            when=lambda moment: written_time(moment, language),
                            # "1er décembre 2026", with its no-break space (mailer.typography)
+                           # why a bounce was held… (mailer.bounces.notes), in its words
+                           notes_said=lambda notes, reason=None: _notes_said(words, notes,
+                                                                             reason),
                            day=lambda date: typeset(format_date(date, "long", locale=language),
                                                     language),
                            **context)
+
+
+def _notes_said(words, notes, reason) -> str:
+    from mailer.console.note_words import said  # it reads this module's labels
+
+    return said(words, notes, reason)
 
 
 def written_time(moment: datetime | None, language: str) -> str:
