@@ -182,7 +182,7 @@ def _analyse(message: Message, depth: int = 0) -> list[Finding]:
     complaint = complaints.complaint(message)
     if complaint is not None:
         kind, recipient, why = complaint
-        return [Finding(kind, recipient, reason=why)]
+        return [Finding(kind, recipient, notes=[why])]
     text = reading.report_text(message)
     notified = ses.findings(message, text)
     if notified is not None:

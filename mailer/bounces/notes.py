@@ -27,10 +27,12 @@ CHALLENGE = "challenge"
 DSN_SUCCESS = "dsn_success"
 AUTO_REPLY = "auto_reply"
 AUTO_REPLY_UNREAD = "auto_reply_unread"
+COMPLAINT = "complaint"  # source (ARF, JMRP, SES), feedback: its Feedback-Type (RFC 5965)
+FEEDBACK_REPORT = "feedback_report"  # feedback: a report that is no complaint (not-spam…)
 
 CODES = (HELD_NOT_OUR_VERP, HELD_NOT_SENT, HELD_SEVERAL, HELD_NO_VERP_COMPLAINT, AS_SOFT,
          REVIEWED, SCORE_REACHED, UNREADABLE, LIST_UNSUBSCRIBE, SES_DELIVERY, CHALLENGE,
-         DSN_SUCCESS, AUTO_REPLY, AUTO_REPLY_UNREAD)
+         DSN_SUCCESS, AUTO_REPLY, AUTO_REPLY_UNREAD, COMPLAINT, FEEDBACK_REPORT)
 
 
 def note(code: str, **values: object) -> dict:

@@ -121,9 +121,9 @@ def last_delivery(session: Session, email: str, days: int) -> Delivery | None:
 
 def _hold(finding: Finding, code: str, **values: object) -> None:
     """Hold `finding`, saying why by `code` (mailer.bounces.notes) and its values, with the
-    kind and status it had."""
-    finding.notes.append(notes.note(code, kind=finding.kind, status=finding.status or "",
-                                    **values))
+    kind and status it had, before what the finding said of itself."""
+    finding.notes.insert(0, notes.note(code, kind=finding.kind,
+                                       status=finding.status or "", **values))
     finding.kind = HELD
 
 

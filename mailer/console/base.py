@@ -83,17 +83,18 @@ def page(template: str, **context):
                            when=lambda moment: written_time(moment, language),
                            # "1er décembre 2026", with its no-break space (mailer.typography)
                            # why a bounce was held… (mailer.bounces.notes), in its words
-                           notes_said=lambda notes, reason=None: _notes_said(words, notes,
-                                                                             reason),
+                           notes_said=lambda notes, reason=None: _note_words().said(
+                               words, notes, reason),
+                           tied=lambda value: _note_words().tied(words, value),
                            day=lambda date: typeset(format_date(date, "long", locale=language),
                                                     language),
                            **context)
 
 
-def _notes_said(words, notes, reason) -> str:
-    from mailer.console.note_words import said  # it reads this module's labels
+def _note_words():
+    from mailer.console import note_words  # it reads this module's labels
 
-    return said(words, notes, reason)
+    return note_words
 
 
 def written_time(moment: datetime | None, language: str) -> str:

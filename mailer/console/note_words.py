@@ -8,11 +8,16 @@ them. A row written before notes (no notes) is its stored `reason`, shown as it 
 
 from __future__ import annotations
 
+import re
+
 from mailer.catalogue import Catalogue, fill
 from mailer.console.base import labels
 from mailer.console.bounce_words import COMMAND_LINE, decimal, locale_of
 
 SEPARATOR = " · "
+# How a report was tied to us, as mailer.bounces.classify and .provenance keep it in a
+# person's event (`tied_to`): "VERP", or "delivery <id> (campaign <id>)".
+_DELIVERY = re.compile(r"delivery (\d+) \(campaign (\d+)\)")
 
 
 def one(words: Catalogue, item: dict) -> str:
@@ -39,6 +44,19 @@ def said(words: Catalogue, notes: list[dict] | None, reason: str | None = None) 
     """The notes in words, then the server's words (`reason`); without notes, `reason` as
     stored (an older row's English)."""
     return SEPARATOR.join([*(one(words, item) for item in notes or ()), *filter(None, [reason])])
+
+
+def tied(words: Catalogue, value: str) -> str:
+    """What tied a report to a message of ours (`tied_to`), in words; another value as it
+    was stored."""
+    if value == "VERP":
+        return words["tied_verp"]
+    found = _DELIVERY.fullmatch(value)
+    if found is None:
+        return value
+    locale = locale_of(words, words["tied_delivery"])
+    return fill(words["tied_delivery"], delivery=decimal(int(found[1]), locale),
+                campaign=decimal(int(found[2]), locale))
 
 
 def in_english(notes: list[dict] | None, reason: str | None = None) -> str:

@@ -112,8 +112,9 @@ def test_a_forged_arf_report_for_someone_we_did_not_mail_changes_nobody(database
     assert (event.kind, event.recipient, event.subscriber_id) == ("held", email, None)
     assert said(event).startswith("held (complaint): no message was sent to this address "
                                   "in the last 30 days")
-    assert event.notes == [{"code": "held_not_sent",
-                            "values": {"kind": "complaint", "status": "", "days": 30}}]
+    assert event.notes == [
+        {"code": "held_not_sent", "values": {"kind": "complaint", "status": "", "days": 30}},
+        {"code": "complaint", "values": {"source": "ARF", "feedback": "abuse"}}]
     assert statuses(database_url) == {email: Status.SUBSCRIBED}
     with db.session_scope(database_url) as session:
         assert not is_suppressed(session, email)

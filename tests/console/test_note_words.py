@@ -8,7 +8,7 @@ from mailer.bounces import notes
 from mailer.bounces.notes import note
 from mailer.catalogue import Word
 from mailer.console.base import labels
-from mailer.console.note_words import in_english, one, said
+from mailer.console.note_words import in_english, one, said, tied
 
 HELD = note(notes.HELD_NOT_SENT, kind="hard", status="5.1.1", days=30)
 
@@ -51,6 +51,10 @@ def test_every_code_has_its_own_words_in_each_language(language):
     (note(notes.AUTO_REPLY_UNREAD), "mailbox no longer read (auto-reply)",
      "boîte plus relevée (réponse automatique)"),
     (note(notes.DSN_SUCCESS), "success notification (DSN)", "avis de remise réussie (DSN)"),
+    (note(notes.COMPLAINT, source="ARF", feedback="abuse"), "complaint (ARF, abuse)",
+     "plainte (ARF, abuse)"),
+    (note(notes.FEEDBACK_REPORT, feedback="not-spam"), "feedback report: not-spam",
+     "rapport de retour : not-spam"),
 ])
 def test_a_code_in_each_languages_words(item, english, french):
     assert one(labels("en"), item).startswith(english)
@@ -83,3 +87,12 @@ def test_a_code_or_value_this_version_does_not_know_is_named(item, french):
 def test_a_language_without_these_words_gets_the_fallbacks_marked():
     german = one(labels("de"), note(notes.AS_SOFT))
     assert german.startswith("counted as a soft bounce") and isinstance(german, Word)
+
+
+@pytest.mark.parametrize(("stored", "english", "french"), [
+    ("VERP", "our signed return path (VERP)", "notre adresse de retour signée (VERP)"),
+    ("delivery 12045 (campaign 7)", "send 7, message 12,045", "envoi 7, message 12\u202f045"),
+    ("something else", "something else", "something else"),  # as it was stored
+])
+def test_what_tied_a_report_to_us_in_each_language(stored, english, french):
+    assert (tied(labels("en"), stored), tied(labels("fr"), stored)) == (english, french)

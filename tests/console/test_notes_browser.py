@@ -24,6 +24,7 @@ def test_a_held_report_and_a_score_are_said_in_the_members_french(console, page)
         for campaign in (1, 2, 3):  # mailbox full in three issues: the score suppresses
             finding = classify.from_reply("552 5.2.2 Mailbox full")
             finding.recipient, finding.campaign_id = email, campaign
+            finding.detail["tied_to"] = "VERP"
             policy.apply(session, finding)
     sign_in(page, console, "admin@example.org")
     page.click("nav >> text=Rebonds")
@@ -37,5 +38,6 @@ def test_a_held_report_and_a_score_are_said_in_the_members_french(console, page)
     history = page.inner_text("#events").replace("\xa0", " ")  # t.colon's no-break space
     assert "pourquoi : score de rebonds temporaires atteint (3)" in history
     assert "causes des rebonds comptés : boîte pleine" in history
+    assert "rattaché à : notre adresse de retour signée (VERP)" in history
     assert "score reached" not in history and "mailbox full" not in history
     assert axe_violations(page) == []
