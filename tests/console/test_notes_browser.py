@@ -3,7 +3,7 @@ member who works in French: said in French, its values (addresses) shown as text
 markup; the server's own words and a row written before notes as they were stored."""
 
 from mailer import db
-from mailer.bounces import classify, notes, policy
+from mailer.bounces import classify, notes, policy, undo
 from mailer.bounces.process import record
 from tests.console.test_access import sign_in
 from tests.sending.conftest import add_subscribers
@@ -41,3 +41,9 @@ def test_a_held_report_and_a_score_are_said_in_the_members_french(console, page)
     assert "rattaché à : notre adresse de retour signée (VERP)" in history
     assert "score reached" not in history and "mailbox full" not in history
     assert axe_violations(page) == []
+    with db.session_scope(url) as session:  # as `infolettre bounces undo` leaves it
+        scope = undo.Scope(reason="mailbox full")
+        undo.restore(session, undo.suppressed(session, scope), "cli:ed", scope)
+    page.reload()
+    assert "comment : abonné·e de nouveau : rebonds annulés" in \
+        page.inner_text("#events").replace("\xa0", " ")
