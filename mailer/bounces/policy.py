@@ -144,4 +144,3 @@ def _counted(session: Session, subscriber: Subscriber, campaign_id: int | None,
         SubscriberEvent.subscriber_id == subscriber.id,
         SubscriberEvent.kind == EventKind.BOUNCED,
         SubscriberEvent.campaign_id == campaign_id).limit(1)) is not None
-
