@@ -84,20 +84,26 @@ def report(since: dt.datetime | None) -> None:
                [(f"{domain} {kind}", n) for domain, kind, n in grouped(Event.domain, Event.kind)
                 if domain])
         review = session.execute(
-            select(Event.received_at, Event.key, Event.reason)
+            select(Event.received_at, Event.key, Event.reason, Event.notes)
             .where(Event.kind.in_(("unknown", "held")), *where)
             .order_by(Event.received_at.desc()).limit(20)).all()
         if review:
+            from mailer.bounces.notes import is_held
+            from mailer.console.note_words import in_english
+
             click.echo(f"needs review ({by_kind['unknown'] + by_kind['held']}, in the mailbox "
                        f"folder 'needs-review'; newest first):")
-            for received_at, key, why in review:
+            for received_at, key, why, notes in review:
+                held = is_held(notes) or (not notes and (why or "").startswith("held"))
                 click.echo(f"  {received_at:%Y-%m-%d %H:%M}  {key}" + (
-                    f"  {why[:120]}" if why and why.startswith("held") else ""))
+                    f"  {in_english(notes, why)[:120]}" if held else ""))
 
 
 @bounces.command("undo")
 @click.option("--campaign", "campaign_id", type=ROW_ID, help="Only the bounces of this campaign.")
-@click.option("--reason", help="Only this reason (e.g. 'user unknown', 'policy', 'soft').")
+@click.option("--reason", help="Only this reason: 'user unknown', 'host unknown', "
+              "'account disabled' (hard bounces); 'soft' (a soft bounce score), or a reason "
+              "of its bounces: 'mailbox full', 'expired', 'unknown'.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only from this day on (UTC).")
 @click.option("--email", help="Only this address.")
 @click.option("--complaints", is_flag=True,
@@ -113,7 +119,7 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
     import getpass
 
     from mailer.bounces import undo as undoing
-    from mailer.bounces.reasons import Reason
+    from mailer.bounces.reasons import FAULT, Fault, Reason
     from subscribers.models import normalise_email
 
     if campaign_id is None and since is None and email is None:
@@ -126,9 +132,14 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
                         "undone one address at a time, only when you know it was not theirs")
     if reason is not None and complaints:
         raise UserError("--reason: complaints have no reason to choose; leave it out")
-    if reason is not None and reason not in {*Reason, "soft"}:
-        raise UserError(f"--reason: unknown reason {reason!r}; one of: "
-                        + ", ".join([*Reason, "soft"]))
+    # Only the recipient's reasons (and unknown words) ever suppress: the sender's and the
+    # network's count against the campaign, never a subscriber (mailer.bounces.policy).
+    suppressing = [str(r) for r in Reason if FAULT[r] in (Fault.RECIPIENT, Fault.UNKNOWN)]
+    if reason is not None and reason not in {*suppressing, "soft"}:
+        said = (f"{reason!r} is a refusal of ours or of the network, which never "
+                "suppresses a subscriber: nothing to undo" if reason in {*Reason}
+                else f"unknown reason {reason!r}")
+        raise UserError(f"--reason: {said}; one of: " + ", ".join([*suppressing, "soft"]))
     scope = undoing.Scope(campaign_id, since.replace(tzinfo=dt.UTC) if since else None, reason,
                           normalise_email(email) if email else None, complaints)
     what = "complaints" if complaints else "bounces"

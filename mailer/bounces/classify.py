@@ -18,7 +18,7 @@ import re
 from email.message import Message
 
 from mailer import verp
-from mailer.bounces import complaints, mailbox, reading, ses
+from mailer.bounces import complaints, mailbox, notes, reading, ses
 from mailer.bounces.autoreply import is_auto_reply
 from mailer.bounces.finding import (
     BOUNCES,
@@ -35,6 +35,7 @@ from mailer.bounces.finding import (
     failure,
     from_reply,
 )
+from mailer.bounces.notes import note
 from mailer.bounces.reasons import Fault, Reason
 from mailer.bounces.ses import ses_notification
 
@@ -145,15 +146,15 @@ def analyse_all(raw: bytes, secret: str) -> list[Finding]:
     try:
         message = reading.parse(raw)
     except Exception as error:  # noqa: BLE001 - no input may stop the mailbox
-        return [Finding(UNKNOWN, reason=f"unreadable: {error}"[:300])]
+        return [Finding(UNKNOWN, notes=[note(notes.UNREADABLE, error=str(error)[:200])])]
     try:
         findings = _analyse(message)
     except Exception as error:  # noqa: BLE001
-        findings = [Finding(UNKNOWN, reason=f"unreadable: {error}"[:300])]
+        findings = [Finding(UNKNOWN, notes=[note(notes.UNREADABLE, error=str(error)[:200])])]
     paths = _to_us(message)
     for address in paths:
         if address.lower().startswith("unsubscribe+"):
-            return [Finding(UNSUBSCRIBE, address, reason="List-Unsubscribe mailto")]
+            return [Finding(UNSUBSCRIBE, address, notes=[note(notes.LIST_UNSUBSCRIBE)])]
     if findings[0].kind == COMPLAINT:  # the returned copy's return path, after ours
         paths += complaints.return_paths(message)
     ours = next(filter(None, (verp.decode(secret, address) for address in paths)), None)
@@ -181,18 +182,18 @@ def _analyse(message: Message, depth: int = 0) -> list[Finding]:
     complaint = complaints.complaint(message)
     if complaint is not None:
         kind, recipient, why = complaint
-        return [Finding(kind, recipient, reason=why)]
+        return [Finding(kind, recipient, notes=[why])]
     text = reading.report_text(message)
     notified = ses.findings(message, text)
     if notified is not None:
-        return notified or [Finding(NOT_BOUNCE, reason="SES delivery notification")]
+        return notified or [Finding(NOT_BOUNCE, notes=[note(notes.SES_DELIVERY)])]
     subject = reading.header(message, "Subject")
     if _CHALLENGE.search(reading.before_quoted(text)[:2000]) or (
             _CHALLENGE_SUBJECT.search(subject) and not _BOUNCE_SUBJECT.search(subject)):
-        return [Finding(NOT_BOUNCE, reason="challenge-response or whitelist notice")]
+        return [Finding(NOT_BOUNCE, notes=[note(notes.CHALLENGE)])]
     reported = _dsn(message, text)
     if reported is not None:
-        return reported or [Finding(NOT_BOUNCE, reason="success notification (DSN)")]
+        return reported or [Finding(NOT_BOUNCE, notes=[note(notes.DSN_SUCCESS)])]
     daemon = from_daemon(message)
     if not daemon and is_auto_reply(message, text):
         return [_auto_reply(message, text)]
@@ -214,6 +215,6 @@ def _auto_reply(message: Message, text: str) -> Finding:
     if _NOT_READ.search(reading.header(message, "Subject") + "\n" + text[:2000]):
         sender = reading.ADDRESS.findall(reading.header(message, "From"))
         if sender:
-            return Finding(SOFT, sender[0], reason="mailbox no longer read (auto-reply)",
+            return Finding(SOFT, sender[0], notes=[note(notes.AUTO_REPLY_UNREAD)],
                            cause=Reason.ACCOUNT_DISABLED, fault=Fault.RECIPIENT)
-    return Finding(NOT_BOUNCE, reason="auto-reply")
+    return Finding(NOT_BOUNCE, notes=[note(notes.AUTO_REPLY)])

@@ -14,6 +14,7 @@ import re
 from email.message import Message
 
 from mailer.bounces import reading
+from mailer.bounces.notes import COMPLAINT, FEEDBACK_REPORT, note
 
 _JMRP_FROM = re.compile(r"staff@hotmail\.com|@(?:hotmail|outlook|live|msn)\.com", re.I)
 _REDACTED = re.compile(r"redacted|x{4,}|\*{3,}|^anonym", re.IGNORECASE)
@@ -51,23 +52,24 @@ def _address(value: str) -> str | None:
     return found[0] if found and not _REDACTED.search(found[0]) else None
 
 
-def complaint(message: Message) -> tuple[str, str | None, str] | None:
-    """(kind, complainer or None, words) for a complaint report; a not-spam or an
-    authentication-failure report is no complaint; None for anything else."""
+def complaint(message: Message) -> tuple[str, str | None, dict] | None:
+    """(kind, complainer or None, its note: mailer.bounces.notes) for a complaint report;
+    a not-spam or an authentication-failure report is no complaint; None for anything
+    else."""
     fields = _report_fields(message)
     original = reading.original_headers(message)
     if fields is None and not _is_jmrp(message, original):
         return None
     feedback = (fields or {}).get("feedback-type", "abuse").lower()
     if feedback in NOT_COMPLAINTS:
-        return "not_bounce", None, f"feedback report: {feedback}"
+        return "not_bounce", None, note(FEEDBACK_REPORT, feedback=feedback)
     candidates = [(fields or {}).get("original-rcpt-to", "")]
     if original is not None:
         candidates += [reading.header(original, "X-HmXmrOriginalRecipient"),
                        reading.header(original, "To")]
     recipient = next((a for a in map(_address, candidates) if a), None)
     source = "JMRP" if fields is None else "ARF"
-    return "complaint", recipient, f"complaint ({source}, {feedback})"
+    return "complaint", recipient, note(COMPLAINT, source=source, feedback=feedback)
 
 
 def return_paths(message: Message) -> list[str]:

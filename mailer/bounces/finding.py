@@ -18,7 +18,8 @@ WAITING = (UNKNOWN, HELD)  # the kinds that wait for a person's verdict
 @dataclass
 class Finding:
     """kind: one of the names above; recipient: the failed address; status: its enhanced
-    code (RFC 3463); reason: the diagnostic words; cause, permanent, fault: the verdict."""
+    code (RFC 3463); reason: the diagnostic words; cause, permanent, fault: the verdict;
+    notes: why it was held, weakened or reviewed (mailer.bounces.notes), codes only."""
 
     kind: str
     recipient: str | None = None
@@ -30,6 +31,7 @@ class Finding:
     cause: str = Reason.UNKNOWN
     permanent: bool = False
     fault: str = Fault.UNKNOWN
+    notes: list[dict] = field(default_factory=list)
 
     @property
     def domain(self) -> str | None:

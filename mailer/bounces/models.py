@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mailer.db import Base, UtcDateTime, utcnow
@@ -25,6 +25,9 @@ class BounceEvent(Base):
     domain: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(300))  # the diagnostic words
+    # Why it was held, weakened or reviewed: codes (mailer.bounces.notes); None before them,
+    # their English words then in `reason`.
+    notes: Mapped[list | None] = mapped_column(JSON)
     cause: Mapped[str | None] = mapped_column(String(30))  # mailer.bounces.reasons.Reason
     fault: Mapped[str | None] = mapped_column(String(12))  # recipient, sender, path
     campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)

@@ -36,7 +36,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailer.bounces import classify
+from mailer.bounces import classify, notes, undo
 from mailer.bounces.classify import Finding
 from mailer.bounces.models import BounceEvent
 from mailer.bounces.reasons import Fault, Reason
@@ -73,7 +73,8 @@ def apply(session: Session, finding: Finding) -> Subscriber | None:
         return subscriber
     detail = {"smtp_status": finding.status, "reason": finding.reason[:200],
               "class": finding.kind, "cause": str(finding.cause),
-              "tied_to": finding.detail.get("tied_to")}  # why it was believed
+              "tied_to": finding.detail.get("tied_to"),  # why it was believed
+              "notes": finding.notes or None}  # codes, said in the member's words
     if counts_nothing(finding):  # shown on the person's page, held against nobody
         log_event(session, subscriber, EventKind.REFUSED, campaign_id=finding.campaign_id,
                   **detail)
@@ -126,8 +127,12 @@ def _soft(session: Session, subscriber: Subscriber, finding: Finding, detail: di
     log_event(session, subscriber, EventKind.BOUNCED, campaign_id=campaign_id,
               score=subscriber.bounce_score, **detail)
     if subscriber.bounce_score >= settings.bounce_score_threshold:
+        # The reasons of the bounces that scored, so that undoing by one of them
+        # (mailer.bounces.undo) finds this suppression.
         set_status(session, subscriber, Status.BOUNCED, EventKind.BOUNCED,
-                   campaign_id=campaign_id, reason="soft bounce score reached")
+                   campaign_id=campaign_id, **{"class": classify.SOFT},
+                   notes=[notes.note(notes.SCORE_REACHED, score=subscriber.bounce_score)],
+                   causes=undo.scored_causes(session, subscriber.id))
 
 
 def _counted(session: Session, subscriber: Subscriber, campaign_id: int | None,

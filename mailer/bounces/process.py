@@ -56,6 +56,7 @@ def record(session: Session, key: str, finding: classify.Finding, source: str,
         cause=str(finding.cause) if finding.kind in classify.BOUNCES else None,
         fault=str(finding.fault) if finding.kind in classify.BOUNCES else None,
         campaign_id=finding.campaign_id, subscriber_id=finding.subscriber_id,
+        notes=finding.notes or None,
         raw=raw if finding.kind != classify.UNSUBSCRIBE else None,
     )
     session.add(event)

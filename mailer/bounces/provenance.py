@@ -29,9 +29,9 @@ A report without VERP naming several addresses, one of them a subscriber's, is h
 we send one message per recipient, so a bounce of ours names one person.
 
 What is not believed is recorded as HELD: it changes nobody and waits in the bounce list,
-its reason said, for a person's verdict (mailer.bounces.review). Findings about addresses
-that are no subscriber's (backscatter of mail forged in our name) change nobody anyway and
-are recorded as they are.
+its reason said (a code of mailer.bounces.notes, in each member's words), for a person's
+verdict (mailer.bounces.review). Findings about addresses that are no subscriber's
+(backscatter of mail forged in our name) change nobody anyway and are recorded as they are.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from mailer.bounces import notes
 from mailer.bounces.finding import COMPLAINT, DELAY, HARD, HELD, SOFT, Finding
 from mailer.bounces.reasons import Fault
 from mailer.db import utcnow
@@ -49,12 +50,6 @@ from subscribers.models import Subscriber, normalise_email
 from workers.models import Campaign, Delivery, DeliveryState
 
 ACTING = (HARD, SOFT, DELAY, COMPLAINT)  # the kinds that change or mark a subscriber
-# Said in the person's history and the bounce list when a delivery, not VERP, ties a report.
-AS_SOFT = "counted as a soft bounce: the report did not come back to our signed return " \
-          "path (VERP)"
-NO_VERP_COMPLAINT = "its copy of our message does not carry our signed return path " \
-                    "(VERP); a real feedback loop report does"
-NOT_OUR_VERP = "a VERP address that is not ours"
 
 
 def screen(session: Session, findings: list[Finding], authenticated: bool = False
@@ -71,9 +66,7 @@ def screen(session: Session, findings: list[Finding], authenticated: bool = Fals
         if finding.kind in ACTING and finding.subscriber_id is None \
                 and finding.detail.get("verp_not_ours"):
             # Includes genuine reports signed with a secret since rotated: held, reviewable.
-            _hold(finding, f"{NOT_OUR_VERP} ({finding.detail['verp_not_ours']}): its "
-                           "signature does not verify (forged, damaged in transit, or "
-                           "signed with a secret since replaced)")
+            _hold(finding, notes.HELD_NOT_OUR_VERP, address=finding.detail["verp_not_ours"])
     loose = [f for f in findings if f.kind in ACTING and f.subscriber_id is None
              and f.recipient]
     if not loose:
@@ -91,7 +84,7 @@ def screen(session: Session, findings: list[Finding], authenticated: bool = Fals
             continue
         sent = last_delivery(session, email, days)
         if sent is None:
-            _hold(finding, f"no message was sent to this address in the last {days} days")
+            _hold(finding, notes.HELD_NOT_SENT, days=days)
         else:  # named in the person's history; its campaign is not assumed to be this one's
             finding.detail["tied_to"] = f"delivery {sent.id} (campaign {sent.campaign_id})"
             finding.detail["tied_campaign"] = sent.campaign_id
@@ -103,10 +96,10 @@ def screen(session: Session, findings: list[Finding], authenticated: bool = Fals
 def _weaken(finding: Finding) -> None:
     """A mailbox report tied only by a delivery never suppresses at once."""
     if finding.kind == COMPLAINT:
-        _hold(finding, NO_VERP_COMPLAINT)
+        _hold(finding, notes.HELD_NO_VERP_COMPLAINT)
     elif finding.kind == HARD and finding.fault not in (Fault.SENDER, Fault.PATH):
         finding.kind = SOFT  # a sender's or path's failure counts nothing either way
-        finding.reason = f"{AS_SOFT} · {finding.reason}".strip(" ·")[:300]
+        finding.notes.append(notes.note(notes.AS_SOFT))  # said in the person's history
 
 
 def last_delivery(session: Session, email: str, days: int) -> Delivery | None:
@@ -126,15 +119,16 @@ def last_delivery(session: Session, email: str, days: int) -> Delivery | None:
         .order_by(Delivery.updated_at.desc()).limit(1)).first()
 
 
-def _hold(finding: Finding, why: str) -> None:
-    words = f"held ({finding.kind} {finding.status or ''}".strip() + f"): {why}"
-    finding.reason = f"{words} · {finding.reason}".strip(" ·")[:300]
+def _hold(finding: Finding, code: str, **values: object) -> None:
+    """Hold `finding`, saying why by `code` (mailer.bounces.notes) and its values, with the
+    kind and status it had, before what the finding said of itself."""
+    finding.notes.insert(0, notes.note(code, kind=finding.kind,
+                                       status=finding.status or "", **values))
     finding.kind = HELD
 
 
 def _several(first: Finding, named: list[str], ours: set[str]) -> Finding:
     shown = ", ".join(named[:3]) + (", …" if len(named) > 3 else "")
     held = Finding(first.kind, None, first.status, campaign_id=first.campaign_id)
-    _hold(held, f"names {len(named)} addresses ({len(ours)} of them subscribers: {shown}); "
-                "a bounce of a message of ours names one")
+    _hold(held, notes.HELD_SEVERAL, count=len(named), subscribers=len(ours), shown=shown)
     return held

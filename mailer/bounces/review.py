@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from mailer.bounces import classify, policy
+from mailer.bounces import classify, notes, policy
 from mailer.bounces.models import BounceEvent
 
 VERDICTS = (classify.HARD, classify.SOFT, classify.COMPLAINT, classify.NOT_BOUNCE)
@@ -24,10 +24,11 @@ def review(session: Session, event: BounceEvent, verdict: str, recipient: str | 
         raise ValueError(f"unknown verdict {verdict!r}")
     if event.kind not in classify.WAITING:
         raise AlreadyReviewed(event.kind)
-    finding = classify.Finding(verdict, recipient, reason=f"reviewed by {reviewer}",
-                               campaign_id=event.campaign_id)
+    reviewed = notes.note(notes.REVIEWED, by=reviewer)
+    finding = classify.Finding(verdict, recipient, campaign_id=event.campaign_id,
+                               notes=[reviewed])
     if verdict != classify.NOT_BOUNCE:
         subscriber = policy.apply(session, finding)
         event.subscriber_id = subscriber.id if subscriber is not None else None
     event.kind, event.recipient, event.domain = verdict, recipient, finding.domain
-    event.reason = f"{event.reason or ''} · {finding.reason}".strip(" ·")[:300]
+    event.notes = [*(event.notes or []), reviewed]  # a new list: JSON columns see no append

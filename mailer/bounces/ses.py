@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 from email.message import Message
 
+from mailer.bounces import notes
 from mailer.bounces.finding import COMPLAINT, NOT_BOUNCE, Finding, failure
+from mailer.bounces.notes import SES_DELIVERY, note
 
 _SUBTYPES = {"NoEmail": "user unknown", "MailboxFull": "mailbox full quota",
              "MessageTooLarge": "message too big", "ContentRejected": "content rejected spam",
@@ -54,8 +56,9 @@ def notification(data: dict) -> list[Finding] | None:
     if kind == "Complaint":
         complaint = data.get("complaint") or {}
         people = complaint.get("complainedRecipients") or [{}]
-        why = f"complaint (SES, {complaint.get('complaintFeedbackType', 'abuse')})"
-        return [Finding(COMPLAINT, _address(p), reason=why) for p in people]
+        why = note(notes.COMPLAINT, source="SES",
+                   feedback=str(complaint.get("complaintFeedbackType", "abuse")))
+        return [Finding(COMPLAINT, _address(p), notes=[why]) for p in people]
     if kind == "Delivery":
         return []
     if kind != "Bounce":
@@ -89,4 +92,4 @@ def findings(message: Message, text: str) -> list[Finding] | None:
     found = notification(_json(text) or {})
     if found is None:
         return None
-    return found or [Finding(NOT_BOUNCE, reason="SES delivery notification")]
+    return found or [Finding(NOT_BOUNCE, notes=[note(SES_DELIVERY)])]

@@ -51,17 +51,30 @@ class Scope:
     def status(self) -> Status:
         return Status.COMPLAINED if self.complaints else Status.BOUNCED
 
-    def matches(self, event: SubscriberEvent) -> bool:
-        detail = event.detail or {}
+    def matches(self, event: SubscriberEvent, reasons: set[str]) -> bool:
+        """Whether the suppressing `event`, suppressed for `reasons` (reasons_of), is in
+        this scope."""
         if self.campaign_id is not None and event.campaign_id != self.campaign_id:
             return False
         if self.since is not None and event.at < self.since:
             return False
-        if self.reason is not None:
-            cause = detail.get("cause") or ("soft" if "score" in str(detail.get("reason"))
-                                            else "user unknown")
-            return cause == self.reason
-        return True
+        return self.reason is None or self.reason in reasons
+
+
+def reasons_of(session: Session, event: SubscriberEvent) -> set[str]:
+    """Why a bounce suppressed: its reason (a hard bounce: "user unknown"…), or "soft" and
+    the reasons of every soft bounce that made up the score (undoing "mailbox full" must
+    find those whose score mailbox-full bounces filled, which no other reason would have
+    reached). A score's suppression written before it kept those reasons (detail
+    `causes`) has them read from the person's scored bounces."""
+    detail = event.detail or {}
+    if "causes" in detail:
+        return {"soft", *detail["causes"]}
+    if detail.get("cause"):
+        return {str(detail["cause"])}
+    if "score" in str(detail.get("reason")):  # before `causes`: "soft bounce score reached"
+        return {"soft", *scored_causes(session, event.subscriber_id, event.at)}
+    return {"user unknown"}  # the first rows kept no reason: only hard bounces then
 
 
 def suppressed(session: Session, scope: Scope) -> list[Subscriber]:
@@ -78,7 +91,8 @@ def suppressed(session: Session, scope: Scope) -> list[Subscriber]:
     if scope.email is not None:
         query = query.where(Subscriber.email == scope.email)
     rows = session.execute(query.order_by(Subscriber.id)).all()
-    return [subscriber for subscriber, event in rows if scope.matches(event)]
+    return [subscriber for subscriber, event in rows
+            if scope.matches(event, reasons_of(session, event) if scope.reason else set())]
 
 
 def restore(session: Session, people: list[Subscriber], actor: str, scope: Scope) -> int:
@@ -103,3 +117,25 @@ def restore(session: Session, people: list[Subscriber], actor: str, scope: Scope
         detail["warning"] = COMPLAINT_WARNING
     session.add(AuditEntry(staff_email=actor, action=f"{what} undone", detail=detail))
     return len(people)
+
+
+def scored_causes(session: Session, subscriber_id: int, until: dt.datetime | None = None
+                  ) -> list[str]:
+    """The reasons (mailer.bounces.reasons values, sorted) of the soft bounces that made up
+    the subscriber's score at `until` (None: now, its events not yet committed): their
+    scored events back to the one that started the score (1 point). Reads rows written
+    before suppressions recorded their causes too."""
+    query = select(SubscriberEvent).where(SubscriberEvent.subscriber_id == subscriber_id,
+                                          SubscriberEvent.kind == EventKind.BOUNCED)
+    if until is not None:
+        query = query.where(SubscriberEvent.at <= until)
+    events = session.scalars(query.order_by(SubscriberEvent.id.desc()))
+    causes = set()
+    for event in events:
+        detail = event.detail or {}
+        if "score" not in detail:
+            continue
+        causes.add(str(detail.get("cause") or "unknown"))
+        if float(detail["score"] or 0) <= 1.0:
+            break
+    return sorted(causes)

@@ -50,12 +50,12 @@ def is_senders(cause: str | None) -> bool:
     return FAULT[_reason(cause)] in (Fault.SENDER, Fault.PATH)
 
 
-def _locale(words: Catalogue, template: str) -> str:
+def locale_of(words: Catalogue, template: str) -> str:
     """The language numbers are written in: the words' own (a fallback's, if borrowed)."""
     return template.lang if isinstance(template, Word) else words.requested
 
 
-def _decimal(n: int, locale: str) -> str:
+def decimal(n: int, locale: str) -> str:
     try:
         return format_decimal(n, locale=locale)
     except (ValueError, UnknownLocaleError):
@@ -66,7 +66,7 @@ def refused(words: Catalogue, row: Refusals) -> str:
     """"gmail.com refused 1,204 messages: sender not authenticated — check DKIM…"; the
     advice only for the reasons that are the sender's or the path's."""
     template = words["refused_by_todo" if is_senders(row.cause) else "refused_by"]
-    locale = _locale(words, template)
+    locale = locale_of(words, template)
     try:
         messages = counted(words["refused_messages"], row.count, locale)
     except (ValueError, UnknownLocaleError):
@@ -87,8 +87,8 @@ def pause_reason(words: Catalogue, stored: str | None) -> tuple[str, str] | None
     template = words.get(f"pause_{reason.code}")
     if template is None:
         return fill(words["pause_unknown"], code=reason.code), reason.relay
-    locale = _locale(words, template)
-    values = {key: _decimal(value, locale) if isinstance(value, int) else value
+    locale = locale_of(words, template)
+    values = {key: decimal(value, locale) if isinstance(value, int) else value
               for key, value in reason.values.items() if key != "cause"}
     cause = reason.values.get("cause")
     try:

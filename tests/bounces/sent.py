@@ -33,3 +33,10 @@ def sent_to(url: str, email: str, days_ago: float = 1, state: str = DeliveryStat
         session.add(Delivery(campaign_id=campaign_id, subscriber_id=person, email=email,
                              language="fr", state=state, attempts=1, updated_at=at))
     return campaign_id
+
+
+def said(event) -> str:
+    """A bounce event's notes and diagnostic words in English, as the command line says them."""
+    from mailer.console.note_words import in_english
+
+    return in_english(event.notes, event.reason)

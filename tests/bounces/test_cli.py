@@ -126,3 +126,22 @@ def test_undo_that_finds_nobody_says_why(tmp_path):
     with db.session_scope(url) as session:
         assert [s.status for s in session.query(Subscriber).order_by(Subscriber.id)] == [
             Status.COMPLAINED, Status.BOUNCED, Status.SUBSCRIBED]
+
+
+def test_report_says_why_a_report_was_held_in_english(tmp_path):
+    from mailer.bounces import notes
+
+    env, url = home(tmp_path)
+    with db.session_scope(url) as session:
+        record(session, "<new@forge>", classify.Finding(
+            classify.HELD, "a@example.org", "5.1.1", "550 5.1.1 User unknown",
+            notes=[notes.note(notes.HELD_NOT_SENT, kind="hard", status="5.1.1", days=30)]),
+            "imap", None)
+        record(session, "<old@forge>", classify.Finding(  # a row written before notes
+            classify.HELD, "b@example.org", reason="held (complaint): as it was stored"),
+            "imap", None)
+    report = run(env, "report")
+    assert report.returncode == 0, report.stderr
+    assert ("<new@forge>  held (hard bounce 5.1.1): no message was sent to this address in "
+            "the last 30 days · 550 5.1.1 User unknown") in report.stdout
+    assert "<old@forge>  held (complaint): as it was stored" in report.stdout

@@ -11,7 +11,7 @@ from mailer.bounces.models import BounceEvent
 from mailer.db import utcnow
 from mailer.settings import get_settings
 from subscribers.models import Status, Subscriber
-from tests.bounces.sent import sent_to
+from tests.bounces.sent import said, sent_to
 
 REPORT = Path(__file__).resolve().parents[1] / "data" / "bounces" / "kinds" / \
     "dsn-three-recipients.eml"
@@ -44,7 +44,7 @@ def test_a_report_naming_several_subscribers_is_held_whole(database_url):
     with db.session_scope(database_url) as session:
         [event] = session.query(BounceEvent).all()
         assert (event.kind, event.recipient, event.subscriber_id) == ("held", None, None)
-        assert "names 3 addresses (3 of them subscribers" in event.reason
+        assert "names 3 addresses (3 of them subscribers" in said(event)
         assert event.raw  # kept whole, for the person who reviews it
         assert [(p.status, p.bounce_score, p.events) for p in session.query(Subscriber)] \
             == [(Status.SUBSCRIBED, 0.0, [])] * 3  # not even a line in their history

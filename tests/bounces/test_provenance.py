@@ -25,7 +25,7 @@ from mailer.db import utcnow
 from mailer.settings import get_settings
 from subscribers.models import Status, Subscriber
 from subscribers.service import is_suppressed
-from tests.bounces.sent import sent_to
+from tests.bounces.sent import said, sent_to
 from workers.models import DeliveryState
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "bounces"
@@ -95,14 +95,14 @@ def test_a_forged_dsn_naming_every_subscriber_changes_nobody(database_url):
     emails = people(database_url, 200, sent=True)
     [event] = handle(database_url, dsn(emails))
     assert event.kind == "held" and event.subscriber_id is None
-    assert "names 200 addresses" in event.reason and event.raw
+    assert "names 200 addresses" in said(event) and event.raw
     assert set(statuses(database_url).values()) == {Status.SUBSCRIBED}
 
 
 def test_a_forged_prose_bounce_listing_subscribers_changes_nobody(database_url):
     emails = people(database_url, 5, sent=True)
     [event] = handle(database_url, plain(emails))
-    assert event.kind == "held" and "names 5 addresses" in event.reason
+    assert event.kind == "held" and "names 5 addresses" in said(event)
     assert set(statuses(database_url).values()) == {Status.SUBSCRIBED}
 
 
@@ -110,8 +110,11 @@ def test_a_forged_arf_report_for_someone_we_did_not_mail_changes_nobody(database
     [email] = people(database_url, 1)
     [event] = handle(database_url, arf(email))
     assert (event.kind, event.recipient, event.subscriber_id) == ("held", email, None)
-    assert event.reason.startswith("held (complaint): no message was sent to this address "
-                                   "in the last 30 days")
+    assert said(event).startswith("held (complaint): no message was sent to this address "
+                                  "in the last 30 days")
+    assert event.notes == [
+        {"code": "held_not_sent", "values": {"kind": "complaint", "status": "", "days": 30}},
+        {"code": "complaint", "values": {"source": "ARF", "feedback": "abuse"}}]
     assert statuses(database_url) == {email: Status.SUBSCRIBED}
     with db.session_scope(database_url) as session:
         assert not is_suppressed(session, email)
@@ -141,27 +144,28 @@ def test_real_reports_count_for_an_address_we_sent_to_and_only_then(database_url
     [_, event] = handle(database_url, raw.replace(b"Message-ID: <", b"Message-ID: <again.", 1))
     assert statuses(database_url) == {finding.recipient: Status.SUBSCRIBED}
     if finding.kind == "complaint":
-        assert event.kind == "held" and "(VERP)" in event.reason
+        assert event.kind == "held" and "(VERP)" in said(event)
         return
     assert (finding.kind, event.kind) == ("hard", "soft")
     with db.session_scope(database_url) as session:
         [person] = session.query(Subscriber).all()
         assert person.bounce_score == 1.0
         assert person.events[-1].detail["tied_to"].startswith("delivery ")  # explained
-        assert person.events[-1].detail["reason"].startswith(provenance.AS_SOFT)
+        assert person.events[-1].detail["notes"] == [{"code": "as_soft", "values": {}}]
 
 
 def test_a_hard_bounce_without_verp_counts_one_point(database_url):
     [email] = people(database_url, 1, sent=True)
     [event] = handle(database_url, dsn([email]))
     assert (event.kind, event.cause, event.subscriber_id) == ("soft", "user unknown", 1)
-    assert event.reason.startswith("counted as a soft bounce: the report did not come back "
-                                   "to our signed return path (VERP) · 550 5.1.1")
+    assert said(event).startswith("counted as a soft bounce: the report did not come back "
+                                  "to our signed return path (VERP) · 550 5.1.1")
     assert statuses(database_url) == {email: Status.SUBSCRIBED}
     with db.session_scope(database_url) as session:
         person = session.get(Subscriber, 1)
         assert person.bounce_score == 1.0 and not is_suppressed(session, email)
         assert person.events[-1].detail["reason"] == event.reason[:200]  # their history
+        assert person.events[-1].detail["notes"] == event.notes
 
 
 def test_forged_reports_about_one_send_count_one_point(database_url):
@@ -201,8 +205,8 @@ def test_a_complaint_without_verp_is_held_for_an_address_we_sent_to(database_url
     [email] = people(database_url, 1, sent=True)
     [event] = handle(database_url, arf(email))
     assert (event.kind, event.recipient, event.subscriber_id) == ("held", email, None)
-    assert event.reason.startswith("held (complaint): its copy of our message does not carry "
-                                   "our signed return path (VERP)")
+    assert said(event).startswith("held (complaint): its copy of our message does not carry "
+                                  "our signed return path (VERP)")
     assert statuses(database_url) == {email: Status.SUBSCRIBED}
     with db.session_scope(database_url) as session:
         review.review(session, session.get(BounceEvent, event.id), "complaint", email,
@@ -320,7 +324,7 @@ def test_a_dsn_to_a_verp_that_is_not_ours_is_held_for_someone_we_did_mail(databa
     [email] = people(database_url, 1, sent=True)
     [event] = handle(database_url, dsn([email], to=forge()))
     assert (event.kind, event.subscriber_id, event.recipient) == ("held", None, email)
-    assert "a VERP address that is not ours" in event.reason
+    assert "a VERP address that is not ours" in said(event)
     assert statuses(database_url) == {email: Status.SUBSCRIBED}
     with db.session_scope(database_url) as session:
         assert session.get(Subscriber, 1).bounce_score == 0 and not is_suppressed(session, email)
@@ -331,7 +335,7 @@ def test_an_arf_report_whose_copy_has_a_verp_that_is_not_ours_is_held(database_u
     forged = verp.encode("not-our-secret", DOMAIN, 3, 1)
     [event] = handle(database_url, arf(email, mail_from=forged))
     assert (event.kind, event.subscriber_id, event.recipient) == ("held", None, email)
-    assert event.reason.startswith("held (complaint): a VERP address that is not ours")
+    assert said(event).startswith("held (complaint): a VERP address that is not ours")
     assert statuses(database_url) == {email: Status.SUBSCRIBED}
 
 

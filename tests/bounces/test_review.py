@@ -9,6 +9,7 @@ from mailer.bounces.process import record
 from mailer.bounces.review import AlreadyReviewed, review
 from subscribers.models import Status, Subscriber
 from subscribers.service import is_suppressed
+from tests.bounces.sent import said
 from tests.sending.conftest import add_subscribers
 
 
@@ -36,7 +37,7 @@ def test_a_verdict_applies_the_bounce_policy(database_url, verdict, status, scor
         assert is_suppressed(session, email) == (status != Status.SUBSCRIBED)
         event = session.get(BounceEvent, event_id)
         assert (event.kind, event.subscriber_id) == (verdict, subscriber.id)
-        assert event.reason == "no recipient found · reviewed by staff@example.org"
+        assert said(event) == "reviewed by staff@example.org · no recipient found"
 
 
 def test_not_a_bounce_changes_nobody_and_a_second_verdict_is_refused(database_url):

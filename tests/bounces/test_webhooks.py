@@ -23,7 +23,7 @@ from mailer.bounces.models import BounceEvent
 from mailer.db import utcnow
 from mailer.settings import get_settings
 from subscribers.models import Status, Subscriber
-from tests.bounces.sent import sent_to
+from tests.bounces.sent import said, sent_to
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 CERT_URL = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem"
@@ -182,8 +182,8 @@ def test_an_authenticated_report_for_an_address_we_did_not_send_to_is_held(serve
         assert reply.status_code == 204
     assert status(url, "never.mailed@example.org") == Status.SUBSCRIBED
     with db.session_scope(url) as session:
-        assert [(e.kind, e.reason.split(":")[0]) for e in session.query(BounceEvent)] == [
-            ("held", "held (hard 5.1.1)"), ("held", "held (complaint)")]
+        assert [(e.kind, said(e).split(":")[0]) for e in session.query(BounceEvent)] == [
+            ("held", "held (hard bounce 5.1.1)"), ("held", "held (complaint)")]
 
 
 def test_json_nested_thousands_deep_is_a_400(server):

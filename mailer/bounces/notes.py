@@ -1,0 +1,45 @@
+"""Why a bounce event (or a subscriber's bounce) was held, weakened or reviewed, kept as
+codes and their values only: the console says them in each member's language
+(mailer.console.note_words, words in its catalogue under `note_<code>`), the command line in
+English. The server's own words stay in the event's `reason`, as they came.
+
+A note is a dict {"code": …, "values": {…}}, kept in `BounceEvent.notes` and in a
+subscriber event's detail (`notes`), both JSON. Rows written before notes existed hold
+their English text in `reason` and no notes: they are shown as stored.
+"""
+
+from __future__ import annotations
+
+# Held: a report tied to no message of ours (mailer.bounces.provenance); values `kind`
+# (hard, soft, complaint) and `status` (RFC 3463 code or "") with the ones named.
+HELD_NOT_OUR_VERP = "held_not_our_verp"  # address: the VERP address whose MAC fails
+HELD_NOT_SENT = "held_not_sent"  # days: bounce_sent_days
+HELD_SEVERAL = "held_several"  # count, subscribers, shown: the addresses named
+HELD_NO_VERP_COMPLAINT = "held_no_verp_complaint"
+AS_SOFT = "as_soft"  # a hard bounce tied by a delivery only, counted as soft
+REVIEWED = "reviewed"  # by: the member who gave the verdict
+SCORE_REACHED = "score_reached"  # score: the soft bounce score that suppressed
+# What the classifier says of a message that is no bounce (mailer.bounces.classify).
+UNREADABLE = "unreadable"  # error: the parser's words
+LIST_UNSUBSCRIBE = "list_unsubscribe"
+SES_DELIVERY = "ses_delivery"
+CHALLENGE = "challenge"
+DSN_SUCCESS = "dsn_success"
+AUTO_REPLY = "auto_reply"
+AUTO_REPLY_UNREAD = "auto_reply_unread"
+COMPLAINT = "complaint"  # source (ARF, JMRP, SES), feedback: its Feedback-Type (RFC 5965)
+FEEDBACK_REPORT = "feedback_report"  # feedback: a report that is no complaint (not-spam…)
+
+CODES = (HELD_NOT_OUR_VERP, HELD_NOT_SENT, HELD_SEVERAL, HELD_NO_VERP_COMPLAINT, AS_SOFT,
+         REVIEWED, SCORE_REACHED, UNREADABLE, LIST_UNSUBSCRIBE, SES_DELIVERY, CHALLENGE,
+         DSN_SUCCESS, AUTO_REPLY, AUTO_REPLY_UNREAD, COMPLAINT, FEEDBACK_REPORT)
+
+
+def note(code: str, **values: object) -> dict:
+    """A note of `code` (one of CODES) with its values (str or int: JSON)."""
+    return {"code": code, "values": values}
+
+
+def is_held(notes: list[dict] | None) -> bool:
+    """Whether one of `notes` says why a report was held."""
+    return any(str(item.get("code", "")).startswith("held_") for item in notes or ())
