@@ -130,6 +130,8 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
         # did not complain (the console's button is per person too), never a whole period.
         raise UserError("--complaints: name the person with --email ADDRESS; a complaint is "
                         "undone one address at a time, only when you know it was not theirs")
+    if reason is not None:  # "Mailbox Full", " user  unknown ": the reason, as written
+        reason = " ".join(reason.lower().split())
     if reason is not None and complaints:
         raise UserError("--reason: complaints have no reason to choose; leave it out")
     # Only the recipient's reasons (and unknown words) ever suppress: the sender's and the
@@ -146,11 +148,10 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
     db.upgrade()
     with db.session_scope() as session:
         people = undoing.suppressed(session, scope)
+        hint = None if people else _why_not(session, scope)
+        if hint:  # the options name nothing there is to undo: a user error, said alone
+            raise UserError(hint)
         click.echo(f"{len(people)} subscribers suppressed by these {what}")
-        if not people:
-            hint = _why_not(session, scope)
-            if hint:
-                click.echo(hint)
         for subscriber in people[:20]:
             click.echo(f"  {subscriber.email}")
         if len(people) > 20:

@@ -19,8 +19,10 @@ ADDRESS = re.compile(r"[\w\u0300-\u036f.!#$%&'*+/=?^`{|}~-]+@[\w\u0300-\u036f-]+
                      r"(?:\.[\w\u0300-\u036f-]+)+")
 # Where the copy of the returned message starts in a bounce's prose: nothing after it
 # names a failed recipient (its To and From are the original's).
+# Horizontal space only around the optional "|": a `\s*` there crossed line ends, and a
+# report of blank lines took cubic time (3.7 KB of " \n" stalled the poller).
 QUOTED = re.compile(
-    r"^\s*\|?\s*(?:-{2,}.*(?:original message|returned message|"
+    r"^[ \t]*\|?[ \t]*(?:-{2,}.*(?:original message|returned message|"
     r"message (?:header|text|body)|"
     r"copy of (?:the|your) message|message follows|headers? follow|undelivered message|"
     r"original text|message text follows|start of returned message)|"

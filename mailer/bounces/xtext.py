@@ -25,14 +25,25 @@ from mailer.bounces.reading import ADDRESS
 # Well-formed xtext: xchars ("!".."~" but "+" and "=") and hexchars, and one hexchar at least.
 _XTEXT = re.compile(r"[!-*,-<>-~]*(?:\+[0-9A-F]{2}[!-*,-<>-~]*)+")
 _HEXCHAR = re.compile(rb"\+([0-9A-F]{2})")
+
+
+def _must_encode(code: bytes) -> bool:
+    """Whether an encoder writes this octet as a hexchar (RFC 3461 4): "+", "=" and what is
+    outside "!".."~". A printable one ("+42", "+2E") is no encoder's: the address's own
+    text, as Postfix writes it decoded (a tag reached through an alias); decoding it named
+    another subscriber."""
+    octet = int(code, 16)
+    return octet in (0x2B, 0x3D) or not 0x21 <= octet <= 0x7E
 # RFC 6533 3: a utf-8 address writes some characters (its "+" and "=" always) \x{HEX}.
 _EMBEDDED = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
 
 
 def unxtext(value: str) -> str | None:
-    """`value` decoded from xtext (RFC 3461 4), its octets read as UTF-8; None when it is
-    no well-formed xtext with a hexchar, or its octets are no UTF-8."""
-    if not _XTEXT.fullmatch(value):
+    """`value` decoded from xtext (RFC 3461 4); None when it is no well-formed xtext with a
+    hexchar, has a hexchar no encoder writes (see _must_encode), or its octets are no
+    UTF-8."""
+    if not _XTEXT.fullmatch(value) or any(
+            not _must_encode(code) for code in _HEXCHAR.findall(value.encode("ascii"))):
         return None
     octets = _HEXCHAR.sub(lambda m: bytes([int(m[1], 16)]), value.encode("ascii"))
     try:

@@ -6,6 +6,7 @@ VERP: the address the report names is all that finds the person."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer import db
-from mailer.bounces import charsets, classify, mailbox, process, xtext
+from mailer.bounces import charsets, classify, mailbox, process, reading, xtext
 from mailer.bounces.models import BounceEvent
 from mailer.db import utcnow
 from subscribers.models import Status, Subscriber
@@ -35,6 +36,12 @@ KINDS = Path(__file__).resolve().parents[1] / "data" / "bounces" / "kinds"
     ("rfc822;lea+2024@cdm-nantes.example", "rfc822;lea@ailleurs.example",
      "lea+2024@cdm-nantes.example"),  # +20 would be a space
     ("rfc822;a+40b@cdm-lyon.example", "", "a+40b@cdm-lyon.example"),  # +40 a second @
+    # A printable hexchar is the address's own text (Postfix, through an alias): decoded,
+    # paul+42 would name paulB, another subscriber.
+    ("rfc822;paul+42@cdm-lyon.example", "rfc822;paul@ailleurs.example",
+     "paul+42@cdm-lyon.example"),
+    ("rfc822;jean+2Ework@cdm-lyon.example", "rfc822;j@ailleurs.example",
+     "jean+2Ework@cdm-lyon.example"),
     ("rfc822;jean+2bike@cdm-lyon.example", "", "jean+2bike@cdm-lyon.example"),  # lower case
     ("rfc822;n=1+2Bx@cdm-lyon.example", "", "n=1+2Bx@cdm-lyon.example"),  # "=" is no xtext
     ("rfc822;l+E9a@cdm-lyon.example", "", "l+E9a@cdm-lyon.example"),  # octets no UTF-8
@@ -52,6 +59,7 @@ def test_the_original_recipient_is_decoded_only_where_it_is_xtext(original, fina
 
 def test_unxtext_reads_hexchars_and_refuses_what_is_no_xtext():
     assert xtext.unxtext("a+2Bb+3Dc+20d") == "a+b=c d"
+    assert xtext.unxtext("paul+42") is None and xtext.unxtext("a+2Eb") is None
     assert xtext.unxtext("plain@cdm-lyon.example") is None  # nothing encoded
     assert xtext.unxtext("a+2") is None and xtext.unxtext("a b+2B") is None
 
@@ -132,3 +140,13 @@ def test_bytes_are_read_utf8_first_then_as_declared_then_legacy(raw, charset, te
      "base64", "x-unknown", "iso-2022-jp", " latin1 "]))
 def test_no_byte_and_no_charset_makes_decoding_raise(raw, charset):
     assert isinstance(charsets.decode(raw, charset), str)
+
+
+def test_a_report_of_blank_lines_is_read_at_once():
+    """The quoted-part marker's pattern once crossed line ends: 3.7 KB of " \\n" stalled
+    the poller (cubic time). Forty thousand such lines would take days that way."""
+    text = "x\n" + " \n" * 40_000 + "--- Original message ---\nquoted"
+    started = time.perf_counter()
+    assert reading.before_quoted(text).startswith("x\n")
+    assert "quoted" not in reading.before_quoted(text)
+    assert time.perf_counter() - started < 5  # a runaway match takes hours, not seconds

@@ -81,7 +81,7 @@ def test_undo_by_mailbox_full_on_the_command_line(tmp_path):
     for campaign in (1, 2, 3):
         bounce(url, email, SOFT["mailbox full"], campaign, "mailbox full")
     bounce(url, other, HARD["user unknown"], 3, "user unknown")
-    done = run(env, "undo", "--campaign", "3", "--reason", "mailbox full", "--yes")
+    done = run(env, "undo", "--campaign", "3", "--reason", " Mailbox  FULL ", "--yes")
     assert done.returncode == 0 and "1 subscribers suppressed" in done.stdout, done.stdout
     assert email in done.stdout and other not in done.stdout
     with db.session_scope(url) as session:
