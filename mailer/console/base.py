@@ -81,20 +81,10 @@ def page(template: str, **context):
                            # 1 204 in French, 1,204 in English (CLDR's grouping).
                            decimal=lambda n: format_decimal(n, locale=language),
                            when=lambda moment: written_time(moment, language),
-                           # why a bounce was held… (mailer.bounces.notes), in its words
-                           notes_said=lambda notes, reason=None: _note_words().said(
-                               words, notes, reason),
-                           tied=lambda value: _note_words().tied(words, value),
                            # "1er décembre 2026", with its no-break space (mailer.typography)
                            day=lambda date: typeset(format_date(date, "long", locale=language),
                                                     language),
                            **context)
-
-
-def _note_words():
-    from mailer.console import note_words  # it reads this module's labels
-
-    return note_words
 
 
 def written_time(moment: datetime | None, language: str) -> str:

@@ -12,7 +12,7 @@ from mailer import db
 from mailer.bounces import classify, counts
 from mailer.bounces.models import BounceEvent
 from mailer.bounces.review import VERDICTS, AlreadyReviewed, review
-from mailer.console import bounce_words
+from mailer.console import bounce_words, note_words
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, found_or_404, labels, language_of_page, page
 from mailer.console.models import Role
@@ -50,7 +50,8 @@ def bounces():
     older = waiting[PAGE - 1].id if len(waiting) > PAGE else None
     return page("bounces.html", by_kind=by_kind, domains=domains, days=RECENT_DAYS,
                 refusals=refusals,
-                waiting=waiting[:PAGE], waiting_total=waiting_total, older=older)
+                waiting=waiting[:PAGE], waiting_total=waiting_total, older=older,
+                notes_said=note_words.said)
 
 
 @bp.get("/bounces/<int:event_id>")
@@ -59,7 +60,7 @@ def bounce(event_id: int, error: InvalidInput | None = None):
     with db.session_scope() as session:
         event = found_or_404(session, BounceEvent, event_id)
         return page("bounce.html", event=event, verdicts=VERDICTS, error=error,
-                    waiting=event.kind in classify.WAITING)
+                    waiting=event.kind in classify.WAITING, notes_said=note_words.said)
 
 
 @bp.post("/bounces/<int:event_id>")

@@ -10,6 +10,7 @@ from flask import Response, g, redirect, request, url_for
 from sqlalchemy import func, or_, select
 
 from mailer import db
+from mailer.console import note_words
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, found_or_404, language_of_page, page, uploaded_file
 from mailer.console.models import Role
@@ -57,7 +58,9 @@ def subscribers_show(subscriber_id: int):
         subscriber = found_or_404(session, Subscriber, subscriber_id)
         events = session.scalars(select(SubscriberEvent).where(
             SubscriberEvent.subscriber_id == subscriber_id).order_by(SubscriberEvent.id)).all()
-        return page("subscriber.html", subscriber=subscriber, events=events)
+        # why a bounce was held or scored, and what tied it (mailer.bounces.notes), in words
+        return page("subscriber.html", subscriber=subscriber, events=events,
+                    notes_said=note_words.said, tied=note_words.tied)
 
 
 @bp.post("/subscribers/import")
