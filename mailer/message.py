@@ -82,13 +82,19 @@ class EncodedTemplate:
         self.pieces = [qp(piece, room=True) + SOFT_BREAK for piece in template.pieces[:-1]]
         self.last = qp(template.pieces[-1])
 
-    def fill(self, values: dict[str, str]) -> bytes:
-        out = []
+    def fill(self, out: list[bytes], encoded: Mapping[str, bytes]) -> None:
+        """Append the body's pieces to `out`, each marker given its value from `encoded`
+        (`encode_values`: a recipient's values are encoded once for both bodies)."""
         for piece, name in zip(self.pieces, self.names, strict=True):
             out.append(piece)
-            out.append(qp(values[name], room=True) + SOFT_BREAK)
+            out.append(encoded[name])
         out.append(self.last)
-        return b"".join(out)
+
+
+def encode_values(values: Mapping[str, str]) -> dict[str, bytes]:
+    """A recipient's values in quoted-printable, each followed by a soft line break, ready
+    for `EncodedTemplate.fill`."""
+    return {name: qp(value, room=True) + SOFT_BREAK for name, value in values.items()}
 
 
 @dataclass(frozen=True)
@@ -147,9 +153,10 @@ class PreparedEdition:
         own = [("To", mailbox(recipient.name, address or recipient.email)),
                ("Date", _date(int(time.time()))), ("Message-ID", recipient.message_id)]
         own += [(name, clean_header(value)) for name, value in recipient.headers.items()]
-        return b"".join((
-            _header_lines(own), self.common,
-            self.text_head, self.text.fill(recipient.urls),
-            self.html_head, self.html.fill(recipient.urls),
-            self.end,
-        ))
+        encoded = encode_values(recipient.urls)
+        out = [_header_lines(own), self.common, self.text_head]
+        self.text.fill(out, encoded)
+        out.append(self.html_head)
+        self.html.fill(out, encoded)
+        out.append(self.end)
+        return b"".join(out)
