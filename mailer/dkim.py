@@ -47,8 +47,12 @@ class DkimSigner:
 
     def sign(self, message: bytes) -> bytes:
         """The message with its DKIM-Signature header in front."""
-        head, body = message.split(b"\r\n\r\n", 1)
-        body = body.rstrip(b"\r\n") + b"\r\n"  # simple canonicalization
+        end = message.index(b"\r\n\r\n")
+        # Simple body canonicalization (RFC 6376 3.4.3): one CRLF at the end. Ours already
+        # ends so, and is hashed in place; any other is copied and made so.
+        head, body = message[:end], memoryview(message)[end + 4:]
+        if body[-2:] != b"\r\n" or body[-4:] == b"\r\n\r\n":
+            body = bytes(body).rstrip(b"\r\n") + b"\r\n"
         headers = {}
         for line in re.split(rb"\r\n(?![ \t])", head):
             name, _, value = line.partition(b":")

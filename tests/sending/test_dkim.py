@@ -51,3 +51,20 @@ def test_signature_verifies_with_dkimpy(tmp_path, kind, address, example_edition
     assert dkim.verify(signed, dnsfunc=dns)
     tampered = signed.replace(b"https://x.example/u/1", b"https://evil.example/u/1", 1)
     assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+@pytest.mark.parametrize("body", [b"Bonjour.\r\n", b"Bonjour.", b"Bonjour.\r\n\r\n\r\n", b"",
+                                  b"\r\n", b"Ligne\r\n\r\nautre\r\n"])
+def test_the_body_is_canonicalized_as_rfc_6376_says(tmp_path, body):
+    # Simple canonicalization (3.4.3): trailing empty lines go, an empty body is one CRLF;
+    # the common case (one final CRLF) is hashed in place, the others through a copy.
+    key, record = _keys("rsa")
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    signer = DkimSigner(tmp_path / "key.pem", "infolettre", "reseaucitesdesmetiers.example")
+    raw = (b"From: infolettre@reseaucitesdesmetiers.example\r\nTo: anne@example.org\r\n"
+           b"Subject: Essai\r\n\r\n" + body)
+    signed = signer.sign(raw)
+    assert signed.endswith(raw)
+    assert dkim.verify(signed, dnsfunc=lambda name, timeout=5: record.encode())
