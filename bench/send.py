@@ -7,7 +7,7 @@ just before it, with the time to the first message and the peak memory of the wo
                                    [--configs sqlite,sqlite-rsa,sqlite-ed25519,pg,pg-rsa]
                                    [--smtp-options '?streams=1']
                                    [--pool threads|prefork|solo] [--workers 2]
-                                   [--profile] [--repeat 3]
+                                   [--profile] [--keep] [--repeat 3]
 
 A configuration is a database (`sqlite` or `pg`) and a DKIM key (`-rsa`: RSA-2048,
 `-ed25519`; none: DKIM off). smtp-source sends messages of the size of ours (the full
@@ -437,6 +437,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="also print where the worker's Python time goes, by stage "
                         "(needs py-spy)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the working folder (worker logs, py-spy's samples in "
+                        "homeN/profile.raw) and say where it is")
     args = parser.parse_args()
     if args.profile and not worker_profile.py_spy():
         parser.error("--profile needs py-spy: .venv/bin/pip install py-spy")
@@ -470,7 +473,10 @@ def main() -> None:
                 print(stage_line(result))
     finally:
         bench.close()
-        shutil.rmtree(home, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
