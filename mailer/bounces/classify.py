@@ -26,6 +26,7 @@ from mailer.bounces.finding import (
     DELAY,
     HARD,
     HELD,
+    MOST_RECIPIENTS,
     NOT_BOUNCE,
     SOFT,
     UNKNOWN,
@@ -108,7 +109,10 @@ def _dsn(message: Message, text: str) -> list[Finding] | None:
             fields.get("diagnostic-code", "")
         finding = failure(recipient, status or None, words, action or "failed",
                           failed=action != "delayed")
-        if finding.cause == Reason.UNKNOWN:  # the report's own words say more
+        # The report's own words say more; read for the first recipients only: a report
+        # naming more is held whole by its first (mailer.bounces.provenance), and reading
+        # them for each of thousands took minutes.
+        if finding.cause == Reason.UNKNOWN and len(findings) < MOST_RECIPIENTS:
             own = mailbox.lines_about(text, recipient, everyone)
             finding = failure(recipient, status or None, f"{words}\n{own}",
                               action or "failed", failed=action != "delayed")
@@ -122,15 +126,17 @@ def _free_form(message: Message, text: str) -> list[Finding]:
     failed = reading.ADDRESS.findall(reading.header(message, "X-Failed-Recipients"))
     body = reading.before_quoted(text)
     named = mailbox.recipients(body, ours)
-    recipients = list(dict.fromkeys(failed + [r for r in named if r.lower() not in
-                                              {f.lower() for f in failed}]))
+    listed = {f.lower() for f in failed}
+    recipients = list(dict.fromkeys(failed + [r for r in named if r.lower() not in listed]))
     if not recipients:
         recipients = mailbox.flufl(message, ours)
     delayed = bool(_DELAY.search(reading.header(message, "Subject"))
                    or _DELAY.search(body[:1500]))
     findings = []
     for recipient in recipients:
-        own = mailbox.context(body, recipient, recipients)
+        # Its own lines for the first recipients only, as in _dsn.
+        own = mailbox.context(body, recipient, recipients) \
+            if len(findings) < MOST_RECIPIENTS else ""
         finding = failure(recipient, None, own)
         if finding.cause == Reason.UNKNOWN and len(recipients) == 1:
             finding = failure(recipient, None, body)  # one recipient: all of it is about it

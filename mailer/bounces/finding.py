@@ -13,6 +13,10 @@ BOUNCES = (HARD, SOFT, DELAY)
 # Recognised but tied to no message we sent (mailer.bounces.provenance): for a person.
 HELD = "held"
 WAITING = (UNKNOWN, HELD)  # the kinds that wait for a person's verdict
+# We send one message per recipient (VERP), so a report of ours names one address. One
+# naming more is read address by address only up to this many, then held whole
+# (mailer.bounces.provenance): its cost stays bounded, and the poller never stalls on it.
+MOST_RECIPIENTS = 100
 
 
 @dataclass

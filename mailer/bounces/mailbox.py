@@ -60,14 +60,16 @@ def recipients(body: str, ours: set[str]) -> list[str]:
     # when there are none. An alias's target gives way to the address it was expanded from.
     for pattern in (_ALONE, _INTRODUCED):
         found: list[str] = []
+        seen: set[str] = set()  # found, in lower case: one look-up, not a scan each
         for number, line in enumerate(lines):
             if pattern is _INTRODUCED and _PROSE.search(line):
                 continue
             for match in pattern.finditer(line):
                 after = _EXPANDED.search(" ".join(lines[number:number + 2]))
                 address = (after[1] if after else match[1]).strip("'\"").rstrip(".")
-                if usable(address, ours) and address.lower() not in map(str.lower, found):
+                if usable(address, ours) and address.lower() not in seen:
                     found.append(address)
+                    seen.add(address.lower())
         if not found:
             found = [m[1] for line in lines for m in _EXPANDED.finditer(line)
                      if usable(m[1], ours)][:1]

@@ -16,7 +16,9 @@ class BounceEvent(Base):
     __tablename__ = "bounce_event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(300), unique=True)  # Message-ID or a digest
+    # Message-ID or a digest. Unique and set by us: also what orders a batch of inserts
+    # (RETURNING), so that a report naming many addresses is one INSERT, not one each.
+    key: Mapped[str] = mapped_column(String(300), unique=True, insert_sentinel=True)
     source: Mapped[str] = mapped_column(String(20))  # imap, smtp, or the provider's name
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow,
                                                   index=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from mailer.bounces import classify, policy, provenance
 from mailer.bounces.models import BounceEvent
 from mailer.settings import get_settings
+from subscribers.models import Subscriber
 from subscribers.optout import unsubscribe_by_mailto
 
 
@@ -24,17 +25,27 @@ def handle(session: Session, raw: bytes, source: str = "imap") -> BounceEvent:
     """The event for this message (its first recipient's): the one recorded before, or new
     ones, one per failed recipient, with their effects applied when the report is tied to
     a message we sent (mailer.bounces.provenance), held for review when not. The caller
-    commits; nothing is applied twice."""
+    commits; nothing is applied twice. A report naming many addresses costs a few queries,
+    not a few per address: its keys and its subscribers are read once."""
     key = message_key(raw)
     known = session.scalar(select(BounceEvent).where(BounceEvent.key == key))
     if known is not None:
         return known
     findings = classify.analyse_all(raw, get_settings().secret)  # never raises
     findings = provenance.screen(session, findings)
-    text = raw.decode("utf-8", "replace")
-    first = record(session, key, findings[0], source, text)
-    for number, finding in enumerate(findings[1:], start=2):  # the report is kept once
-        record(session, f"{key}#{number}"[:300], finding, source, None)
+    keys = [key, *(f"{key}#{number}"[:300] for number in range(2, len(findings) + 1))]
+    # A key cut to 300 characters may repeat; another message may hold one: each once.
+    taken = set(session.scalars(select(BounceEvent.key).where(BounceEvent.key.in_(keys[1:])))
+                ) if len(keys) > 1 else set()
+    subscribers = policy.subscribers_named(session, findings)
+    first = _add(session, key, findings[0], source, raw.decode("utf-8", "replace"),
+                 subscribers)  # the report is kept once
+    taken.add(key)
+    for finding, other in zip(findings[1:], keys[1:], strict=True):
+        if other not in taken:
+            taken.add(other)
+            _add(session, other, finding, source, None, subscribers)
+    session.flush()
     return first
 
 
@@ -44,10 +55,18 @@ def record(session: Session, key: str, finding: classify.Finding, source: str,
     known = session.scalar(select(BounceEvent).where(BounceEvent.key == key))
     if known is not None:
         return known
+    event = _add(session, key, finding, source, raw)
+    session.flush()
+    return event
+
+
+def _add(session: Session, key: str, finding: classify.Finding, source: str,
+         raw: str | None, subscribers: dict[str, Subscriber] | None = None) -> BounceEvent:
+    """Apply a finding and add its event (new key); `subscribers`: policy.apply's."""
     if finding.kind == classify.UNSUBSCRIBE:
         unsubscribe_by_mailto(session, finding.recipient or "")
     elif finding.kind in (classify.HARD, classify.SOFT, classify.DELAY, classify.COMPLAINT):
-        subscriber = policy.apply(session, finding)
+        subscriber = policy.apply(session, finding, subscribers)
         if subscriber is not None and finding.subscriber_id is None:
             finding.subscriber_id = subscriber.id
     event = BounceEvent(
@@ -60,7 +79,6 @@ def record(session: Session, key: str, finding: classify.Finding, source: str,
         raw=raw if finding.kind != classify.UNSUBSCRIBE else None,
     )
     session.add(event)
-    session.flush()
     return event
 
 

@@ -26,7 +26,9 @@ our VERP's shape and chose the person. After a change of `secret`, genuine late 
 to the old signature are held too: safe, and each can be reviewed.
 
 A report without VERP naming several addresses, one of them a subscriber's, is held whole:
-we send one message per recipient, so a bounce of ours names one person.
+we send one message per recipient, so a bounce of ours names one person. One naming more
+than `MOST_RECIPIENTS` addresses (mailer.bounces.finding) is held whole before any of them
+is looked up, whoever they are: its cost stays that of one report.
 
 What is not believed is recorded as HELD: it changes nobody and waits in the bounce list,
 its reason said (a code of mailer.bounces.notes, in each member's words), for a person's
@@ -42,7 +44,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mailer.bounces import notes
-from mailer.bounces.finding import COMPLAINT, DELAY, HARD, HELD, SOFT, Finding
+from mailer.bounces.finding import COMPLAINT, DELAY, HARD, HELD, MOST_RECIPIENTS, SOFT, Finding
 from mailer.bounces.reasons import Fault
 from mailer.db import utcnow
 from mailer.settings import get_settings
@@ -59,9 +61,11 @@ def screen(session: Session, findings: list[Finding], authenticated: bool = Fals
     the others tied to our last delivery to their address (named by `tied_to` in their
     detail, its campaign by `tied_campaign`) or turned HELD; tied so, a mailbox's hard
     bounce becomes SOFT and its complaint HELD (a webhook's act as they are). A report
-    naming several subscribers without VERP becomes one HELD finding; one to a VERP that
-    is not ours (classify's `verp_not_ours`) is HELD. Reads the database,
-    changes nothing."""
+    naming several subscribers without VERP, or more than MOST_RECIPIENTS addresses, becomes
+    one HELD finding; one to a VERP that is not ours (classify's `verp_not_ours`) is HELD.
+    Reads the database (a few queries, however many addresses), changes nothing."""
+    if len(findings) > MOST_RECIPIENTS and not authenticated:
+        return [_too_many(findings)]
     for finding in findings:
         if finding.kind in ACTING and finding.subscriber_id is None \
                 and finding.detail.get("verp_not_ours"):
@@ -78,11 +82,14 @@ def screen(session: Session, findings: list[Finding], authenticated: bool = Fals
     if len(named) > 1 and not authenticated:
         return [_several(findings[0], named, ours)]
     days = get_settings().bounce_sent_days
+    deliveries: dict[str, Delivery | None] = {}  # a report may name one address many times
     for finding in loose:
         email = normalise_email(finding.recipient or "")
         if email not in ours:
             continue
-        sent = last_delivery(session, email, days)
+        if email not in deliveries:
+            deliveries[email] = last_delivery(session, email, days)
+        sent = deliveries[email]
         if sent is None:
             _hold(finding, notes.HELD_NOT_SENT, days=days)
         else:  # named in the person's history; its campaign is not assumed to be this one's
@@ -127,8 +134,22 @@ def _hold(finding: Finding, code: str, **values: object) -> None:
     finding.kind = HELD
 
 
+def _shown(named: list[str]) -> str:
+    return ", ".join(named[:3]) + (", …" if len(named) > 3 else "")
+
+
 def _several(first: Finding, named: list[str], ours: set[str]) -> Finding:
-    shown = ", ".join(named[:3]) + (", …" if len(named) > 3 else "")
     held = Finding(first.kind, None, first.status, campaign_id=first.campaign_id)
-    _hold(held, notes.HELD_SEVERAL, count=len(named), subscribers=len(ours), shown=shown)
+    _hold(held, notes.HELD_SEVERAL, count=len(named), subscribers=len(ours),
+          shown=_shown(named))
+    return held
+
+
+def _too_many(findings: list[Finding]) -> Finding:
+    """The one HELD finding of a report naming more addresses than we read one by one."""
+    first = findings[0]
+    named = list(dict.fromkeys(f.recipient for f in findings if f.recipient))
+    held = Finding(first.kind, None, first.status, campaign_id=first.campaign_id)
+    _hold(held, notes.HELD_TOO_MANY, count=len(findings), most=MOST_RECIPIENTS,
+          shown=_shown(named))
     return held
