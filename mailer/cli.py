@@ -17,7 +17,7 @@ COMMANDS = {
     "schema": "mailer.cli_schema:schema",
     "demo": "mailer.cli_demo:demo",
     "send": "mailer.cli_send:send",
-    "campaign": "mailer.cli_send:campaign",
+    "campaign": "mailer.cli_campaign:campaign",
     "worker": "mailer.cli_worker:worker",
     "bounces": "mailer.cli_bounces:bounces",
     "staff": "mailer.console.cli:staff",

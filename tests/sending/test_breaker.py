@@ -10,7 +10,7 @@ from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from mailer import cli_send, db
+from mailer import cli_campaign, db
 from mailer.bounces import pause
 from mailer.bounces.models import BounceEvent
 from mailer.console.bounce_words import said_on_the_command_line
@@ -88,7 +88,7 @@ def test_a_relay_that_refuses_every_recipient_pauses_and_nobody_is_lost(
     assert {(c, f) for c, f, _ in refused} == {("relay denied", "sender")}
     rows = deliveries(send_env, campaign.id)
     assert {row.state for row in rows.values()} == {DeliveryState.QUEUED}
-    shown = CliRunner().invoke(cli_send.campaign, ["status", str(campaign.id)]).output
+    shown = CliRunner().invoke(cli_campaign.campaign, ["status", str(campaign.id)]).output
     assert "paused by the circuit breaker: 5 refusals in a row" in shown
     assert "example.org refused 5 messages: the relay refuses to relay for us" in shown
 

@@ -1,0 +1,138 @@
+"""`infolettre campaign …`: list campaigns, follow one, pause, resume or cancel it."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from sqlalchemy import select
+
+from mailer import db
+from mailer.errors import ROW_ID, UserError
+from workers import campaigns
+from workers.models import Campaign, CampaignState, DeliveryState
+
+
+@click.group("campaign")
+def campaign() -> None:
+    """List campaigns, follow one, pause, resume or cancel it."""
+    db.upgrade()  # a first command in a new folder finds the tables (no "no such table")
+
+
+def _line(session, item: Campaign) -> str:
+    """One campaign: its id, the issue's number (its file beside: one issue may go out from
+    091.yaml, then 091-final.yaml), state and counts."""
+    count = campaigns.counts(session, item.id)
+    total = sum(count.values())
+    issue = f"issue {item.number}" if item.number else "no number"
+    return (f"{item.id:>4}  {issue:<12} {item.slug + '.yaml':<24} {item.state:<10} "
+            f"{'test ' if item.test else ''}"
+            f"sent {count[DeliveryState.SENT]}/{total}  failed {count[DeliveryState.FAILED]}"
+            + _uncertain(count[DeliveryState.UNKNOWN]))
+
+
+def _uncertain(unknown: int) -> str:
+    """Rows a killed worker or a dropped connection left without an answer: the relay may
+    or may not have taken them, and they are never sent again; said only when there are
+    some, so that sent + failed + skipped adding up short of the total is explained."""
+    return f"  uncertain {unknown} (never sent again)" if unknown else ""
+
+
+@campaign.command("list")
+def list_campaigns() -> None:
+    """Every campaign, newest first: id, issue number and file, state, counts."""
+    with db.session_scope() as session:
+        items = session.scalars(select(Campaign).order_by(Campaign.id.desc()))
+        item = None
+        for item in items:
+            click.echo(_line(session, item))
+        if item is None:
+            click.echo("no campaign yet: `infolettre send FILE` makes one")
+
+
+def _progress(session, campaign_id: int, started: float, first_sent: int) -> tuple[str, bool]:
+    now = campaigns.progress(session, campaign_id)
+    total, done, sent = now["total"], now["done"], now["sent"]
+    elapsed = max(time.monotonic() - started, 1e-6)
+    rate = (sent - first_sent) / elapsed
+    left = (total - done) / rate if rate > 0 else 0
+    width = 30
+    filled = int(width * done / total) if total else width
+    bar = "#" * filled + "-" * (width - filled)
+    line = (f"[{bar}] {done}/{total} sent {sent} failed {now['failed']} "
+            f"skipped {now['skipped']} remaining {now['remaining']} "
+            f"{rate:.0f}/s left {left:.0f}s  {now['state']}" + _uncertain(now["unknown"]))
+    if now["relay_down_since"] and now["state"] == CampaignState.SENDING:
+        line += (f"  waiting for the relay since {now['relay_down_since']:%Y-%m-%d %H:%M:%S} "
+                 f"UTC ({now['relay_reply']})")
+    return line, now["state"] not in (CampaignState.SENDING, CampaignState.SCHEDULED)
+
+
+@campaign.command("status")
+@click.argument("campaign_id", type=ROW_ID)
+@click.option("--follow", is_flag=True, help="Refresh until the campaign ends.")
+def status(campaign_id: int, follow: bool) -> None:
+    with db.session_scope() as session:
+        if session.get(Campaign, campaign_id) is None:
+            raise UserError(f"no campaign {campaign_id}")
+        started = time.monotonic()
+        first = campaigns.counts(session, campaign_id)[DeliveryState.SENT]
+        while True:
+            line, ended = _progress(session, campaign_id, started, first)
+            session.expire_all()
+            if not follow or ended:
+                click.echo(line)
+                _why(session, campaign_id)
+                return
+            click.echo("\r" + line, nl=False)
+            time.sleep(0.5)
+
+
+def _why(session, campaign_id: int) -> None:
+    """Why a campaign paused itself, and what the relays refused for our own reasons."""
+    from mailer.bounces import counts
+    from mailer.console import bounce_words
+
+    reason = bounce_words.said_on_the_command_line(session.get(Campaign, campaign_id)
+                                                   .pause_reason)
+    if reason:
+        click.echo(f"paused by the circuit breaker: {reason}\n"
+                   f"nobody's status changed; once fixed: infolettre campaign resume "
+                   f"{campaign_id}")
+    bounced = counts.by_kind(session, campaign_id)
+    if bounced:
+        click.echo("bounces: " + ", ".join(f"{kind} {n}" for kind, n in sorted(bounced.items())))
+    words = bounce_words.labels(bounce_words.COMMAND_LINE)
+    for refusal in counts.sender_side(session, campaign_id):
+        click.echo(f"  {bounce_words.refused(words, refusal)}")
+
+
+def _steer(campaign_id: int, state: CampaignState) -> None:
+    with db.session_scope() as session:
+        try:
+            campaigns.set_state(session, campaign_id, state)
+        except (LookupError, campaigns.NotNow) as error:
+            raise UserError(str(error)) from None
+    if state == CampaignState.SENDING:
+        from workers.app import queue_start
+
+        queue_start(campaign_id)
+    click.echo(f"campaign {campaign_id}: {state}")
+
+
+@campaign.command("pause")
+@click.argument("campaign_id", type=ROW_ID)
+def pause(campaign_id: int) -> None:
+    _steer(campaign_id, CampaignState.PAUSED)
+
+
+@campaign.command("resume")
+@click.argument("campaign_id", type=ROW_ID)
+def resume(campaign_id: int) -> None:
+    _steer(campaign_id, CampaignState.SENDING)
+
+
+@campaign.command("cancel")
+@click.argument("campaign_id", type=ROW_ID)
+def cancel(campaign_id: int) -> None:
+    _steer(campaign_id, CampaignState.CANCELLED)

@@ -1,0 +1,113 @@
+"""Queue a campaign's start from a process made ready beside the command that creates it.
+
+`infolettre send` spends a third of its time before the first message loading Celery,
+kombu and the broker's client (redis-py loads its asyncio client with it), then
+connecting, and all of that is needed only once the campaign is committed. A child
+forked as the command starts does it on the machine's other core while the command
+reads the issue and writes the campaign; the command then hands it the campaign's id
+and waits for its word. The task is still queued only after the commit.
+
+Where fork does not exist (Windows), or when the child ended without a word, the start
+is queued from the command itself, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import struct
+from collections.abc import Callable
+
+_ID = struct.Struct("<q")  # the campaign's id, down the pipe
+QUEUED, FAILED = b"+", b"-"  # the child's word: the start queued, or why not
+# Tries to reach the broker, 0.2 s apart, as Celery's own default for publishing.
+RETRIES = 3
+
+
+class BrokerUnavailable(Exception):
+    """The start could not be queued: the broker refused or did not answer. The campaign
+    stays `sending`: a worker's sweep starts it once the broker is back."""
+
+
+def _queue(campaign_id: int) -> None:
+    from workers.app import queue_start
+
+    queue_start(campaign_id)
+
+
+def _child(ids: int, words: int) -> None:
+    """In the child: load, connect, then queue the id read from `ids` (none: the command
+    gave up); writes QUEUED, or FAILED and the reason, to `words`."""
+    devnull = os.open(os.devnull, os.O_WRONLY)  # the command speaks, not this process
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    try:
+        from workers.app import START_CAMPAIGN, app
+
+        with app.producer_or_acquire() as producer:
+            producer.connection.ensure_connection(max_retries=RETRIES, interval_start=0,
+                                                  interval_step=0.2, interval_max=0.2)
+            given = os.read(ids, _ID.size)
+            if len(given) == _ID.size:
+                app.send_task(START_CAMPAIGN, _ID.unpack(given), producer=producer)
+        said = QUEUED
+    except BaseException as error:  # noqa: BLE001 - said to the command, which decides
+        said = FAILED + f"{type(error).__name__}: {error}".encode()[:4000]
+    os.write(words, said)
+
+
+class Launcher:
+    """`start(campaign_id)` once the campaign is committed; `close()` in every case (a
+    context manager)."""
+
+    def __init__(self, ahead: bool = True, queue: Callable[[int], None] = _queue) -> None:
+        """`ahead`: fork the child (False: nothing will be queued, or from here only)."""
+        self.queue, self.pid = queue, 0
+        if not (ahead and hasattr(os, "fork")):
+            return
+        ids_in, self.ids = os.pipe()
+        self.words, words_out = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns into the command's code
+            try:
+                os.close(self.ids)
+                os.close(self.words)
+                _child(ids_in, words_out)
+            finally:
+                os._exit(0)
+        os.close(ids_in)
+        os.close(words_out)
+
+    def start(self, campaign_id: int) -> None:
+        """Queue the campaign's start. Raises BrokerUnavailable saying why it was not."""
+        said = b""
+        if self.pid:
+            with contextlib.suppress(OSError):  # the child ended already: its word says why
+                os.write(self.ids, _ID.pack(campaign_id))
+            said = b"".join(iter(lambda: os.read(self.words, 4096), b""))
+            self.close()
+        if said.startswith(FAILED):
+            raise BrokerUnavailable(said[1:].decode(errors="replace"))
+        if said != QUEUED:  # no child, or one that ended without a word: queued from here
+            try:  # (twice at worst: a start delivered twice sends nobody twice)
+                self.queue(campaign_id)
+            except Exception as error:  # noqa: BLE001 - kombu's, redis-py's, the socket's
+                raise BrokerUnavailable(f"{type(error).__name__}: {error}") from error
+
+    def close(self) -> None:
+        """End the child and reap it: after `start`, it has ended already; before, nothing
+        is to be queued (a refusal, an error), and it is stopped where it is."""
+        if self.pid:
+            os.close(self.ids)
+            os.close(self.words)
+            if os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+                os.kill(self.pid, signal.SIGTERM)
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+
+    def __enter__(self) -> Launcher:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
