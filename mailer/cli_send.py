@@ -2,7 +2,7 @@
 
 The start is queued by a process forked as the command begins (workers.launcher), which
 loads Celery and the broker's client while this one loads the database's side; so this
-module imports the database's side inside `send`, after the fork, not at its top.
+module imports the database's side inside its functions, after the fork, not at its top.
 """
 
 from __future__ import annotations
