@@ -8,8 +8,10 @@ import click
 from sqlalchemy import select
 
 from mailer import db
+from mailer.cli_send import unqueued
 from mailer.errors import ROW_ID, UserError
 from workers import campaigns
+from workers.launcher import BrokerUnavailable, Launcher
 from workers.models import Campaign, CampaignState, DeliveryState
 
 
@@ -114,9 +116,10 @@ def _steer(campaign_id: int, state: CampaignState) -> None:
         except (LookupError, campaigns.NotNow) as error:
             raise UserError(str(error)) from None
     if state == CampaignState.SENDING:
-        from workers.app import queue_start
-
-        queue_start(campaign_id)
+        try:
+            Launcher(ahead=False).start(campaign_id)
+        except BrokerUnavailable as error:
+            raise UserError(unqueued(campaign_id, "resumed", str(error))) from None
     click.echo(f"campaign {campaign_id}: {state}")
 
 

@@ -62,7 +62,7 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
             try:
                 launcher.start(campaign_id)  # queued only once the campaign is committed
             except BrokerUnavailable as error:
-                raise UserError(_unqueued(campaign_id, str(error))) from None
+                raise UserError(unqueued(campaign_id, "created", str(error))) from None
     click.echo(f"campaign {campaign_id} {'scheduled' if at else 'queued'}; "
                f"follow it with: infolettre campaign status {campaign_id} --follow")
 
@@ -102,10 +102,12 @@ def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime 
         return campaign.id
 
 
-def _unqueued(campaign_id: int, error: str) -> str:
+def unqueued(campaign_id: int, done: str, error: str) -> str:
+    """What the command says when the broker did not take a campaign's start: `done` is
+    what happened to the campaign (created, resumed)."""
     from mailer.settings import get_settings
 
-    return (f"campaign {campaign_id} is created, but its start could not be queued: the "
+    return (f"campaign {campaign_id} is {done}, but its start could not be queued: the "
             f"broker (INFOLETTRE_BROKER_URL) did not answer ({error.rstrip('.')}). Nobody "
             f"was sent anything; the campaign starts once a worker reaches the broker (a "
             f"worker looks for campaigns to start when it starts and, with --beat, every "

@@ -65,6 +65,10 @@ def test_a_broker_that_does_not_answer_is_said_and_the_campaign_waits(tmp_path):
     assert "Nobody was sent anything" in sent.stderr
     with db.session_scope(env["INFOLETTRE_DATABASE_URL"]) as session:
         assert session.get(Campaign, 1).state == CampaignState.SENDING  # the sweep starts it
+    assert run(env, "campaign", "pause", "1").returncode == 0
+    resumed = run(env, "campaign", "resume", "1")
+    assert resumed.returncode == 2 and "Traceback" not in resumed.stderr
+    assert resumed.stderr.startswith("campaign 1 is resumed, but its start could not be queued")
 
 
 def test_a_child_that_died_leaves_the_start_to_the_command():
