@@ -111,3 +111,17 @@ class Launcher:
 
     def __exit__(self, *_) -> None:
         self.close()
+
+
+def queued(campaign_id: int) -> bool:
+    """Queue the campaign's start from this process (the web console, which has Celery
+    loaded); False when the broker did not take it: the campaign waits for a worker's
+    sweep, and the page that launched it says so."""
+    import logging
+
+    try:
+        Launcher(ahead=False).start(campaign_id)
+    except BrokerUnavailable as error:
+        logging.getLogger(__name__).warning("campaign %s not queued: %s", campaign_id, error)
+        return False
+    return True

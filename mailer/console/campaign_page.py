@@ -24,6 +24,7 @@ from mailer.console.models import Role
 from mailer.console.sends import send_time, zone_name
 from subscribers.validation import InvalidInput
 from workers import campaigns
+from workers.launcher import queued
 from workers.models import Campaign, CampaignEdition, CampaignState, Delivery, DeliveryState
 
 TROUBLES_SHOWN = 100
@@ -147,8 +148,6 @@ def steer(campaign_id: int, action: str):
         except campaigns.NotNow:
             return page("message.html", key="not_now"), 409
         audit(session, g.staff["email"], action, campaign=campaign_id)
-    if action == "resume":
-        from workers.app import queue_start
-
-        queue_start(campaign_id)
+    if action == "resume" and not queued(campaign_id):
+        return redirect(url_for("console.campaign", campaign_id=campaign_id, error="not_queued"))
     return redirect(url_for("console.campaign", campaign_id=campaign_id))

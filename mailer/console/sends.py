@@ -22,6 +22,7 @@ from subscribers.validation import InvalidInput, check_email
 from workers import campaigns
 from workers.audience import audience_counts, will_receive
 from workers.issue_sent import sent_before
+from workers.launcher import queued
 
 
 def _editions(name: str):
@@ -33,14 +34,14 @@ def _editions(name: str):
         abort(409)
 
 
-def _start(session, editions, test_to=None, at=None, same_issue=False) -> int:
-    from workers.app import queue_start
-
+def _start(session, editions, test_to=None, at=None, same_issue=False) -> tuple[int, dict]:
+    """The campaign created and committed, then its start queued (a scheduled one is
+    started by the sweep when its time comes); its id, and what to say on its page: the
+    `error` "not_queued" when the broker did not take the start."""
     campaign = campaigns.create(session, editions, test_to, at, same_issue)
     session.commit()
-    if at is None:  # a scheduled campaign is started by the sweep when its time comes
-        queue_start(campaign.id)  # only once the campaign is committed
-    return campaign.id
+    said = {} if at is not None or queued(campaign.id) else {"error": "not_queued"}
+    return campaign.id, said
 
 
 @bp.post("/issues/<name>/test")
@@ -56,10 +57,10 @@ def test_send(name: str):
         return page("message.html", key=error.label, detail=error.detail,
                     back=url_for("console.issue", name=name)), 400
     with db.session_scope() as session:
-        campaign_id = _start(session, editions, recipients)
+        campaign_id, said = _start(session, editions, recipients)
         audit(session, g.staff["email"], "test send", issue=name, language=language,
               to=recipients)
-    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+    return redirect(url_for("console.campaign", campaign_id=campaign_id, **said))
 
 
 def _test_recipients(field: str) -> list[str]:
@@ -95,7 +96,7 @@ def launch(name: str):
                     # As `infolettre send`: a send now to nobody creates nothing. A
                     # scheduled one chooses its audience at its time: allowed.
                     raise InvalidInput("at", "nobody_now")
-                campaign_id = _start(session, editions, at=at, same_issue=same)
+                campaign_id, said = _start(session, editions, at=at, same_issue=same)
             except InvalidInput as invalid:
                 error = invalid
             except campaigns.AlreadySending as busy:  # launched elsewhere at the same instant
@@ -106,7 +107,7 @@ def launch(name: str):
                 audit(session, g.staff["email"], "schedule" if at else "launch", issue=name,
                       campaign=campaign_id, **({"at": at.isoformat()} if at else {}),
                       **({"same_issue_as": before.campaign_id} if same and retitled else {}))
-                return redirect(url_for("console.campaign", campaign_id=campaign_id))
+                return redirect(url_for("console.campaign", campaign_id=campaign_id, **said))
         refused = running or (retitled and not same)
         status = 409 if refused and request.method == "POST" else 400 if error else 200
         return page("launch.html", name=name, editions=editions, number=number,

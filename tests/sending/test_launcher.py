@@ -90,3 +90,4 @@ def test_without_the_child_the_command_queues_and_says_why_it_could_not():
 
     with pytest.raises(BrokerUnavailable, match="ConnectionRefusedError: .*refused"):
         Launcher(ahead=False, queue=refuse).start(5)
+
