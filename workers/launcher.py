@@ -14,11 +14,13 @@ is queued from the command itself, as before.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import struct
 from collections.abc import Callable
 
+log = logging.getLogger(__name__)
 _ID = struct.Struct("<q")  # the campaign's id, down the pipe
 QUEUED, FAILED = b"+", b"-"  # the child's word: the start queued, or why not
 # Tries to reach the broker, 0.2 s apart, as Celery's own default for publishing.
@@ -49,8 +51,9 @@ def _child(ids: int, words: int) -> None:
             producer.connection.ensure_connection(max_retries=RETRIES, interval_start=0,
                                                   interval_step=0.2, interval_max=0.2)
             given = os.read(ids, _ID.size)
-            if len(given) == _ID.size:
-                app.send_task(START_CAMPAIGN, _ID.unpack(given), producer=producer)
+            if len(given) != _ID.size:
+                return  # the command gave up: nothing to queue, nobody listening
+            app.send_task(START_CAMPAIGN, _ID.unpack(given), producer=producer)
         said = QUEUED
     except BaseException as error:  # noqa: BLE001 - said to the command, which decides
         said = FAILED + f"{type(error).__name__}: {error}".encode()[:4000]
@@ -117,11 +120,9 @@ def queued(campaign_id: int) -> bool:
     """Queue the campaign's start from this process (the web console, which has Celery
     loaded); False when the broker did not take it: the campaign waits for a worker's
     sweep, and the page that launched it says so."""
-    import logging
-
     try:
         Launcher(ahead=False).start(campaign_id)
     except BrokerUnavailable as error:
-        logging.getLogger(__name__).warning("campaign %s not queued: %s", campaign_id, error)
+        log.warning("campaign %s not queued: %s", campaign_id, error)
         return False
     return True
