@@ -10,6 +10,7 @@ import click
 from sqlalchemy import func, select
 
 from mailer import db
+from mailer.counting import how_many
 from mailer.errors import ROW_ID, UserError
 from mailer.settings import get_settings
 
@@ -33,7 +34,7 @@ def poll() -> None:
     except (OSError, imap.imaplib.IMAP4.error, ValueError) as error:
         raise UserError(f"bounce mailbox: {error}") from None
     summary = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "nothing new"
-    click.echo(f"{sum(counts.values())} messages: {summary}")
+    click.echo(f"{how_many(sum(counts.values()), 'message', 'messages')}: {summary}")
 
 
 def _table(title: str, rows) -> None:
@@ -57,8 +58,8 @@ def report(since: dt.datetime | None) -> None:
             return session.execute(query.order_by(func.count().desc())).all()
 
         by_kind = Counter(dict(grouped(Event.kind)))
-        click.echo(f"{sum(by_kind.values())} messages" + (f" since {since:%Y-%m-%d}" if since
-                                                         else ""))
+        click.echo(how_many(sum(by_kind.values()), "message", "messages")
+                   + (f" since {since:%Y-%m-%d}" if since else ""))
         _table("by class:", by_kind.most_common())
         _table("by class and status:",
                [(f"{kind} {status or ''}", n) for kind, status, n in grouped(Event.kind,
@@ -151,7 +152,8 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
         hint = None if people else _why_not(session, scope)
         if hint:  # the options name nothing there is to undo: a user error, said alone
             raise UserError(hint)
-        click.echo(f"{len(people)} subscribers suppressed by these {what}")
+        click.echo(f"{how_many(len(people), 'subscriber', 'subscribers')} suppressed by these "
+                   f"{what}")
         for subscriber in people[:20]:
             click.echo(f"  {subscriber.email}")
         if len(people) > 20:
@@ -161,7 +163,8 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
         if complaints:
             click.echo(f"Warning: {undoing.COMPLAINT_WARNING}", err=True)
         if not yes:
-            click.confirm(f"Subscribe these {len(people)} again?", abort=True)
+            click.confirm(f"Subscribe {how_many(len(people), 'subscriber', 'subscribers')} again?",
+                          abort=True)
         undoing.restore(session, people, f"cli:{getpass.getuser()}", scope)
     click.echo(f"{len(people)} subscribed again (see the audit log)")
 

@@ -16,6 +16,7 @@ import click
 
 from mailer import db
 from mailer.cli_render import _render, write_editions
+from mailer.counting import how_many
 from mailer.errors import UserError
 from mailer.settings import get_settings
 
@@ -51,7 +52,8 @@ def demo(file: str, count: int) -> None:
             raise UserError(refusal(file, error.before, error.language)) from None
         session.commit()
         campaign_id = campaign.id
-    click.echo(f"{count} new sample subscribers, {on_list} on the list; "
+    click.echo(f"{how_many(count, 'new sample subscriber', 'new sample subscribers')}, "
+               f"{on_list:,} on the list; "
                f"campaign {campaign_id} created")
     queue_start(campaign_id)
     log = (settings.home / "worker.log").open("wb")
@@ -84,7 +86,8 @@ def demo(file: str, count: int) -> None:
                    f"nobody's status changed; once fixed: infolettre campaign resume {campaign_id}")
     reached_before = on_list - sum(counts.values())
     if reached_before > 0:
-        click.echo(f"{reached_before} subscribers had this issue from an earlier campaign: "
+        click.echo(f"{how_many(reached_before, 'subscriber', 'subscribers')} had this issue "
+                   "from an earlier campaign: "
                    "nobody gets an issue twice")
     click.echo(f"messages: {settings.outbox.resolve()}/new/ (one file each, any mail client)")
     click.echo(f"rendered issue: {(settings.home / 'out').resolve()}/")

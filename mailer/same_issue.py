@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from mailer.counting import how_many
+
 # A top-level key starts its line (YAML's block style; a nested key is indented).
 _NUMBER = re.compile(r"^\ufeff?number[ \t]*:", re.MULTILINE)
 
@@ -24,7 +26,7 @@ def number_line(path: str | Path) -> int:
 
 def people(n: int) -> str:
     """"1 subscriber", "1,200 subscribers"."""
-    return f"{n:,} subscriber{'' if n == 1 else 's'}"
+    return how_many(n, "subscriber", "subscribers")
 
 
 def reached_note(number: int | None, on: str, slug: str, reached: int, remaining: int) -> str:

@@ -13,6 +13,7 @@ import click
 from sqlalchemy import func, select
 
 from mailer import db
+from mailer.counting import how_many
 from mailer.errors import UserError
 from mailer.settings import get_settings
 from subscribers.csv_export import Form, export_chunks
@@ -72,7 +73,8 @@ def import_command(file: Path) -> None:
     click.echo(
         f"{file}: {report.subscribed} subscribed, {report.pending} pending (no consent), "
         f"{report.unchanged} already on the list or suppressed{inactive}, "
-        f"{len(report.errors)} rejected ({layout.rows} rows, {layout.encoding_name}, "
+        f"{len(report.errors)} rejected ({how_many(layout.rows, 'row', 'rows')}, "
+        f"{layout.encoding_name}, "
         f"separated by {SEPARATOR_NAMES[layout.separator]})"
     )
     if report.errors:

@@ -138,3 +138,14 @@ def test_the_held_class_claims_no_more_than_is_known(language):
     held = _catalogues("mailer/console/labels")[language]["kind_held"]
     assert "aucun message" not in held and "no message" not in held
     assert ("rien ne prouve" if language == "fr" else "nothing proves") in held
+
+
+def test_counts_take_their_language_s_plural():
+    from mailer.counting import counted, how_many
+
+    assert [how_many(n, "row", "rows") for n in (0, 1, 2, 1200)] == [
+        "0 rows", "1 row", "2 rows", "1,200 rows"]
+    forms = {"one": "{n} ligne", "other": "{n} lignes"}
+    # French says 0 and 1 in the singular (CLDR), and groups with a narrow no-break space.
+    assert [counted(forms, n, "fr") for n in (0, 1, 2)] == ["0 ligne", "1 ligne", "2 lignes"]
+    assert counted(forms, 1200, "fr") == "1\u202f200 lignes"

@@ -147,3 +147,19 @@ def test_erase_refuses_what_is_no_address(tmp_path):
         assert session.scalar(select(func.count()).select_from(Suppression)) == 0
     kept_out = run(env, "erase", "someone@example.org")  # not on the list: kept out
     assert kept_out.returncode == 0 and "suppressed anyway" in kept_out.stdout
+
+
+def test_the_import_says_one_row_as_one(tmp_path):
+    # "(1 rows, utf-8, …)": every count had a plural.
+    env = infolettre_env(tmp_path / "home")
+    said = {}
+    for rows in (0, 1, 2, 1200):
+        listing = tmp_path / f"{rows}.csv"
+        listing.write_text("email,language\n" + "".join(
+            f"p{rows}.{n}@example.org,fr\n" for n in range(rows)), encoding="utf-8")
+        result = run(env, "import", str(listing))
+        said[rows] = result.stdout.split("(")[-1]
+    assert said == {0: "0 rows, UTF-8, separated by commas)\n",
+                    1: "1 row, UTF-8, separated by commas)\n",
+                    2: "2 rows, UTF-8, separated by commas)\n",
+                    1200: "1,200 rows, UTF-8, separated by commas)\n"}, said

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import re
 
 import charset_normalizer
 
@@ -20,6 +21,10 @@ import charset_normalizer
 # then Cyrillic. Wider lists make charset_normalizer read French `è` as Czech `č` (cp1250).
 LEGACY = ["cp1252", "iso8859_15", "cp1251", "koi8_r"]
 SAMPLE = 64 * 1024  # enough bytes for a guess
+# A part's declared charset (RFC 2045 5.1), on its Content-Type line or a folded line of it;
+# the boundaries between parts (RFC 2046 5.1.1), after which a part declares its own.
+_CHARSET = re.compile(rb"^(?:content-type:|[ \t]).*?\bcharset\s*=\s*\"?([\w.:+-]+)", re.I)
+_BOUNDARY = re.compile(rb"\bboundary\s*=\s*(?:\"([^\"\r\n]+)\"|([^\s;]+))", re.I)
 
 
 def decode(payload: bytes, charset: str | None) -> str:
@@ -39,6 +44,33 @@ def decode(payload: bytes, charset: str | None) -> str:
         if text is not None:
             return text
     return _strict(payload, _guess(payload)) or payload.decode("latin-1")
+
+
+def message_text(raw: bytes) -> str:
+    """A whole message as it came (transfer encodings kept), as text to show: each line on
+    its own, so that a report mixing a UTF-8 part and a Windows-1252 one reads right in both.
+    An ASCII line as it is; another as `decode` reads it in the charset its part declares
+    when that reads it, else in the likeliest legacy charset of all such lines (guessed
+    once). Line ends kept; never raises."""
+    lines = raw.splitlines(keepends=True)
+    boundaries = {b"--" + (quoted or bare).rstrip() for quoted, bare in _BOUNDARY.findall(raw)}
+    declared, guessed, read = None, None, []
+    for line in lines:
+        if line.rstrip().removesuffix(b"--") in boundaries:
+            declared = None  # the next part's headers say its own
+        elif (found := _CHARSET.match(line)) is not None:
+            declared = found[1].decode("ascii")
+        if line.isascii():
+            read.append(line.decode("ascii"))
+            continue
+        charset = declared if _strict(line, _codec(declared)) is not None else None
+        if charset is None and _strict(line, "utf-8") is None:
+            guessed = guessed or _guess(b"".join(
+                other for other in lines if not other.isascii() and _strict(other, "utf-8")
+                is None))
+            charset = guessed
+        read.append(decode(line, charset))
+    return "".join(read)
 
 
 def _codec(charset: str | None) -> str | None:

@@ -14,7 +14,12 @@ from __future__ import annotations
 # (hard, soft, complaint) and `status` (RFC 3463 code or "") with the ones named.
 HELD_NOT_OUR_VERP = "held_not_our_verp"  # address: the VERP address whose MAC fails
 HELD_NOT_SENT = "held_not_sent"  # days: bounce_sent_days
-HELD_SEVERAL = "held_several"  # count, subscribers, shown: the addresses named
+# count, shown: the first addresses named; subscribers, ours: how many of them are
+# subscribers' and the first of those (whom staff must look at).
+HELD_SEVERAL = "held_several_subscribers"
+# Rows written before HELD_SEVERAL, read only: count, subscribers, shown (the first addresses
+# named, subscribers' or not).
+HELD_SEVERAL_BEFORE = "held_several"
 HELD_TOO_MANY = "held_too_many"  # count, most (finding.MOST_RECIPIENTS), shown
 HELD_NO_VERP_COMPLAINT = "held_no_verp_complaint"
 AS_SOFT = "as_soft"  # a hard bounce tied by a delivery only, counted as soft
@@ -31,7 +36,7 @@ AUTO_REPLY_UNREAD = "auto_reply_unread"
 COMPLAINT = "complaint"  # source (ARF, JMRP, SES), feedback: its Feedback-Type (RFC 5965)
 FEEDBACK_REPORT = "feedback_report"  # feedback: a report that is no complaint (not-spam…)
 
-CODES = (HELD_NOT_OUR_VERP, HELD_NOT_SENT, HELD_SEVERAL, HELD_TOO_MANY,
+CODES = (HELD_NOT_OUR_VERP, HELD_NOT_SENT, HELD_SEVERAL, HELD_SEVERAL_BEFORE, HELD_TOO_MANY,
          HELD_NO_VERP_COMPLAINT, AS_SOFT, REVIEWED, SCORE_REACHED, UNREADABLE,
          LIST_UNSUBSCRIBE, SES_DELIVERY, CHALLENGE, DSN_SUCCESS, AUTO_REPLY,
          AUTO_REPLY_UNREAD, COMPLAINT, FEEDBACK_REPORT)

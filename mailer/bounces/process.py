@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailer.bounces import classify, policy, provenance
+from mailer.bounces.charsets import message_text
 from mailer.bounces.models import BounceEvent
 from mailer.settings import get_settings
 from subscribers.models import Subscriber
@@ -38,8 +39,8 @@ def handle(session: Session, raw: bytes, source: str = "imap") -> BounceEvent:
     taken = set(session.scalars(select(BounceEvent.key).where(BounceEvent.key.in_(keys[1:])))
                 ) if len(keys) > 1 else set()
     subscribers = policy.subscribers_named(session, findings)
-    first = _add(session, key, findings[0], source, raw.decode("utf-8", "replace"),
-                 subscribers)  # the report is kept once
+    first = _add(session, key, findings[0], source, message_text(raw),
+                 subscribers)  # the report is kept once, as text that reads right
     taken.add(key)
     for finding, other in zip(findings[1:], keys[1:], strict=True):
         if other not in taken:
@@ -71,15 +72,22 @@ def _add(session: Session, key: str, finding: classify.Finding, source: str,
             finding.subscriber_id = subscriber.id
     event = BounceEvent(
         key=key, source=source, kind=finding.kind, recipient=finding.recipient,
-        domain=finding.domain, status=finding.status, reason=finding.reason[:300] or None,
+        domain=finding.domain, status=finding.status,
+        reason=_storable(finding.reason[:300]) or None,
         cause=str(finding.cause) if finding.kind in classify.BOUNCES else None,
         fault=str(finding.fault) if finding.kind in classify.BOUNCES else None,
         campaign_id=finding.campaign_id, subscriber_id=finding.subscriber_id,
         notes=finding.notes or None,
-        raw=raw if finding.kind != classify.UNSUBSCRIBE else None,
+        raw=_storable(raw) if finding.kind != classify.UNSUBSCRIBE else None,
     )
     session.add(event)
     return event
+
+
+def _storable(text: str | None) -> str | None:
+    """`text` with each NUL as U+2400 (␀), seen where it was: PostgreSQL refuses NUL in
+    text, and a report holding one stopped the mailbox on it."""
+    return text.replace("\x00", "\u2400") if text else text
 
 
 def is_recognised(event: BounceEvent) -> bool:

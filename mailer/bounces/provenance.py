@@ -140,8 +140,8 @@ def _shown(named: list[str]) -> str:
 
 def _several(first: Finding, named: list[str], ours: set[str]) -> Finding:
     held = Finding(first.kind, None, first.status, campaign_id=first.campaign_id)
-    _hold(held, notes.HELD_SEVERAL, count=len(named), subscribers=len(ours),
-          shown=_shown(named))
+    _hold(held, notes.HELD_SEVERAL, count=len(named), shown=_shown(named),
+          subscribers=len(ours), ours=_shown([email for email in named if email in ours]))
     return held
 
 

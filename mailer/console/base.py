@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from babel import Locale
 from babel.dates import format_date, format_datetime, get_timezone
 from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, render_template, request
 
 from mailer.catalogue import Catalogue, catalogue, language_name
 from mailer.console.access import signed_in_language
+from mailer.counting import counted
 from mailer.images import MAX_BYTES as IMAGE_MAX_BYTES
 from mailer.issue.loader import MAX_BYTES
 from mailer.settings import get_settings
@@ -93,13 +93,6 @@ def written_time(moment: datetime | None, language: str) -> str:
         return "—"
     zone = get_timezone(get_settings().console_timezone)
     return format_datetime(moment, "short", tzinfo=zone, locale=language)
-
-
-def counted(forms: dict[str, str], n: int, language: str, **more: object) -> str:
-    """A number in words of the language: the plural form and digit grouping of its locale;
-    `more` fills the text's other {placeholders}."""
-    form = Locale.parse(language).plural_form(n)
-    return forms.get(form, forms["other"]).format(n=format_decimal(n, locale=language), **more)
 
 
 class NoFile(Exception):

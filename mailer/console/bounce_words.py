@@ -19,9 +19,8 @@ from mailer.bounces.counts import Refusals
 from mailer.bounces.pause import read
 from mailer.bounces.reasons import FAULT, Fault, Reason
 from mailer.catalogue import Catalogue, Word, fill
-from mailer.console.base import counted, labels
-
-COMMAND_LINE = "en"
+from mailer.console.base import labels
+from mailer.counting import COMMAND_LINE, counted
 
 
 def _reason(value: str | None) -> Reason:

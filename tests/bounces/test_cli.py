@@ -51,7 +51,7 @@ def test_report_speaks_of_sender_side_refusals_and_undo_restores(tmp_path):
     bad = run(env, "undo", "--campaign", "4", "--reason", "nope")
     assert bad.returncode != 0 and "unknown reason 'nope'" in bad.stderr
     dry = run(env, "undo", "--campaign", "4", "--dry-run")
-    assert "1 subscribers suppressed by these bounces" in dry.stdout and emails[0] in dry.stdout
+    assert "1 subscriber suppressed by these bounces\n" in dry.stdout and emails[0] in dry.stdout
     with db.session_scope(url) as session:
         assert session.get(Subscriber, 1).status == Status.BOUNCED  # a dry run changes nothing
     done = run(env, "undo", "--campaign", "4", "--yes")
@@ -87,7 +87,7 @@ def test_a_complaint_is_undone_only_when_asked_for_with_a_warning(tmp_path):
     assert mixed.returncode != 0 and "complaints have no reason" in mixed.stderr
     done = run(env, "undo", "--complaints", "--email", emails[1].upper(), "--yes")
     assert done.returncode == 0, done.stderr
-    assert "1 subscribers suppressed by these complaints" in done.stdout
+    assert "1 subscriber suppressed by these complaints\n" in done.stdout
     assert "A real complaint must never be undone" in done.stderr
     with db.session_scope(url) as session:
         people = {s.email: s for s in session.query(Subscriber)}
@@ -123,7 +123,7 @@ def test_undo_that_finds_nobody_says_why(tmp_path):
     for args, words in said.items():
         result = run(env, "undo", *args, "--yes")
         assert result.returncode == 2 and "Traceback" not in result.stderr, args
-        assert "subscribers suppressed" not in result.stdout, args  # the error alone
+        assert "suppressed by these" not in result.stdout, args  # the error alone
         assert words in result.stderr, (args, result.stderr)
     with db.session_scope(url) as session:
         assert [s.status for s in session.query(Subscriber).order_by(Subscriber.id)] == [
@@ -147,3 +147,33 @@ def test_report_says_why_a_report_was_held_in_english(tmp_path):
     assert ("<new@forge>  held (hard bounce 5.1.1): no message was sent to this address in "
             "the last 30 days · 550 5.1.1 User unknown") in report.stdout
     assert "<old@forge>  held (complaint): as it was stored" in report.stdout
+
+
+def test_counts_take_the_noun_their_number_takes(tmp_path):
+    # "1 subscribers", "1 messages": the command line said every count with a plural.
+    from mailer.bounces import policy
+    from mailer.bounces.models import BounceEvent
+
+    env, url = home(tmp_path)
+    emails = add_subscribers(url, 2)
+    said = {}
+    for total in (0, 1, 2, 1200):
+        with db.session_scope(url) as session:
+            have = session.query(BounceEvent).count()
+            session.add_all(BounceEvent(key=f"k{n}", source="imap", kind="soft")
+                            for n in range(have, total))
+        said[total] = run(env, "report").stdout.splitlines()[0]
+    assert said == {0: "0 messages", 1: "1 message", 2: "2 messages", 1200: "1,200 messages"}
+
+    with db.session_scope(url) as session:
+        for email in emails:
+            hard = classify.from_reply("550 5.1.1 <a>: Recipient address rejected: User unknown")
+            hard.recipient, hard.campaign_id = email, 7
+            policy.apply(session, hard)
+    for args, count in ((["--campaign", "7"], "2 subscribers"), (["--email", emails[0]],
+                                                                  "1 subscriber")):
+        asked = subprocess.run([sys.executable, "-m", "mailer", "bounces", "undo", *args],
+                               env=env, input="n\n", capture_output=True, text=True,
+                               timeout=60)
+        assert asked.stdout.startswith(f"{count} suppressed by these bounces\n"), asked.stderr
+        assert f"Subscribe {count} again? [y/N]" in asked.stdout, asked.stdout

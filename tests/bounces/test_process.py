@@ -44,7 +44,7 @@ def test_a_report_naming_several_subscribers_is_held_whole(database_url):
     with db.session_scope(database_url) as session:
         [event] = session.query(BounceEvent).all()
         assert (event.kind, event.recipient, event.subscriber_id) == ("held", None, None)
-        assert "names 3 addresses (3 of them subscribers" in said(event)
+        assert f"subscribers among them (3): {', '.join(PEOPLE)};" in said(event)
         assert event.raw  # kept whole, for the person who reviews it
         assert [(p.status, p.bounce_score, p.events) for p in session.query(Subscriber)] \
             == [(Status.SUBSCRIBED, 0.0, [])] * 3  # not even a line in their history

@@ -106,6 +106,19 @@ def test_a_forged_prose_bounce_listing_subscribers_changes_nobody(database_url):
     assert set(statuses(database_url).values()) == {Status.SUBSCRIBED}
 
 
+def test_a_held_report_says_which_addresses_it_names_are_subscribers(database_url):
+    # It said "(2 of them subscribers: a, b, c, …)", the first three named, whoever they were.
+    first, second = people(database_url, 2, sent=True)
+    named = ["x1@stranger.example", first, "x2@stranger.example", "x3@stranger.example",
+             second]
+    [event] = handle(database_url, dsn(named))
+    assert said(event) == (
+        "held (hard bounce 5.1.1): names 5 addresses (x1@stranger.example, "
+        f"{first}, x2@stranger.example, …); subscribers among them (2): {first}, {second}; "
+        "a bounce of a message of ours names one")
+    assert set(statuses(database_url).values()) == {Status.SUBSCRIBED}
+
+
 def test_a_forged_arf_report_for_someone_we_did_not_mail_changes_nobody(database_url):
     [email] = people(database_url, 1)
     [event] = handle(database_url, arf(email))

@@ -60,3 +60,17 @@ def test_review_a_message_nobody_could_place(console, page):
     assert page.locator("#verdict-form").count() == 0  # decided once
     page.click("nav >> text=Journal des actions")
     assert "rebond examiné — rebond\u00a0: " in page.inner_text("main")
+
+
+def test_a_windows_1252_report_reads_right_on_its_page(console, page):
+    from mailer.bounces import process
+    from tests.bounces.test_raw_copy import FRENCH, GERMAN, report
+
+    url = console.env["INFOLETTRE_DATABASE_URL"]
+    with db.session_scope(url) as session:
+        event_id = process.handle(session, report(FRENCH.encode(), GERMAN.encode("cp1252"),
+                                                  "utf-8")).id
+    sign_in(page, console, "editor@example.org")
+    page.goto(f"{console.url}/console/bounces/{event_id}")
+    raw = page.inner_text("#raw")
+    assert FRENCH in raw and GERMAN in raw and "\ufffd" not in raw

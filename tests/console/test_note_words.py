@@ -33,11 +33,17 @@ def test_every_code_has_its_own_words_in_each_language(language):
      "held (soft bounce 4.2.2): a VERP address that is not ours (b+1.2.x@example.org): its "
      "signature does not verify", "retenu (rebond temporaire 4.2.2) : une adresse VERP qui "
      "n'est pas la nôtre (b+1.2.x@example.org) : sa signature n'est pas vérifiée"),
-    (note(notes.HELD_SEVERAL, kind="hard", status="", count=1204, subscribers=3,
-          shown="a@x.org, b@x.org, c@x.org, …"),
-     "held (hard bounce): names 1,204 addresses (3 of them subscribers: a@x.org, b@x.org, "
-     "c@x.org, …)", "retenu (rebond définitif) : nomme 1\u202f204 adresses (dont 3 "
-     "d'abonné·es : a@x.org, b@x.org, c@x.org, …)"),
+    (note(notes.HELD_SEVERAL, kind="hard", status="", count=5,
+          shown="a@x.org, b@x.org, c@x.org, …", subscribers=2, ours="b@x.org, e@x.org"),
+     "held (hard bounce): names 5 addresses (a@x.org, b@x.org, c@x.org, …); subscribers "
+     "among them (2): b@x.org, e@x.org;", "retenu (rebond définitif) : nomme 5 adresses "
+     "(a@x.org, b@x.org, c@x.org, …) ; abonné·es parmi elles (2) : b@x.org, e@x.org ;"),
+    # A row written before: its `shown` is the first addresses named, subscribers' or not.
+    ({"code": "held_several", "values": {"kind": "hard", "status": "", "count": 1204,
+                                         "subscribers": 3, "shown": "a@x.org, b@x.org, …"}},
+     "held (hard bounce): names 1,204 addresses (a@x.org, b@x.org, …); subscribers among "
+     "them: 3;", "retenu (rebond définitif) : nomme 1\u202f204 adresses (a@x.org, b@x.org, "
+     "…) ; abonné·es parmi elles : 3 ;"),
     (note(notes.AS_SOFT), "counted as a soft bounce: the report did not come back to our "
      "signed return path (VERP)", "compté comme rebond temporaire : le rapport n'est pas "
      "revenu à notre adresse de retour signée (VERP)"),

@@ -18,8 +18,9 @@ def test_a_held_report_and_a_score_are_said_in_the_members_french(console, page)
     with db.session_scope(url) as session:
         held = classify.Finding(classify.HELD, None, "5.1.1", "550 5.1.1 User unknown",
                                 notes=[notes.note(notes.HELD_SEVERAL, kind="hard",
-                                                  status="5.1.1", count=3, subscribers=1,
-                                                  shown=f"{email}, {FORGED}")])
+                                                  status="5.1.1", count=3,
+                                                  shown=f"{email}, {FORGED}, c@x.org",
+                                                  subscribers=1, ours=email)])
         record(session, "<held@forge>", held, "imap", "raw")
         for campaign in (1, 2, 3):  # mailbox full in three issues: the score suppresses
             finding = classify.from_reply("552 5.2.2 Mailbox full")
@@ -29,7 +30,8 @@ def test_a_held_report_and_a_score_are_said_in_the_members_french(console, page)
     sign_in(page, console, "admin@example.org")
     page.click("nav >> text=Rebonds")
     waiting = page.inner_text("#waiting")
-    assert "retenu (rebond définitif 5.1.1) : nomme 3 adresses (dont 1 d'abonné·es" in waiting
+    assert ("retenu (rebond définitif 5.1.1) : nomme 3 adresses "
+            f"({email}, {FORGED}, c@x.org) ; abonné·es parmi elles (1) : {email} ;") in waiting
     assert FORGED in waiting and page.locator("#waiting img").count() == 0  # data, as text
     assert "· 550 5.1.1 User unknown" in waiting and "held" not in waiting
     page.click("#waiting a")
