@@ -50,3 +50,27 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as error:
+        said = _database_trouble(error)
+        if said is None:
+            raise  # a bug of ours: its traceback is what we need to mend it
+        click.echo(said, err=True)
+        sys.exit(2)
+
+
+URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/NAME"
+
+
+def _database_trouble(error: Exception) -> str | None:
+    """What to say of a database URL nothing reads or a database that does not answer (a
+    setting, not a bug: said, not a traceback); None for any other error. The URL itself is
+    never repeated: it may hold a password."""
+    exc = sys.modules.get("sqlalchemy.exc")  # loaded by whatever raised one of its errors
+    if exc is None:
+        return None
+    if isinstance(error, exc.NoSuchModuleError | exc.ArgumentError):
+        return f"INFOLETTRE_DATABASE_URL is not a database URL Infolettre reads: write {URL_FORMS}"
+    if isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return (f"the database (INFOLETTRE_DATABASE_URL) did not answer or refused: "
+                f"{str(error.orig).strip() or type(error.orig).__name__}")
+    return None

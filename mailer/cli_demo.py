@@ -43,6 +43,7 @@ def demo(file: str, count: int) -> None:
     with db.session_scope() as session:
         sent_before_or_refuse(session, file, editions)  # before the sample subscribers
         on_list = seed(session, count)
+        session.commit()  # the sample subscribers stay, whatever the launch below meets
         try:
             campaign = campaigns.create(session, editions)
         except campaigns.AlreadySending as error:

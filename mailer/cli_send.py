@@ -34,7 +34,7 @@ def _addresses(value: str | None) -> list[str] | None:
     if not out:
         raise UserError("--test-to: no address given; write them separated by commas "
                         "(leave --test-to out to send to the whole list)")
-    return out
+    return list(dict.fromkeys(out))  # an address given twice (in any case) is mailed once
 
 
 @click.command("send")
@@ -55,7 +55,7 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
         raise UserError(f"--at {at:%Y-%m-%d %H:%M} UTC is past; give a time to come, or "
                         "leave --at out to send now")
     with Launcher(ahead=not at) as launcher:
-        campaign_id = _create(file, yes, recipients, at, same_issue)
+        campaign_id = _create(file, yes, recipients, at, same_issue, launcher.ready)
         if campaign_id is None:
             return
         if not at:
@@ -63,14 +63,19 @@ def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
                 launcher.start(campaign_id)  # queued only once the campaign is committed
             except BrokerUnavailable as error:
                 raise UserError(unqueued(campaign_id, "created", str(error))) from None
+            except KeyboardInterrupt:  # it exists now: say what becomes of it
+                raise UserError(f"interrupted; campaign {campaign_id} is created and starts "
+                                f"once a worker looks for campaigns to start; to stop it: "
+                                f"infolettre campaign cancel {campaign_id}") from None
     click.echo(f"campaign {campaign_id} {'scheduled' if at else 'queued'}; "
                f"follow it with: infolettre campaign status {campaign_id} --follow")
 
 
 def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime | None,
-            same_issue: bool) -> int | None:
+            same_issue: bool, broker_ready=lambda: None) -> int | None:
     """The campaign's id once it is committed, None when there is nothing to send.
-    Raises UserError (and SystemExit 1 when the confirmation is refused)."""
+    Raises UserError (and SystemExit 1 when the confirmation is refused), also when
+    `broker_ready()` says why the broker cannot take the start: then nothing is created."""
     from mailer import db
     from mailer.cli_render import _render, _size_warnings
     from mailer.same_issue import refusal as number_refusal
@@ -90,6 +95,10 @@ def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime 
         if not yes and not click.confirm(f"Send{when}?"):
             raise SystemExit(1)
         at_utc = at.replace(tzinfo=dt.UTC) if at else None
+        trouble = broker_ready()
+        if trouble:
+            raise UserError(f"the broker (INFOLETTRE_BROKER_URL) cannot take the send: "
+                            f"{trouble.rstrip('.')}; nothing was created")
         try:
             campaign = campaigns.create(session, editions, recipients, at_utc, same_issue)
         except campaigns.AlreadySending as error:

@@ -33,7 +33,11 @@ def make_app() -> Celery:
     )
     if settings.broker.startswith("redis"):
         # A task held by a killed worker comes back after this (the sweep recovers sooner).
-        app.conf.broker_transport_options = {"visibility_timeout": 3600}
+        # A Redis that takes the connection and never answers is given up on after the
+        # socket timeouts (redis-py waits forever by default): `send` and the console then
+        # say so instead of hanging (the worker's own reads wait 1 s at most).
+        app.conf.broker_transport_options = {"visibility_timeout": 3600,
+                                             "socket_connect_timeout": 5, "socket_timeout": 5}
     return app
 
 

@@ -80,10 +80,15 @@ def create(session: Session, editions: dict[str, Edition], test_to: list[str] | 
         scheduled_at=at,
         state=CampaignState.SCHEDULED if at else CampaignState.SENDING,
     )
+    session.add(campaign)
     try:
-        with session.begin_nested():  # the unique index settles a launch at the same instant
-            session.add(campaign)
+        # The unique index settles a launch at the same instant. No SAVEPOINT: on SQLite one
+        # opened before any write is the outer transaction, and its release committed the
+        # campaign alone, before its editions (a failure then left an empty campaign that
+        # blocked the issue). Callers only read before this, so a rollback loses nothing.
+        session.flush()
     except IntegrityError:
+        session.rollback()
         raise AlreadySending(live_campaign(session, number, slug)) from None
     for language, edition in editions.items():
         session.add(CampaignEdition(campaign_id=campaign.id, language=language,

@@ -16,15 +16,21 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import select
 import signal
 import struct
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 _ID = struct.Struct("<q")  # the campaign's id, down the pipe
-QUEUED, FAILED = b"+", b"-"  # the child's word: the start queued, or why not
+# The child's words: connected to the broker; the start queued; failed, and why.
+READY, QUEUED, FAILED = b"=", b"+", b"-"
 # Tries to reach the broker, 0.2 s apart, as Celery's own default for publishing.
 RETRIES = 3
+# Seconds the command waits for each of the child's words: a broker that takes the
+# connection and never answers is given up on (workers.app's socket timeouts end the
+# child's own tries sooner).
+WAIT = 30
 
 
 class BrokerUnavailable(Exception):
@@ -39,8 +45,8 @@ def _queue(campaign_id: int) -> None:
 
 
 def _child(ids: int, words: int) -> None:
-    """In the child: load, connect, then queue the id read from `ids` (none: the command
-    gave up); writes QUEUED, or FAILED and the reason, to `words`."""
+    """In the child: load, connect and say READY, then queue the id read from `ids` (none:
+    the command gave up) and say QUEUED; or say FAILED and why, whenever it fails."""
     devnull = os.open(os.devnull, os.O_WRONLY)  # the command speaks, not this process
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
@@ -50,6 +56,7 @@ def _child(ids: int, words: int) -> None:
         with app.producer_or_acquire() as producer:
             producer.connection.ensure_connection(max_retries=RETRIES, interval_start=0,
                                                   interval_step=0.2, interval_max=0.2)
+            os.write(words, READY)
             given = os.read(ids, _ID.size)
             if len(given) != _ID.size:
                 return  # the command gave up: nothing to queue, nobody listening
@@ -61,8 +68,8 @@ def _child(ids: int, words: int) -> None:
 
 
 class Launcher:
-    """`start(campaign_id)` once the campaign is committed; `close()` in every case (a
-    context manager)."""
+    """`ready()` before the campaign is created, `start(campaign_id)` once it is committed;
+    `close()` in every case (a context manager)."""
 
     def __init__(self, ahead: bool = True, queue: Callable[[int], None] = _queue) -> None:
         """`ahead`: fork the child (False: nothing will be queued, or from here only)."""
@@ -82,17 +89,48 @@ class Launcher:
         os.close(ids_in)
         os.close(words_out)
 
+    def _word(self) -> bytes:
+        """The child's next word: READY or QUEUED, FAILED and why, or b"" (it ended without
+        one). Raises BrokerUnavailable after WAIT seconds of silence."""
+        if not select.select([self.words], [], [], WAIT)[0]:
+            self.close()
+            raise BrokerUnavailable(f"no answer within {WAIT} s")
+        word = os.read(self.words, 1)
+        if word == FAILED:
+            word += b"".join(iter(lambda: os.read(self.words, 4096), b""))
+        return word
+
+    def ready(self) -> str | None:
+        """Why the broker cannot take the start (a URL no transport reads, a broker that
+        refuses or stays silent), waiting for the child to know; None when it can, or when
+        there is no child (the start is then tried from here). Asked before the campaign
+        is created, so that such a send creates nothing."""
+        if not self.pid:
+            return None
+        try:
+            word = self._word()
+        except BrokerUnavailable as error:
+            return str(error)
+        if word.startswith(FAILED):
+            self.close()
+            return word[1:].decode(errors="replace")
+        if word != READY:
+            self.close()  # ended without a word: `start` queues from here
+        return None
+
     def start(self, campaign_id: int) -> None:
         """Queue the campaign's start. Raises BrokerUnavailable saying why it was not."""
-        said = b""
+        word = b""
         if self.pid:
             with contextlib.suppress(OSError):  # the child ended already: its word says why
                 os.write(self.ids, _ID.pack(campaign_id))
-            said = b"".join(iter(lambda: os.read(self.words, 4096), b""))
+            word = self._word()
+            if word == READY:  # `ready` was not asked
+                word = self._word()
             self.close()
-        if said.startswith(FAILED):
-            raise BrokerUnavailable(said[1:].decode(errors="replace"))
-        if said != QUEUED:  # no child, or one that ended without a word: queued from here
+        if word.startswith(FAILED):
+            raise BrokerUnavailable(word[1:].decode(errors="replace"))
+        if word != QUEUED:  # no child, or one that ended without a word: queued from here
             try:  # (twice at worst: a start delivered twice sends nobody twice)
                 self.queue(campaign_id)
             except Exception as error:  # noqa: BLE001 - kombu's, redis-py's, the socket's

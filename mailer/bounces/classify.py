@@ -146,9 +146,20 @@ def _free_form(message: Message, text: str) -> list[Finding]:
     return findings
 
 
+# What a report says comes first (its human part, its delivery-status part); the returned
+# message follows. Past this many bytes nothing more is read: reports of a few megabytes of
+# blank lines, bare carriage returns or addresses held the poller for up to a minute each.
+# One that the part read cannot tie to a message of ours is held for a person: the list
+# is safe either way.
+READ_BYTES = 512 * 1024
+
+
 def analyse_all(raw: bytes, secret: str) -> list[Finding]:
     """Every Finding of one message (a multi-recipient report has one per recipient;
-    never empty). Never raises: what cannot be read is UNKNOWN, for a person to review."""
+    never empty), from its first READ_BYTES. Never raises: what cannot be read is UNKNOWN,
+    for a person to review."""
+    if len(raw) > READ_BYTES:
+        raw = raw[:raw.rfind(b"\n", 0, READ_BYTES) + 1 or READ_BYTES]  # whole lines
     try:
         message = reading.parse(raw)
     except Exception as error:  # noqa: BLE001 - no input may stop the mailbox

@@ -28,8 +28,10 @@ ONE_LINE = {("title",), ("preheader",)}
 # A double-quoted YAML text can spell control characters the file itself may not hold
 # ("\0", "\e", "\x07", "\x85"): MJML cannot parse them, and a carriage return in a
 # one-line text would reach a header. Tabs and line feeds are ordinary text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# So can it spell half a UTF-16 pair ("\ud800"), which no UTF-8 text can hold: the render
+# stopped on it with a traceback.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _strings(value: object, location: Location = ()):
@@ -69,7 +71,9 @@ def check_invisible(issue, file: str, lines: dict, source: list[str]) -> list[Pr
         one_line = location[:-1] in ONE_LINE or location[-1:] == ("name",)
         text = _outside_links(text)
         control = (_CONTROL_ONE_LINE if one_line else _CONTROL).search(text)
-        found = (control.start(), f"a control character U+{ord(control[0]):04X} at character "
+        what = "half of a UTF-16 pair" if control and "\ud800" <= control[0] <= "\udfff" \
+            else "a control character"
+        found = (control.start(), f"{what} U+{ord(control[0]):04X} at character "
                  f"{control.start() + 1} (a \\ escape in quotes): delete it") if control \
             else invisible_problem(text, one_line=one_line)
         if not found and one_line and "\n" in text.strip():

@@ -78,3 +78,15 @@ def test_every_recipient_with_its_own_reason_and_fault(path, case):
             assert (str(finding.cause), str(finding.fault)) == (want["reason"], want["fault"])
     if "verp" in case:
         assert [findings[0].campaign_id, findings[0].subscriber_id] == case["verp"]
+
+
+def test_a_report_megabytes_long_is_read_as_far_as_its_reports_go():
+    # What a report says comes first; megabytes of blank lines, bare carriage returns or
+    # addresses after it held the poller for up to a minute each (a newcomer's samples).
+    raw = (CORPUS / "postfix-user-unknown.eml").read_bytes()
+    expected = [(f.kind, f.recipient, f.status) for f in analyse_all(raw, SECRET)]
+    for junk in (b"\r\n" * 1_500_000, b"x\r" * 750_000,
+                 b" ".join(b"<u%d@example.net>" % n for n in range(300_000)),
+                 b"> quoted\r\n" * 300_000):
+        findings = analyse_all(raw.rstrip(b"\r\n") + b"\r\n" + junk, SECRET)
+        assert [(f.kind, f.recipient, f.status) for f in findings] == expected

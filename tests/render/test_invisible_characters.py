@@ -83,6 +83,9 @@ def test_a_template_tag_from_another_system_is_refused(tmp_path, tag):
      "character U+001B at character 3 (a \\ escape in quotes): delete it"),
     ("fr: Un texte.", 'fr: "Un\\x85texte."', ":20: sections[0].articles[0].body.fr: a "
      "control character U+0085 at character 3 (a \\ escape in quotes): delete it"),
+    # Half a UTF-16 pair passed validation, then the render (and `send`) stopped on it.
+    ("fr: Un texte.", 'fr: "Un\\ud800texte."', ":20: sections[0].articles[0].body.fr: half "
+     "of a UTF-16 pair U+D800 at character 3 (a \\ escape in quotes): delete it"),
     # A carriage return in the subject would reach the Subject header.
     ("fr: Infolettre de juin", 'fr: "Infolettre\\rBcc: x@example.org"', ":4: title.fr: a "
      "control character U+000D at character 11 (a \\ escape in quotes): delete it"),

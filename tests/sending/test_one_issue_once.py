@@ -86,3 +86,15 @@ def test_resumed_before_its_time_a_campaign_waits_for_it(send_env, example_editi
         campaigns.set_state(session, campaign.id, CampaignState.PAUSED)
         assert campaigns.set_state(session, campaign.id, CampaignState.SENDING).state == \
             CampaignState.SCHEDULED
+
+
+def test_a_campaign_whose_editions_cannot_be_stored_leaves_nothing(send_env, example_editions):
+    # A SAVEPOINT committed the campaign alone on SQLite, before its editions: a failure then
+    # left an empty campaign `sending` that refused every later send of the issue.
+    broken = {code: replace(edition, html=edition.html + "\ud800")
+              for code, edition in example_editions.items()}
+    with pytest.raises(Exception), db.session_scope(send_env) as session:  # noqa: B017, PT011
+        campaigns.create(session, broken)
+    with db.session_scope(send_env) as session:
+        assert session.scalars(select(Campaign)).all() == []
+        assert campaigns.create(session, example_editions).number == 91  # nothing in the way

@@ -257,3 +257,14 @@ def test_status_and_list_say_how_many_a_killed_worker_left_uncertain(tmp_path):
     listing = run(env, "campaign", "list")
     assert listing.stdout.rstrip().endswith(
         "sent 3/5  failed 0  uncertain 2 (never sent again)")
+
+
+def test_an_address_given_twice_to_test_to_is_mailed_once(tmp_path):
+    # In any case: both were planned, and the second row broke the unique index (a traceback,
+    # and an empty campaign left behind).
+    env, url = setup(tmp_path)
+    sent = run(env, "send", str(EXAMPLE), "--yes", "--test-to", "a@example.org,A@EXAMPLE.ORG")
+    assert sent.returncode == 0, sent.stderr
+    assert "to a@example.org in" in sent.stdout
+    with db.session_scope(url) as session:
+        assert sorted(session.scalars(select(Delivery.language))) == ["en", "fr"]
