@@ -114,7 +114,13 @@ def _steer(campaign_id: int, state: CampaignState) -> None:
         try:
             campaigns.set_state(session, campaign_id, state)
         except (LookupError, campaigns.NotNow) as error:
-            raise UserError(str(error)) from None
+            # Resuming one that is sending queues its start again: one whose start the
+            # broker lost (it was away) goes on at once, not at a worker's next sweep.
+            # Twice is harmless: a start reads what is left to send from the database.
+            sending = session.get(Campaign, campaign_id)
+            if not (state == CampaignState.SENDING and sending is not None
+                    and sending.state == CampaignState.SENDING):
+                raise UserError(str(error)) from None
     if state == CampaignState.SENDING:
         try:
             Launcher(ahead=False).start(campaign_id)

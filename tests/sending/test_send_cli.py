@@ -268,3 +268,11 @@ def test_an_address_given_twice_to_test_to_is_mailed_once(tmp_path):
     assert "to a@example.org in" in sent.stdout
     with db.session_scope(url) as session:
         assert sorted(session.scalars(select(Delivery.language))) == ["en", "fr"]
+
+
+def test_resuming_a_campaign_that_is_sending_queues_its_start_again(tmp_path):
+    # One whose start the broker lost waited for a worker's sweep: "cannot become sending".
+    env, _url = setup(tmp_path)
+    assert run(env, "send", str(EXAMPLE), "--yes").returncode == 0
+    resumed = run(env, "campaign", "resume", "1")
+    assert (resumed.returncode, resumed.stdout.strip()) == (0, "campaign 1: sending")
