@@ -31,3 +31,22 @@ def test_greylisted_recipient_is_not_the_relays_trouble(smtp_server):
     assert not error.value.relay and str(error.value).startswith("451")
     assert sender.send(b"Subject: x\r\n\r\nx\r\n", "from@example.org", "to@example.org").accepted
     sender.close()
+
+
+def test_the_local_outbox_keeps_every_message_sent_from_threads_at_once(tmp_path,
+                                                                        monkeypatch):
+    # A worker's threads (its batches, two confirmations) adding in the same microsecond
+    # chose one file name, and one message was lost (FileNotFoundError). Every add made in
+    # one microsecond here, as they were then.
+    import mailbox
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mailer.transport.maildir import MaildirSender
+
+    monkeypatch.setattr(mailbox.time, "time", lambda: 1796129665.872941)
+    outbox = MaildirSender(tmp_path / "outbox")
+    raw = b"Subject: x\r\n\r\nbody\r\n"
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda _: outbox.send(raw, "a@x.org", "b@x.org"), range(800)))
+    assert all(outcome.accepted for outcome in outcomes)
+    assert len(list((tmp_path / "outbox" / "new").iterdir())) == 800
