@@ -34,7 +34,7 @@ def _addresses(value: str | None) -> list[str] | None:
     if not out:
         raise UserError("--test-to: no address given; write them separated by commas "
                         "(leave --test-to out to send to the whole list)")
-    return list(dict.fromkeys(out))  # an address given twice (in any case) is mailed once
+    return list(dict.fromkeys(out))  # said once (workers.campaigns.create mails it once)
 
 
 @click.command("send")

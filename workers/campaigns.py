@@ -64,6 +64,8 @@ def create(session: Session, editions: dict[str, Edition], test_to: list[str] | 
     person launching confirmed it is this issue, retitled)."""
     first = next(iter(editions.values()))
     slug, number = first.slug, first.number or None
+    if test_to:  # one address given twice (the unique index would refuse its second row)
+        test_to = list(dict.fromkeys(test_to))
     if not test_to:
         before = None if same_issue else sent_before(session, number, slug)
         language = before.retitled(editions) if before else None

@@ -98,3 +98,16 @@ def test_a_campaign_whose_editions_cannot_be_stored_leaves_nothing(send_env, exa
     with db.session_scope(send_env) as session:
         assert session.scalars(select(Campaign)).all() == []
         assert campaigns.create(session, example_editions).number == 91  # nothing in the way
+
+
+def test_an_address_listed_twice_for_a_test_send_is_one_delivery_per_language(send_env,
+                                                                              example_editions):
+    # The console's form and the command line both reach here: the unique index refused the
+    # second row (a 500 in the console, a traceback on the command line).
+    with db.session_scope(send_env) as session:
+        campaign = campaigns.create(session, example_editions, ["ed@example.org"] * 2)
+        session.commit()
+        assert campaign.test_recipients == ["ed@example.org"]
+        languages = session.scalars(select(Delivery.language).where(
+            Delivery.campaign_id == campaign.id)).all()
+        assert sorted(languages) == sorted(example_editions)
