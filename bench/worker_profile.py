@@ -3,8 +3,9 @@ GIL (py-spy record --gil), taken while a benchmark sends, sorted into the send p
 
     bench/send.py --profile   (needs py-spy: `.venv/bin/pip install py-spy`)
 
-Only the thread holding the GIL is sampled, so the C work that lets go of it (RSA and
-SHA-256 in `cryptography` and `hashlib`, socket waits) is counted only for its Python part:
+Only the thread holding the GIL is sampled, so the work that lets go of it (SHA-256 in
+`hashlib`, socket waits, waiting for the RSA signing process) is counted only for its Python
+part:
 the shares say where the worker's single interpreter spends its time, which is what limits
 one process; bench/send.py's CPU table gives the whole process's CPU.
 """

@@ -127,9 +127,10 @@ class Batch:
 
     def _envelope(self, outbox, signer, url: str, delivery) -> Envelope | None:
         """The delivery's message, built and signed in this thread, or None: a poison
-        message. Signing here, not in a pool of its own: RSA and SHA-256 let go of the GIL
-        while they work, so the worker's other batch runs meanwhile, and a hand-over to a
-        signing thread cost more than it saved (bench/send.py)."""
+        message. An RSA signature is made by the signer's own process (mailer.signing) while
+        this thread waits without the GIL, and SHA-256 lets go of it too, so the worker's
+        other batch runs meanwhile; a hand-over to a signing thread cost more than it saved
+        (bench/send.py)."""
         try:
             edition = prepared(url, self.campaign_id, delivery.language)
             raw, address = build(edition, personal(recipient, edition, delivery,
