@@ -1,8 +1,8 @@
 """Bad requests answered in the reader's language: a 4xx page, never a 500, never a path.
 
 Three guards for the whole app. A URL longer than MAX_URL is refused (414) before anything
-reads it; a longer request line still, which gunicorn refuses before the app sees it, gets
-the same page through mailer.web_worker. Text with a NUL or another C0 control character
+reads it (a request line past gunicorn's bound, 8,190 bytes, gets gunicorn's own 414
+first). Text with a NUL or another C0 control character
 (but tab and line breaks) in the path, the query or a form is refused before any view runs:
 PostgreSQL refuses NUL in text, so such a value would otherwise fail deep inside a query.
 And every
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -68,15 +68,6 @@ def http_error(error: HTTPException):
     except HTTPException:  # the body too large (413) is refused again when read again
         chosen = None
     return message(public_key, page_language(chosen), error.code)
-
-
-def uri_too_long(app: Flask, accept_language: str) -> Response:
-    """The public 414 page in the language `accept_language` (an Accept-Language header)
-    asks for, with the app's headers: for a request gunicorn refused before the app saw
-    its path (mailer.web_worker)."""
-    headers = {"Accept-Language": accept_language} if accept_language else {}
-    with app.test_request_context("/", headers=headers):
-        return app.process_response(app.make_response(http_error(RequestURITooLarge())))
 
 
 def install(app: Flask) -> None:
