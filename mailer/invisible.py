@@ -19,11 +19,15 @@ reader's client:
   and Indic words need them (می‌خواهم), and emoji sequences are made with them (👩‍💻). Kept
   between two visible characters; refused at an end or next to a space, where they join
   nothing and only make two equal-looking texts differ.
+
+A name that is typed, never laid out (a CSV file's heading), holds none of them, nor any
+other character that shows nothing: `hidden_in_name`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 OVERRIDES = "\u202a\u202b\u202c\u202d\u202e"
 ISOLATES_OPEN = "\u2066\u2067\u2068"
@@ -87,4 +91,20 @@ def invisible_problem(text: str, one_line: bool = False) -> tuple[int, str] | No
         return index, (f"an invisible {_named(text[index])} at character {index + 1} that "
                        "is never closed, so it would reorder the rest of the email: close "
                        "it with U+2069, or delete it")
+    return None
+
+
+def hidden_in_name(name: str) -> tuple[int, str] | None:
+    """The first character of `name` that shows nothing, as (index from 0, "U+00AD (soft
+    hyphen)"): a format character (a soft hyphen, a zero-width space or joiner, a byte
+    order mark, a bidi mark: Unicode's category Cf), a control character other than a tab
+    or a line end (Cc), a line or paragraph separator (Zl, Zp). None when there is none.
+
+    A heading pasted from a web page carries them: it looks like `Email` to a person and
+    reads as another word. Texts keep what `invisible_problem` allows."""
+    for index, char in enumerate(name):
+        if unicodedata.category(char) in ("Cf", "Zl", "Zp") or (
+                unicodedata.category(char) == "Cc" and char not in "\t\r\n"):
+            name_of = _NAMES.get(char) or unicodedata.name(char, "control character").lower()
+            return index, f"U+{ord(char):04X} ({name_of})"
     return None

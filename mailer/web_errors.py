@@ -1,8 +1,11 @@
 """Bad requests answered in the reader's language: a 4xx page, never a 500, never a path.
 
-Two guards for the whole app. Text with a NUL or another C0 control character (but tab and
-line breaks) in the path, the query or a form is refused before any view runs: PostgreSQL
-refuses NUL in text, so such a value would otherwise fail deep inside a query. And every
+Three guards for the whole app. A URL longer than MAX_URL is refused (414) before anything
+reads it (a request line past gunicorn's bound, 8,190 bytes, gets gunicorn's own 414
+first). Text with a NUL or another C0 control character
+(but tab and line breaks) in the path, the query or a form is refused before any view runs:
+PostgreSQL refuses NUL in text, so such a value would otherwise fail deep inside a query.
+And every
 HTTP error no view handled itself (an unknown page, a wrong method, a body too large, a
 malformed form) is a page of the console or of the public site in the page's language, or
 JSON under /api/. Webhooks answer their callers themselves.
@@ -13,14 +16,25 @@ from __future__ import annotations
 import re
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # status -> (console label, public label); anything else in 4xx is a bad request
 KEYS = {403: ("forbidden", "bad_request"), 404: ("not_found", "page_missing"),
         409: ("conflict", "bad_request"), 413: ("bad_request", "too_large"),
-        429: ("bad_request", "too_many")}
+        414: ("bad_request", "too_long"), 429: ("bad_request", "too_many")}
+# Bytes of a URL's path and query: gunicorn's former bound of the whole request line. Our
+# links are a few hundred; the request line itself may be up to 8,190 (mailer.cli_web).
+MAX_URL = 4096
+
+
+def refuse_long_urls() -> None:
+    """414 for a URL longer than MAX_URL, before its query is parsed (WSGI's PATH_INFO and
+    QUERY_STRING are bytes as latin-1 text: their lengths are bytes)."""
+    environ = request.environ
+    if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_URL:
+        raise RequestURITooLarge()
 
 
 def refuse_control_characters() -> None:
@@ -57,5 +71,6 @@ def http_error(error: HTTPException):
 
 
 def install(app: Flask) -> None:
+    app.before_request(refuse_long_urls)
     app.before_request(refuse_control_characters)
     app.register_error_handler(HTTPException, http_error)

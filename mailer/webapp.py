@@ -62,10 +62,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from mailer.catalogue import JINJA_FILTERS
 
     app.jinja_env.filters.update(JINJA_FILTERS)
+    # First: an over-long URL or a control character is refused before the CSRF check
+    # and the rate limits read the request.
+    web_errors.install(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(_security_headers)
-    web_errors.install(app)
     for module in EXTENSIONS:
         importlib.import_module(module)
     for target in BLUEPRINTS:

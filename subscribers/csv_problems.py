@@ -20,6 +20,9 @@ MESSAGES = {
                            "or \"courriel\"",
         "unknown_column": "unknown column {column!r}; rename or remove it (known: {known})",
         "duplicate_column": "two columns mean {column!r}; keep one",
+        "heading_invisible": "this heading (column {column}) holds an invisible character, "
+                             "{char}, at character {position} (pasted from a web page?): "
+                             "type the heading again, or delete that character",
         "unclosed_quote": "a quoted cell is never closed (a missing \"); the rest of the file "
                           "would be one cell",
         "text_after_quote": "text after the closing quote of a cell; double a quote inside "
@@ -79,6 +82,9 @@ MESSAGES = {
         "unknown_column": "colonne inconnue « {column} » ; renommez-la ou supprimez-la "
                           "(colonnes connues : {known_fr})",
         "duplicate_column": "deux colonnes signifient « {column} » ; gardez-en une",
+        "heading_invisible": "cet en-tête (colonne {column}) contient un caractère "
+                             "invisible, {char}, au caractère {position} (collé depuis une "
+                             "page web ?) : retapez l'en-tête, ou supprimez ce caractère",
         "unclosed_quote": "une cellule entre guillemets n'est jamais fermée (un \" manque) ; "
                           "le reste du fichier ne formerait qu'une cellule",
         "text_after_quote": "du texte suit le guillemet fermant d'une cellule ; doublez un "

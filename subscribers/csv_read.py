@@ -25,6 +25,7 @@ from pathlib import Path
 
 import charset_normalizer
 
+from mailer.invisible import hidden_in_name
 from mailer.utf16 import utf16_codec
 from subscribers.csv_problems import FileRejected, Problem
 
@@ -225,9 +226,11 @@ def _structure(line: int, message: str) -> Problem:
 
 
 def header_fields(header: list[str], line: int) -> list[str | None]:
-    """Each column's field (None: a column of ours the import ignores)."""
+    """Each column's field (None: a column of ours the import ignores); FileRejected for
+    a heading that is unknown, given twice or holds an invisible character."""
     fields: list[str | None] = []
-    for cell in header:
+    for number, cell in enumerate(header, 1):
+        _visible(cell.strip(), number, line)
         key = column_key(cell)
         if key in IGNORED or (not key and not cell.strip()):
             fields.append(None)
@@ -241,3 +244,16 @@ def header_fields(header: list[str], line: int) -> list[str | None]:
     if "email" not in fields:
         raise FileRejected(Problem(line, "", "no_email_column", {"header": ", ".join(header)}))
     return fields
+
+
+def _visible(heading: str, number: int, line: int) -> None:
+    """FileRejected for a heading that holds a character that shows nothing (a soft hyphen,
+    a zero-width space: pasted from a web page). column_key dropped them, or they made
+    `Adresse\u00adélectronique` an unknown column named as it looks; the file is refused
+    with the column, the character and its place, not imported with a column guessed."""
+    hidden = hidden_in_name(heading)
+    if hidden:
+        index, char = hidden
+        shown = "".join(c for c in heading if not hidden_in_name(c))
+        raise FileRejected(Problem(line, shown, "heading_invisible", {
+            "column": number, "char": char, "position": index + 1}))

@@ -253,3 +253,48 @@ def test_a_console_upload_named_with_control_characters_imports(web, filename):
     check(answer, 200, "fr", web.home)
     assert "\x00" not in answer.text and "\u202e" not in answer.text
     assert "1 lignes" in answer.text or "1 ligne" in answer.text
+
+
+@pytest.mark.parametrize("length", [4_200, 8_000])  # past web_errors.MAX_URL
+@pytest.mark.parametrize(("accept", "language", "title"), [
+    ("fr-FR,fr;q=0.9", "fr", "Lien trop long"), ("en-GB,en;q=0.8", "en", "Link too long")])
+def test_an_over_long_url_is_our_414_page_in_the_readers_language(web, length, accept,
+                                                                 language, title):
+    # It was gunicorn's own bare English page ("Request Line is too large (8192 > 4094)").
+    answer = requests.get(f"{web.url}/subscribe?x={'a' * length}", timeout=30,
+                          headers={"Accept-Language": accept})
+    check(answer, 414, language, web.home)
+    assert title in answer.text and "Request Line" not in answer.text
+    assert answer.headers["Content-Language"] == language
+    assert answer.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_url_past_gunicorns_bound_is_a_414_too(web):
+    # Past 8,190 bytes gunicorn answers before the app: its own page, but a 4xx.
+    answer = requests.get(f"{web.url}/subscribe?x={'a' * 100_000}", timeout=30)
+    assert answer.status_code == 414
+
+
+@pytest.mark.parametrize("route", ["/confirm/{}", "/unsubscribe/{}", "/preferences/{}"])
+@pytest.mark.parametrize("query", [
+    "lang=" + "x" * 4_000, "&".join(f"k{n}=v" for n in range(700)),
+    "lang=en&" + "a=" * 2_000, "lang=" + "%C3%A9" * 1_300, "x=" + "y" * 50_000])
+def test_a_huge_query_on_a_link_answers_a_4xx_never_a_500(web, route, query):
+    from mailer import db
+    from subscribers import tokens
+    from subscribers.models import Subscriber
+    from tests.support.webapp import SECRET
+
+    with db.session_scope(web.env["INFOLETTRE_DATABASE_URL"]) as session:
+        person = Subscriber(email=f"q{len(query)}-{route[1]}@example.org", language="fr")
+        session.add(person)
+        session.flush()
+        purpose = {"c": tokens.CONFIRM, "u": tokens.UNSUBSCRIBE, "p": tokens.PREFERENCES}
+        token = tokens.make(purpose[route[1]], person.id, person.link_key, secret=SECRET)
+    for method in ("GET", "POST"):
+        answer = requests.request(method, f"{web.url}{route.format(token)}?{query}",
+                                  timeout=30)
+        assert answer.status_code < 500, answer.text[:300]
+        assert "Traceback" not in answer.text and str(web.home) not in answer.text
+        if len(query) > 4_096:
+            assert answer.status_code == 414

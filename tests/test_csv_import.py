@@ -545,3 +545,36 @@ def test_month_first_dates_and_unknown_columns_speak_the_files_words(sqlite_url,
     assert problem.reason() == (
         "unknown column 'Ville'; rename or remove it (known: email, language, name, "
         "first_name, consent_date, consent_source, consent_text, status)")
+
+
+@pytest.mark.parametrize(("header", "heading", "column", "char", "position"), [
+    # A soft hyphen was dropped where it split a word (`Cour­riel`) and made an unknown
+    # column, named as it looks, where it stood for a space; a zero-width space was dropped.
+    ("Cour\u00adriel;Nom", "Courriel", 1, "U+00AD (soft hyphen)", 5),
+    ("Adresse\u00adélectronique;Nom", "Adresseélectronique", 1, "U+00AD (soft hyphen)", 8),
+    ("Courriel;\u200bNom", "Nom", 2, "U+200B (zero-width space)", 1),
+    ("Courriel;Nom\u2060", "Nom", 2, "U+2060 (word joiner)", 4),
+])
+def test_a_heading_with_an_invisible_character_rejects_the_file_saying_which(
+        sqlite_url, tmp_path, header, heading, column, char, position):
+    path = tmp_path / "collé.csv"
+    path.write_text(f"{header}\na@example.org;Léa Roux\nb@example.org;Tom Ba\n",
+                    encoding="utf-8")
+    problem = rejected(sqlite_url, path).problem
+    assert problem.located("collé.csv") == (
+        f"collé.csv:1: {heading}: this heading (column {column}) holds an invisible "
+        f"character, {char}, at character {position} (pasted from a web page?): type the "
+        "heading again, or delete that character")
+    assert problem.reason("fr") == (
+        f"cet en-tête (colonne {column}) contient un caractère invisible, {char}, au "
+        f"caractère {position} (collé depuis une page web ?) : retapez l'en-tête, ou "
+        "supprimez ce caractère")
+
+
+def test_a_heading_typed_again_imports_whole(sqlite_url, tmp_path):
+    # What the refusal above asks for; a no-break space (a visible space) is a space.
+    path = tmp_path / "retapé.csv"
+    path.write_text("\ufeffCourriel;Nom\u00a0\na@example.org;Léa Roux\nb@example.org;Tom Ba\n",
+                    encoding="utf-8")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert (report.subscribed + report.pending, report.errors) == (2, [])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from mailer.catalogue import Word, language_name
+from mailer.catalogue import Word, fill, language_name
 from mailer.console.base import labels
 from mailer.issue import Problem
 
@@ -32,11 +32,14 @@ def what(problem: Problem, language: str) -> Markup:
     if template is None:
         return escape(problem.message if words.language == "en"
                       else Word(problem.message, "en"))
-    return escape(template).format(**_values(problem.values, words.language))
+    return escape(template).format(**_values(problem.values, words))
 
 
-def _values(values: dict, language: str) -> dict:
+def _values(values: dict, words) -> dict:
+    language = words.language
     shown = dict(values)
+    if "kind" in shown:  # what YAML made of a key that is not a name: `key_<kind>`
+        shown["kind"] = fill(words[f"key_{shown['kind']}"], key=shown.get("key", ""))
     if "language" in shown:  # a code, as the member's language names it: "allemand"
         shown["language"] = language_name(shown["language"], language)
     if "hint" in shown and language != "en":

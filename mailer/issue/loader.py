@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from mailer.issue.keys import odd_keys
 from mailer.issue.messages import field_problem
 from mailer.issue.schema import Issue
 from mailer.issue.yaml_errors import cut_by_comment, explain
@@ -271,6 +272,24 @@ def _read_text(path: Path) -> str:
     return text
 
 
+def _languages(data: dict) -> list[str]:
+    """The languages a text's keys are: the file's `languages`, else the configured ones."""
+    from mailer.settings import get_settings
+
+    own = data.get("languages")
+    if isinstance(own, list) and own and all(isinstance(code, str) for code in own):
+        return own
+    return get_settings().languages
+
+
+def _of_odd_key(error: dict) -> bool:
+    """Whether pydantic's `error` is about a key odd_keys says: not a text (`invalid_key`,
+    `[key]`), or an empty one."""
+    location = tuple(error.get("loc", ()))
+    return (error["type"] == "invalid_key" or "[key]" in location
+            or (error["type"] == "extra_forbidden" and not str(location[-1:] or "x").strip()))
+
+
 def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
     """The validated issue and the line of each of its values."""
     name = str(path)
@@ -296,6 +315,8 @@ def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
     _lines(node, (), lines)
     cut = [Problem(name, line, field_path(location), message)
            for location, line, message in cut_by_comment(node, text)]
+    cut += [Problem(name, line, field_path(location), *said)
+            for location, line, *said in odd_keys(node, _languages(data))]
     try:
         issue = Issue.model_validate(data)
     except ValidationError as error:
@@ -306,7 +327,9 @@ def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
                 field_path(tuple(e["loc"])),
                 *field_problem(e),
             )
-            for e in error.errors()
+            # A key that is not a name is said above, at its line (pydantic names it by the
+            # value YAML made of it: `title.None.[key]`).
+            for e in error.errors() if not _of_odd_key(e)
         ]
         raise IssueInvalid(problems) from None
     if cut:

@@ -131,14 +131,14 @@ def known_fields() -> frozenset[str]:
     def walk(model) -> set[str]:
         names = set(model.model_fields)
         for field in model.model_fields.values():
-            for inner in _models(field.annotation):
+            for inner in models_in(field.annotation):
                 names |= walk(inner)
         return names
 
     return frozenset(walk(Issue))
 
 
-def _models(annotation) -> list:
+def models_in(annotation) -> list:
     """The pydantic models inside a field's type (list[Section] | None → [Section])."""
     from typing import get_args
 
@@ -146,7 +146,7 @@ def _models(annotation) -> list:
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
-    return [model for arg in get_args(annotation) for model in _models(arg)]
+    return [model for arg in get_args(annotation) for model in models_in(arg)]
 
 
 def field_problem(error: dict) -> tuple[str, str, dict]:

@@ -21,8 +21,21 @@ def texts(value: object, location: Location = ()):
 
 
 def check(issue: Issue, languages: list[str], file: str, lines: dict) -> list[Problem]:
+    from mailer.catalogue import language_name
+
     problems = []
     for location, text in texts(issue):
+        # `yes:` or `title:` among a text's languages: YAML 1.2 reads `yes` as text, and
+        # the key was passed over in silence (only "fr: missing" was said).
+        miswritten = {_written_otherwise(text, language) for language in languages}
+        for key in text.root:
+            if key not in miswritten and language_name(key) == key:
+                where = (*location, key)
+                problems.append(Problem(
+                    file, line_of(lines, where), field_path(where),
+                    f"{key!r} is not a language code (ISO 639-1, e.g. 'de'): the keys of a "
+                    f"text are its languages ({', '.join(languages)})", "language_code",
+                    {"code": key}))
         for language in languages:
             value = text.get(language)
             miswritten = _written_otherwise(text, language) if value is None else None

@@ -115,3 +115,49 @@ def test_a_language_listed_twice_is_refused_at_its_line(tmp_path):
     inline = _problems(tmp_path, MINIMAL.replace("date: 2020-06-15\n",
                                                  "date: 2020-06-15\nlanguages: [fr, fr]\n"))
     assert _said(inline) == [":3: languages[1]: 'fr' is listed twice: list each language once"]
+
+
+TITLE = "title:\n  fr: Infolettre de juin\n  en: June newsletter"
+IN_TEXT = ("the keys of a text are its languages (fr, en): write the language before the "
+           "colon")
+
+
+@pytest.mark.parametrize(("title", "line", "kind"), [
+    ("title: { ~: x }", 3, "empty (~ or null)"),
+    ("title:\n  ? ~\n  : x", 4, "empty (~ or null)"),
+    (TITLE + "\n  null: x", 6, "empty (~ or null)"),
+    ('title: {"": x, fr: a, en: b}', 3, "empty (~ or null)"),
+    ("title: { 1: x }", 3, "a number (1)"),
+    ("title: { true: x }", 3, "a yes/no value (true)"),
+    (TITLE + "\n  1.5: x", 6, "a decimal number (1.5)"),
+    (TITLE + "\n  2020-01-01: x", 6, "a date (2020-01-01)"),
+])
+def test_a_key_that_is_not_a_name_is_said_at_its_line(tmp_path, title, line, kind):
+    # It was `title.None.[key]` (or `title[1].[key]`), on the title's line, with "empty:
+    # write the text after the colon".
+    problems = _problems(tmp_path, MINIMAL.replace(TITLE, title, 1))
+    assert _said(problems) == [f":{line}: title: a key that is {kind}: {IN_TEXT}"]
+    assert _fr(problems[0]).startswith("une clé qui est ") and _fr(problems[0]).endswith(
+        " : les clés d'un texte sont ses langues (fr, en) : écrivez la langue avant les "
+        "deux-points")
+
+
+def test_a_key_that_is_not_a_field_name_says_the_field_names(tmp_path):
+    problems = _problems(tmp_path, MINIMAL + "~: x\nteam:\n  - name: Alice\n    1: x\n")
+    assert _said(problems) == [
+        ":24: a key that is empty (~ or null): the keys here are field names (number, date, "
+        "title, preheader, …): write the field's name before the colon",
+        ":27: team[0]: a key that is a number (1): the keys here are field names (name, "
+        "role): write the field's name before the colon"]
+    assert _fr(problems[1]) == (
+        "une clé qui est un nombre (1) : les clés sont ici des noms de champ (name, role) : "
+        "écrivez le nom du champ avant les deux-points")
+
+
+def test_a_key_that_is_not_a_language_code_is_named(tmp_path):
+    # `yes` is text in YAML 1.2: the key was passed over, and only fr and en said missing.
+    problems = _problems(tmp_path, MINIMAL.replace(TITLE, "title: { yes: x }", 1))
+    assert _said(problems) == [
+        ":3: title.yes: 'yes' is not a language code (ISO 639-1, e.g. 'de'): the keys of a "
+        "text are its languages (fr, en)",
+        ":3: title.fr: missing", ":3: title.en: missing"]
