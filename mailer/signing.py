@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 TIMEOUT = 10.0  # seconds: a signature takes about a millisecond; a child this late is stuck
 STARTS = 3  # children started by one process, at most, before it signs by itself for good
 _LENGTH = struct.Struct(">I")
+READ = 64 * 1024  # bytes asked of a pipe at once: a request or an answer is a few KB
 
 
 class SigningProcess:
@@ -107,23 +108,28 @@ def _send(fd: int, data: bytes) -> None:
 
 
 def _receive(fd: int, timeout: float | None = TIMEOUT) -> bytes:
-    """One framed message from `fd`. Raises EOFError at the end of the stream, TimeoutError
-    when nothing comes for `timeout` seconds (None: wait as long as it takes)."""
-    (length,) = _LENGTH.unpack(_exactly(fd, _LENGTH.size, timeout))
-    return _exactly(fd, length, timeout)
+    """One framed message from `fd`, in one read when it is all there (an answer is written
+    in one write, which a pipe keeps whole up to 4 KB). Raises EOFError at the end of the
+    stream, TimeoutError when nothing comes for `timeout` seconds (None: no limit)."""
+    data = _read(fd, READ, timeout)
+    while len(data) < _LENGTH.size:
+        data += _read(fd, READ, timeout)
+    (length,) = _LENGTH.unpack_from(data)
+    end = _LENGTH.size + length
+    while len(data) < end:
+        data += _read(fd, end - len(data), timeout)
+    if len(data) > end:
+        raise ValueError("more than one message came at once")  # never, one at a time
+    return data[_LENGTH.size:]
 
 
-def _exactly(fd: int, size: int, timeout: float | None) -> bytes:
-    chunks, missing = [], size
-    while missing:
-        if timeout is not None and not select.select([fd], [], [], timeout)[0]:
-            raise TimeoutError(f"no answer in {timeout} s")
-        chunk = os.read(fd, missing)
-        if not chunk:
-            raise EOFError("the stream ended")
-        chunks.append(chunk)
-        missing -= len(chunk)
-    return b"".join(chunks)
+def _read(fd: int, size: int, timeout: float | None) -> bytes:
+    if timeout is not None and not select.select([fd], [], [], timeout)[0]:
+        raise TimeoutError(f"no answer in {timeout} s")
+    chunk = os.read(fd, size)
+    if not chunk:
+        raise EOFError("the stream ended")
+    return chunk
 
 
 def main(key_file: str) -> None:
