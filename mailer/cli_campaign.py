@@ -59,15 +59,33 @@ def _progress(session, campaign_id: int, started: float, first_sent: int) -> tup
     rate = (sent - first_sent) / elapsed
     left = (total - done) / rate if rate > 0 else 0
     width = 30
-    filled = int(width * done / total) if total else width
+    filled = int(width * done / total) if total else 0  # 0 of 0 is nothing done, not all
     bar = "#" * filled + "-" * (width - filled)
-    line = (f"[{bar}] {done}/{total} sent {sent} failed {now['failed']} "
-            f"skipped {now['skipped']} remaining {now['remaining']} "
-            f"{rate:.0f}/s left {left:.0f}s  {now['state']}" + _uncertain(now["unknown"]))
+    item = session.get(Campaign, campaign_id)
+    if not item.planned and not total:  # "0/0 … left 0s" would read as done
+        line = f"[{bar}] {_not_counted(item)}  {now['state']}"
+    else:
+        line = (f"[{bar}] {done}/{total} sent {sent} failed {now['failed']} "
+                f"skipped {now['skipped']} remaining {now['remaining']} "
+                f"{rate:.0f}/s left {left:.0f}s  {now['state']}" + _uncertain(now["unknown"])
+                + ("" if item.planned else "  (recipients still being counted)"))
     if now["relay_down_since"] and now["state"] == CampaignState.SENDING:
         line += (f"  waiting for the relay since {now['relay_down_since']:%Y-%m-%d %H:%M:%S} "
                  f"UTC ({now['relay_reply']})")
     return line, now["state"] not in (CampaignState.SENDING, CampaignState.SCHEDULED)
+
+
+def _not_counted(item: Campaign) -> str:
+    """A campaign whose recipients are not counted yet: when they will be (a worker plans
+    them as it starts the campaign: workers.campaigns.plan)."""
+    if item.state == CampaignState.SCHEDULED and item.scheduled_at:
+        return (f"recipients not yet counted: they are chosen at "
+                f"{item.scheduled_at:%Y-%m-%d %H:%M} UTC")
+    if item.state == CampaignState.SENDING:
+        return "recipients not yet counted: a worker counts them as it starts the campaign"
+    if item.state == CampaignState.PAUSED:
+        return "recipients not yet counted: they are counted once it is resumed"
+    return "stopped before its recipients were counted: nobody was sent anything"
 
 
 @campaign.command("status")

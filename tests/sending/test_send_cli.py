@@ -61,7 +61,7 @@ def test_test_send_and_schedule_and_control(tmp_path):
     assert listing.stdout.count("\n") == 2
     follow = run(env, "campaign", "status", "2", "--follow")  # ended: one line, then exit
     assert follow.returncode == 0 and "cancelled" in follow.stdout
-    assert "sent 0 failed 0 skipped 0 remaining 0" in follow.stdout
+    assert "stopped before its recipients were counted: nobody was sent" in follow.stdout
 
 
 def test_a_second_mailing_and_an_impossible_control_are_clear_errors(tmp_path):
