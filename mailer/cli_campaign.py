@@ -130,21 +130,50 @@ def _why(session, campaign_id: int) -> None:
 def _steer(campaign_id: int, state: CampaignState) -> None:
     with db.session_scope() as session:
         try:
-            campaigns.set_state(session, campaign_id, state)
-        except (LookupError, campaigns.NotNow) as error:
+            moved = campaigns.set_state(session, campaign_id, state)
+            # A resumed campaign whose time has not come waits for it again: said so, and
+            # the sweep starts it then (nothing to queue now).
+            state, at = moved.state, moved.scheduled_at
+        except LookupError as error:
+            raise UserError(str(error)) from None
+        except campaigns.NotNow:
             # Resuming one that is sending queues its start again: one whose start the
             # broker lost (it was away) goes on at once, not at a worker's next sweep.
             # Twice is harmless: a start reads what is left to send from the database.
-            sending = session.get(Campaign, campaign_id)
-            if not (state == CampaignState.SENDING and sending is not None
-                    and sending.state == CampaignState.SENDING):
-                raise UserError(str(error)) from None
+            item = session.get(Campaign, campaign_id)
+            if not (state == CampaignState.SENDING and item.state == CampaignState.SENDING):
+                click.echo(_not_now(item, state))
+                return
     if state == CampaignState.SENDING:
         try:
             Launcher(ahead=False).start(campaign_id)
         except BrokerUnavailable as error:
             raise UserError(unqueued(campaign_id, "resumed", str(error))) from None
-    click.echo(f"campaign {campaign_id}: {state}")
+    click.echo(f"campaign {campaign_id}: {state}" + (
+        f" (for {at:%Y-%m-%d %H:%M} UTC)" if state == CampaignState.SCHEDULED else ""))
+
+
+VERBS = {CampaignState.PAUSED: "pause", CampaignState.SENDING: "resume",
+         CampaignState.CANCELLED: "cancel"}
+
+
+def _not_now(item: Campaign, state: CampaignState) -> str:
+    """What a control that does not apply says: a harmless no-op (pausing a paused
+    campaign, cancelling a cancelled one, resuming one that waits for its time) is said,
+    exit status 0, as resuming a sending one is; one that cannot be (a finished or
+    cancelled campaign stays so) raises UserError."""
+    named = f"campaign {item.id}"
+    if item.state == state:
+        return f"{named} is already {state}: nothing to do"
+    if item.state == CampaignState.SCHEDULED:  # only resume is left: not paused
+        return (f"{named} is scheduled for {item.scheduled_at:%Y-%m-%d %H:%M} UTC and starts "
+                f"then by itself: nothing to resume")
+    if item.state == CampaignState.DONE:
+        ended = f" (finished {item.finished_at:%Y-%m-%d %H:%M} UTC)" if item.finished_at else ""
+        raise UserError(f"{named} is done{ended}: there is nothing left to {VERBS[state]}")
+    raise UserError(f"{named} is cancelled, and a cancelled campaign stays so: to send the "
+                    f"issue after all, `infolettre send FILE` again (whoever a campaign of "
+                    f"it reached is left out)")
 
 
 @campaign.command("pause")
