@@ -85,6 +85,11 @@ def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime 
     _size_warnings(file, editions)
     db.upgrade()
     with db.session_scope() as session:
+        first = next(iter(editions.values()))
+        running = None if recipients else campaigns.live_campaign(
+            session, first.number or None, first.slug)
+        if running is not None:  # said before the audience and the question, not after
+            raise UserError(busy(session, file, running))
         if recipients:
             click.echo(f"Test send of {file} to {', '.join(recipients)} in "
                        f"{', '.join(editions)}.")
@@ -101,14 +106,32 @@ def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime 
                             f"{trouble.rstrip('.')}; nothing was created")
         try:
             campaign = campaigns.create(session, editions, recipients, at_utc, same_issue)
-        except campaigns.AlreadySending as error:
-            raise UserError(f"{file}: campaign {error.campaign_id} is sending this issue; "
-                            f"follow it with `infolettre campaign status "
-                            f"{error.campaign_id}`") from None
+        except campaigns.AlreadySending as error:  # launched elsewhere meanwhile
+            raise UserError(busy(session, file, error.campaign_id)) from None
         except campaigns.OtherIssue as error:  # sent from elsewhere since the look above
             raise UserError(number_refusal(file, error.before, error.language)) from None
         session.commit()
         return campaign.id
+
+
+def busy(session, file: str, campaign_id: int) -> str:
+    """Why `file` cannot be sent while the campaign `campaign_id` of its issue is live
+    (workers.campaigns.AlreadySending): what that one is doing, and the command to run."""
+    from workers.models import Campaign, CampaignState
+
+    live = session.get(Campaign, campaign_id)
+    named = f"{file}: campaign {campaign_id}"
+    if live is not None and live.state == CampaignState.SCHEDULED:
+        at = f"{live.scheduled_at:%Y-%m-%d %H:%M} UTC"
+        return (f"{named} is scheduled to send this issue at {at}; to send it now or at "
+                f"another time, cancel that one first: infolettre campaign cancel "
+                f"{campaign_id}")
+    if live is not None and live.state == CampaignState.PAUSED:
+        return (f"{named} of this issue is paused; go on with it: infolettre campaign "
+                f"resume {campaign_id} (or cancel it: infolettre campaign cancel "
+                f"{campaign_id})")
+    return (f"{named} is sending this issue; follow it with `infolettre campaign status "
+            f"{campaign_id}`")
 
 
 def unqueued(campaign_id: int, done: str, error: str) -> str:
