@@ -11,6 +11,7 @@ import datetime as dt
 
 import click
 
+from mailer import send_time
 from mailer.errors import UserError
 from workers.launcher import BrokerUnavailable, Launcher
 
@@ -41,19 +42,20 @@ def _addresses(value: str | None) -> list[str] | None:
 @click.argument("file")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--test-to", help="Send only to these addresses (comma-separated), marked [TEST].")
-@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]),
-              help="Schedule the send (UTC), e.g. 2026-12-01 08:00.")
+@click.option("--at", "typed_at", metavar="'YYYY-MM-DD HH:MM'",
+              help="Schedule the send (UTC), e.g. 2026-12-01 08:00; at most a year ahead.")
 @click.option("--same-issue", is_flag=True,
               help="The issue's number went out before under another title, and this is "
                    "that issue with its title corrected: send it to those not reached.")
-def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
+def send(file: str, yes: bool, test_to: str | None, typed_at: str | None,
          same_issue: bool) -> None:
     """Send an issue to every subscriber, each in their language; whoever a send of the
     same issue number (from any file) may have reached is left out."""
     recipients = _addresses(test_to)
-    if at and at.replace(tzinfo=dt.UTC) <= dt.datetime.now(dt.UTC):
-        raise UserError(f"--at {at:%Y-%m-%d %H:%M} UTC is past; give a time to come, or "
-                        "leave --at out to send now")
+    try:
+        at = None if typed_at is None else send_time.from_option(typed_at)
+    except ValueError as error:
+        raise UserError(str(error)) from None
     with Launcher(ahead=not at) as launcher:
         campaign_id = _create(file, yes, recipients, at, same_issue, launcher.ready)
         if campaign_id is None:
