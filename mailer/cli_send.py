@@ -13,6 +13,7 @@ import click
 
 from mailer import send_time
 from mailer.errors import UserError
+from mailer.send_interrupted import NOTHING_MADE, interrupt_behind, left_by
 from workers.launcher import BrokerUnavailable, Launcher
 
 
@@ -51,24 +52,33 @@ def send(file: str, yes: bool, test_to: str | None, typed_at: str | None,
          same_issue: bool) -> None:
     """Send an issue to every subscriber, each in their language; whoever a send of the
     same issue number (from any file) may have reached is left out."""
-    recipients = _addresses(test_to)
+    since, asked = dt.datetime.now(dt.UTC), []
     try:
-        at = None if typed_at is None else send_time.from_option(typed_at)
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    with Launcher(ahead=not at) as launcher:
-        campaign_id = _create(file, yes, recipients, at, same_issue, launcher.ready)
-        if campaign_id is None:
-            return
-        if not at:
-            try:
-                launcher.start(campaign_id)  # queued only once the campaign is committed
-            except BrokerUnavailable as error:
-                raise UserError(unqueued(campaign_id, "created", str(error))) from None
-            except KeyboardInterrupt:  # it exists now: say what becomes of it
-                raise UserError(f"interrupted; campaign {campaign_id} is created and starts "
-                                f"once a worker looks for campaigns to start; to stop it: "
-                                f"infolettre campaign cancel {campaign_id}") from None
+        recipients = _addresses(test_to)
+        try:
+            at = None if typed_at is None else send_time.from_option(typed_at)
+        except ValueError as error:
+            raise UserError(str(error)) from None
+        with Launcher(ahead=not at) as launcher:
+
+            def ready() -> str | None:  # asked just before the campaign is written
+                asked.append(True)
+                return launcher.ready()
+
+            campaign_id = _create(file, yes, recipients, at, same_issue, ready)
+            if campaign_id is None:
+                return
+            if not at:
+                try:
+                    launcher.start(campaign_id)  # queued only once the campaign is committed
+                except BrokerUnavailable as error:
+                    raise UserError(unqueued(campaign_id, "created", str(error))) from None
+    except BaseException as error:  # Ctrl-C anywhere, in the commit too: say what it left
+        if not interrupt_behind(error):
+            raise
+        click.echo(left_by(file, test_to is not None, since) if asked else NOTHING_MADE,
+                   err=True)
+        raise SystemExit(130) from None
     click.echo(f"campaign {campaign_id} {'scheduled' if at else 'queued'}; "
                f"follow it with: infolettre campaign status {campaign_id} --follow")
 

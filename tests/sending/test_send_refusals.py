@@ -2,6 +2,8 @@
 an interrupt (subprocesses, as a user runs them)."""
 
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import select
@@ -69,3 +71,53 @@ def test_at_takes_a_time_to_come_within_a_year():
     assert from_option(" 2027-12-02T09:29 ", NOW) == dt.datetime(2027, 12, 2, 9, 29)
     assert from_option("2028-02-29 08:00", dt.datetime(2027, 3, 1, tzinfo=dt.UTC)) == \
         dt.datetime(2028, 2, 29, 8, 0)
+
+
+# `infolettre send` with a Ctrl-C landing in the session's commit, once: `where` is a step
+# of SQLAlchemy's SessionTransaction, interrupted before it runs or once it has run.
+INTERRUPTED = """
+import sys
+from sqlalchemy.orm.session import SessionTransaction
+from mailer.cli import main
+
+where, when = sys.argv[1:3]
+original, fired = getattr(SessionTransaction, where), []
+
+def interrupted(self, *args, **kwargs):
+    if fired:
+        return original(self, *args, **kwargs)
+    fired.append(True)
+    if when == "after":
+        original(self, *args, **kwargs)
+    raise KeyboardInterrupt
+
+setattr(SessionTransaction, where, interrupted)
+sys.argv = ["infolettre", *sys.argv[3:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(("where", "when", "scheduled", "created"), [
+    # the database committed, the session not yet done: it printed SQLAlchemy's "session
+    # in committed state" traceback
+    ("_remove_snapshot", "after", False, True),
+    ("_remove_snapshot", "after", True, True),
+    ("_prepare_impl", "before", False, False),  # before the commit
+    ("commit", "after", False, False),  # the flush's own: "this transaction is closed"
+])
+def test_an_interrupted_send_says_what_it_left(tmp_path, where, when, scheduled, created):
+    env, url = setup(tmp_path)
+    at = f"{dt.datetime.now(dt.UTC) + dt.timedelta(days=30):%Y-%m-%d} 08:00"
+    args = ["send", str(EXAMPLE), "--yes"] + (["--at", at] if scheduled else [])
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED, where, when, *args], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 130 and "Traceback" not in result.stderr, result.stderr
+    with db.session_scope(url) as session:
+        assert session.scalars(select(Campaign.id)).all() == ([1] if created else [])
+    then = (f"scheduled for {at} UTC" if scheduled else
+            "starts once a worker looks for campaigns to start, if its start was not queued "
+            "already")
+    assert result.stderr == (
+        f"interrupted: campaign 1 was created and {then}; follow it with: infolettre "
+        "campaign status 1; to stop it: infolettre campaign cancel 1\n" if created else
+        "interrupted: no campaign was created; nobody was sent anything\n")
