@@ -45,7 +45,8 @@ def test_test_send_and_schedule_and_control(tmp_path):
     assert "Traceback" not in bad.stderr
     ok = run(env, "send", str(EXAMPLE), "--yes", "--test-to", "A@Example.org")
     assert ok.returncode == 0, ok.stderr
-    later = run(env, "send", str(EXAMPLE), "--yes", "--at", "2030-01-01 08:00")
+    at = f"{dt.datetime.now(dt.UTC) + dt.timedelta(days=30):%Y-%m-%d} 08:00"  # within a year
+    later = run(env, "send", str(EXAMPLE), "--yes", "--at", at)
     assert "scheduled" in later.stdout
     assert run(env, "campaign", "pause", "2").returncode == 0
     assert run(env, "campaign", "cancel", "2").stdout.strip() == "campaign 2: cancelled"
