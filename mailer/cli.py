@@ -45,6 +45,7 @@ def cli() -> None:
 
 
 def main() -> None:
+    sys.unraisablehook = _interrupt_unsaid(sys.unraisablehook)
     try:
         cli.main(prog_name="infolettre")
     except KeyboardInterrupt:
@@ -56,6 +57,16 @@ def main() -> None:
             raise  # a bug of ours: its traceback is what we need to mend it
         click.echo(said, err=True)
         sys.exit(2)
+
+
+def _interrupt_unsaid(hook):
+    """`hook`, but silent for a Ctrl-C that landed in a callback Python cannot raise from (a
+    garbage collector's, SQLAlchemy's weak references at exit): it printed "Exception
+    ignored in …" and a traceback, while the command went on, or had ended, as it says."""
+    def unraisable(event) -> None:
+        if not isinstance(event.exc_value, KeyboardInterrupt):
+            hook(event)
+    return unraisable
 
 
 URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/NAME"

@@ -59,15 +59,33 @@ def _progress(session, campaign_id: int, started: float, first_sent: int) -> tup
     rate = (sent - first_sent) / elapsed
     left = (total - done) / rate if rate > 0 else 0
     width = 30
-    filled = int(width * done / total) if total else width
+    filled = int(width * done / total) if total else 0  # 0 of 0 is nothing done, not all
     bar = "#" * filled + "-" * (width - filled)
-    line = (f"[{bar}] {done}/{total} sent {sent} failed {now['failed']} "
-            f"skipped {now['skipped']} remaining {now['remaining']} "
-            f"{rate:.0f}/s left {left:.0f}s  {now['state']}" + _uncertain(now["unknown"]))
+    item = session.get(Campaign, campaign_id)
+    if not item.planned and not total:  # "0/0 … left 0s" would read as done
+        line = f"[{bar}] {_not_counted(item)}  {now['state']}"
+    else:
+        line = (f"[{bar}] {done}/{total} sent {sent} failed {now['failed']} "
+                f"skipped {now['skipped']} remaining {now['remaining']} "
+                f"{rate:.0f}/s left {left:.0f}s  {now['state']}" + _uncertain(now["unknown"])
+                + ("" if item.planned else "  (recipients still being counted)"))
     if now["relay_down_since"] and now["state"] == CampaignState.SENDING:
         line += (f"  waiting for the relay since {now['relay_down_since']:%Y-%m-%d %H:%M:%S} "
                  f"UTC ({now['relay_reply']})")
     return line, now["state"] not in (CampaignState.SENDING, CampaignState.SCHEDULED)
+
+
+def _not_counted(item: Campaign) -> str:
+    """A campaign whose recipients are not counted yet: when they will be (a worker plans
+    them as it starts the campaign: workers.campaigns.plan)."""
+    if item.state == CampaignState.SCHEDULED and item.scheduled_at:
+        return (f"recipients not yet counted: they are chosen at "
+                f"{item.scheduled_at:%Y-%m-%d %H:%M} UTC")
+    if item.state == CampaignState.SENDING:
+        return "recipients not yet counted: a worker counts them as it starts the campaign"
+    if item.state == CampaignState.PAUSED:
+        return "recipients not yet counted: they are counted once it is resumed"
+    return "stopped before its recipients were counted: nobody was sent anything"
 
 
 @campaign.command("status")
@@ -112,21 +130,50 @@ def _why(session, campaign_id: int) -> None:
 def _steer(campaign_id: int, state: CampaignState) -> None:
     with db.session_scope() as session:
         try:
-            campaigns.set_state(session, campaign_id, state)
-        except (LookupError, campaigns.NotNow) as error:
+            moved = campaigns.set_state(session, campaign_id, state)
+            # A resumed campaign whose time has not come waits for it again: said so, and
+            # the sweep starts it then (nothing to queue now).
+            state, at = moved.state, moved.scheduled_at
+        except LookupError as error:
+            raise UserError(str(error)) from None
+        except campaigns.NotNow:
             # Resuming one that is sending queues its start again: one whose start the
             # broker lost (it was away) goes on at once, not at a worker's next sweep.
             # Twice is harmless: a start reads what is left to send from the database.
-            sending = session.get(Campaign, campaign_id)
-            if not (state == CampaignState.SENDING and sending is not None
-                    and sending.state == CampaignState.SENDING):
-                raise UserError(str(error)) from None
+            item = session.get(Campaign, campaign_id)
+            if not (state == CampaignState.SENDING and item.state == CampaignState.SENDING):
+                click.echo(_not_now(item, state))
+                return
     if state == CampaignState.SENDING:
         try:
             Launcher(ahead=False).start(campaign_id)
         except BrokerUnavailable as error:
             raise UserError(unqueued(campaign_id, "resumed", str(error))) from None
-    click.echo(f"campaign {campaign_id}: {state}")
+    click.echo(f"campaign {campaign_id}: {state}" + (
+        f" (for {at:%Y-%m-%d %H:%M} UTC)" if state == CampaignState.SCHEDULED else ""))
+
+
+VERBS = {CampaignState.PAUSED: "pause", CampaignState.SENDING: "resume",
+         CampaignState.CANCELLED: "cancel"}
+
+
+def _not_now(item: Campaign, state: CampaignState) -> str:
+    """What a control that does not apply says: a harmless no-op (pausing a paused
+    campaign, cancelling a cancelled one, resuming one that waits for its time) is said,
+    exit status 0, as resuming a sending one is; one that cannot be (a finished or
+    cancelled campaign stays so) raises UserError."""
+    named = f"campaign {item.id}"
+    if item.state == state:
+        return f"{named} is already {state}: nothing to do"
+    if item.state == CampaignState.SCHEDULED:  # only resume is left: not paused
+        return (f"{named} is scheduled for {item.scheduled_at:%Y-%m-%d %H:%M} UTC and starts "
+                f"then by itself: nothing to resume")
+    if item.state == CampaignState.DONE:
+        ended = f" (finished {item.finished_at:%Y-%m-%d %H:%M} UTC)" if item.finished_at else ""
+        raise UserError(f"{named} is done{ended}: there is nothing left to {VERBS[state]}")
+    raise UserError(f"{named} is cancelled, and a cancelled campaign stays so: to send the "
+                    f"issue after all, `infolettre send FILE` again (whoever a campaign of "
+                    f"it reached is left out)")
 
 
 @campaign.command("pause")

@@ -29,6 +29,7 @@ TIMEOUT = 180
 @click.option("--subscribers", "count", default=300, show_default=True)
 def demo(file: str, count: int) -> None:
     """Render the example issue and send it to sample subscribers through a real worker."""
+    from mailer.cli_send import busy
     from mailer.console.bounce_words import said_on_the_command_line
     from mailer.demo_data import seed
     from mailer.same_issue import refusal, sent_before_or_refuse
@@ -47,8 +48,7 @@ def demo(file: str, count: int) -> None:
         try:
             campaign = campaigns.create(session, editions)
         except campaigns.AlreadySending as error:
-            raise UserError(f"{file}: campaign {error.campaign_id} is still sending it; "
-                            f"see `infolettre campaign status {error.campaign_id}`") from None
+            raise UserError(busy(session, file, error.campaign_id)) from None
         except campaigns.OtherIssue as error:  # sent under another title since the look
             raise UserError(refusal(file, error.before, error.language)) from None
         session.commit()

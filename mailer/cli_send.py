@@ -11,7 +11,9 @@ import datetime as dt
 
 import click
 
+from mailer import send_time
 from mailer.errors import UserError
+from mailer.send_interrupted import NOTHING_MADE, interrupt_behind, left_by
 from workers.launcher import BrokerUnavailable, Launcher
 
 
@@ -41,32 +43,42 @@ def _addresses(value: str | None) -> list[str] | None:
 @click.argument("file")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--test-to", help="Send only to these addresses (comma-separated), marked [TEST].")
-@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]),
-              help="Schedule the send (UTC), e.g. 2026-12-01 08:00.")
+@click.option("--at", "typed_at", metavar="'YYYY-MM-DD HH:MM'",
+              help="Schedule the send (UTC), e.g. 2026-12-01 08:00; at most a year ahead.")
 @click.option("--same-issue", is_flag=True,
               help="The issue's number went out before under another title, and this is "
                    "that issue with its title corrected: send it to those not reached.")
-def send(file: str, yes: bool, test_to: str | None, at: dt.datetime | None,
+def send(file: str, yes: bool, test_to: str | None, typed_at: str | None,
          same_issue: bool) -> None:
     """Send an issue to every subscriber, each in their language; whoever a send of the
     same issue number (from any file) may have reached is left out."""
-    recipients = _addresses(test_to)
-    if at and at.replace(tzinfo=dt.UTC) <= dt.datetime.now(dt.UTC):
-        raise UserError(f"--at {at:%Y-%m-%d %H:%M} UTC is past; give a time to come, or "
-                        "leave --at out to send now")
-    with Launcher(ahead=not at) as launcher:
-        campaign_id = _create(file, yes, recipients, at, same_issue, launcher.ready)
-        if campaign_id is None:
-            return
-        if not at:
-            try:
-                launcher.start(campaign_id)  # queued only once the campaign is committed
-            except BrokerUnavailable as error:
-                raise UserError(unqueued(campaign_id, "created", str(error))) from None
-            except KeyboardInterrupt:  # it exists now: say what becomes of it
-                raise UserError(f"interrupted; campaign {campaign_id} is created and starts "
-                                f"once a worker looks for campaigns to start; to stop it: "
-                                f"infolettre campaign cancel {campaign_id}") from None
+    since, asked = dt.datetime.now(dt.UTC), []
+    try:
+        recipients = _addresses(test_to)
+        try:
+            at = None if typed_at is None else send_time.from_option(typed_at)
+        except ValueError as error:
+            raise UserError(str(error)) from None
+        with Launcher(ahead=not at) as launcher:
+
+            def ready() -> str | None:  # asked just before the campaign is written
+                asked.append(True)
+                return launcher.ready()
+
+            campaign_id = _create(file, yes, recipients, at, same_issue, ready)
+            if campaign_id is None:
+                return
+            if not at:
+                try:
+                    launcher.start(campaign_id)  # queued only once the campaign is committed
+                except BrokerUnavailable as error:
+                    raise UserError(unqueued(campaign_id, "created", str(error))) from None
+    except BaseException as error:  # Ctrl-C anywhere, in the commit too: say what it left
+        if not interrupt_behind(error):
+            raise
+        click.echo(left_by(file, test_to is not None, since) if asked else NOTHING_MADE,
+                   err=True)
+        raise SystemExit(130) from None
     click.echo(f"campaign {campaign_id} {'scheduled' if at else 'queued'}; "
                f"follow it with: infolettre campaign status {campaign_id} --follow")
 
@@ -85,6 +97,11 @@ def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime 
     _size_warnings(file, editions)
     db.upgrade()
     with db.session_scope() as session:
+        first = next(iter(editions.values()))
+        running = None if recipients else campaigns.live_campaign(
+            session, first.number or None, first.slug)
+        if running is not None:  # said before the audience and the question, not after
+            raise UserError(busy(session, file, running))
         if recipients:
             click.echo(f"Test send of {file} to {', '.join(recipients)} in "
                        f"{', '.join(editions)}.")
@@ -101,14 +118,32 @@ def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime 
                             f"{trouble.rstrip('.')}; nothing was created")
         try:
             campaign = campaigns.create(session, editions, recipients, at_utc, same_issue)
-        except campaigns.AlreadySending as error:
-            raise UserError(f"{file}: campaign {error.campaign_id} is sending this issue; "
-                            f"follow it with `infolettre campaign status "
-                            f"{error.campaign_id}`") from None
+        except campaigns.AlreadySending as error:  # launched elsewhere meanwhile
+            raise UserError(busy(session, file, error.campaign_id)) from None
         except campaigns.OtherIssue as error:  # sent from elsewhere since the look above
             raise UserError(number_refusal(file, error.before, error.language)) from None
         session.commit()
         return campaign.id
+
+
+def busy(session, file: str, campaign_id: int) -> str:
+    """Why `file` cannot be sent while the campaign `campaign_id` of its issue is live
+    (workers.campaigns.AlreadySending): what that one is doing, and the command to run."""
+    from workers.models import Campaign, CampaignState
+
+    live = session.get(Campaign, campaign_id)
+    named = f"{file}: campaign {campaign_id}"
+    if live is not None and live.state == CampaignState.SCHEDULED:
+        at = f"{live.scheduled_at:%Y-%m-%d %H:%M} UTC"
+        return (f"{named} is scheduled to send this issue at {at}; to send it now or at "
+                f"another time, cancel that one first: infolettre campaign cancel "
+                f"{campaign_id}")
+    if live is not None and live.state == CampaignState.PAUSED:
+        return (f"{named} of this issue is paused; go on with it: infolettre campaign "
+                f"resume {campaign_id} (or cancel it: infolettre campaign cancel "
+                f"{campaign_id})")
+    return (f"{named} is sending this issue; follow it with `infolettre campaign status "
+            f"{campaign_id}`")
 
 
 def unqueued(campaign_id: int, done: str, error: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -102,7 +102,10 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         yield session
         session.commit()
     except BaseException:
-        session.rollback()
+        # A Ctrl-C inside commit() leaves the session halfway ("committed state", "this
+        # transaction is closed"): its rollback's error must not hide the interrupt.
+        with suppress(Exception):
+            session.rollback()
         raise
     finally:
         session.close()

@@ -20,6 +20,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from mailer.edition import Edition
+from mailer.regular_file import read_head
 from mailer.settings import get_settings
 
 PACKAGE = Path(__file__).resolve().parent
@@ -47,9 +48,8 @@ def _libraries(digest) -> None:
 
 def _source(path: Path) -> bytes | None:
     try:
-        with path.open("rb") as stream:
-            source = stream.read(MAX_BYTES + 1)
-    except OSError:
+        source = read_head(path, MAX_BYTES + 1)
+    except OSError:  # NotRegular too: the render says why
         return None
     return source if len(source) <= MAX_BYTES else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from mailer import db
 from mailer.counting import how_many
 from mailer.errors import UserError
+from mailer.regular_file import kind_of
 from mailer.settings import get_settings
 from subscribers.csv_export import Form, export_chunks
 from subscribers.csv_import import import_csv
@@ -37,10 +39,15 @@ def subscribers() -> None:
 def _seekable(file: Path):
     """`file`, or a temporary copy of it when it is a pipe (`import <(…)`, /dev/stdin): the
     import reads a file twice (every line checked before anything is saved), which a
-    stream cannot be."""
-    if file.is_file():
+    stream cannot be. Anything else (a device: /dev/zero would be copied till the disk is
+    full; a terminal: a line awaited unasked) is refused."""
+    mode = file.stat().st_mode
+    if stat.S_ISREG(mode):
         yield file
         return
+    if not stat.S_ISFIFO(mode):
+        raise UserError(f"{file}: {kind_of(mode)}, not a file or a pipe: give the path of "
+                        "the CSV file")
     with tempfile.NamedTemporaryFile(suffix=".csv") as copy:
         with file.open("rb") as stream:
             shutil.copyfileobj(stream, copy)

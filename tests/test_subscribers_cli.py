@@ -129,6 +129,14 @@ def test_import_from_a_pipe(tmp_path):
     assert piped.stderr.startswith("/dev/stdin:3: email:")
 
 
+def test_import_refuses_a_device(tmp_path):
+    # A pipe is copied to a file first: /dev/zero was copied till the disk was full.
+    env = infolettre_env(tmp_path / "home")
+    result = run(env, "import", "/dev/zero")
+    assert (result.returncode, result.stderr) == (
+        2, "/dev/zero: a device, not a file or a pipe: give the path of the CSV file\n")
+
+
 def test_erase_refuses_what_is_no_address(tmp_path):
     # `subscribers erase ''` said " was not on the list; suppressed anyway" and suppressed
     # the hash of nothing; a mistyped address was suppressed just as quietly.

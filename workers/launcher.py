@@ -47,6 +47,9 @@ def _queue(campaign_id: int) -> None:
 def _child(ids: int, words: int) -> None:
     """In the child: load, connect and say READY, then queue the id read from `ids` (none:
     the command gave up) and say QUEUED; or say FAILED and why, whenever it fails."""
+    # A Ctrl-C at the terminal reaches the whole process group: the command says what it
+    # left and ends this child (close); its own interrupt was said as the broker's failure.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     devnull = os.open(os.devnull, os.O_WRONLY)  # the command speaks, not this process
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)

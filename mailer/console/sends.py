@@ -16,6 +16,7 @@ from mailer.console.models import Role
 from mailer.db import utcnow
 from mailer.issue import IssueInvalid
 from mailer.same_issue import number_line
+from mailer.send_time import LATEST_AHEAD
 from mailer.settings import get_settings
 from mailer.size import too_large
 from subscribers.validation import InvalidInput, check_email
@@ -131,16 +132,23 @@ def zone_name(language: str) -> str:
 
 
 def send_time(typed: str) -> dt.datetime | None:
-    """The time typed in the form (the console's zone) in UTC; None for "now"."""
+    """The time typed in the form (the console's zone) in UTC; None for "now". InvalidInput
+    for one unreadable, that the zone skips or has twice, past, or more than a year ahead
+    (mailer.send_time.LATEST_AHEAD)."""
     if not typed.strip():
         return None
     try:
         local = dt.datetime.fromisoformat(typed.strip())
     except ValueError:
         raise InvalidInput("at", "at_invalid") from None
-    at = _in_zone(local, get_settings().console_timezone)
+    try:
+        at = _in_zone(local, get_settings().console_timezone)
+    except OverflowError:  # 9999-12-31 23:59 west of Greenwich: past the last UTC year
+        raise InvalidInput("at", "at_far") from None
     if at <= utcnow():
         raise InvalidInput("at", "at_past")
+    if at > utcnow() + LATEST_AHEAD:  # as `infolettre send --at`: a year written wrong
+        raise InvalidInput("at", "at_far")
     return at
 
 

@@ -25,6 +25,7 @@ from mailer.issue.keys import odd_keys
 from mailer.issue.messages import field_problem
 from mailer.issue.schema import Issue
 from mailer.issue.yaml_errors import cut_by_comment, explain
+from mailer.regular_file import read_head
 from mailer.utf16 import utf16_codec
 
 Location = tuple[str | int, ...]
@@ -227,8 +228,7 @@ def written_on(source: list[str], start: int, raw: str) -> int:
 def _read_text(path: Path) -> str:
     name = str(path)
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
+        raw = read_head(path, MAX_BYTES + 1)  # a named pipe or a device: refused, not awaited
     except FileNotFoundError:
         raise IssueInvalid([Problem(name, 0, "", "no such file")]) from None
     except OSError as error:

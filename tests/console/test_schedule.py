@@ -6,6 +6,7 @@ import subprocess
 import sys
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import update
 
 from mailer import db
@@ -52,3 +53,22 @@ def test_schedule_a_send_and_let_the_sweep_start_it(tmp_path, page, smtp_server)
         page.wait_for_function("document.getElementById('percent').textContent === '100'",
                                timeout=60_000)
         assert len(smtp_server.wait_for(6)) == 6
+
+
+def test_a_time_more_than_a_year_ahead_is_refused(monkeypatch, tmp_path):
+    # As `infolettre send --at`: 9999-12-31 was taken (west of Greenwich, an OverflowError).
+    from mailer.console.sends import send_time
+    from mailer.settings import get_settings
+    from subscribers.validation import InvalidInput
+
+    monkeypatch.setenv("INFOLETTRE_HOME", str(tmp_path))
+    monkeypatch.setenv("INFOLETTRE_CONSOLE_TIMEZONE", "America/Montreal")
+    get_settings.cache_clear()
+    try:
+        for typed in ("9999-12-31T23:59", _local(dt.timedelta(days=400))):
+            with pytest.raises(InvalidInput) as refused:
+                send_time(typed)
+            assert refused.value.label == "at_far", typed
+        assert send_time(_local(dt.timedelta(days=300))) is not None
+    finally:
+        get_settings.cache_clear()

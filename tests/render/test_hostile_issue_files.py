@@ -3,6 +3,7 @@ each is refused at once with its file and line, never a traceback, never a hang.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -56,6 +57,19 @@ def test_every_command_refuses_it_with_file_and_line(hostile, tmp_path, name, co
     assert "Traceback" not in result.stderr
     where = f"{path}:{line}:" if line else f"{path}:"
     assert where in result.stderr and words in result.stderr
+
+
+@pytest.mark.parametrize("command", [["validate"], ["render"], ["preview"],
+                                     ["send", "--test-to", "me@example.org"]])
+def test_every_command_refuses_what_is_not_a_file_without_waiting(tmp_path, command):
+    # `infolettre validate /tmp/p` on a named pipe waited for a writer, forever.
+    fifo = tmp_path / "issue.yaml"
+    os.mkfifo(fifo)
+    for path, kind in ((fifo, "a named pipe"), ("/dev/zero", "a device"),
+                       (tmp_path, "a folder")):
+        result = run(tmp_path, *command[:1], str(path), *command[1:])  # 60 s at the most
+        assert result.returncode in (1, 2) and "Traceback" not in result.stderr
+        assert result.stderr == f"{path}: {kind}, not a file: give the path of the file itself\n"
 
 
 def test_the_console_refuses_each_at_once_and_keeps_answering(tmp_path, page, hostile):
