@@ -4,10 +4,9 @@ GIL (py-spy record --gil), taken while a benchmark sends, sorted into the send p
     bench/send.py --profile   (needs py-spy: `.venv/bin/pip install py-spy`)
 
 Only the thread holding the GIL is sampled, so the work that lets go of it (SHA-256 in
-`hashlib`, socket waits, waiting for the RSA signing process) is counted only for its Python
-part:
-the shares say where the worker's single interpreter spends its time, which is what limits
-one process; bench/send.py's CPU table gives the whole process's CPU.
+`hashlib`, socket waits) is counted only for its Python part (an RSA signature holds it, and
+is counted whole): the shares say where the worker's single interpreter spends its time,
+which is what limits one process; bench/send.py's CPU table gives the whole process's CPU.
 """
 
 from __future__ import annotations

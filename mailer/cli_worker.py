@@ -2,11 +2,10 @@
 
 One process whose `--concurrency` batches run in threads (Celery's threads pool), not a
 process forked per batch: a sending batch spends most of its time waiting for the relay
-and the database, and what it computes that matters lets go of the GIL (the body hash)
-or is made by a small process of its own (RSA signatures, mailer.signing), so two
-threads send as fast as two processes (bench/send.py) in the memory of one, about 110 MB
-instead of about 300 MB for prefork's three processes (each child counts the parent's
-pages again). `--pool prefork` or `--pool solo` is still taken.
+and the database, so two threads send as fast as two processes (bench/send.py) in the
+memory of one, about 110 MB instead of about 300 MB for prefork's three processes (each
+child counts the parent's pages again), even though an RSA signature holds the GIL.
+`--pool prefork` or `--pool solo` is still taken.
 """
 
 import click

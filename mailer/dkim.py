@@ -18,8 +18,6 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from mailer.signing import SigningProcess
-
 SIGNED = ("from", "to", "subject", "date", "message-id", "reply-to", "list-id",
           "list-unsubscribe", "list-unsubscribe-post", "mime-version", "content-type")
 _SPACES = re.compile(rb"[ \t]+")
@@ -32,11 +30,7 @@ def _relaxed(name: bytes, value: bytes) -> bytes:
 
 
 class DkimSigner:
-    """Signs with the key in `key_file`; `own_process`: RSA signatures are made in a child
-    process (mailer.signing), for a worker whose threads would otherwise wait for each."""
-
-    def __init__(self, key_file: Path, selector: str, domain: str,
-                 own_process: bool = False) -> None:
+    def __init__(self, key_file: Path, selector: str, domain: str) -> None:
         self.key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
         if isinstance(self.key, rsa.RSAPrivateKey):
             self.algorithm = "rsa-sha256"
@@ -45,14 +39,10 @@ class DkimSigner:
         else:
             raise ValueError(f"{key_file}: DKIM needs an RSA or Ed25519 private key")
         self.selector, self.domain = selector, domain
-        # Ed25519 takes a twentieth of RSA's time: not worth a process.
-        self.process = (SigningProcess(key_file)
-                        if own_process and self.algorithm == "rsa-sha256" else None)
 
     def _sign(self, data: bytes) -> bytes:
         if self.algorithm == "rsa-sha256":
-            made = self.process.sign(data) if self.process else None
-            return made or self.key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+            return self.key.sign(data, padding.PKCS1v15(), hashes.SHA256())
         return self.key.sign(hashlib.sha256(data).digest())
 
     def sign(self, message: bytes) -> bytes:
@@ -82,13 +72,11 @@ _signers: dict[tuple[str, str, str], DkimSigner] = {}
 
 
 def signer_for(settings) -> DkimSigner | None:
-    """The signer the settings ask for (kept per process, its RSA signatures made in a
-    process of its own: this is the sending workers' signer), or None: no DKIM here."""
+    """The signer the settings ask for (kept per process), or None: no DKIM here."""
     if not settings.dkim_key_file:
         return None
     domain = settings.dkim_domain or settings.from_address.rpartition("@")[2]
     key = (settings.dkim_key_file, settings.dkim_selector, domain)
     if key not in _signers:
-        _signers[key] = DkimSigner(Path(settings.dkim_key_file), settings.dkim_selector,
-                                    domain, own_process=True)
+        _signers[key] = DkimSigner(Path(settings.dkim_key_file), settings.dkim_selector, domain)
     return _signers[key]

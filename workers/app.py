@@ -75,21 +75,13 @@ def _load_what_sending_needs() -> None:
 def _connect_ahead(**_) -> None:
     """In each process that sends, as it starts (a prefork child; the worker itself with
     the threads or solo pool): a connection to the database waits in its pool, so the
-    first batch does not wait for one (a new PostgreSQL backend), and the DKIM signing
-    process (mailer.signing) is started, so the first message does not wait for it."""
+    first batch does not wait for one (a new PostgreSQL backend)."""
     from mailer.db import get_engine
-    from mailer.dkim import signer_for
 
     try:
         get_engine().connect().close()  # back to the pool, open
     except Exception as error:  # the database is down: the first task retries as before
         logging.getLogger(__name__).warning("no database connection yet: %r", error)
-    try:
-        signer = signer_for(get_settings())
-    except Exception:  # noqa: BLE001 - a bad key: the batch that needs it says so, as before
-        signer = None
-    if signer is not None and signer.process is not None:
-        signer.process.start()
 
 
 @worker_init.connect

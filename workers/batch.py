@@ -127,10 +127,10 @@ class Batch:
 
     def _envelope(self, outbox, signer, url: str, delivery) -> Envelope | None:
         """The delivery's message, built and signed in this thread, or None: a poison
-        message. An RSA signature is made by the signer's own process (mailer.signing) while
-        this thread waits without the GIL, and SHA-256 lets go of it too, so the worker's
-        other batch runs meanwhile; a hand-over to a signing thread cost more than it saved
-        (bench/send.py)."""
+        message. Signing here: `cryptography` (since 42) holds the GIL for an RSA signature,
+        but neither a signing thread nor signing processes of the worker's own (one per
+        batch, fed through pipes) sent faster in bench/send.py: what they freed, the hand-over
+        spent."""
         try:
             edition = prepared(url, self.campaign_id, delivery.language)
             raw, address = build(edition, personal(recipient, edition, delivery,

@@ -87,8 +87,8 @@ def build(edition: PreparedEdition, message: Recipient, outbox: Sender) -> tuple
 
 def sign(signer: DkimSigner | None, raw: bytes) -> bytes:
     """The message with its DKIM signature (as it is without a signer), or Poison. Safe to
-    run in several threads: the worker's signer makes RSA signatures in a process of its
-    own (mailer.signing) and `hashlib` lets go of the GIL while it hashes."""
+    run in several threads (`hashlib` lets go of the GIL while it hashes the body;
+    `cryptography` keeps it while it signs)."""
     if signer is None:
         return raw
     try:
