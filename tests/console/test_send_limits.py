@@ -2,6 +2,7 @@
 would clip (measured as sent), a time the console's zone skips or has twice, and a relay
 that is away ("waiting for the relay since …")."""
 
+import datetime as dt
 import shutil
 
 import yaml
@@ -41,18 +42,32 @@ def test_issue_and_launch_pages_warn_above_102_kb(tmp_path, page):
         web.stop()
 
 
+def next_change(month: int) -> dt.date:
+    """The next last Sunday of `month` still to come: Europe's clocks change that night
+    (March: 02:00-03:00 does not exist; October: 02:00-03:00 happens twice). Always within
+    the year a send may be scheduled ahead (mailer.send_time)."""
+    today = dt.date.today()
+    for year in (today.year, today.year + 1):
+        last = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+        last -= dt.timedelta(days=(last.weekday() - 6) % 7)
+        if last > today + dt.timedelta(days=1):
+            return last
+    raise AssertionError("unreachable: a last Sunday comes every year")
+
+
 def test_times_the_zone_skips_or_repeats_are_refused(tmp_path, page, smtp_server):
+    spring, autumn = next_change(3), next_change(10)
     with sending_console(tmp_path, smtp_server, 1, console_timezone="Europe/Paris") as web:
         sign_in(page, web, "sender@example.org")
-        for typed, words in (("2027-03-28T02:30", "n'existe pas"),
-                             ("2027-10-31T02:30", "a lieu deux fois")):
+        for typed, words in ((f"{spring}T02:30", "n'existe pas"),
+                             (f"{autumn}T02:30", "a lieu deux fois")):
             page.goto(f"{web.url}/console/issues/091.yaml/launch")
             page.fill("#at", typed)
             page.click("text=Confirmer et lancer l'envoi")
             error = page.inner_text("#error")
             assert words in error and "heure d’Europe centrale" in error  # the zone, named
         page.goto(f"{web.url}/console/issues/091.yaml/launch")
-        page.fill("#at", "2027-03-28T03:30")  # the hour after the gap exists
+        page.fill("#at", f"{spring}T03:30")  # the hour after the gap exists
         page.click("text=Confirmer et lancer l'envoi")
         page.wait_for_function("document.getElementById('state').dataset.state === 'scheduled'")
 
