@@ -27,10 +27,12 @@ def _line(session, item: Campaign) -> str:
     count = campaigns.counts(session, item.id)
     total = sum(count.values())
     issue = f"issue {item.number}" if item.number else "no number"
-    return (f"{item.id:>4}  {issue:<12} {item.slug + '.yaml':<24} {item.state:<10} "
-            f"{'test ' if item.test else ''}"
-            f"sent {count[DeliveryState.SENT]}/{total}  failed {count[DeliveryState.FAILED]}"
-            + _uncertain(count[DeliveryState.UNKNOWN]))
+    head = (f"{item.id:>4}  {issue:<12} {item.slug + '.yaml':<24} {item.state:<10} "
+            f"{'test ' if item.test else ''}")
+    if not item.planned and not total:  # "sent 0/0" read as a send of nobody, finished
+        return head + _not_counted(item)
+    return (head + f"sent {count[DeliveryState.SENT]}/{total}  "
+            f"failed {count[DeliveryState.FAILED]}" + _uncertain(count[DeliveryState.UNKNOWN]))
 
 
 def _uncertain(unknown: int) -> str:

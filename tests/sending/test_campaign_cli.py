@@ -31,6 +31,11 @@ def test_status_of_a_campaign_not_yet_planned_shows_an_empty_bar(tmp_path):
     cancelled = run(env, "campaign", "status", "1")
     assert cancelled.stdout.startswith(f"{EMPTY_BAR} stopped before its recipients were "
                                        "counted: nobody was sent anything  cancelled")
+    listed = run(env, "campaign", "list").stdout.splitlines()  # it said "sent 0/0" too
+    assert listed[0].endswith("sending    recipients not yet counted: a worker counts them "
+                              "as it starts the campaign")
+    assert listed[1].endswith("cancelled  stopped before its recipients were counted: "
+                              "nobody was sent anything")
 
 
 def test_a_control_already_done_or_impossible_says_so_plainly(tmp_path):
