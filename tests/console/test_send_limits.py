@@ -70,6 +70,10 @@ def test_times_the_zone_skips_or_repeats_are_refused(tmp_path, page, smtp_server
         page.fill("#at", f"{spring}T03:30")  # the hour after the gap exists
         page.click("text=Confirmer et lancer l'envoi")
         page.wait_for_function("document.getElementById('state').dataset.state === 'scheduled'")
+        page.fill("#at", f"{autumn}T02:30")  # moved, on its page, to an hour that repeats
+        page.click("#reschedule button")
+        error = page.inner_text("#error")  # it said nothing there
+        assert "a lieu deux fois" in error and "heure d’Europe centrale" in error
 
 
 def test_campaign_page_says_it_waits_for_the_relay(tmp_path, page, smtp_server):
