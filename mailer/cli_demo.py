@@ -2,6 +2,11 @@
 
 A local database with sample subscribers, the example issue rendered, a campaign sent by
 a real Celery worker process (broker in a SQLite file) into the local Maildir outbox.
+
+The campaign goes to the whole list, as any send does: so the demo runs only where the list
+is its own (sample subscribers alone, at example.org, which mails nobody even through a
+relay). Run where real people were on the list, it mailed them all the sample issue, and
+marked them as having had it, so that the real send of that issue would have left them out.
 """
 
 from __future__ import annotations
@@ -26,12 +31,14 @@ TIMEOUT = 180
 
 @click.command("demo")
 @click.option("--issue", "file", default=str(EXAMPLE), help="The issue file to send.")
-@click.option("--subscribers", "count", default=300, show_default=True)
+@click.option("--subscribers", "count", default=300, show_default=True,
+              type=click.IntRange(0, 100_000))
 def demo(file: str, count: int) -> None:
-    """Render the example issue and send it to sample subscribers through a real worker."""
+    """Render the example issue and send it to sample subscribers through a real worker,
+    into the local outbox (or the relay set). Refused where real people are on the list."""
     from mailer.cli_send import busy
     from mailer.console.bounce_words import said_on_the_command_line
-    from mailer.demo_data import seed
+    from mailer.demo_data import real_people, seed
     from mailer.same_issue import refusal, sent_before_or_refuse
     from workers import campaigns
     from workers.app import queue_start
@@ -43,6 +50,13 @@ def demo(file: str, count: int) -> None:
     db.upgrade()
     with db.session_scope() as session:
         sent_before_or_refuse(session, file, editions)  # before the sample subscribers
+        others = real_people(session)
+        if others:
+            raise UserError(
+                f"demo sends its sample issue to the whole list, and this database holds "
+                f"{how_many(others, 'subscriber', 'subscribers')} it did not make up; run "
+                f"the demo in a folder of its own (another INFOLETTRE_HOME, or "
+                f"INFOLETTRE_DATABASE_URL of an empty database): nothing was changed")
         on_list = seed(session, count)
         session.commit()  # the sample subscribers stay, whatever the launch below meets
         try:
@@ -90,6 +104,10 @@ def demo(file: str, count: int) -> None:
         click.echo(f"{how_many(reached_before, 'subscriber', 'subscribers')} had this issue "
                    "from an earlier campaign: "
                    "nobody gets an issue twice")
-    click.echo(f"messages: {settings.outbox.resolve()}/new/ (one file each, any mail client)")
+    if settings.smtp_url:  # the outbox is empty: say where they went
+        click.echo("messages: through the relay INFOLETTRE_SMTP_URL sets")
+    else:
+        click.echo(f"messages: {settings.outbox.resolve()}/new/ (one file each, any mail "
+                   "client)")
     click.echo(f"rendered issue: {(settings.home / 'out').resolve()}/")
     click.echo(f"worker log: {(settings.home / 'worker.log').resolve()}")

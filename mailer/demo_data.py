@@ -16,6 +16,15 @@ LAST = ["Dubois", "Ferraro", "Nguyen", "Moreau", "Santos", "Vandamme", "Keller",
         "Lefèvre", "Rossi", "Martin", "Haddad", "Fontaine", "Carvalho"]
 
 
+SOURCE = "demo data"  # the consent source of every sample subscriber
+
+
+def real_people(session: Session) -> int:
+    """How many subscribers on the list, of any status, are not the demo's samples."""
+    return session.scalar(select(func.count()).where(
+        Subscriber.consent_source.is_distinct_from(SOURCE)))
+
+
 def seed(session: Session, count: int) -> int:
     """Add `count` subscribed sample people after those of earlier runs; returns how many
     are on the list now. (A second demo thus shows the issue reaching only the new ones.)"""
@@ -29,7 +38,7 @@ def seed(session: Session, count: int) -> int:
             name=f"{first} {last}",
             language="fr" if chance.random() < 0.6 else "en",
             status=Status.SUBSCRIBED,
-            confirmed_at=now, consent_at=now, consent_source="demo data",
+            confirmed_at=now, consent_at=now, consent_source=SOURCE,
             consent_text="Sample subscriber made up by `infolettre demo`.",
         ))
     session.commit()

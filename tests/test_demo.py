@@ -43,3 +43,31 @@ def test_demo_through_a_relay_that_refuses_everyone_loses_nobody(tmp_path, smtp_
         statuses = {s.status for s in session.query(Subscriber)}
     assert statuses == {Status.SUBSCRIBED}  # all 300 still subscribed
     db.get_engine(env["INFOLETTRE_DATABASE_URL"]).dispose()
+
+
+def test_demo_refuses_a_list_that_holds_real_people(tmp_path):
+    """Run where a real list is (an imported subscriber), the demo mailed every one of them
+    the sample issue and marked them as having had it; now it refuses and changes nothing."""
+    from sqlalchemy import func, select
+
+    from mailer import db
+    from subscribers.models import Subscriber
+    from workers.models import Campaign
+
+    env = infolettre_env(tmp_path / "home")
+    (tmp_path / "list.csv").write_text("email,language\nreal.person@example.net,fr\n")
+    subprocess.run([sys.executable, "-m", "mailer", "subscribers", "import", "list.csv"],
+                   env=env, cwd=tmp_path, check=True, capture_output=True)
+    refused = subprocess.run([sys.executable, "-m", "mailer", "demo", "--subscribers", "3"],
+                             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "this database holds 1 subscriber it did not make up" in refused.stderr
+    assert "nothing was changed" in refused.stderr
+    url = env["INFOLETTRE_DATABASE_URL"]
+    with db.session_scope(url) as session:
+        assert session.scalar(select(func.count()).select_from(Subscriber)) == 1
+        assert session.scalars(select(Campaign)).all() == []
+    db.get_engine(url).dispose()
+    negative = subprocess.run([sys.executable, "-m", "mailer", "demo", "--subscribers", "-5"],
+                              env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert negative.returncode == 2 and "-5 is not in the range" in negative.stderr
