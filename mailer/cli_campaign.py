@@ -29,8 +29,8 @@ def _line(session, item: Campaign) -> str:
     issue = f"issue {item.number}" if item.number else "no number"
     head = (f"{item.id:>4}  {issue:<12} {item.slug + '.yaml':<24} {item.state:<10} "
             f"{'test ' if item.test else ''}")
-    if not item.planned and not total:  # "sent 0/0" read as a send of nobody, finished
-        return head + _not_counted(item)
+    if not item.planned and not total and item.state != CampaignState.DONE:
+        return head + _not_counted(item)  # "sent 0/0" read as a send of nobody, finished
     return (head + f"sent {count[DeliveryState.SENT]}/{total}  "
             f"failed {count[DeliveryState.FAILED]}" + _uncertain(count[DeliveryState.UNKNOWN]))
 

@@ -39,6 +39,7 @@ def demo(file: str, count: int) -> None:
     from mailer.cli_send import busy
     from mailer.console.bounce_words import said_on_the_command_line
     from mailer.demo_data import real_people, seed
+    from mailer.dkim import key_problem
     from mailer.same_issue import refusal, sent_before_or_refuse
     from workers import campaigns
     from workers.app import queue_start
@@ -50,6 +51,9 @@ def demo(file: str, count: int) -> None:
     db.upgrade()
     with db.session_scope() as session:
         sent_before_or_refuse(session, file, editions)  # before the sample subscribers
+        key = key_problem(settings)
+        if key:
+            raise UserError(f"{key}; nothing was changed")
         others = real_people(session)
         if others:
             raise UserError(

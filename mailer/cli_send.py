@@ -90,7 +90,9 @@ def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime 
     `broker_ready()` says why the broker cannot take the start: then nothing is created."""
     from mailer import db
     from mailer.cli_render import _render, _size_warnings
+    from mailer.dkim import key_problem
     from mailer.same_issue import refusal as number_refusal
+    from mailer.settings import get_settings
     from workers import campaigns
 
     editions = _render(file, None)
@@ -112,6 +114,9 @@ def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime 
         if not yes and not click.confirm(f"Send{when}?"):
             raise SystemExit(1)
         at_utc = at.replace(tzinfo=dt.UTC) if at else None
+        key = key_problem(get_settings())  # a key that cannot sign stops every message
+        if key:
+            raise UserError(f"{key}; nothing was created")
         trouble = broker_ready()
         if trouble:
             raise UserError(f"the broker (INFOLETTRE_BROKER_URL) cannot take the send: "

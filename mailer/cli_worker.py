@@ -21,9 +21,14 @@ import click
 def worker(beat: bool, concurrency: int, pool: str, celery_args: tuple[str, ...]) -> None:
     """Send, retry and recover: the Celery worker of Infolettre."""
     from mailer import db
+    from mailer.dkim import key_problem
+    from mailer.errors import UserError
     from mailer.settings import get_settings
     from workers.app import app
 
+    key = key_problem(get_settings())  # every batch would fail on it, and say it nowhere
+    if key:
+        raise UserError(key)
     # The beat keeps its schedule there, whatever database and broker are configured.
     get_settings().home.mkdir(parents=True, exist_ok=True)
     db.upgrade()

@@ -15,12 +15,14 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 SIGNED = ("from", "to", "subject", "date", "message-id", "reply-to", "list-id",
           "list-unsubscribe", "list-unsubscribe-post", "mime-version", "content-type")
 _SPACES = re.compile(rb"[ \t]+")
+MIN_RSA_BITS = 1024  # RFC 8301 3.2: verifiers must not accept smaller RSA keys
 
 
 @lru_cache(maxsize=64)  # the headers shared by an edition's messages: once, not per message
@@ -31,13 +33,22 @@ def _relaxed(name: bytes, value: bytes) -> bytes:
 
 class DkimSigner:
     def __init__(self, key_file: Path, selector: str, domain: str) -> None:
-        self.key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+        pem = key_file.read_bytes()
+        try:
+            self.key = serialization.load_pem_private_key(pem, password=None)
+        except ValueError as error:  # cryptography's words name its parser, not the file
+            raise ValueError("a PEM file with no private key in it (a public key or a "
+                             "certificate?)" if b"-----BEGIN" in pem and b"PRIVATE KEY" not in pem
+                             else "not a PEM private key file") from error
         if isinstance(self.key, rsa.RSAPrivateKey):
+            if self.key.key_size < MIN_RSA_BITS:
+                raise ValueError(f"an RSA key of {self.key.key_size} bits, which verifiers "
+                                 f"refuse (RFC 8301: at least {MIN_RSA_BITS}; use 2048)")
             self.algorithm = "rsa-sha256"
         elif isinstance(self.key, ed25519.Ed25519PrivateKey):
             self.algorithm = "ed25519-sha256"
         else:
-            raise ValueError(f"{key_file}: DKIM needs an RSA or Ed25519 private key")
+            raise ValueError("not an RSA or Ed25519 private key, the two DKIM signs with")
         self.selector, self.domain = selector, domain
 
     def _sign(self, data: bytes) -> bytes:
@@ -80,3 +91,26 @@ def signer_for(settings) -> DkimSigner | None:
     if key not in _signers:
         _signers[key] = DkimSigner(Path(settings.dkim_key_file), settings.dkim_selector, domain)
     return _signers[key]
+
+
+def key_problem(settings) -> str | None:
+    """Why the DKIM key the settings name (INFOLETTRE_DKIM_KEY_FILE) cannot sign, said for a
+    person with the fix; None when it signs, or when DKIM is off. Asked before a send is
+    created and as a worker starts: a key that fails in a batch stopped every message of
+    the campaign, which stayed `sending` with no reason anyone could see."""
+    try:
+        signer_for(settings)
+    except FileNotFoundError:
+        reason = "no such file"
+    except IsADirectoryError:
+        reason = "a folder, not a file"
+    except PermissionError:
+        reason = "not readable by this user"
+    except TypeError:  # load_pem_private_key: the key is encrypted
+        reason = "an encrypted key (DKIM keys are read without a password)"
+    except (ValueError, UnsupportedAlgorithm) as error:
+        reason = str(error)
+    else:
+        return None
+    return (f"INFOLETTRE_DKIM_KEY_FILE ({settings.dkim_key_file}): {reason}; give the PEM "
+            "file of an RSA (2048 bits) or Ed25519 private key, or unset it to send unsigned")

@@ -14,6 +14,7 @@ from mailer.console.access import audit, requires
 from mailer.console.base import bp, issue_path, language_of_page, page
 from mailer.console.models import Role
 from mailer.db import utcnow
+from mailer.dkim import key_problem
 from mailer.issue import IssueInvalid
 from mailer.same_issue import number_line
 from mailer.send_time import LATEST_AHEAD
@@ -39,6 +40,9 @@ def _start(session, editions, test_to=None, at=None, same_issue=False) -> tuple[
     """The campaign created and committed, then its start queued (a scheduled one is
     started by the sweep when its time comes); its id, and what to say on its page: the
     `error` "not_queued" when the broker did not take the start."""
+    key = key_problem(get_settings())  # a key that cannot sign stops every message
+    if key:
+        raise InvalidInput("dkim", "dkim_key", key)
     campaign = campaigns.create(session, editions, test_to, at, same_issue)
     session.commit()
     said = {} if at is not None or queued(campaign.id) else {"error": "not_queued"}
@@ -58,7 +62,11 @@ def test_send(name: str):
         return page("message.html", key=error.label, detail=error.detail,
                     back=url_for("console.issue", name=name)), 400
     with db.session_scope() as session:
-        campaign_id, said = _start(session, editions, recipients)
+        try:
+            campaign_id, said = _start(session, editions, recipients)
+        except InvalidInput as error:  # the DKIM key: nothing created
+            return page("message.html", key=error.label, detail=error.detail,
+                        back=url_for("console.issue", name=name)), 409
         audit(session, g.staff["email"], "test send", issue=name, language=language,
               to=recipients)
     return redirect(url_for("console.campaign", campaign_id=campaign_id, **said))

@@ -91,3 +91,22 @@ def test_campaign_page_says_it_waits_for_the_relay(tmp_path, page, smtp_server):
                                timeout=60_000)
         assert page.is_hidden("#relay")
         assert len(smtp_server.wait_for(5)) == 5
+
+
+def test_a_dkim_key_that_cannot_sign_is_said_before_anything_is_created(tmp_path, page,
+                                                                        smtp_server):
+    from sqlalchemy import select
+
+    from mailer import db
+    from workers.models import Campaign
+
+    missing = tmp_path / "dkim.pem"
+    with sending_console(tmp_path, smtp_server, 2, dkim_key_file=str(missing)) as web:
+        sign_in(page, web, "sender@example.org")
+        page.goto(f"{web.url}/console/issues/091.yaml/launch")
+        page.click("text=Confirmer et lancer l'envoi")
+        error = page.inner_text("#error")
+        assert "La clé DKIM ne peut pas signer" in error
+        assert f"INFOLETTRE_DKIM_KEY_FILE ({missing}): no such file" in error
+        with db.session_scope(web.env["INFOLETTRE_DATABASE_URL"]) as session:
+            assert session.scalars(select(Campaign)).all() == []
