@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
@@ -97,16 +98,25 @@ def status(campaign_id: int, follow: bool) -> None:
     with db.session_scope() as session:
         if session.get(Campaign, campaign_id) is None:
             raise UserError(f"no campaign {campaign_id}")
+        item = session.get(Campaign, campaign_id)
+        if follow and item.state == CampaignState.SCHEDULED and item.scheduled_at:
+            click.echo(f"campaign {campaign_id} starts at {item.scheduled_at:%Y-%m-%d %H:%M} "
+                       "UTC: followed until it ends (Ctrl-C stops following, not the campaign)")
         started = time.monotonic()
         first = campaigns.counts(session, campaign_id)[DeliveryState.SENT]
+        terminal, said = sys.stdout.isatty(), None
         while True:
             line, ended = _progress(session, campaign_id, started, first)
             session.expire_all()
             if not follow or ended:
-                click.echo(line)
+                click.echo(("\r" + line.ljust(len(said))) if terminal and said else line)
                 _why(session, campaign_id)
                 return
-            click.echo("\r" + line, nl=False)
+            if terminal:  # one line, redrawn
+                click.echo("\r" + line, nl=False)
+            elif line != said:  # a file or a pipe: a line for each change, not one long line
+                click.echo(line)
+            said = line
             time.sleep(0.5)
 
 

@@ -59,3 +59,25 @@ def test_a_control_already_done_or_impossible_says_so_plainly(tmp_path):
     for control, code, words in said:
         result = run(env, "campaign", control, "1")
         assert (result.returncode, (result.stdout + result.stderr).strip()) == (code, words)
+
+
+def test_following_a_scheduled_campaign_says_it_waits_and_writes_lines(tmp_path):
+    """`--follow` on a scheduled campaign waited for its time without a word, and into a
+    pipe or a file wrote every refresh on one endless line."""
+    import subprocess
+    import sys
+
+    env, _url = setup(tmp_path)
+    at = _later()
+    assert run(env, "send", str(EXAMPLE), "--at", at, "--yes").returncode == 0
+    follow = subprocess.Popen([sys.executable, "-m", "mailer", "campaign", "status", "1",
+                               "--follow"], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        first, second = follow.stdout.readline(), follow.stdout.readline()
+    finally:
+        follow.kill()
+        follow.wait()
+    assert first == (f"campaign 1 starts at {at} UTC: followed until it ends (Ctrl-C stops "
+                     "following, not the campaign)\n")
+    assert second.startswith(EMPTY_BAR) and second.endswith("scheduled\n")
+    assert "\r" not in first + second
