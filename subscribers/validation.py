@@ -100,7 +100,8 @@ def check_language(raw: str | None) -> str:
     if language not in settings.languages and primary in settings.languages:
         language = primary
     if language not in settings.languages:
-        raise InvalidInput("language", "language_invalid", f"not one of {settings.languages}")
+        # The codes alone: the detail follows the message in the page's own language.
+        raise InvalidInput("language", "language_invalid", f"({', '.join(settings.languages)})")
     return language
 
 

@@ -152,6 +152,8 @@ def test_json_signup_with_cors_for_the_site_only(web):
     odd = requests.post(url, json={"email": "odd@example.org", "language": 7, "name": [1]},
                         timeout=10)
     assert odd.status_code == 400 and odd.json()["error"] == "language"
+    klingon = requests.post(url, json={"email": "k@example.org", "language": "tlh"}, timeout=10)
+    assert klingon.json()["detail"] == "(fr, en)"  # it said "not one of ['fr', 'en']"
     assert requests.post(url, json=["not", "an", "object"], timeout=10).status_code == 400
     assert subscriber(web, "js@example.org").status == Status.PENDING
 
