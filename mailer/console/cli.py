@@ -18,18 +18,24 @@ def staff() -> None:
     """Accounts of the staff console."""
 
 
+def _an_address(ctx, param, email: str) -> str:
+    """The address, checked before the password is asked for (twice)."""
+    try:
+        return check_email(email)
+    except InvalidInput as error:
+        raise UserError(f"EMAIL: {error.detail}") from None
+
+
 @staff.command("add")
-@click.argument("email")
+@click.argument("email", callback=_an_address)
 @click.option("--role", type=click.Choice(["editor", "sender", "admin"]), required=True)
 @click.password_option(help="Asked for when not given (typed twice).")
 def add(email: str, role: str, password: str) -> None:
     db.upgrade()
     try:
         with db.session_scope() as session:
-            member = add_staff(session, check_email(email), password, Role[role.upper()])
+            member = add_staff(session, email, password, Role[role.upper()])
             audit(session, "command line", "staff added", email=member.email, role=role)
-    except InvalidInput as error:
-        raise UserError(f"EMAIL: {error.detail}") from None
     except WeakPassword as error:
         raise UserError(f"--password: {error}") from None
     except IntegrityError:

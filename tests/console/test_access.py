@@ -132,6 +132,12 @@ def test_staff_add_refuses_short_passwords_and_duplicates(tmp_path):
                             "--role", "admin", "--password", "another long one"], env=web.env,
                            capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert again.returncode == 2 and "already a staff member" in again.stderr
+    # The address is checked before the password is asked for (it was asked twice first).
+    typo = subprocess.run([sys.executable, "-m", "mailer", "staff", "add", "notanemail",
+                           "--role", "admin"], env=web.env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert typo.returncode == 2 and "Password" not in typo.stdout + typo.stderr
+    assert typo.stderr.startswith("EMAIL: An email address must have an @-sign")
 
 
 def test_staff_password_names_an_unknown_member_before_asking_for_a_password(tmp_path):
