@@ -123,9 +123,6 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
     from mailer.bounces.reasons import FAULT, Fault, Reason
     from subscribers.models import normalise_email
 
-    if campaign_id is None and since is None and email is None:
-        raise UserError("say which bounces to undo: --campaign N, --since YYYY-MM-DD "
-                        "and/or --email ADDRESS")
     if complaints and not (email or "").strip():
         # A real complaint must never be undone: one person at a time, whom staff know
         # did not complain (the console's button is per person too), never a whole period.
@@ -143,6 +140,9 @@ def undo(campaign_id: int | None, reason: str | None, since: dt.datetime | None,
                 "suppresses a subscriber: nothing to undo" if reason in {*Reason}
                 else f"unknown reason {reason!r}")
         raise UserError(f"--reason: {said}; one of: " + ", ".join([*suppressing, "soft"]))
+    if campaign_id is None and since is None and email is None:  # after what is wrong
+        raise UserError("say which bounces to undo: --campaign N, --since YYYY-MM-DD "
+                        "and/or --email ADDRESS")
     scope = undoing.Scope(campaign_id, since.replace(tzinfo=dt.UTC) if since else None, reason,
                           normalise_email(email) if email else None, complaints)
     what = "complaints" if complaints else "bounces"

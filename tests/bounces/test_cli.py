@@ -51,6 +51,8 @@ def test_report_speaks_of_sender_side_refusals_and_undo_restores(tmp_path):
     assert run(env, "undo").returncode != 0  # which bounces must be said
     bad = run(env, "undo", "--campaign", "4", "--reason", "nope")
     assert bad.returncode != 0 and "unknown reason 'nope'" in bad.stderr
+    alone = run(env, "undo", "--reason", "zz")  # the wrong value first, then what is missing
+    assert alone.returncode == 2 and alone.stderr.startswith("--reason: unknown reason 'zz'")
     dry = run(env, "undo", "--campaign", "4", "--dry-run")
     assert "1 subscriber suppressed by these bounces\n" in dry.stdout and emails[0] in dry.stdout
     with db.session_scope(url) as session:
