@@ -47,6 +47,8 @@ class Form:
             return value.astimezone(ZoneInfo(self.zone)).strftime("%Y-%m-%d %H:%M:%S")
         if isinstance(value, str):
             return neutralise(value)
+        if isinstance(value, float):  # 0.0 and SQLite's 0 alike: "0", "0.5", "2"
+            return f"{value:g}"
         return value
 
 

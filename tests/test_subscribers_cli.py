@@ -104,6 +104,7 @@ def test_export_neutralises_formulas_and_imports_back_to_the_same_text(tmp_path,
     original = list(csv.DictReader(io.StringIO(run(source, "export").stdout)))
     keep = ("email", "name", "language", "status", "consent_at")
     assert [{k: r[k] for k in keep} for r in back] == [{k: r[k] for k in keep} for r in original]
+    assert {r["bounce_score"] for r in back + original} == {"0"}  # was "0" and "0.0" mixed
 
 
 def test_export_to_a_folder_that_does_not_exist_says_so(tmp_path):
