@@ -13,15 +13,21 @@ import re
 from dataclasses import dataclass
 from html import escape
 
+from mailer.inline_scan import links, pairs, substitute
 from mailer.typography import superscript_ordinals
 
+# Found by mailer.inline_scan in linear time, as these regexes would find them.
 _LINK = re.compile(r"\[([^\]\n]+)\]\(((?i:https?://|mailto:)[^\s)]+)\)")
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-_ITALIC = re.compile(r"(?<![*\w])\*(?=\S)(.+?)(?<=\S)\*(?![*\w])")
+_LINK_END = re.compile(r"[\s)]")
+_LINK_START = re.compile(r"(?i:https?://|mailto:)[^\s)]")
+# **bold**: `\*\*(?=\S)(.+?)(?<=\S)\*\*`; *italic*: `(?<![*\w])\*(?=\S)(.+?)(?<=\S)\*(?![*\w])`.
+_BOLD = (re.compile(r"(?=\*\*\S)"), re.compile(r"(?<=\S)(?=\*\*)"), 2)
+_ITALIC = (re.compile(r"(?<![*\w])(?=\*\S)"), re.compile(r"(?<=\S)(?=\*(?![*\w]))"), 1)
 _BULLET = re.compile(r"^\s*[-•]\s+")
 # A bare address in escaped text; what ends a sentence after it is not part of it.
 _BARE_URL = re.compile(r"https?://[^\s<>\"\[\]]+")
-_URL_TAIL = re.compile(r"(?:[.,;:!?)»]|&quot;|&#x27;|&gt;)+$")
+# Longest first: `;` alone would leave `&gt` behind.
+_URL_TAIL = ("&quot;", "&#x27;", "&gt;", *".,;:!?)»")
 
 
 @dataclass(frozen=True)
@@ -55,13 +61,28 @@ def blocks(source: str) -> list[Block]:
     return out
 
 
+def _without_tail(url: str) -> str:
+    """`url` without the punctuation that ends a sentence after it, stripped from the end
+    (a regex ending in `+$` tried it from every position: quadratic on a run of dots)."""
+    end = len(url)
+    while tail := next((t for t in _URL_TAIL if url.endswith(t, 0, end)), ""):
+        end -= len(tail)
+    return url[:end]
+
+
+def _links(text: str):
+    return links(_LINK, text, 1, _LINK_END, _LINK_START)
+
+
+def _emphasis(text: str, bold: str, italic: str) -> str:
+    text = pairs(text, *_BOLD, lambda inner: bold.format(inner))
+    return pairs(text, *_ITALIC, lambda inner: italic.format(inner))
+
+
 def _autolink(escaped: str, style: str, language: str) -> str:
     out, last = [], 0
     for found in _BARE_URL.finditer(escaped):
-        url = found[0]
-        tail = _URL_TAIL.search(url)
-        if tail:
-            url = url[: tail.start()]
+        url = _without_tail(found[0])
         if "://" not in url[:-1] or url.endswith("://"):
             continue
         out += [superscript_ordinals(escaped[last:found.start()], language),
@@ -76,21 +97,19 @@ def inline_html(text: str, link_style: str = "", language: str = "") -> str:
     text = escape(text, quote=True)
     style = f' style="{link_style}"' if link_style else ""
     out, last = [], 0
-    for found in _LINK.finditer(text):
+    for found in _links(text):
         words = superscript_ordinals(found[1], language)
         out += [_autolink(text[last:found.start()], style, language),
                 f'<a href="{found[2]}"{style}>{words}</a>']
         last = found.end()
     out.append(_autolink(text[last:], style, language))
-    text = "".join(out)
-    text = _BOLD.sub(r"<strong>\1</strong>", text)
-    return _ITALIC.sub(r"<em>\1</em>", text)
+    return _emphasis("".join(out), "<strong>{}</strong>", "<em>{}</em>")
 
 
 def inline_text(text: str) -> str:
-    text = _LINK.sub(lambda m: m[1] if m[2].endswith(m[1]) else f"{m[1]} ({m[2]})", text)
-    text = _BOLD.sub(r"\1", text)
-    return _ITALIC.sub(r"\1", text)
+    text = substitute(_links(text), lambda m: m[1] if m[2].endswith(m[1])
+                      else f"{m[1]} ({m[2]})", text)
+    return _emphasis(text, "{}", "{}")
 
 
 def to_html(source: str, language: str = "") -> str:

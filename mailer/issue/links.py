@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, TypeAdapter, ValidationError
 
+from mailer.inline_scan import links
+
 SCHEMES = ("https://", "http://", "mailto:")
 # Anything an author may have meant as a link, valid or not: [words](target).
 MARKUP_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\n]*)\)")
+_TARGET_END = re.compile(r"[)\n]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HTTP = TypeAdapter(HttpUrl)
+
+
+def markup_links(text: str) -> Iterator[re.Match[str]]:
+    """MARKUP_LINK.finditer(text), in linear time (mailer.inline_scan says why)."""
+    return links(MARKUP_LINK, text, 0, _TARGET_END, re.compile(""))
 
 
 def link_problem(target: str) -> str | None:
@@ -91,7 +100,7 @@ def check_markup_links(texts, file: str, lines: dict, source: list[str]) -> list
     problems = []
     for location, text in texts:
         for language, value in text.root.items():
-            for found in MARKUP_LINK.finditer(value or ""):
+            for found in markup_links(value or ""):
                 problem = link_problem(found[2])
                 if problem is None and not found[1].strip():
                     problem = "a link without words: write them between the brackets"

@@ -59,9 +59,6 @@ MAX_BYTES = 1_000_000  # a full issue is about 20 KB
 MAX_DEPTH = 20  # an issue nests 5 deep
 MAX_VALUES = 100_000  # a full issue has about 600
 # C0 and C1 controls but tab, newline and carriage return; what YAML itself refuses too.
-# MAX_DEPTH opening brackets in a row: refused before YAML's scanner, which looks up to
-# 1,024 characters ahead for each of them (half a second for a line of `[`).
-_BRACKETS = re.compile(r"[\[{](?:[ \t]*[\[{]){" + str(MAX_DEPTH) + "}")
 _BREAKS = re.compile("[\x85\u2028\u2029]")
 _BREAKS_NAMES = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
@@ -82,6 +79,15 @@ class _Loader(yaml.SafeLoader):
         self._values = 0
         self._open: list[str] = []  # anchors whose node is being composed
         self._measure: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth)
+
+    def fetch_flow_collection_start(self, TokenClass):
+        # A `[` or `{` that opens a flow collection (not one inside a quoted text): refused
+        # beyond MAX_DEPTH by the scanner itself, which keeps a possible key per open
+        # collection and goes over all of them at each token (seconds for a line of `[`).
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused(problem=f"nested deeper than {MAX_DEPTH} levels",
+                           problem_mark=self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
 
     def compose_node(self, parent, index):
         event = self.peek_event()
@@ -264,11 +270,6 @@ def _read_text(path: Path) -> str:
         raise IssueInvalid([Problem(name, line, "", (
             f"an invisible U+{ord(found[0]):04X} ({_BREAKS_NAMES[found[0]]}) at column "
             f"{column}, which YAML reads as a line break: delete it, or press Enter"))])
-    found = _BRACKETS.search(text)
-    if found:
-        line = text.count("\n", 0, found.start()) + 1
-        raise IssueInvalid([Problem(name, line, "", f"invalid YAML: nested deeper than "
-                                    f"{MAX_DEPTH} levels")])
     return text
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
 
+from mailer.issue import IssueInvalid, load_issue
 from tests.console.test_access import add_staff, sign_in
-from tests.render.conftest import ROOT
+from tests.render.conftest import MINIMAL, ROOT
 from tests.support.webapp import WebProcess, infolettre_env
 
 
@@ -104,3 +106,25 @@ def test_the_harmless_aliases_a_yaml_writer_makes_are_read(tmp_path):
     assert "*id001" in path.read_text(encoding="utf-8")
     result = run(tmp_path, "validate", str(path))
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("text", [
+    '"' + "[" * 25 + "x" + "]" * 25 + '"', '"' + "{" * 26 + 'x"', "'" + "[" * 40 + "x'",
+    "|\n      " + "[" * 40 + "\n", "Hello. # " + "{" * 40,
+])
+def test_brackets_in_a_text_are_no_nesting(tmp_path, text):
+    # The depth guard counted every `[` and `{` of the file, those of a quoted text too.
+    path = tmp_path / "083.yaml"
+    path.write_text(MINIMAL.replace("en: Hello everyone.", "en: " + text), encoding="utf-8")
+    load_issue(path)
+
+
+@pytest.mark.parametrize("nesting", ["[" * 21 + "]" * 21, "[ " * 30, "{a: [" * 15, "[" * 900_000])
+def test_real_nesting_is_still_refused_at_once(tmp_path, nesting):
+    path = tmp_path / "083.yaml"
+    path.write_text(MINIMAL.replace("en: Hello everyone.", "en: " + nesting), encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(IssueInvalid) as caught:
+        load_issue(path)
+    assert time.monotonic() - started < 1
+    assert str(caught.value) == f"{path}:9: invalid YAML: nested deeper than 20 levels"
