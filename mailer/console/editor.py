@@ -63,6 +63,9 @@ def checked(text: str, name: str):
 @contextmanager
 def _locked():
     # One save at a time in the folder: the fingerprint check and the rename are one step.
+    # The folder is the console's own: a working folder without it yet gets it (a first
+    # issue saved in a new folder was a 500).
+    _folder().mkdir(parents=True, exist_ok=True)
     with open(_folder() / ".editor.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

@@ -9,8 +9,10 @@ import requests
 from mailer import db
 from mailer.bounces import classify
 from mailer.bounces.process import record
+from mailer.console import editor_form, issue_yaml
 from mailer.render import render_file
-from tests.console.test_access import ROOT
+from tests.console.test_access import ROOT, add_staff
+from tests.support.webapp import WebProcess
 from workers import campaigns
 from workers.models import CampaignState
 
@@ -72,3 +74,21 @@ def test_each_bad_input_gets_its_message(console):
           verdict="maybe")
     _post(http, token, f"{base}/bounces/{event_id}", 400,
           "Cette adresse électronique n'est pas valide.", verdict="hard", recipient="nope")
+
+
+def test_a_new_issue_saved_where_the_issues_folder_is_not_yet(tmp_path):
+    # FileNotFoundError 'issues/.editor.lock' on every save: a 500.
+    issues = tmp_path / "issues"
+    web = WebProcess(tmp_path / "home", issues_dir=str(issues))
+    add_staff(web.env, "admin@example.org", "admin")
+    web.start()
+    try:
+        http, token = _signed_in(web)
+        text = (ROOT / "issues" / "091.yaml").read_text(encoding="utf-8")
+        fields = dict(editor_form.flatten(issue_yaml.read(text)))
+        answer = http.post(f"{web.url}/console/issues/new.yaml/edit", timeout=30, data={
+            "csrf_token": token, "new": "1", "file_name": "091.yaml", **fields})
+        assert answer.status_code == 200 and "saved=1" in answer.url, answer.status_code
+    finally:
+        web.stop()
+    assert issue_yaml.read((issues / "091.yaml").read_text(encoding="utf-8"))["number"] == 91
