@@ -92,3 +92,14 @@ def test_a_new_issue_saved_where_the_issues_folder_is_not_yet(tmp_path):
     finally:
         web.stop()
     assert issue_yaml.read((issues / "091.yaml").read_text(encoding="utf-8"))["number"] == 91
+
+
+def test_ids_too_large_for_the_database_are_unknown_pages(console):
+    # 2**64 and more raised OverflowError (Python int too large for SQLite INTEGER): 500.
+    http, _token = _signed_in(console)
+    base = f"{console.url}/console"
+    for path in ("campaigns/99999999999999999999", "subscribers/99999999999999999999",
+                 f"campaigns/{2**63}/progress", "bounces/99999999999999999999",
+                 "issues/091.yaml/versions?a=99999999999999999999&b=1"):
+        assert http.get(f"{base}/{path}", timeout=10).status_code == 404, path
+    assert http.get(f"{base}/campaigns/{2**63 - 1}", timeout=10).status_code == 404
