@@ -90,6 +90,11 @@ def _choice_name(language: str):
     return lambda key, value: words.get(CHOICE_LABELS.get(key, "") + value, value)
 
 
+@bp.errorhandler(editor_form.FieldNameInvalid)
+def _field_name_invalid(error: editor_form.FieldNameInvalid):
+    return page("message.html", key="editor_field_invalid", detail=error.name), 400
+
+
 def _editor(name: str, data: dict, base: str, new: bool = False, status: int = 200, **extra):
     language = language_of_page()
     languages = data.get("languages") or get_settings().languages

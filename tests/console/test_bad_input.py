@@ -103,3 +103,19 @@ def test_ids_too_large_for_the_database_are_unknown_pages(console):
                  "issues/091.yaml/versions?a=99999999999999999999&b=1"):
         assert http.get(f"{base}/{path}", timeout=10).status_code == 404, path
     assert http.get(f"{base}/campaigns/{2**63 - 1}", timeout=10).status_code == 404
+
+
+def test_crafted_editor_field_names_are_named_in_a_400(console):
+    # A name that is no path of the format met a value where it needed an object (or the
+    # other way round): AttributeError, a 500.
+    http, token = _signed_in(console)
+    for fields, named in (
+            ({"sections.0": "1", "sections.0.kind": "news"}, "sections.0"),
+            ({"sections.0.kind": "news", "sections.0": "1"}, "sections.0"),
+            ({"sections.0.articles.0.title.fr.x.y": "1"}, "sections.0.articles.0.title.fr.x.y"),
+            ({"sections.zero.kind": "news"}, "sections.zero.kind"),
+            ({"sections.0.odd": "1", "sections.0.odd.x": "2"}, "sections.0.odd.x")):
+        for action in ("edit", "preview"):
+            _post(http, token, f"{console.url}/console/issues/091.yaml/{action}", 400,
+                  f"retapez la modification. Le champ : <strong>{named}</strong>",
+                  **fields)
