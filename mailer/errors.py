@@ -14,4 +14,5 @@ class UserError(click.ClickException):
 
 # A row's id as the databases store it (signed 64-bit on SQLite and PostgreSQL): a larger
 # number given to a command raised OverflowError deep in the query.
-ROW_ID = click.IntRange(1, 2**63 - 1)
+ROW_ID_MAX = 2**63 - 1
+ROW_ID = click.IntRange(1, ROW_ID_MAX)

@@ -1,11 +1,11 @@
 """Bad requests answered in the reader's language: a 4xx page, never a 500, never a path.
 
-Three guards for the whole app. A URL longer than MAX_URL is refused (414) before anything
+Guards for the whole app. A URL longer than MAX_URL is refused (414) before anything
 reads it (a request line past gunicorn's bound, 8,190 bytes, gets gunicorn's own 414
 first). Text with a NUL or another C0 control character
 (but tab and line breaks) in the path, the query or a form is refused before any view runs:
 PostgreSQL refuses NUL in text, so such a value would otherwise fail deep inside a query.
-And every
+A number in a URL (`<int:…>`) beyond a row id's 64 bits is an unknown page. And every
 HTTP error no view handled itself (an unknown page, a wrong method, a body too large, a
 malformed form) is a page of the console or of the public site in the page's language, or
 JSON under /api/. Webhooks answer their callers themselves.
@@ -17,6 +17,9 @@ import re
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge
+from werkzeug.routing import IntegerConverter
+
+from mailer.errors import ROW_ID_MAX
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -70,7 +73,17 @@ def http_error(error: HTTPException):
     return message(public_key, page_language(chosen), error.code)
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` of every route, bounded as the databases store a row's id (signed 64-bit):
+    a larger number is an unknown page (404), not an OverflowError deep in the query."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", ROW_ID_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def install(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter  # before any blueprint's routes
     app.before_request(refuse_long_urls)
     app.before_request(refuse_control_characters)
     app.register_error_handler(HTTPException, http_error)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import stat
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -55,6 +57,19 @@ def _seekable(file: Path):
         yield Path(copy.name)
 
 
+@contextmanager
+def _interrupted():
+    """An Event set by Ctrl-C, for the import to stop between two batches (each saved
+    whole) and say how many rows it saved: a KeyboardInterrupt raised anywhere left an
+    unknown number of rows saved and click's bare "Aborted!"."""
+    asked = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda _signal, _frame: asked.set())
+    try:
+        yield asked
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @subscribers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(file: Path) -> None:
@@ -67,14 +82,20 @@ def import_command(file: Path) -> None:
     read whole is rejected before anything is saved (exit 2); rejected rows exit 1.
     """
     try:
-        with _seekable(file) as readable:
+        with _seekable(file) as readable, _interrupted() as asked:
             report = import_csv(partial(db.session_scope, get_settings().db_url), readable,
-                                name=file.name)
+                                name=file.name, stop=asked.is_set)
     except FileRejected as rejected:
         click.echo(rejected.problem.located(str(file)), err=True)
         raise UserError(f"{file}: rejected, nothing imported") from None
     for problem in report.errors:
         click.echo(problem.located(str(file)), err=True)
+    if report.stopped_before:
+        click.echo(f"{file}: interrupted at line {report.stopped_before}: "
+                   f"{how_many(report.saved, 'row', 'rows')} saved, the rest not imported; "
+                   "import the same file again to complete it (the rows saved are left "
+                   "as they are)", err=True)
+        sys.exit(130)  # 128 + SIGINT, as a shell says a Ctrl-C
     layout = report.layout
     inactive = f", {report.inactive} kept unsubscribed" if report.inactive else ""
     click.echo(

@@ -28,6 +28,7 @@ _YEAR_FIRST = re.compile(r"\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME)  # 202
 _SERIAL = re.compile(r"(\d{5})(?:[.,](\d+))?")
 _SERIAL_EPOCH = datetime(1899, 12, 30)
 FUTURE_SLACK = timedelta(days=1)
+CODES = ("date_invalid", "date_partial", "date_too_old", "date_future")  # of csv_problems
 OLDEST = 1970  # no consent of this list is older: 01/01/1900 is a spreadsheet's empty date
 
 
@@ -53,7 +54,17 @@ def consent_time(raw: str, zone: str, languages: tuple[str, ...] = ("fr", "en"))
     raw = raw.strip()
     if not raw:
         return None
-    moment = _read(raw, languages)
+    try:
+        return _checked(_read(raw, languages), zone)
+    except ValueError as error:
+        # A parser's own ValueError (dateutil reads `+25:00`, which no datetime can use:
+        # "offset must be a timedelta strictly between ...") is not a problem code.
+        if str(error) in CODES:
+            raise
+        raise ValueError("date_invalid") from None
+
+
+def _checked(moment: datetime, zone: str) -> datetime:
     if moment.year < OLDEST:
         raise ValueError("date_too_old")
     if moment.tzinfo is None:

@@ -1,9 +1,12 @@
-"""Importing a CSV list: never half a file; each bad row reported, the good rows in.
+"""Importing a CSV list: each bad row reported, the good rows in; stopped halfway, it says so.
 
 Two passes over the file, both streamed. The first reads it whole (encoding, RFC 4180
 structure, header, the order of its dates) and saves nothing: any problem there rejects the
 file with its line, so a bad byte on row 95,000 is found before row 1 is saved. The second
-checks each row and saves BATCH rows per transaction.
+checks each row and saves BATCH rows per transaction (one transaction for a whole big
+file would hold SQLite's write lock, and so every signup, for its whole length); stopped
+between two, the import says how many rows were saved, and the same file imported again
+completes it.
 
 Running the same file twice changes nothing: an address already on the list (or
 suppressed) is left as it is. A row without a consent date becomes pending, never
@@ -16,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
@@ -88,6 +91,11 @@ class Report:
     inactive: int = 0  # imported as unsubscribed, bounced or complained
     unchanged: int = 0
     errors: list[Problem] = field(default_factory=list)
+    stopped_before: int = 0  # the first line not imported, when asked to stop; else 0
+
+    @property
+    def saved(self) -> int:
+        return self.subscribed + self.pending + self.inactive
 
 
 def survey(path: Path) -> Layout:
@@ -212,16 +220,21 @@ def upload_name(filename: str | None) -> str:
 
 
 def import_csv(session_factory, path: Path, name: str | None = None,
-               zone: str | None = None) -> Report:
+               zone: str | None = None, stop: Callable[[], bool] = lambda: False) -> Report:
     """Import the CSV file `path`, shown to people as `name` (never a server path); naive
     times are read in `zone` (the console's). FileRejected, before anything is saved, for a
-    file that cannot be read whole; the Report lists each rejected row."""
+    file that cannot be read whole; the Report lists each rejected row. `stop` is asked
+    between batches (Ctrl-C on the command line): when it says so, the Report's
+    `stopped_before` is the first line not imported, the batches before it saved whole."""
     zone = zone or get_settings().console_timezone
     report = Report(survey(path))
     source = f"import:{name or path.name}"[:200]
     rows = _rows(path, report.layout)
     first_lines: dict[int, int] = {}
     while batch := list(islice(rows, BATCH)):
+        if stop():
+            report.stopped_before = batch[0][0]
+            break
         checked: list[Row] = []
         for line, row in batch:
             if isinstance(row, Problem):

@@ -162,6 +162,23 @@ def test_dates_beyond_the_calendar_after_their_zone_reject_their_row(sqlite_url,
     assert list(names(sqlite_url)) == ["c@example.org"]
 
 
+def test_an_offset_of_a_day_or_more_is_its_rows_bad_date(sqlite_url, tmp_path):
+    # dateutil reads +25:00, which no datetime can use: its ValueError ("offset must be a
+    # timedelta strictly between ...") was taken for a problem code, a KeyError after the
+    # good rows were saved.
+    path = tmp_path / "e3.csv"
+    path.write_text("email,language,consent_date\ngood1@example.org,fr,2026-11-15\n"
+                    "bad1@example.org,fr,2026-11-15T10:00+25:00\n"
+                    "good2@example.org,fr,2026-11-15\nbad2@example.org,fr,2025-11-15 -2400\n")
+    report = import_csv(partial(db.session_scope, sqlite_url), path, name="e3.csv")
+    assert [p.located("e3.csv") for p in report.errors] == [
+        "e3.csv:3: consent_date: '2026-11-15T10:00+25:00' is not a date; write it "
+        "day/month/year (15/11/2025), 2025-11-15 or 15 November 2025",
+        "e3.csv:5: consent_date: '2025-11-15 -2400' is not a date; write it "
+        "day/month/year (15/11/2025), 2025-11-15 or 15 November 2025"]
+    assert sorted(names(sqlite_url)) == ["good1@example.org", "good2@example.org"]
+
+
 def test_unambiguous_dates_are_read_and_the_others_say_what_is_wrong(sqlite_url, tmp_path):
     # 2025/11/15, month names and a spreadsheet's serial 45976 were "not a date"; so was
     # 01/01/1900, which is only too old.

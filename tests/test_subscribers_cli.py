@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
+from sqlalchemy import func, select
 
+from mailer import db
+from subscribers.models import Subscriber
 from tests.support.webapp import infolettre_env
 
 
@@ -172,3 +178,41 @@ def test_the_import_says_one_row_as_one(tmp_path):
                     1: "1 row, UTF-8, separated by commas)\n",
                     2: "2 rows, UTF-8, separated by commas)\n",
                     1200: "1,200 rows, UTF-8, separated by commas)\n"}, said
+
+
+def test_ctrl_c_during_an_import_says_what_was_saved_and_the_same_import_completes_it(
+        tmp_path):
+    # Ctrl-C printed click's bare "Aborted!" with thousands of rows already committed.
+    env = infolettre_env(tmp_path / "home")
+    url = env["INFOLETTRE_DATABASE_URL"]
+    rows = 40_000
+    listing = tmp_path / "big.csv"
+    listing.write_text("email,language\n" + "".join(
+        f"p{n}@example.org,fr\n" for n in range(rows)), encoding="utf-8")
+
+    def saved() -> int:
+        try:
+            with db.session_scope(url) as session:
+                return session.scalar(select(func.count()).select_from(Subscriber))
+        except Exception:  # the tables not made yet
+            return 0
+
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "subscribers", "import", str(listing)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while saved() == 0 and importing.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    importing.send_signal(signal.SIGINT)
+    _out, err = importing.communicate(timeout=60)
+    assert importing.returncode == 130, err
+    said = re.fullmatch(rf"{listing}: interrupted at line (\d+): ([\d,]+) rows saved, the "
+                        r"rest not imported; import the same file again to complete it "
+                        r"\(the rows saved are left as they are\)\n", err)
+    assert said, err
+    kept = int(said[2].replace(",", ""))
+    assert 0 < kept < rows and kept == saved() and int(said[1]) == kept + 2
+    again = run(env, "import", str(listing))
+    assert again.returncode == 0, again.stderr
+    assert f": 0 subscribed, {rows - kept} pending (no consent), {kept} already" in again.stdout
+    assert saved() == rows

@@ -63,6 +63,9 @@ def checked(text: str, name: str):
 @contextmanager
 def _locked():
     # One save at a time in the folder: the fingerprint check and the rename are one step.
+    # The folder is the console's own: a working folder without it yet gets it (a first
+    # issue saved in a new folder was a 500).
+    _folder().mkdir(parents=True, exist_ok=True)
     with open(_folder() / ".editor.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -85,6 +88,11 @@ CHOICE_LABELS = {"group": "agenda_", "kind": "section_"}
 def _choice_name(language: str):
     words = load_labels(language)
     return lambda key, value: words.get(CHOICE_LABELS.get(key, "") + value, value)
+
+
+@bp.errorhandler(editor_form.FieldNameInvalid)
+def _field_name_invalid(error: editor_form.FieldNameInvalid):
+    return page("message.html", key="editor_field_invalid", detail=error.name), 400
 
 
 def _editor(name: str, data: dict, base: str, new: bool = False, status: int = 200, **extra):

@@ -89,10 +89,25 @@ def issue_fields() -> tuple[Field, ...]:
     return model_fields(Issue)
 
 
+class FieldNameInvalid(ValueError):
+    """A posted name that is no path of the format (`sections.0` beside
+    `sections.0.kind`, `title.fr.x`): no form of the editor posts it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 def _set(into: dict, parts: list[str], value: str) -> None:
+    """`value` at the path `parts`; FieldNameInvalid when another name already holds a
+    value where this one needs an object, or the other way round (`x.y` and `x.y.z`)."""
     node: dict = into
     for part in parts[:-1]:
         node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise FieldNameInvalid(".".join(parts))
+    if isinstance(node.get(parts[-1]), dict):
+        raise FieldNameInvalid(".".join(parts))
     node[parts[-1]] = value
 
 
@@ -141,12 +156,32 @@ def prune(value):
 INDEX = re.compile(r"^\d+$")
 
 
+def _fits(parts: list[str], fields: tuple[Field, ...]) -> bool:
+    """Whether the dotted path `parts` follows the format: a list's index then one of its
+    item's fields, an object's field, a text's language, nothing after a leaf. A key the
+    format does not know ends the check (it is left out of the issue)."""
+    spec = next((f for f in fields if f.key == parts[0]), None)
+    rest = parts[1:]
+    if spec is None:
+        return True
+    if spec.kind == "list":
+        return len(rest) >= 2 and bool(INDEX.match(rest[0])) and _fits(rest[1:], spec.fields)
+    if spec.kind == "object":
+        return bool(rest) and _fits(rest, spec.fields)
+    if spec.kind in ("text", "markup"):
+        return len(rest) == 1
+    return not rest
+
+
 def unflatten(form: typing.Iterable[tuple[str, str]]) -> dict:
-    """The issue mapping of the posted form fields (names are dotted paths)."""
+    """The issue mapping of the posted form fields (names are dotted paths);
+    FieldNameInvalid for a name of an issue field that is no path of the format."""
     raw: dict = {}
     for name, value in form:
         parts = name.split(".")
-        if parts[0] in {f.key for f in issue_fields()} and all(parts):
+        if parts[0] in {f.key for f in issue_fields()}:
+            if not all(parts) or not _fits(parts, issue_fields()):
+                raise FieldNameInvalid(name)
             _set(raw, parts, value)
     return prune(_listify(raw, issue_fields()))
 

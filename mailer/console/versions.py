@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailer.console.models import IssueVersion
+from mailer.errors import ROW_ID_MAX
 
 # The text as it was before the editor first saved it (uploaded, or written by hand).
 BEFORE = "—"
@@ -33,6 +34,8 @@ def listed(session: Session, issue: str) -> list[IssueVersion]:
 
 
 def content(session: Session, issue: str, version_id: int) -> str | None:
+    if not 0 < version_id <= ROW_ID_MAX:  # ?a=99999999999999999999: OverflowError
+        return None
     version = session.get(IssueVersion, version_id)
     return version.content if version is not None and version.issue == issue else None
 

@@ -9,8 +9,10 @@ import requests
 from mailer import db
 from mailer.bounces import classify
 from mailer.bounces.process import record
+from mailer.console import editor_form, issue_yaml
 from mailer.render import render_file
-from tests.console.test_access import ROOT
+from tests.console.test_access import ROOT, add_staff
+from tests.support.webapp import WebProcess
 from workers import campaigns
 from workers.models import CampaignState
 
@@ -72,3 +74,48 @@ def test_each_bad_input_gets_its_message(console):
           verdict="maybe")
     _post(http, token, f"{base}/bounces/{event_id}", 400,
           "Cette adresse électronique n'est pas valide.", verdict="hard", recipient="nope")
+
+
+def test_a_new_issue_saved_where_the_issues_folder_is_not_yet(tmp_path):
+    # FileNotFoundError 'issues/.editor.lock' on every save: a 500.
+    issues = tmp_path / "issues"
+    web = WebProcess(tmp_path / "home", issues_dir=str(issues))
+    add_staff(web.env, "admin@example.org", "admin")
+    web.start()
+    try:
+        http, token = _signed_in(web)
+        text = (ROOT / "issues" / "091.yaml").read_text(encoding="utf-8")
+        fields = dict(editor_form.flatten(issue_yaml.read(text)))
+        answer = http.post(f"{web.url}/console/issues/new.yaml/edit", timeout=30, data={
+            "csrf_token": token, "new": "1", "file_name": "091.yaml", **fields})
+        assert answer.status_code == 200 and "saved=1" in answer.url, answer.status_code
+    finally:
+        web.stop()
+    assert issue_yaml.read((issues / "091.yaml").read_text(encoding="utf-8"))["number"] == 91
+
+
+def test_ids_too_large_for_the_database_are_unknown_pages(console):
+    # 2**64 and more raised OverflowError (Python int too large for SQLite INTEGER): 500.
+    http, _token = _signed_in(console)
+    base = f"{console.url}/console"
+    for path in ("campaigns/99999999999999999999", "subscribers/99999999999999999999",
+                 f"campaigns/{2**63}/progress", "bounces/99999999999999999999",
+                 "issues/091.yaml/versions?a=99999999999999999999&b=1"):
+        assert http.get(f"{base}/{path}", timeout=10).status_code == 404, path
+    assert http.get(f"{base}/campaigns/{2**63 - 1}", timeout=10).status_code == 404
+
+
+def test_crafted_editor_field_names_are_named_in_a_400(console):
+    # A name that is no path of the format met a value where it needed an object (or the
+    # other way round): AttributeError, a 500.
+    http, token = _signed_in(console)
+    for fields, named in (
+            ({"sections.0": "1", "sections.0.kind": "news"}, "sections.0"),
+            ({"sections.0.kind": "news", "sections.0": "1"}, "sections.0"),
+            ({"sections.0.articles.0.title.fr.x.y": "1"}, "sections.0.articles.0.title.fr.x.y"),
+            ({"sections.zero.kind": "news"}, "sections.zero.kind"),
+            ({"sections.0.odd": "1", "sections.0.odd.x": "2"}, "sections.0.odd.x")):
+        for action in ("edit", "preview"):
+            _post(http, token, f"{console.url}/console/issues/091.yaml/{action}", 400,
+                  f"retapez la modification. Le champ : <strong>{named}</strong>",
+                  **fields)
