@@ -97,6 +97,9 @@ def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime 
 
     editions = _render(file, None)
     _size_warnings(file, editions)
+    key = key_problem(get_settings())  # a key that cannot sign would stop every message
+    if key:  # said before the audience and the question
+        raise UserError(f"{key}; nothing was created")
     db.upgrade()
     with db.session_scope() as session:
         first = next(iter(editions.values()))
@@ -114,9 +117,6 @@ def _create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime 
         if not yes and not click.confirm(f"Send{when}?"):
             raise SystemExit(1)
         at_utc = at.replace(tzinfo=dt.UTC) if at else None
-        key = key_problem(get_settings())  # a key that cannot sign stops every message
-        if key:
-            raise UserError(f"{key}; nothing was created")
         trouble = broker_ready()
         if trouble:
             raise UserError(f"the broker (INFOLETTRE_BROKER_URL) cannot take the send: "

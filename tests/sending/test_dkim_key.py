@@ -72,12 +72,14 @@ def test_each_kind_of_bad_key_is_named(tmp_path):
     assert key_problem(Settings(dkim_key_file="")) is None  # DKIM off
 
 
-@pytest.mark.parametrize("command", [("send", str(EXAMPLE), "--yes"), ("worker",)])
+@pytest.mark.parametrize("command", [("send", str(EXAMPLE), "--yes"), ("send", str(EXAMPLE)),
+                                     ("worker",)])
 def test_send_and_worker_refuse_a_key_that_cannot_sign(tmp_path, command):
     env, url = setup(tmp_path)
     env["INFOLETTRE_DKIM_KEY_FILE"] = str(tmp_path / "nowhere.pem")
-    refused = run(env, *command)
+    refused = run(env, *command, stdin="y\n")
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "Send now?" not in refused.stdout  # said before the audience and the question
     assert refused.stderr.startswith(f"INFOLETTRE_DKIM_KEY_FILE ({tmp_path}/nowhere.pem): "
                                      "no such file; give the PEM file")
     with db.session_scope(url) as session:
