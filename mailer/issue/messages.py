@@ -196,4 +196,19 @@ def field_message(error: dict) -> str:
         return f"{value!r} is not a web address: check it in a browser and copy it again"
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
+    if kind == "literal_error":
+        return _choice(error.get("input"), error.get("ctx", {}).get("expected", ""))
+    if kind == "too_short" and error.get("ctx", {}).get("field_type") == "List":
+        least = error["ctx"].get("min_length", 1)
+        return (f"an empty list: give at least {least} item{'s' if least > 1 else ''} (each "
+                "on its own line, starting with - ), or remove the line")
     return error["msg"]
+
+
+def _choice(value: object, expected: str) -> str:
+    """A word that is not one of the few the format takes (pydantic's `expected` is
+    "'cites', 'network' or 'moves'")."""
+    words = re.findall(r"'([^']*)'", expected)
+    if isinstance(value, str) and value.strip().lower() in words:
+        return f"{value!r}: write it {value.strip().lower()!r}, in small letters"
+    return f"{kind_of(value)} is not one of {', '.join(words)}: write one of them"

@@ -161,3 +161,17 @@ def test_a_key_that_is_not_a_language_code_is_named(tmp_path):
         ":3: title.yes: 'yes' is not a language code (ISO 639-1, e.g. 'de'): the keys of a "
         "text are its languages (fr, en)",
         ":3: title.fr: missing", ":3: title.en: missing"]
+
+
+def test_a_kind_in_capitals_and_an_empty_list_are_said_as_what_to_type(tmp_path):
+    # They were pydantic's own: "Input should be 'cites', 'network' or 'moves'" and "List
+    # should have at least 1 item after validation, not 0".
+    capital = _said(_problems(tmp_path, MINIMAL.replace("kind: cites", "kind: Network")))
+    assert capital == [":14: sections[0].kind: 'Network': write it 'network', in small letters"]
+    other = _said(_problems(tmp_path, MINIMAL.replace("kind: cites", "kind: news")))
+    assert other == [":14: sections[0].kind: a text ('news') is not one of cites, network, "
+                     "moves: write one of them"]
+    empty = MINIMAL.replace("    articles:\n      - title:",
+                            "    articles: []\n    x:\n      - title:")
+    assert "sections[0].articles: an empty list: give at least 1 item (each on its own line, " \
+           "starting with - ), or remove the line" in " ".join(_said(_problems(tmp_path, empty)))
