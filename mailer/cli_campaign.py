@@ -96,9 +96,9 @@ def _not_counted(item: Campaign) -> str:
 @click.option("--follow", is_flag=True, help="Refresh until the campaign ends.")
 def status(campaign_id: int, follow: bool) -> None:
     with db.session_scope() as session:
-        if session.get(Campaign, campaign_id) is None:
-            raise UserError(f"no campaign {campaign_id}")
         item = session.get(Campaign, campaign_id)
+        if item is None:
+            raise UserError(f"no campaign {campaign_id}")
         if follow and item.state == CampaignState.SCHEDULED and item.scheduled_at:
             click.echo(f"campaign {campaign_id} starts at {item.scheduled_at:%Y-%m-%d %H:%M} "
                        "UTC: followed until it ends (Ctrl-C stops following, not the campaign)")

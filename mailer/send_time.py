@@ -15,6 +15,16 @@ WRITTEN = "YYYY-MM-DD HH:MM"
 _SHAPE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{2}):([0-9]{2})")
 
 
+def out_of_range(at: dt.datetime, now: dt.datetime | None = None) -> str | None:
+    """Why a send cannot be scheduled at the aware time `at`: "past", or "far" (more than
+    LATEST_AHEAD after `now`); None when it can. The one bound the command line and the
+    console share."""
+    now = now or dt.datetime.now(dt.UTC)
+    if at <= now:
+        return "past"
+    return "far" if at > now + LATEST_AHEAD else None
+
+
 def from_option(typed: str, now: dt.datetime | None = None) -> dt.datetime:
     """The UTC time `--at` names (naive, as typed). ValueError, said in words that name the
     option, the value and the fix: not written YYYY-MM-DD HH:MM (or with a T), a day or an
@@ -31,14 +41,14 @@ def from_option(typed: str, now: dt.datetime | None = None) -> dt.datetime:
     except ValueError:
         raise ValueError(f"--at {typed.strip()}: {_missing(year, month, day, hour, minute)}; "
                          f"give a time that exists, as {WRITTEN} (UTC)") from None
-    if at.replace(tzinfo=dt.UTC) <= now:
+    wrong = out_of_range(at.replace(tzinfo=dt.UTC), now)
+    if wrong == "past":
         raise ValueError(f"--at {at:%Y-%m-%d %H:%M} UTC is past; give a time to come, or "
                          "leave --at out to send now")
-    latest = now + LATEST_AHEAD
-    if at.replace(tzinfo=dt.UTC) > latest:
+    if wrong == "far":
         raise ValueError(f"--at {at:%Y-%m-%d %H:%M} UTC is more than a year ahead (the "
-                         f"latest is {latest:%Y-%m-%d %H:%M} UTC); check the year, or "
-                         "schedule the send nearer its time")
+                         f"latest is {now + LATEST_AHEAD:%Y-%m-%d %H:%M} UTC); check the "
+                         "year, or schedule the send nearer its time")
     return at
 
 

@@ -2,9 +2,9 @@
 
 Guards for the whole app. A URL longer than MAX_URL is refused (414) before anything
 reads it (a request line past gunicorn's bound, 8,190 bytes, gets gunicorn's own 414
-first). Text with a NUL or another C0 control character
-(but tab and line breaks) in the path, the query or a form is refused before any view runs:
-PostgreSQL refuses NUL in text, so such a value would otherwise fail deep inside a query.
+first). Text with a NUL or another C0 control character (but tab and line breaks) in the
+path, the query or a form is refused before any view runs: PostgreSQL refuses NUL in
+text, so such a value would otherwise fail deep inside a query.
 A number in a URL (`<int:…>`) beyond a row id's 64 bits is an unknown page. And every
 HTTP error no view handled itself (an unknown page, a wrong method, a body too large, a
 malformed form) is a page of the console or of the public site in the page's language, or

@@ -13,11 +13,10 @@ from mailer import db
 from mailer.console.access import audit, requires
 from mailer.console.base import bp, issue_path, language_of_page, page
 from mailer.console.models import Role
-from mailer.db import utcnow
 from mailer.dkim import key_problem
 from mailer.issue import IssueInvalid
 from mailer.same_issue import number_line
-from mailer.send_time import LATEST_AHEAD
+from mailer.send_time import out_of_range
 from mailer.settings import get_settings
 from mailer.size import too_large
 from subscribers.validation import InvalidInput, check_email
@@ -142,7 +141,7 @@ def zone_name(language: str) -> str:
 def send_time(typed: str) -> dt.datetime | None:
     """The time typed in the form (the console's zone) in UTC; None for "now". InvalidInput
     for one unreadable, that the zone skips or has twice, past, or more than a year ahead
-    (mailer.send_time.LATEST_AHEAD)."""
+    (mailer.send_time.out_of_range)."""
     if not typed.strip():
         return None
     try:
@@ -153,10 +152,9 @@ def send_time(typed: str) -> dt.datetime | None:
         at = _in_zone(local, get_settings().console_timezone)
     except OverflowError:  # 9999-12-31 23:59 west of Greenwich: past the last UTC year
         raise InvalidInput("at", "at_far") from None
-    if at <= utcnow():
-        raise InvalidInput("at", "at_past")
-    if at > utcnow() + LATEST_AHEAD:  # as `infolettre send --at`: a year written wrong
-        raise InvalidInput("at", "at_far")
+    wrong = out_of_range(at)  # as `infolettre send --at`
+    if wrong:
+        raise InvalidInput("at", f"at_{wrong}")
     return at
 
 

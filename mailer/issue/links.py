@@ -20,13 +20,14 @@ SCHEMES = ("https://", "http://", "mailto:")
 # Anything an author may have meant as a link, valid or not: [words](target).
 MARKUP_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\n]*)\)")
 _TARGET_END = re.compile(r"[)\n]")
+_ANY_START = re.compile("")  # any target: a link as written, good or bad
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HTTP = TypeAdapter(HttpUrl)
 
 
 def markup_links(text: str) -> Iterator[re.Match[str]]:
     """MARKUP_LINK.finditer(text), in linear time (mailer.inline_scan says why)."""
-    return links(MARKUP_LINK, text, 0, _TARGET_END, re.compile(""))
+    return links(MARKUP_LINK, text, 0, _TARGET_END, _ANY_START)
 
 
 def link_problem(target: str) -> str | None:
