@@ -124,7 +124,7 @@ def test_a_number_with_a_leading_zero_is_decimal_not_octal(tmp_path):
 def test_yes_no_on_off_are_words_in_texts_and_language_codes(tmp_path):
     # YAML 1.1 made `no` (Norwegian) false and `en: Yes` no text at all.
     text = MINIMAL.replace("en: June newsletter", "en: Yes").replace(
-        "number: 83", "number: 83\nlanguages: [fr, en]\nfallbacks: {no: en}")
+        "number: 83", "number: 83\nlanguages: [fr, en, no]\nfallbacks: {no: en}")
     issue = load_issue(write_issue(tmp_path, text))
     assert issue.title.get("en") == "Yes" and issue.fallbacks == {"no": "en"}
 
