@@ -55,11 +55,13 @@ def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
     # (`"en\n"`) would only add a "missing" line per text, spelled with that code.
     known = list(dict.fromkeys(code for code in languages if language_name(code) != code))
     # A fallback is to and from a language of the issue, or one configured (a German
-    # edition's before the issue lists de); never a language to itself.
-    allowed = [code for code in dict.fromkeys([*issue_languages(issue),
-                                               *get_settings().languages])
-               if language_name(code) != code]
-    bad_fallbacks = check_fallbacks(issue.fallbacks, allowed, name, lines)
+    # edition's before the issue lists de); never a language to itself. One with a code
+    # already refused above is not said again.
+    listed = list(dict.fromkeys([*issue_languages(issue), *get_settings().languages]))
+    allowed = [code for code in listed if language_name(code) != code]
+    bad_fallbacks = check_fallbacks(
+        {key: value for key, value in issue.fallbacks.items()
+         if not {key, value} & (set(listed) - set(allowed))}, allowed, name, lines)
     problems += bad_fallbacks
     problems += check(issue, known, name, lines,
                       frozenset(problem.values["code"] for problem in bad_fallbacks))
