@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mailer.issue.loader import IssueInvalid, Problem
 from mailer.issue.schema import Issue
-from mailer.issue.translations import check
+from mailer.issue.translations import check, check_fallbacks
 from mailer.settings import get_settings
 
 __all__ = ["Issue", "IssueInvalid", "Problem", "issue_languages", "load_issue",
@@ -54,7 +54,17 @@ def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
     # The translation checks go on with the codes that are languages: a refused code
     # (`"en\n"`) would only add a "missing" line per text, spelled with that code.
     known = list(dict.fromkeys(code for code in languages if language_name(code) != code))
-    problems += check(issue, known, name, lines)
+    # A fallback is to and from a language of the issue, or one configured (a German
+    # edition's before the issue lists de); never a language to itself. One with a code
+    # already refused above is not said again.
+    listed = list(dict.fromkeys([*issue_languages(issue), *get_settings().languages]))
+    allowed = [code for code in listed if language_name(code) != code]
+    bad_fallbacks = check_fallbacks(
+        {key: value for key, value in issue.fallbacks.items()
+         if not {key, value} & (set(listed) - set(allowed))}, allowed, name, lines)
+    problems += bad_fallbacks
+    problems += check(issue, known, name, lines,
+                      frozenset(problem.values["code"] for problem in bad_fallbacks))
     problems += check_markup_links(texts(issue), name, lines, source)
     problems += check_invisible(issue, name, lines, source)
     return problems

@@ -30,6 +30,23 @@ def markup_links(text: str) -> Iterator[re.Match[str]]:
     return links(MARKUP_LINK, text, 0, _TARGET_END, _ANY_START)
 
 
+def _as_written(text: str, link: re.Match[str]) -> str:
+    """The target of `link` in `text` as its author wrote it, with the parentheses it holds:
+    MARKUP_LINK (like the markup) ends it at the first `)`, and a refusal quoted
+    `javascript:alert(3`. It ends at the first `)` that closes no `(` of its own; one that
+    runs into a line break or a `[` (the next link: the reading stays linear) is left as
+    matched."""
+    depth = 0
+    for index in range(link.start(2), len(text)):
+        character = text[index]
+        if character in "\n[":
+            break
+        if character == ")" and not depth:
+            return text[link.start(2):index]
+        depth += {"(": 1, ")": -1}.get(character, 0)
+    return link[2]
+
+
 def link_problem(target: str) -> str | None:
     """What is wrong with `target` as a link a reader will follow, or None when it is fine."""
     if not target.strip() or target.strip() == "#":
@@ -103,6 +120,9 @@ def check_markup_links(texts, file: str, lines: dict, source: list[str]) -> list
         for language, value in text.root.items():
             for found in markup_links(value or ""):
                 problem = link_problem(found[2])
+                written = _as_written(value, found) if problem else found[2]
+                if written != found[2]:  # said with the address whole, its parentheses too
+                    problem = link_problem(written) or problem
                 if problem is None and not found[1].strip():
                     problem = "a link without words: write them between the brackets"
                 if problem:

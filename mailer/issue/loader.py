@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from mailer.issue.keys import odd_keys
 from mailer.issue.messages import field_problem
 from mailer.issue.schema import Issue
+from mailer.issue.tags import refused_tag, tagged
 from mailer.issue.yaml_errors import cut_by_comment, explain
 from mailer.regular_file import read_head
 from mailer.utf16 import utf16_codec
@@ -79,6 +80,7 @@ class _Loader(yaml.SafeLoader):
         self._values = 0
         self._open: list[str] = []  # anchors whose node is being composed
         self._measure: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth)
+        self.tags: dict[int, str] = {}  # id(node) -> a tag written that mailer.issue.tags refuses
 
     def fetch_flow_collection_start(self, TokenClass):
         # A `[` or `{` that opens a flow collection (not one inside a quoted text): refused
@@ -106,11 +108,15 @@ class _Loader(yaml.SafeLoader):
             self._open.append(anchor)
         try:
             self._count(1, self._depth, event)
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
             if anchor:
                 self._open.pop()
+        tag = refused_tag(event)
+        if tag:
+            self.tags[id(node)] = tag
+        return node
 
     def construct_mapping(self, node, deep=False):
         # YAML keeps the last of two equal keys: a second `sections:` would silently drop
@@ -296,9 +302,13 @@ def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
     name = str(path)
     text = _read_text(path)
     loader = _Loader(text)
+    tags: list[Problem] = []
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        # A tag is refused before anything is built from it (mailer.issue.tags says why).
+        tags = [Problem(name, line, field_path(location), *said) for location, line, *said
+                in tagged(node, loader.tags, text)] if node is not None else []
+        data = loader.construct_document(node) if node is not None and not tags else None
     except _Refused as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 0
         raise IssueInvalid([Problem(name, line, "", f"invalid YAML: {error.problem}")]) from None
@@ -310,6 +320,8 @@ def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
                                     f"{MAX_DEPTH} levels")]) from None
     finally:
         loader.dispose()
+    if tags:
+        raise IssueInvalid(tags)
     if not isinstance(data, dict):
         raise IssueInvalid([Problem(name, 1, "", "an issue file must be a YAML mapping")])
     lines: dict[Location, int] = {}

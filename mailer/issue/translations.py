@@ -20,7 +20,38 @@ def texts(value: object, location: Location = ()):
             yield from texts(item, (*location, index))
 
 
-def check(issue: Issue, languages: list[str], file: str, lines: dict) -> list[Problem]:
+def check_fallbacks(fallbacks: dict[str, str], allowed: list[str], file: str,
+                    lines: dict) -> list[Problem]:
+    """A problem at its line for each pair of `fallbacks` ({de: en}) whose language or
+    fallback is not one of `allowed` (the issue's languages and the configured ones), or
+    whose language falls back to itself; each names the languages it may be."""
+    problems = []
+    for language, fallback in fallbacks.items():
+        where = ("fallbacks", language)
+        others = ", ".join(code for code in allowed if code != language)
+        if language not in allowed:
+            message, code = (f"{language!r} is not one of the languages ({', '.join(allowed)}): "
+                             f"write one of them, or add {language!r} to languages",
+                             "fallback_key")
+        elif fallback == language:
+            message, code = (f"{language!r} falls back to itself: write another language "
+                             f"({others}), or remove the line", "fallback_self")
+        elif fallback not in allowed:
+            message, code = (f"{fallback!r} is not one of the languages: write one of {others}",
+                             "fallback_value")
+        else:
+            continue
+        problems.append(Problem(file, line_of(lines, where), field_path(where), message, code,
+                                {"code": language, "fallback": fallback,
+                                 "languages": ", ".join(allowed), "others": others}))
+    return problems
+
+
+def check(issue: Issue, languages: list[str], file: str, lines: dict,
+          refused: frozenset[str] = frozenset()) -> list[Problem]:
+    """A problem for each text missing or empty in one of `languages`, or with a key that is
+    no language code. A text missing in a language whose fallback is `refused` is said
+    there, at `fallbacks`, once."""
     from mailer.catalogue import language_name
 
     problems = []
@@ -49,7 +80,7 @@ def check(issue: Issue, languages: list[str], file: str, lines: dict) -> list[Pr
                 continue
             if value is None:
                 fallback = issue.fallbacks.get(language)
-                if fallback and text.get(fallback):
+                if (fallback and text.get(fallback)) or language in refused:
                     continue
                 message = "missing"
             elif not value.strip():

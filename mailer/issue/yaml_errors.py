@@ -25,10 +25,11 @@ _RESERVED_START = {"*": "an asterisk (for *italic* or **bold**)", "&": "an amper
                    '"': "a quote", "'": "an apostrophe"}
 
 
-def _quoted(key: str, value: str) -> str:
-    """`key: "value"`, the value in double quotes with its own quotes escaped."""
+def quoted(key: str | int, value: str) -> str:
+    """`key: "value"`, the value in double quotes with its own quotes escaped; an item of a
+    list (`key` an index) as `- "value"`."""
     value = value.rstrip().replace("\\", "\\\\").replace('"', '\\"')
-    return f'{key}: "{value}"'
+    return f'- "{value}"' if isinstance(key, int) else f'{key}: "{value}"'
 
 
 def _previous(lines: list[str], index: int) -> int | None:
@@ -53,13 +54,13 @@ def _reserved_start(line: str) -> str | None:
         close = "]" if value[0] == "[" else "}"
         return (f"{value[0]} opens a {'list' if close == ']' else 'mapping'} that is not closed "
                 f"with {close} on this line; if the value of {key}: is a text, put it in "
-                f"quotes: {_quoted(key, value)}")
+                f"quotes: {quoted(key, value)}")
     for start, name in _RESERVED_START.items():
         if value.startswith(start):
             if start in "\"'" and value.rstrip().endswith(start) and len(value.strip()) > 1:
                 return None  # a whole quoted text: not this mistake
             return (f"the text of {key}: starts with {name}, which YAML reads as syntax: put "
-                    f"the whole text in quotes: {_quoted(key, value)}")
+                    f"the whole text in quotes: {quoted(key, value)}")
     return None
 
 
@@ -70,7 +71,7 @@ def _colon_or_indent(lines: list[str], line: int, column: int) -> tuple[int, str
     if found and text.index(":") < column:  # a second `: ` on the line: inside a text
         key, value = found.groups()
         return line, (f"a colon followed by a space inside the text of {key}: put the whole "
-                      f"text in quotes: {_quoted(key, value)}")
+                      f"text in quotes: {quoted(key, value)}")
     above = _previous(lines, line)
     if above is not None:
         no_space = _KEY_NO_SPACE.match(lines[above])
@@ -163,4 +164,4 @@ def cut_by_comment(node: yaml.Node, text: str, location: tuple = ()):
             whole = f"{node.value}{rest}".rstrip("\r")
             yield location, end.line + 1, (
                 f"the text stops before {rest.strip().split()[0]!r}: YAML reads ' #' as the "
-                f"start of a comment; put the whole text in quotes: {_quoted(str(key), whole)}")
+                f"start of a comment; put the whole text in quotes: {quoted(str(key), whole)}")

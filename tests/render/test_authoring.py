@@ -146,7 +146,31 @@ def test_agenda_entry_coherence(tmp_path):
     ("[le site](https://www.exam\u00adple.org/)", "an invisible character (U+00AD)"),
 ])
 def test_a_bad_link_in_a_body_names_line_field_and_fix(tmp_path, link, says):
-    body = f"""\
+    found = problems(write_issue(tmp_path, _body_with(link)))
+    assert len(found) == 1 and found[0].startswith(
+        f"{tmp_path / '083.yaml'}:9: editorial.body.fr: link ["), found
+    assert says in found[0]
+
+
+@pytest.mark.parametrize(("link", "says"), [
+    # It quoted 'javascript:alert(3': the link's pattern ends at the first `)`.
+    ("[x](javascript:alert(3))", "[x]: 'javascript:alert(3)': only https://"),
+    ("[x](javascript:alert((3)))", "[x]: 'javascript:alert((3))': only https://"),
+    ("[x](www.example.org/Lyon_(France)) et (plus)",
+     "[x]: 'www.example.org/Lyon_(France)' has no https://: write it "
+     "https://www.example.org/Lyon_(France)"),
+    ("[x](https://www.example.org/a (b))",
+     "[x]: a space in the address 'https://www.example.org/a (b)'"),
+    ("[x](mailto:info(at)example.org)", "[x]: 'mailto:info(at)example.org' is not an e-mail"),
+])
+def test_a_refused_link_is_quoted_whole_with_its_parentheses(tmp_path, link, says):
+    found = problems(write_issue(tmp_path, _body_with(link)))
+    assert len(found) == 1 and found[0].startswith(
+        f"{tmp_path / '083.yaml'}:9: editorial.body.fr: link {says}"), found
+
+
+def _body_with(link: str) -> str:
+    return f"""\
 number: 83
 date: 2020-06-15
 title: {{fr: Juin, en: June}}
@@ -161,10 +185,6 @@ editorial:
 contact_email: info@example.org
 site_url: https://www.example.org
 """
-    found = problems(write_issue(tmp_path, body))
-    assert len(found) == 1 and found[0].startswith(
-        f"{tmp_path / '083.yaml'}:9: editorial.body.fr: link ["), found
-    assert says in found[0]
 
 
 def test_links_are_checked_in_every_text_not_only_bodies(tmp_path):

@@ -32,6 +32,9 @@ HOSTILE = {
     "nul": ("number: 1\ntitle: {fr: Bon\x00jour}\n", 2, "control character U+0000"),
     "escape": ("number: 1\n\ntitle: \x1b[31mred\n", 3, "control character U+001B"),
     "huge": ("number: 1\ntitle: " + "x" * 1_100_000 + "\n", 0, "larger than 1,000,000 bytes"),
+    # Refused before anything is built: a SafeLoader would not run it, but named no field.
+    "python": ("number: 1\ntitle: !!python/object/apply:os.system ['touch pwned']\n", 2,
+               "`!!python/object/apply:os.system`"),
 }
 
 
@@ -59,6 +62,7 @@ def test_every_command_refuses_it_with_file_and_line(hostile, tmp_path, name, co
     assert "Traceback" not in result.stderr
     where = f"{path}:{line}:" if line else f"{path}:"
     assert where in result.stderr and words in result.stderr
+    assert not (tmp_path / "pwned").exists()
 
 
 @pytest.mark.parametrize("command", [["validate"], ["render"], ["preview"],
@@ -82,7 +86,7 @@ def test_the_console_refuses_each_at_once_and_keeps_answering(tmp_path, page, ho
     web.start()
     try:
         sign_in(page, web, "editor@example.org")
-        for name in ("bomb", "recursive", "brackets", "nul"):
+        for name in ("bomb", "recursive", "brackets", "nul", "python"):
             page.goto(f"{web.url}/console/")
             page.set_input_files("#file", str(hostile / f"{name}.yaml"))
             with page.expect_response(lambda r: r.url.endswith("/console/issues")) as answer:

@@ -117,6 +117,40 @@ def test_a_language_listed_twice_is_refused_at_its_line(tmp_path):
     assert _said(inline) == [":3: languages[1]: 'fr' is listed twice: list each language once"]
 
 
+def _with_fallbacks(line: str) -> str:
+    return MINIMAL.replace("date: 2020-06-15\n", f"date: 2020-06-15\n{line}\n")
+
+
+def test_a_fallback_to_no_language_is_said_at_fallbacks(tmp_path):
+    # It was "title.de: missing", once per text, and nothing about `xx`.
+    problems = _problems(tmp_path, _with_fallbacks("languages: [fr, en, de]\n"
+                                                   "fallbacks: {de: xx}"))
+    assert _said(problems) == [
+        ":4: fallbacks.de: 'xx' is not one of the languages: write one of fr, en"]
+    assert _fr(problems[0]) == ("« xx » n'est pas l'une des langues : écrivez l'une de "
+                                "celles-ci : fr, en")
+
+
+def test_a_language_falling_back_to_itself_or_to_none_of_the_issue_is_refused(tmp_path):
+    # Both were accepted: a fallback that never fills in a text.
+    problems = _problems(tmp_path, _with_fallbacks("fallbacks:\n  fr: fr\n  en: de"))
+    assert _said(problems) == [
+        ":4: fallbacks.fr: 'fr' falls back to itself: write another language (en), or remove "
+        "the line",
+        ":5: fallbacks.en: 'de' is not one of the languages: write one of fr"]
+    assert _fr(problems[0]).startswith("la langue « fr » se replie sur elle-même")
+    other = _said(_problems(tmp_path, _with_fallbacks("fallbacks: {de: en}")))
+    assert other == [":3: fallbacks.de: 'de' is not one of the languages (fr, en): write one "
+                     "of them, or add 'de' to languages"]
+
+
+def test_a_fallback_between_languages_of_the_issue_is_read(tmp_path):
+    path = tmp_path / "083.yaml"
+    path.write_text(_with_fallbacks("languages: [fr, en, de]\nfallbacks: {de: en, fr: en}"),
+                    encoding="utf-8")
+    assert load_issue(path).fallbacks == {"de": "en", "fr": "en"}
+
+
 TITLE = "title:\n  fr: Infolettre de juin\n  en: June newsletter"
 IN_TEXT = ("the keys of a text are its languages (fr, en): write the language before the "
            "colon")

@@ -124,7 +124,7 @@ def test_a_number_with_a_leading_zero_is_decimal_not_octal(tmp_path):
 def test_yes_no_on_off_are_words_in_texts_and_language_codes(tmp_path):
     # YAML 1.1 made `no` (Norwegian) false and `en: Yes` no text at all.
     text = MINIMAL.replace("en: June newsletter", "en: Yes").replace(
-        "number: 83", "number: 83\nlanguages: [fr, en]\nfallbacks: {no: en}")
+        "number: 83", "number: 83\nlanguages: [fr, en, no]\nfallbacks: {no: en}")
     issue = load_issue(write_issue(tmp_path, text))
     assert issue.title.get("en") == "Yes" and issue.fallbacks == {"no": "en"}
 
@@ -164,3 +164,53 @@ def test_an_image_width_must_be_a_whole_number(tmp_path):
     found = _problems(tmp_path, text)
     assert found == [":25: sections[0].articles[0].images[0].width: expected a whole number, "
                      "e.g. 83, not a decimal number (300.5): write it in digits"]
+
+
+def _tag_said(tag: str) -> str:
+    return (f"the YAML tag `{tag}` would read the value as something other than the text "
+            f"written: remove the tag `{tag}`; write the text itself")
+
+
+# A tag turned the text written into something else, or stopped the reading with a
+# constructor's error that named no field; `!!binary aGVsbG8=` was the title "hello".
+TAGS = {
+    "fr: !!binary aGVsbG8=": (":4: title.fr: ", "!!binary"),
+    "fr: !!timestamp 2020-01-01": (":4: title.fr: ", "!!timestamp"),
+    "fr: !!int '12'": (":4: title.fr: ", "!!int"),
+    "fr: !!python/object/apply:os.system ['touch pwned']": (
+        ":4: title.fr: ", "!!python/object/apply:os.system"),
+    "fr: !!python/name:os.system": (":4: title.fr: ", "!!python/name:os.system"),
+    "fr: !<tag:example.org,2027:x> a": (":4: title.fr: ", "!<tag:example.org,2027:x>"),
+}
+
+
+@pytest.mark.parametrize("line", list(TAGS))
+def test_a_yaml_tag_is_refused_at_its_field_and_nothing_is_built(tmp_path, monkeypatch, line):
+    monkeypatch.chdir(tmp_path)
+    where, tag = TAGS[line]
+    assert _problems(tmp_path, MINIMAL.replace(TITLE.strip(), line)) == [where + _tag_said(tag)]
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_tag_on_key_value_lines_on_an_alias_or_a_list_item_is_refused_once(tmp_path):
+    text = MINIMAL.replace("title:\n" + TITLE + "\n  en: June newsletter",
+                           "title: !!set {fr, en}\npreheader: &p !!binary aGk=\n"
+                           "closing: {fr: *p, en: *p}")
+    text = text.replace("contact_email:", "team:\n  - !!omap [name: Alice]\ncontact_email:")
+    assert _problems(tmp_path, text) == [":3: title: " + _tag_said("!!set"),
+                                         ":4: preheader: " + _tag_said("!!binary"),
+                                         ":23: team[0]: " + _tag_said("!!omap")]
+
+
+def test_a_local_tag_may_be_the_start_of_the_text(tmp_path):
+    # `!Nouveau` is a tag to YAML, and likely words to its author.
+    said = _problems(tmp_path, MINIMAL.replace(TITLE.strip(), "fr: !Nouveau programme"))
+    assert said == [":4: title.fr: " + _tag_said("!Nouveau") + " (or, if `!Nouveau` is "
+                    'part of the text, put the whole text in quotes: fr: "!Nouveau programme")']
+
+
+def test_a_tag_that_changes_nothing_is_read(tmp_path):
+    text = MINIMAL.replace(TITLE.strip(), "fr: !!str 83").replace(
+        "title:\n", "title: !!map\n").replace("sections:\n", "sections: !!seq\n")
+    issue = load_issue(write_issue(tmp_path, text))
+    assert issue.title.get("fr") == "83" and len(issue.sections) == 1
