@@ -72,14 +72,16 @@ def _load_what_sending_needs() -> None:
 
 
 @worker_process_init.connect
-def _connect_ahead(**_) -> None:
-    """In each process that sends, as it starts (a prefork child; the worker itself with
-    the threads or solo pool): a connection to the database waits in its pool, so the
-    first batch does not wait for one (a new PostgreSQL backend)."""
+def _connect_ahead(batches: int = 1, **_) -> None:
+    """In each process that sends, as it starts (a prefork child, one batch at a time; the
+    worker itself with the threads or solo pool, `batches` at once): the database
+    connections its batches take first wait in their pools (workers.ledger.connect_ahead),
+    so the first batch does not wait for new PostgreSQL backends."""
     from mailer.db import get_engine
+    from workers.ledger import connect_ahead
 
     try:
-        get_engine().connect().close()  # back to the pool, open
+        connect_ahead(get_engine(), batches)
     except Exception as error:  # the database is down: the first task retries as before
         logging.getLogger(__name__).warning("no database connection yet: %r", error)
 
@@ -96,4 +98,4 @@ def _share_with_children(sender=None, **_) -> None:
     gc.freeze()
     pool = getattr(sender, "pool_cls", "prefork")  # a name until the worker resolves it
     if "prefork" not in str(getattr(pool, "__module__", pool)):  # no fork: send from here
-        _connect_ahead()
+        _connect_ahead(getattr(sender, "concurrency", None) or 1)
