@@ -47,7 +47,6 @@ def demo(file: str, count: int) -> None:
 
     settings = get_settings()
     editions = _render(file, None)
-    write_editions(editions, settings.home / "out")
     db.upgrade()
     with db.session_scope() as session:
         sent_before_or_refuse(session, file, editions)  # before the sample subscribers
@@ -61,6 +60,7 @@ def demo(file: str, count: int) -> None:
                 f"{how_many(others, 'subscriber', 'subscribers')} it did not make up; run "
                 f"the demo in a folder of its own (another INFOLETTRE_HOME, or "
                 f"INFOLETTRE_DATABASE_URL of an empty database): nothing was changed")
+        write_editions(editions, settings.home / "out")  # refused, it wrote nothing
         on_list = seed(session, count)
         session.commit()  # the sample subscribers stay, whatever the launch below meets
         try:

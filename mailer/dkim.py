@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import time
 from functools import lru_cache
@@ -79,38 +80,57 @@ class DkimSigner:
         return f"DKIM-Signature: {field}{signature}\r\n".encode() + message
 
 
-_signers: dict[tuple[str, str, str], DkimSigner] = {}
+# Per process: (the key file's identity when read, its signer), by setting.
+_signers: dict[tuple[str, str, str], tuple[tuple, DkimSigner]] = {}
+# What reading a key file may raise: a file missing, a folder or unreadable (OSError), an
+# encrypted key (TypeError), anything else that is no key DKIM signs with.
+KEY_ERRORS = (OSError, TypeError, ValueError, UnsupportedAlgorithm)
 
 
 def signer_for(settings) -> DkimSigner | None:
-    """The signer the settings ask for (kept per process), or None: no DKIM here."""
+    """The signer the settings ask for, or None: no DKIM here. Kept per process and read
+    again when its file changed (one stat): a key removed, made unreadable or replaced
+    while a worker runs is found by its next batch, and a mended key is taken without a
+    restart. Raises one of KEY_ERRORS (key_problem says it in words)."""
     if not settings.dkim_key_file:
         return None
     domain = settings.dkim_domain or settings.from_address.rpartition("@")[2]
     key = (settings.dkim_key_file, settings.dkim_selector, domain)
-    if key not in _signers:
-        _signers[key] = DkimSigner(Path(settings.dkim_key_file), settings.dkim_selector, domain)
-    return _signers[key]
+    path = Path(settings.dkim_key_file)
+    found = os.stat(path)  # before the read: a file replaced after it is read again next time
+    identity = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns,
+                found.st_ctime_ns)  # ctime: a chmod or chown too
+    kept = _signers.get(key)
+    if kept is None or kept[0] != identity:
+        kept = _signers[key] = identity, DkimSigner(path, settings.dkim_selector, domain)
+    return kept[1]
 
 
 def key_problem(settings) -> str | None:
     """Why the DKIM key the settings name (INFOLETTRE_DKIM_KEY_FILE) cannot sign, said for a
     person with the fix; None when it signs, or when DKIM is off. Asked before a send is
-    created and as a worker starts: a key that fails in a batch stopped every message of
-    the campaign, which stayed `sending` with no reason anyone could see."""
+    created and as a worker starts; a batch that finds it so pauses its campaign with it
+    (workers.sending)."""
     try:
         signer_for(settings)
-    except FileNotFoundError:
+    except KEY_ERRORS as error:
+        return problem(settings, error)
+    return None
+
+
+def problem(settings, error: Exception) -> str:
+    """`error`, one of KEY_ERRORS met reading the key file, in words with the fix."""
+    if isinstance(error, FileNotFoundError):
         reason = "no such file"
-    except IsADirectoryError:
+    elif isinstance(error, IsADirectoryError):
         reason = "a folder, not a file"
-    except PermissionError:
+    elif isinstance(error, PermissionError):
         reason = "not readable by this user"
-    except TypeError:  # load_pem_private_key: the key is encrypted
+    elif isinstance(error, TypeError):  # load_pem_private_key: the key is encrypted
         reason = "an encrypted key (DKIM keys are read without a password)"
-    except (ValueError, UnsupportedAlgorithm) as error:
-        reason = str(error)
+    elif isinstance(error, OSError):
+        reason = f"cannot be read ({error.strerror or error})"
     else:
-        return None
+        reason = str(error)
     return (f"INFOLETTRE_DKIM_KEY_FILE ({settings.dkim_key_file}): {reason}; give the PEM "
             "file of an RSA (2048 bits) or Ed25519 private key, or unset it to send unsigned")

@@ -47,7 +47,8 @@ def test_demo_through_a_relay_that_refuses_everyone_loses_nobody(tmp_path, smtp_
 
 def test_demo_refuses_a_list_that_holds_real_people(tmp_path):
     """Run where a real list is (an imported subscriber), the demo mailed every one of them
-    the sample issue and marked them as having had it; now it refuses and changes nothing."""
+    the sample issue and marked them as having had it; now it refuses and changes nothing,
+    not even its rendered files (they were written before the refusal)."""
     from sqlalchemy import func, select
 
     from mailer import db
@@ -63,6 +64,7 @@ def test_demo_refuses_a_list_that_holds_real_people(tmp_path):
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "this database holds 1 subscriber it did not make up" in refused.stderr
     assert "nothing was changed" in refused.stderr
+    assert not (tmp_path / "home" / "out").exists()  # refused before the rendered files
     url = env["INFOLETTRE_DATABASE_URL"]
     with db.session_scope(url) as session:
         assert session.scalar(select(func.count()).select_from(Subscriber)) == 1

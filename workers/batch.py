@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, text, update
 from mailer import verp
 from mailer.bounces.breaker import Guard
 from mailer.db import utcnow
-from mailer.dkim import signer_for
+from mailer.dkim import DkimSigner
 from mailer.settings import Settings
 from mailer.transport import Ambiguous, Envelope, Outcome, TemporaryFailure
 from workers.compose import Poison, build, personal, prepared, recipient, sign
@@ -69,9 +69,10 @@ class Batch:
     refused for the sender's reasons, and only recorded rows can be found."""
 
     def __init__(self, settings: Settings, conn: Connection, campaign_id: int,
-                 ledger: Ledger, relay_was_down: bool) -> None:
+                 ledger: Ledger, relay_was_down: bool, signer: DkimSigner | None) -> None:
         self.settings, self.conn, self.campaign_id, self.ledger = (
             settings, conn, campaign_id, ledger)
+        self.signer = signer  # read by send_batch, which pauses the campaign if it cannot
         self.guard = Guard(settings, conn, campaign_id)  # refusals judged; the breaker pauses
         self.relay_was_down = relay_was_down
         self.outcomes: list[tuple[int, str, str | None]] = []
@@ -100,7 +101,7 @@ class Batch:
     def _messages(self, outbox, queued: list):
         """The envelopes, a claimed group at a time; a message that cannot be made fails its
         delivery alone (Poison). Ends early when the campaign is no longer sending."""
-        settings, signer = self.settings, signer_for(self.settings)
+        settings, signer = self.settings, self.signer
         quota = RateLimit(settings.send_rate_per_second, settings.send_rate_per_hour,
                           settings.redis_url)
         url = self.conn.engine.url.render_as_string(hide_password=False)

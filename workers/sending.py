@@ -21,6 +21,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select, update
 
+from mailer.bounces.breaker import Guard
+from mailer.bounces.pause import PauseReason
+from mailer.dkim import KEY_ERRORS, problem, signer_for
 from mailer.settings import Settings
 from mailer.transport import get_sender
 from subscribers.models import Status, Subscriber
@@ -52,6 +55,17 @@ def _skip_unsubscribed(conn: Connection, campaign_id: int, low: int, high: int) 
     conn.commit()
 
 
+def _key_failed(settings: Settings, conn: Connection, campaign_id: int,
+                error: Exception) -> None:
+    """The DKIM key went bad after the worker started (removed, made unreadable, replaced
+    by a public key): every message would fail on it, so the campaign pauses with the
+    setting, the file and what is wrong, before this batch claims anyone; the other
+    batches stop at their next look, their untried rows queued again. Resumed once the
+    key is mended, it goes on where it stopped (the key is read again: no restart)."""
+    why = PauseReason("dkim_key", {"problem": problem(settings, error)})
+    Guard(settings, conn, campaign_id).trip(why)
+
+
 def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
                high: int) -> int:
     """Send the queued deliveries with ids in [low, high]; returns how many were sent.
@@ -60,6 +74,11 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
     or, once the batch is through, Deferred (some recipients are to be tried again later)."""
     campaign = conn.execute(select(Campaign).where(Campaign.id == campaign_id)).one()
     if campaign.state != CampaignState.SENDING:
+        return 0
+    try:
+        signer = signer_for(settings)  # read again if its file changed since the last batch
+    except KEY_ERRORS as error:
+        _key_failed(settings, conn, campaign_id, error)
         return 0
     _skip_unsubscribed(conn, campaign_id, low, high)
     queued = conn.execute(
@@ -73,7 +92,8 @@ def send_batch(settings: Settings, conn: Connection, campaign_id: int, low: int,
     conn.commit()
     outbox = get_sender(settings)
     ledger = Ledger(conn)
-    batch = Batch(settings, conn, campaign_id, ledger, campaign.relay_down_since is not None)
+    batch = Batch(settings, conn, campaign_id, ledger, campaign.relay_down_since is not None,
+                  signer)
     try:
         batch.send(outbox, queued)
     finally:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 LIMIT = 500  # characters: the column's size
 RELAY_SHOWN = 200  # characters of the relay's answer kept
-# The codes the breaker gives (mailer.bounces.breaker), each with its words in the catalogue.
-CODES = ("in_a_row", "share", "sender_refused", "login", "hard_in_a_row")
+# The codes the breaker gives (mailer.bounces.breaker), and a DKIM key that cannot sign
+# (workers.sending), each with its words in the catalogue.
+CODES = ("in_a_row", "share", "sender_refused", "login", "hard_in_a_row", "dkim_key")
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,22 @@ class PauseReason:
     relay: str = ""
 
     def stored(self) -> str:
-        """The JSON kept in the campaign's row, within LIMIT characters."""
-        relay = self.relay[:RELAY_SHOWN]
+        """The JSON kept in the campaign's row, within LIMIT characters: the relay's answer
+        cut first, then the longest text among the values (a DKIM key's long path)."""
+        relay, values = self.relay[:RELAY_SHOWN], dict(self.values)
         while True:
-            text = json.dumps({"code": self.code, "values": self.values, "relay": relay},
+            text = json.dumps({"code": self.code, "values": values, "relay": relay},
                               ensure_ascii=False)
-            if len(text) <= LIMIT or not relay:
+            over = len(text) - LIMIT
+            texts = [name for name, value in values.items() if isinstance(value, str) and value]
+            if over <= 0 or not (relay or texts):
                 return text
-            relay = relay[: len(relay) - (len(text) - LIMIT) - 1]
+            if relay:
+                relay = relay[: max(len(relay) - over - 1, 0)]
+            else:
+                longest = max(texts, key=lambda name: len(values[name]))
+                cut = values[longest][: len(values[longest]) - over - 2]
+                values[longest] = cut + "…" if cut else ""
 
     def __str__(self) -> str:
         """The code and values, for the logs: `share count=12 seen=40 cause=policy`."""

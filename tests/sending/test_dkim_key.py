@@ -9,7 +9,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from sqlalchemy import select
 
 from mailer import db
-from mailer.dkim import key_problem
+from mailer.bounces import pause
+from mailer.bounces.pause import PauseReason
+from mailer.console.bounce_words import said_on_the_command_line
+from mailer.dkim import key_problem, signer_for
 from mailer.settings import Settings
 from tests.sending.conftest import EXAMPLE
 from tests.sending.test_send_cli import run, setup
@@ -84,3 +87,35 @@ def test_send_and_worker_refuse_a_key_that_cannot_sign(tmp_path, command):
                                      "no such file; give the PEM file")
     with db.session_scope(url) as session:
         assert session.scalars(select(Campaign)).all() == []
+
+
+def test_a_key_changed_while_a_process_runs_is_read_again(tmp_path):
+    """The signer is kept per process, and read again once its file changed (one stat per
+    batch): a worker takes a mended or rotated key without a restart, and finds a key
+    removed or spoiled since it started."""
+    path, settings = tmp_path / "dkim.pem", Settings(dkim_key_file=str(tmp_path / "dkim.pem"))
+    first, second = (ed25519.Ed25519PrivateKey.generate() for _ in range(2))
+    path.write_bytes(first.private_bytes(PEM, PKCS8, serialization.NoEncryption()))
+    signer = signer_for(settings)
+    assert signer_for(settings) is signer  # unchanged: not read again
+    path.write_bytes(second.private_bytes(PEM, PKCS8, serialization.NoEncryption()))
+    assert signer_for(settings).key.private_bytes_raw() == second.private_bytes_raw()
+    path.write_bytes(second.public_key().public_bytes(
+        PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    assert "a PEM file with no private key in it" in key_problem(settings)
+    path.unlink()
+    assert key_problem(settings).startswith(f"INFOLETTRE_DKIM_KEY_FILE ({path}): no such file")
+    path.symlink_to(path)  # any other reason a file cannot be read is said too
+    assert key_problem(settings).startswith(f"INFOLETTRE_DKIM_KEY_FILE ({path}): cannot be "
+                                            "read (Too many levels of symbolic links)")
+
+
+def test_the_pause_for_a_key_keeps_within_its_column():
+    """The reason a batch pauses its campaign with, kept in 500 characters however long the
+    key's path (its end cut), said on the command line."""
+    problem = key_problem(Settings(dkim_key_file="/" + "long/" * 200 + "dkim.pem"))
+    stored = PauseReason("dkim_key", {"problem": problem}).stored()
+    assert len(stored) <= pause.LIMIT
+    said = said_on_the_command_line(stored)
+    assert said.startswith("the DKIM key can no longer sign: INFOLETTRE_DKIM_KEY_FILE (/long/")
+    assert said.endswith("…")
