@@ -5,7 +5,9 @@ opener and, when none is closed, reads the rest of the line again from each: a b
 `*a ` 16,000 times took 80 s to validate (quadratic time), and a console page hit the web
 worker's timeout. These find the very matches re.finditer and re.sub find (leftmost first,
 the nearest closer), but read each character a bounded number of times: an opener's closer
-is looked up among the closers, and the openers an unclosed bracket shares are skipped.
+is looked up among the closers, and the openers an unclosed bracket shares are skipped. A
+link's address ends at the `)` that balances its `(`, which no regex can count: where each
+one would end is worked out once for the whole text.
 """
 
 from __future__ import annotations
@@ -17,12 +19,32 @@ from collections.abc import Callable, Iterable, Iterator
 _WORDS_END = re.compile(r"[\]\n]")
 
 
-def links(pattern: re.Pattern[str], text: str, min_words: int, target_end: re.Pattern[str],
+def _target_ends(text: str, target_break: re.Pattern[str]) -> list[int]:
+    """For each index of `text`, where a target starting there ends (the index of its `)`,
+    or -1): at the `)` that balances the link's `(`, so that a `(` opened in the address is
+    closed in it, as CommonMark reads a link destination (https://fr.wikipedia.org/wiki/
+    Lyon_(France)); when none comes before a `target_break`, at the first `)` (the reading
+    of an unbalanced address before parentheses counted). One pass from the end: linear."""
+    breaks = {found.start() for found in target_break.finditer(text)}
+    balanced, first = [-1] * (len(text) + 1), [-1] * (len(text) + 1)
+    for index in range(len(text) - 1, -1, -1):
+        if text[index] == ")":
+            balanced[index] = first[index] = index
+        elif index not in breaks:
+            first[index] = first[index + 1]
+            # A `(`: past the `)` that closes it, the target ends where it ends from there.
+            inner = balanced[index + 1] if text[index] == "(" else index
+            balanced[index] = balanced[inner + 1] if inner != -1 else -1
+    return list(map(max, balanced, first))  # the balancing `)` comes at or after the first
+
+
+def links(pattern: re.Pattern[str], text: str, min_words: int, target_break: re.Pattern[str],
           target_start: re.Pattern[str]) -> Iterator[re.Match[str]]:
-    """The matches pattern.finditer(text) yields, for a `pattern` of the form
-    `\\[([^\\]\\n]{min_words,})\\]\\((target)\\)` whose target runs up to the first match of
-    `target_end` (which must be its `)`) and begins as `target_start` matches."""
-    start, stop = text.find("["), -1  # stop: the first target_end at or after the last target
+    """The links of `text`, leftmost first, for a `pattern` of the form
+    `\\[([^\\]\\n]{min_words,})\\]\\((target)\\)`: the target holds no match of
+    `target_break`, begins as `target_start` matches and ends as _target_ends says (no
+    regex can count parentheses); `pattern` is matched up to that `)` only."""
+    start, ends = text.find("["), None
     while start != -1:
         words_end = _WORDS_END.search(text, start + 1)
         if words_end is None:
@@ -31,11 +53,10 @@ def links(pattern: re.Pattern[str], text: str, min_words: int, target_end: re.Pa
         # Every `[` before `close` shares its words' end, hence its fate: one try for all.
         if (text[close] == "]" and close - start - 1 >= min_words
                 and text[close + 1:close + 2] == "("):
-            begin = close + 2
-            if stop < begin:
-                found = target_end.search(text, begin)
-                stop = found.start() if found else len(text)
-            if text[stop:stop + 1] == ")" and target_start.match(text, begin, stop):
+            if ends is None:  # read once, when a link may be there
+                ends = _target_ends(text, target_break)
+            stop = ends[close + 2]
+            if stop != -1 and target_start.match(text, close + 2, stop):
                 match = pattern.match(text, start, stop + 1)  # the same match, read once
                 if match:
                     yield match

@@ -2,9 +2,10 @@
 
 Blocks are separated by blank lines; a block whose lines all start with "- " is a bullet
 list, any other block a paragraph. Inline: **bold**, *italic*, [text](url) with http,
-https or mailto URLs only (the loader refuses any other target), and a bare https:// or
-http:// address becomes a link to itself. Nothing the author types can become HTML of its
-own. French ordinals (1er, 15e) are set as superscript.
+https or mailto URLs only (the loader refuses any other target; the URL ends at the `)`
+that balances its `(`, as in CommonMark), and a bare https:// or http:// address becomes a
+link to itself. Nothing the author types can become HTML of its own. French ordinals (1er,
+15e) are set as superscript.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from html import escape
 from mailer.inline_scan import links, pairs, substitute
 from mailer.typography import superscript_ordinals
 
-# Found by mailer.inline_scan in linear time, as these regexes would find them.
-_LINK = re.compile(r"\[([^\]\n]+)\]\(((?i:https?://|mailto:)[^\s)]+)\)")
-_LINK_END = re.compile(r"[\s)]")
+# Found by mailer.inline_scan in linear time: the address holds no space and ends at the
+# `)` that balances the link's `(` (https://fr.wikipedia.org/wiki/Lyon_(France)).
+_LINK = re.compile(r"\[([^\]\n]+)\]\(((?i:https?://|mailto:)\S+)\)")
+_LINK_BREAK = re.compile(r"\s")
 _LINK_START = re.compile(r"(?i:https?://|mailto:)[^\s)]")
 # **bold**: `\*\*(?=\S)(.+?)(?<=\S)\*\*`; *italic*: `(?<![*\w])\*(?=\S)(.+?)(?<=\S)\*(?![*\w])`.
 _BOLD = (re.compile(r"(?=\*\*\S)"), re.compile(r"(?<=\S)(?=\*\*)"), 2)
@@ -63,15 +65,20 @@ def blocks(source: str) -> list[Block]:
 
 def _without_tail(url: str) -> str:
     """`url` without the punctuation that ends a sentence after it, stripped from the end
-    (a regex ending in `+$` tried it from every position: quadratic on a run of dots)."""
-    end = len(url)
+    (a regex ending in `+$` tried it from every position: quadratic on a run of dots). A
+    `)` stays when it closes a `(` of the address, as GFM's autolinks keep it: the one of
+    "(voir https://example.org/page)" goes, the one of ".../wiki/Lyon_(France)" stays."""
+    end, unopened = len(url), url.count(")") - url.count("(")
     while tail := next((t for t in _URL_TAIL if url.endswith(t, 0, end)), ""):
+        if tail == ")" and unopened <= 0:
+            break
+        unopened -= tail == ")"
         end -= len(tail)
     return url[:end]
 
 
 def _links(text: str):
-    return links(_LINK, text, 1, _LINK_END, _LINK_START)
+    return links(_LINK, text, 1, _LINK_BREAK, _LINK_START)
 
 
 def _emphasis(text: str, bold: str, italic: str) -> str:

@@ -22,7 +22,10 @@ NNBSP = "\u202f"  # narrow no-break space
 # What must never change: URLs, e-mail addresses, and the markers sending fills. An
 # address is tried only where a run of its characters starts: tried at every position, a
 # long word without `@` (a 20,000-letter title) cost quadratic time, minutes per render.
-_PROTECTED = re.compile(r"(?:https?://|mailto:|www\.)[^\s<>\"()]+"
+# An address holds the parentheses it closes (https://fr.wikipedia.org/wiki/Lyon_(France),
+# as links end, mailer.inline_scan), one level deep; not a sentence's `)` after it.
+_ADDRESS = r"[^\s<>\"()]"
+_PROTECTED = re.compile(rf"(?:https?://|mailto:|www\.){_ADDRESS}+(?:\({_ADDRESS}*\){_ADDRESS}*)*"
                         r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|%%\w+%%")
 
 _HELD = 0xF0000  # a private-use plane: never in a real text

@@ -153,7 +153,7 @@ def test_a_bad_link_in_a_body_names_line_field_and_fix(tmp_path, link, says):
 
 
 @pytest.mark.parametrize(("link", "says"), [
-    # It quoted 'javascript:alert(3': the link's pattern ends at the first `)`.
+    # It quoted 'javascript:alert(3': the link ended at the first `)`, not the balancing one.
     ("[x](javascript:alert(3))", "[x]: 'javascript:alert(3)': only https://"),
     ("[x](javascript:alert((3)))", "[x]: 'javascript:alert((3))': only https://"),
     ("[x](www.example.org/Lyon_(France)) et (plus)",

@@ -114,6 +114,52 @@ def test_markup_lists_and_inline():
     )
 
 
+# A Wikipedia address holds parentheses: a link's address ends at the `)` that balances
+# its `(` (as in CommonMark), not at the first one, which gave `…Lyon_(France` and a `)`.
+WIKIPEDIA = "https://fr.wikipedia.org/wiki/Lyon_(France)"
+_WITH_PARENTHESES = (f"'Voir [Lyon]({WIKIPEDIA}) (la ville), [{WIKIPEDIA}]({WIKIPEDIA}), "
+                     "[x](https://example.org/a_(b)?c=1) ou (voir https://example.org/page), "
+                     "puis https://en.wikipedia.org/wiki/C_(langage).'")
+
+
+def _rendered_with_parentheses(tmp_path, language):
+    text = MINIMAL.replace("Un texte.", _WITH_PARENTHESES).replace("A text.", _WITH_PARENTHESES)
+    return render_file(write_issue(tmp_path, text))[language]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_link_address_keeps_its_parentheses_in_html(tmp_path, language):
+    edition = _rendered_with_parentheses(tmp_path, language)
+    for html in (edition.html, edition.web_html):
+        links = re.findall(r'<a href="([^"]*)"[^>]*>(.*?)</a>(.{0,2})', html)
+        assert (WIKIPEDIA, "Lyon", " (") in links, links
+        assert (WIKIPEDIA, WIKIPEDIA, ", ") in links
+        assert ("https://example.org/a_(b)?c=1", "x", " o") in links
+        # A bare address: the sentence's `)` is not part of it, its own `)` is.
+        assert ("https://example.org/page", "https://example.org/page", "),") in links
+        wiki = "https://en.wikipedia.org/wiki/C_(langage)"
+        assert (wiki, wiki, ".<") in links
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_link_address_keeps_its_parentheses_in_the_text_part(tmp_path, language):
+    text = " ".join(_rendered_with_parentheses(tmp_path, language).text.split())
+    assert (f"Voir Lyon ({WIKIPEDIA}) (la ville), {WIKIPEDIA}, "
+            "x (https://example.org/a_(b)?c=1) ou (voir https://example.org/page), "
+            "puis https://en.wikipedia.org/wiki/C_(langage).") in text, text
+
+
+def test_markup_ends_a_link_at_the_balancing_parenthesis():
+    assert markup.inline_html(f"[Lyon]({WIKIPEDIA}) et (plus)") == (
+        f'<a href="{WIKIPEDIA}">Lyon</a> et (plus)')
+    assert markup.inline_text(f"[Lyon]({WIKIPEDIA}) et (plus)") == f"Lyon ({WIKIPEDIA}) et (plus)"
+    # Unbalanced, it ends at the first `)` as before; a bare address keeps a `)` it opened.
+    assert markup.inline_html("[a](https://x.org/a_(b) c)") == (
+        '<a href="https://x.org/a_(b">a</a> c)')
+    assert markup.inline_html("(voir https://x.org/a_(b)))") == (
+        '(voir <a href="https://x.org/a_(b)">https://x.org/a_(b)</a>))')
+
+
 def test_text_part_is_readable(editions):
     text = editions["fr"].text
     assert "NOUVELLES DES CITÉS DES MÉTIERS\n===============================" in text

@@ -50,10 +50,16 @@ def test_english_takes_none_of_it(typed):
 @pytest.mark.parametrize("address", [
     "https://www.example.org/a?b=1;c=2", "mailto:info@example.org", "info@example.org",
     "https://www.example.org/9 novembre", "%%unsubscribe_url%%",
+    "https://fr.wikipedia.org/wiki/Qui_(film)?a=1;b=2",  # with the parentheses it closes
 ])
 def test_addresses_are_never_touched(address):
     assert address in typeset(f"voir {address} !", "fr")
     assert typeset(f"voir {address} ; merci", "fr").endswith(f"{NNBSP}; merci")
+
+
+def test_the_parenthesis_after_an_address_is_the_sentence_s():
+    assert typeset("(voir https://example.org/a_(b)) ; et [x](https://example.org/c)!", "fr") == (
+        f"(voir https://example.org/a_(b)){NNBSP}; et [x](https://example.org/c){NNBSP}!")
 
 
 @pytest.mark.parametrize(("language", "expected"), [
