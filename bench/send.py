@@ -19,12 +19,16 @@ each was recorded sent), so polling adds nothing to them:
 - first message: first message recorded - `send --yes` started; the issue is validated
   first, as staff do, so the command finds its editions rendered (mailer.rendered);
   `--cold` leaves that out and the command renders; queued→1: from the campaign's creation
-  by the command to the first message recorded (what the workers take);
+  by the command to the first message recorded (what the workers take); a last table
+  gives each step on the way: the campaign created, the start and the first batch
+  received by a worker, the first message recorded, the command's end;
 - command: how long `send --yes` itself took;
 - memory: the sums over the worker processes, all of them, of their resident sets (RSS)
-  and of their proportional sets (PSS, the pages shared after a fork counted once), the
-  highest samples, taken every 0.1 s. Which processes: with `--pool threads` (production's
-  `infolettre worker`), one Celery process running `--workers` batches in threads; with
+  and of their proportional sets (PSS, the pages shared after a fork counted once): RSS
+  at its peak (the kernel's high-water mark), PSS at its highest sample, every 0.5 s
+  (each sample costs this script CPU the machine under test then lacks). Which
+  processes: with `--pool threads` (production's `infolettre worker`), one Celery
+  process running `--workers` batches in threads; with
   `--pool prefork`, the Celery main process and its `--workers` children; with
   `--pool solo`, `--workers` Celery processes that each send in their main process;
 - CPU: milliseconds per message spent by each group of processes from just before
@@ -46,6 +50,7 @@ import argparse
 import compileall
 import datetime as dt
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -112,20 +117,22 @@ def seed(url: str, count: int) -> None:
 
 
 def tree_memory_mb(pid: int) -> tuple[float, float]:
-    """Resident (RSS) and proportional (PSS) memory of a process and its children, from
-    /proc: RSS counts the pages the forked children share with their parent once per
-    process, PSS divides them between the processes sharing them."""
+    """Peak resident memory (RSS, the kernel's high-water mark VmHWM, so no peak between
+    two samples is missed) and present proportional memory (PSS, the pages shared after a
+    fork divided between the processes sharing them) of a process and its children, from
+    /proc. RSS counts the shared pages once per process."""
     rss = pss = 0
     pids = [pid]
     while pids:
         current = pids.pop()
         try:
+            status = Path(f"/proc/{current}/status").read_text()
             rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:]}
-        rss, pss = rss + fields["Rss"], pss + fields["Pss"]
+        rss += int(status.partition("VmHWM:")[2].split()[0])
+        pss += {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:]}["Pss"]
         pids += [int(child) for child in children]
     return rss / 1e3, pss / 1e3
 
@@ -198,6 +205,7 @@ class Result:
     cpu: dict[str, float]  # CPU seconds per group over the send (CpuMeter.split)
     seconds: float  # the window CpuMeter measured
     stages: dict[str, float] | None = None  # the worker's Python time by stage (--profile)
+    steps: dict[str, float] | None = None  # seconds from `send --yes` to each step (STEPS)
 
     def line(self) -> str:
         return (f"{self.config:<15}{self.rate:6.0f} {self.reference:7.0f} "
@@ -213,6 +221,34 @@ class Result:
         return (f"{self.config:<15}" + "".join(f"{per[name]:8.3f}" for name in CPU_GROUPS)
                 + f"{per['busy']:8.3f} {100 * self.cpu['idle'] / max(cores, 1e-9):5.0f} %"
                 + f" {self.seconds:6.2f} s")
+
+
+# The way to the first message, each step's moment after `send --yes` started: the
+# campaign created by the command (its row's time, just before its commit), the start
+# task and the first batch task received by a worker (Celery's log), the first message
+# recorded sent, and the command's end (its output said, its process gone).
+STEPS = ("created", "start", "batch", "first", "command")
+STEPS_HEADER = ("The first message, step by step: seconds after `send --yes` started\n"
+                "configuration  created    start    batch    first  command")
+_RECEIVED = re.compile(r"^\[([\d-]+ [\d:,]+): INFO/MainProcess\] Task "
+                       r"workers\.(start_campaign|send_batch)\[", re.MULTILINE)
+
+
+def received(logs: list[Path]) -> dict[str, dt.datetime]:
+    """When a worker first received the start task and a batch task, from Celery's log
+    (its times are local: the zone of this machine)."""
+    seen: dict[str, dt.datetime] = {}
+    for log in logs:
+        for stamp, task in _RECEIVED.findall(log.read_text(errors="replace")):
+            when = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").astimezone(dt.UTC)
+            name = "start" if task == "start_campaign" else "batch"
+            seen[name] = min(seen.get(name, when), when)
+    return seen
+
+
+def steps_line(result: Result) -> str:
+    return f"{result.config:<15}" + "".join(
+        f"{result.steps.get(name, float('nan')):8.2f} " for name in STEPS)
 
 
 def stage_line(result: Result) -> str:
@@ -310,6 +346,8 @@ class Bench:
                 worker_profile.stop(recorder)
             window = time.monotonic() - window
             created, first, last = sent_span(url)
+            moments = {"created": created, **received([log for _, log in workers]),
+                       "first": first}
         finally:
             for worker, _ in workers:
                 worker.terminate()
@@ -322,7 +360,9 @@ class Bench:
                       command, (first - started).total_seconds(),
                       (first - created).total_seconds(), rss, pss, os.getloadavg()[0],
                       cpu, window,
-                      worker_profile.shares(home / "profile.raw") if self.profile else None)
+                      worker_profile.shares(home / "profile.raw") if self.profile else None,
+                      {name: (moment - started).total_seconds()
+                       for name, moment in moments.items()} | {"command": command})
 
     def cpu_groups(self, workers: list) -> dict[str, list[int]]:
         return {"workers": [worker.pid for worker, _ in workers],
@@ -370,17 +410,16 @@ def wait_ready(worker: subprocess.Popen, log: Path, timeout: float = 60) -> None
 
 def watch(url: str, pids: list[int]) -> tuple[float, float]:
     """Peak RSS and PSS of the workers' processes (and their children) until the campaign
-    is done."""
+    is done. Sampled every half second: reading smaps_rollup costs a millisecond or two of
+    CPU, taken from the machine being measured (at ten a second, a visible part of this
+    script's CPU a message); RSS is the kernel's own peak, whatever the sampling."""
     engine = db.get_engine(url)
-    rss = pss = looked = 0.0
+    rss = pss = 0.0
     while True:
-        time.sleep(0.1)
+        time.sleep(0.5)
         sums = [tree_memory_mb(pid) for pid in pids]
-        now_rss, now_pss = sum(s[0] for s in sums), sum(s[1] for s in sums)
-        rss, pss = max(rss, now_rss), max(pss, now_pss)
-        if time.monotonic() - looked < 0.5:
-            continue
-        looked = time.monotonic()
+        rss = max(rss, sum(s[0] for s in sums))
+        pss = max(pss, sum(s[1] for s in sums))
         with engine.connect() as conn:
             state = conn.execute(select(Campaign.state)).scalar()
         if state not in (None, CampaignState.SENDING):
@@ -473,6 +512,9 @@ def main() -> None:
         print(CPU_HEADER)
         for result in results:
             print(result.cpu_line(args.subscribers))
+        print(STEPS_HEADER)
+        for result in results:
+            print(steps_line(result))
         if args.profile:
             print(STAGE_HEADER)
             for result in results:
