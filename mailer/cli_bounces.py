@@ -46,21 +46,34 @@ def _table(title: str, rows) -> None:
 @bounces.command("report")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only from this day on.")
 def report(since: dt.datetime | None) -> None:
-    """Counts by class and reason, per campaign and per receiving domain."""
+    """What changed on the list, then the reports received: counts by class and reason,
+    per campaign and per receiving domain."""
+    from mailer.bounces import changes
     from mailer.bounces.models import BounceEvent as Event
 
     db.upgrade()
     with db.session_scope() as session:
-        where = [Event.received_at >= since.replace(tzinfo=dt.UTC)] if since else []
+        start = since.replace(tzinfo=dt.UTC) if since else None
+        where = [Event.received_at >= start] if start else []
 
         def grouped(*columns):
             query = select(*columns, func.count()).where(*where).group_by(*columns)
             return session.execute(query.order_by(func.count().desc())).all()
 
+        # What happened to subscribers first: a report is what came back, and many change
+        # nobody (an address off the list, a sender's refusal, a forged unsubscribe).
+        changed = changes.changed(session, start)
+        period = f" since {since:%Y-%m-%d}" if since else ""
+        if changed:
+            _table(f"changed on the list{period}:",
+                   [(words, changed[key]) for key, words in changes.KINDS.items()
+                    if changed[key]])
+        else:
+            click.echo(f"changed on the list{period}: nobody")
         by_kind = Counter(dict(grouped(Event.kind)))
-        click.echo(how_many(sum(by_kind.values()), "message", "messages")
-                   + (f" since {since:%Y-%m-%d}" if since else ""))
-        _table("by class:", by_kind.most_common())
+        click.echo(how_many(sum(by_kind.values()), "message", "messages") + " received"
+                   + period + ": what they reported, not what changed on the list")
+        _table("by class (reports seen, not suppressions):", by_kind.most_common())
         _table("by class and status:",
                [(f"{kind} {status or ''}", n) for kind, status, n in grouped(Event.kind,
                                                                              Event.status)])

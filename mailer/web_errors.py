@@ -2,7 +2,10 @@
 
 Guards for the whole app. A URL longer than MAX_URL is refused (414) before anything
 reads it (a request line past gunicorn's bound, 8,190 bytes, gets gunicorn's own 414
-first). Text with a NUL or another C0 control character (but tab and line breaks) in the
+first). A form field whose bytes are not UTF-8 (`name=%ff%fe`, posted by hand or by a
+client in another charset) is refused naming it (400): Werkzeug would re-quote the bytes
+(`%FF%FE`, urlencoded) or replace them with U+FFFD (multipart), and the view would store
+that as if typed. Text with a NUL or another C0 control character (but tab and line breaks) in the
 path, the query or a form is refused before any view runs: PostgreSQL refuses NUL in
 text, so such a value would otherwise fail deep inside a query.
 A number in a URL (`<int:…>`) beyond a row id's 64 bits is an unknown page. And every
@@ -14,11 +17,13 @@ JSON under /api/. Webhooks answer their callers themselves.
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
 
+from mailer.catalogue import fill
 from mailer.errors import ROW_ID_MAX
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -50,9 +55,42 @@ def refuse_control_characters() -> None:
         raise BadRequest("control character in the request")
 
 
+class NotUtf8(BadRequest):
+    """A form field (`field`, as named in the form) whose value is not UTF-8 text."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"the form field {field!r} is not UTF-8 text")
+        self.field = field
+
+
+def refuse_undecodable_fields() -> None:
+    """NotUtf8 for the first form field whose name or value is not UTF-8 (WHATWG URL's
+    application/x-www-form-urlencoded and HTML's multipart forms are UTF-8 from our pages).
+    An urlencoded body is read by the standard library's parser byte for byte (latin-1),
+    each field then decoded strictly; a multipart one is Werkzeug's, whose U+FFFD marks
+    where bytes were replaced. Runs before the form is parsed: the body is kept for it."""
+    if request.path.startswith("/webhooks/") or request.mimetype not in FORMS:
+        return
+    if request.mimetype == FORMS[0]:
+        body = request.get_data(cache=True).decode("latin-1")
+        for name, value in parse_qsl(body, keep_blank_values=True, encoding="latin-1"):
+            shown = name.encode("latin-1").decode("utf-8", "backslashreplace")
+            for text in (name, value):
+                try:
+                    text.encode("latin-1").decode("utf-8")
+                except UnicodeDecodeError:
+                    raise NotUtf8(shown) from None
+        return
+    for name, value in request.form.items(multi=True):
+        if "\ufffd" in name or "\ufffd" in value:
+            raise NotUtf8(name)
+
+
 def http_error(error: HTTPException):
     if request.path.startswith("/webhooks/") or not 400 <= (error.code or 500) < 500:
         return error
+    if isinstance(error, NotUtf8):
+        return not_utf8_page(error)
     console_key, public_key = KEYS.get(error.code, ("bad_request", "bad_request"))
     if request.path.startswith("/api/"):
         from subscribers.i18n import labels
@@ -73,6 +111,23 @@ def http_error(error: HTTPException):
     return message(public_key, page_language(chosen), error.code)
 
 
+def not_utf8_page(error: NotUtf8):
+    """The 400 of NotUtf8, naming the field, in the page's language (the console's own
+    400 handler would say only "bad request": it hands this one here)."""
+    if request.path.startswith("/console"):
+        from mailer.console.base import page
+
+        return page("message.html", key="not_utf8", detail=error.field), 400
+    from subscribers.i18n import labels
+    from subscribers.web import message, page_language
+
+    language = page_language(request.form.get("language"))  # the form itself is readable
+    if request.path.startswith("/api/"):
+        text = fill(labels(language)["not_utf8_text"], field=error.field)
+        return jsonify(error=error.field, message=str(text)), 400
+    return message("not_utf8", language, 400, fields={"field": error.field})
+
+
 class RowIdConverter(IntegerConverter):
     """`<int:…>` of every route, bounded as the databases store a row's id (signed 64-bit):
     a larger number is an unknown page (404), not an OverflowError deep in the query."""
@@ -85,5 +140,6 @@ class RowIdConverter(IntegerConverter):
 def install(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any blueprint's routes
     app.before_request(refuse_long_urls)
+    app.before_request(refuse_undecodable_fields)  # before the form is parsed
     app.before_request(refuse_control_characters)
     app.register_error_handler(HTTPException, http_error)

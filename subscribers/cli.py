@@ -97,10 +97,13 @@ def import_command(file: Path) -> None:
                    "as they are)", err=True)
         sys.exit(130)  # 128 + SIGINT, as a shell says a Ctrl-C
     layout = report.layout
-    inactive = f", {report.inactive} kept unsubscribed" if report.inactive else ""
+    kept_out = "".join(f", {count} {words}" for count, words in (
+        (report.unsubscribed, "kept unsubscribed"),
+        (report.bounced, "kept as bounced and suppressed"),
+        (report.complained, "kept as complained and suppressed")) if count)
     click.echo(
         f"{file}: {report.subscribed} subscribed, {report.pending} pending (no consent), "
-        f"{report.unchanged} already on the list or suppressed{inactive}, "
+        f"{report.unchanged} already on the list or suppressed{kept_out}, "
         f"{len(report.errors)} rejected ({how_many(layout.rows, 'row', 'rows')}, "
         f"{layout.encoding_name}, "
         f"separated by {SEPARATOR_NAMES[layout.separator]})"

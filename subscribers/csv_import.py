@@ -11,7 +11,8 @@ completes it.
 Running the same file twice changes nothing: an address already on the list (or
 suppressed) is left as it is. A row without a consent date becomes pending, never
 subscribed: only proven consent puts someone on the list; a `status` column (our own
-export's) keeps a pending, unsubscribed or suppressed person so.
+export's) keeps a pending, unsubscribed or suppressed person so: a bounced or complained
+row comes in with its status and on the suppression list, and is counted as such.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ from subscribers.service import log_events, suppress
 
 BATCH = 500
 ACTIVE = (Status.SUBSCRIBED, Status.PENDING)
-OUTCOMES = ("subscribed", "pending", "inactive", "unchanged")  # counted in the Report
+# Counted in the Report: a new row's status (Status values), or left as it was.
+OUTCOMES = ("subscribed", "pending", "unsubscribed", "bounced", "complained", "unchanged")
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
                   "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
                   "cp1252": "Windows-1252", "iso8859_15": "ISO-8859-15",
@@ -88,14 +90,17 @@ class Report:
     layout: Layout
     subscribed: int = 0
     pending: int = 0
-    inactive: int = 0  # imported as unsubscribed, bounced or complained
+    unsubscribed: int = 0  # imported as unsubscribed: kept off the list
+    bounced: int = 0  # imported as bounced, and suppressed (never mailed, whatever list)
+    complained: int = 0  # imported as complained, and suppressed
     unchanged: int = 0
     errors: list[Problem] = field(default_factory=list)
     stopped_before: int = 0  # the first line not imported, when asked to stop; else 0
 
     @property
     def saved(self) -> int:
-        return self.subscribed + self.pending + self.inactive
+        return (self.subscribed + self.pending + self.unsubscribed + self.bounced
+                + self.complained)
 
 
 def survey(path: Path) -> Layout:
@@ -183,7 +188,7 @@ def _store(session_factory, checked: list[Row], source: str) -> Counter:
                         continue
                     known.add(row.email)  # a second row for it later in the file
                     new.append(row)
-                    counts[row.status.value if row.status in ACTIVE else "inactive"] += 1
+                    counts[row.status.value] += 1
                 if new:
                     _save(session, new, source)
             return counts

@@ -16,15 +16,18 @@ from subscribers.signup import Consent
 
 def unsubscribe(
     session: Session, subscriber: Subscriber, source: str, campaign_id: int | None = None
-) -> None:
+) -> bool:
     """Idempotent: a second click, or a scanner replaying the POST, changes nothing more.
+    Whether it changed the subscriber (False for one off the list already).
 
     `campaign_id` is the campaign whose email held the link, when it did."""
-    if subscriber.status in (Status.PENDING, Status.SUBSCRIBED):
-        set_status(
-            session, subscriber, Status.UNSUBSCRIBED, EventKind.UNSUBSCRIBED,
-            campaign_id=campaign_id, source=source,
-        )
+    if subscriber.status not in (Status.PENDING, Status.SUBSCRIBED):
+        return False
+    set_status(
+        session, subscriber, Status.UNSUBSCRIBED, EventKind.UNSUBSCRIBED,
+        campaign_id=campaign_id, source=source,
+    )
+    return True
 
 
 def resubscribe(session: Session, subscriber: Subscriber, consent: Consent) -> bool:
@@ -48,6 +51,14 @@ def change_language(session: Session, subscriber: Subscriber, language: str) -> 
 
 def unsubscribe_by_mailto(session: Session, address: str) -> Subscriber | None:
     """Honour a mail sent to a List-Unsubscribe mailto address; None if it is not one of ours."""
+    found = mailto_unsubscribe(session, address)
+    return found[0] if found else None
+
+
+def mailto_unsubscribe(session: Session, address: str) -> tuple[Subscriber, bool] | None:
+    """The same, saying whether it changed the subscriber: None for an address that is not
+    ours (another domain, a forged or altered token, an erased person's), (subscriber,
+    False) for one off the list already."""
     local, _, domain = address.strip().strip("<>").rpartition("@")
     if domain.lower() != get_settings().bounce_domain.lower() or not local.startswith(
         MAILTO_PREFIX
@@ -58,5 +69,5 @@ def unsubscribe_by_mailto(session: Session, address: str) -> Subscriber | None:
                                          partial(session.get, Subscriber))
     except tokens.InvalidToken:
         return None
-    unsubscribe(session, subscriber, source="mailto", campaign_id=signed.campaign_id)
-    return subscriber
+    return subscriber, unsubscribe(session, subscriber, source="mailto",
+                                   campaign_id=signed.campaign_id)

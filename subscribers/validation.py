@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -103,6 +104,21 @@ def check_language(raw: str | None) -> str:
         # The codes alone: the detail follows the message in the page's own language.
         raise InvalidInput("language", "language_invalid", f"({', '.join(settings.languages)})")
     return language
+
+
+def given_twice(key: str) -> str:
+    """The English detail of a field given twice (a form's, or a JSON object's key)."""
+    return f"the field {key!r} is given twice: send each field once"
+
+
+def check_once(form: Mapping, keys: tuple[str, ...]) -> None:
+    """InvalidInput (label `duplicate_key`) for the first of `keys` that the form (a
+    MultiDict) gives more than once: a website's page holding our snippet and its own field
+    of that name, or a form posted by hand. Which value was meant is not ours to guess
+    (Werkzeug's `get` takes the first). A plain mapping holds each key once."""
+    for key in keys:
+        if len(getattr(form, "getlist", lambda _key: [])(key)) > 1:
+            raise InvalidInput(key, "duplicate_key", given_twice(key), key=key)
 
 
 def check_applicant(email: str, language: str | None, name: str | None) -> Applicant:

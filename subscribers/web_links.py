@@ -24,7 +24,7 @@ from subscribers.links import unsubscribe_url
 from subscribers.models import Status, Subscriber
 from subscribers.optout import change_language, resubscribe, unsubscribe
 from subscribers.signup import Consent, confirm
-from subscribers.validation import InvalidInput, check_language
+from subscribers.validation import InvalidInput, check_language, check_once
 from subscribers.web import csrf_failed, message, next_steps, page, page_language, settings
 
 bp = Blueprint("links", __name__, template_folder="templates")
@@ -122,6 +122,7 @@ def preferences(token: str):
         saved, error = False, None
         if request.method == "POST":
             try:
+                check_once(request.form, ("language",))  # as the signup form does
                 chosen = request.form.get("language")
                 if not chosen:  # check_language reads "none" as the default language
                     raise InvalidInput("language", "language_invalid", "no language chosen")

@@ -25,6 +25,8 @@ from subscribers.signup import Consent
 from subscribers.validation import (
     InvalidInput,
     check_applicant,
+    check_once,
+    given_twice,
     has_control,
     normalise_email,
 )
@@ -64,12 +66,8 @@ def _sign_up(data: Mapping, default_source: str) -> InvalidInput | None:
     not one line of text (a JSON object, a NUL PostgreSQL refuses) is `default_source`."""
     if data.get(HONEYPOT):
         return None  # a bot: answer as if all went well, record nothing
-    for key in ("email", "language", "name"):  # a form (MultiDict) may repeat a field
-        if len(getattr(data, "getlist", lambda _key: [])(key)) > 1:
-            # A website's page holding our snippet and its own field of that name: the
-            # first was taken, silently, and it may not be the one the person filled in.
-            return InvalidInput(key, "duplicate_key", _given_twice(key), key=key)
     try:
+        check_once(data, ("email", "language", "name"))
         # JSON may carry numbers, lists or objects where text is expected: a name {"a": 1}
         # would otherwise be stored as the text "{'a': 1}".
         for key in ("email", "language", "name"):
@@ -152,10 +150,6 @@ def _whole_number(text: str) -> int:
     return int(text)
 
 
-def _given_twice(key: str) -> str:
-    return f"the field {key!r} is given twice: send each field once"
-
-
 def _twice(key: str) -> tuple[Response, int]:
     """The 400 of a key given twice, in the visitor's language (a `language` given once
     in the body, else ?lang= or the browser's)."""
@@ -166,7 +160,7 @@ def _twice(key: str) -> tuple[Response, int]:
     languages = [value for name, value in pairs if name == "language"] \
         if isinstance(pairs, list) else []
     language = page_language(languages[0] if len(languages) == 1 else None)
-    detail = _given_twice(key)
+    detail = given_twice(key)
     return jsonify(error="duplicate_key", key=key, detail=detail,
                    message=fill(labels(language)["duplicate_key"], key=key)), 400
 

@@ -298,3 +298,60 @@ def test_a_huge_query_on_a_link_answers_a_4xx_never_a_500(web, route, query):
         assert "Traceback" not in answer.text and str(web.home) not in answer.text
         if len(query) > 4_096:
             assert answer.status_code == 414
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize(("field", "language", "words"), [
+    ("name", "fr", "Le champ « name » contient des caractères qui ne sont pas du texte UTF-8"),
+    ("email", "en", 'The field "email" holds characters that are not UTF-8 text'),
+])
+def test_a_signup_field_of_bytes_that_are_not_utf8_is_refused_naming_it(web, field, language,
+                                                                        words):
+    # `%ff%fe` posted by hand: Werkzeug re-quoted the bytes as the text "%FF%FE", which
+    # the form stored as the person's name.
+    http = requests.Session()
+    token = token_of(http, f"{web.url}/subscribe?lang={language}")
+    fields = {"name": "L%C3%A9a", "email": "utf8%40example.org", field: "%ff%fe"}
+    body = f"csrf_token={token}&language={language}&" + "&".join(
+        f"{key}={value}" for key, value in fields.items())
+    answer = http.post(f"{web.url}/subscribe", data=body, headers=FORM, timeout=10)
+    check(answer, 400, language, web.home)
+    assert words in answer.text.replace("&#34;", '"')
+    assert "%FF" not in answer.text and "\ufffd" not in answer.text
+
+
+def test_a_multipart_signup_field_that_is_not_utf8_is_refused_too(web):
+    # multipart/form-data: Werkzeug put U+FFFD for each byte that is not UTF-8.
+    http = requests.Session()
+    token = token_of(http, f"{web.url}/subscribe?lang=en")
+    answer = http.post(f"{web.url}/subscribe", timeout=10, files={
+        "csrf_token": (None, token), "email": (None, "multi@example.org"),
+        "language": (None, "en"), "name": (None, b"Ann \xff\xfe")})
+    check(answer, 400, "en", web.home)
+    assert 'The field "name" holds characters that are not UTF-8 text' in \
+        answer.text.replace("&#34;", '"')
+
+
+def test_preferences_and_the_console_refuse_bytes_that_are_not_utf8(web):
+    from mailer import db
+    from subscribers.models import Status, Subscriber
+
+    answer = requests.post(f"{web.url}/preferences/a.b.c?lang=en", data="language=%ff",
+                           headers=FORM, timeout=10)
+    check(answer, 400, "en", web.home)
+    assert 'The field "language" holds characters' in answer.text.replace("&#34;", '"')
+    with db.session_scope(web.env["INFOLETTRE_DATABASE_URL"]) as session:
+        person = Subscriber(email="utf8-edit@example.org", language="fr", name="Zoé",
+                            status=Status.SUBSCRIBED)
+        session.add(person)
+        session.flush()
+        number = person.id
+    http, token = signed_in(web)
+    answer = http.post(f"{web.url}/console/subscribers/{number}/edit", headers=FORM,
+                       data=f"csrf_token={token}&name=Zo%e9&language=fr", timeout=10)
+    check(answer, 400, "fr", web.home)
+    assert "pas du texte UTF-8" in answer.text and "<strong>name</strong>" in answer.text
+    with db.session_scope(web.env["INFOLETTRE_DATABASE_URL"]) as session:
+        assert session.get(Subscriber, number).name == "Zoé"

@@ -276,7 +276,9 @@ def test_a_status_column_keeps_people_who_left_out(sqlite_url, tmp_path):
                     "2,b@example.org,unsubscribed,2025-01-01\n3,c@example.org,bounced,\n"
                     "4,d@example.org,subscribed,\n5,e@example.org,gone,\n")
     report = import_csv(partial(db.session_scope, sqlite_url), path)
-    assert (report.subscribed, report.pending, report.inactive) == (0, 2, 2)
+    # The bounced row is suppressed too: counted as such, not as "kept unsubscribed".
+    assert (report.subscribed, report.pending, report.unsubscribed, report.bounced,
+            report.complained) == (0, 2, 1, 1, 0)
     assert [(p.line, p.code) for p in report.errors] == [(6, "status_invalid")]
     with db.session_scope(sqlite_url) as session:
         statuses = dict(session.execute(select(Subscriber.email, Subscriber.status)).all())

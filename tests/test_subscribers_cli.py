@@ -164,6 +164,23 @@ def test_erase_refuses_what_is_no_address(tmp_path):
     assert kept_out.returncode == 0 and "suppressed anyway" in kept_out.stdout
 
 
+def test_the_import_says_what_became_of_bounced_and_complained_rows(tmp_path):
+    # A bounced row was counted as "kept unsubscribed", yet it is imported as bounced and
+    # put on the suppression list.
+    env = infolettre_env(tmp_path / "home")
+    listing = tmp_path / "export.csv"
+    listing.write_text("email,status\nb@example.org,bounced\nc@example.org,complained\n"
+                       "u@example.org,unsubscribed\nv@example.org,unsubscribed\n")
+    result = run(env, "import", str(listing))
+    assert result.returncode == 0, result.stderr
+    assert ", 2 kept unsubscribed, 1 kept as bounced and suppressed, 1 kept as complained "\
+           "and suppressed, 0 rejected" in result.stdout, result.stdout
+    only_bounced = tmp_path / "bounced.csv"
+    only_bounced.write_text("email,status\nd@example.org,bounced\n")
+    said = run(env, "import", str(only_bounced)).stdout
+    assert "unsubscribed" not in said and "1 kept as bounced and suppressed" in said, said
+
+
 def test_the_import_says_one_row_as_one(tmp_path):
     # "(1 rows, utf-8, …)": every count had a plural.
     env = infolettre_env(tmp_path / "home")

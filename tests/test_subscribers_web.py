@@ -246,6 +246,24 @@ def test_preferences_change_the_language(web):
     assert subscriber(web, "prefs@example.org").language == "en"
 
 
+def test_preferences_refuse_a_language_given_twice_as_the_signup_does(web):
+    # Posted by hand: Werkzeug took the first value and saved it, where the signup form
+    # refuses a field given twice.
+    sub = _subscribed(web, "prefs-twice@example.org", "fr")
+    session = requests.Session()
+    url = f"{web.url}/preferences/" + tokens.make(tokens.PREFERENCES, sub.id, sub.link_key,
+                                                   secret=SECRET)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', session.get(url, timeout=10).text)[1]
+    answer = session.post(url, timeout=10, data=[
+        ("csrf_token", token), ("language", "en"), ("language", "fr")])
+    assert answer.status_code == 400 and 'lang="fr"' in answer.text
+    error = re.search(r'<p class="error" role="alert">([^<]*)</p>', answer.text)[1]
+    assert html.unescape(error) == ("Le champ « language » figure deux fois ; envoyez chaque "
+                                    "champ une seule fois.")
+    assert "{" not in error and "préférences sont enregistrées" not in answer.text
+    assert subscriber(web, "prefs-twice@example.org").language == "fr"
+
+
 def test_rate_limits_per_ip_and_per_address(tmp_path):
     server = WebProcess(
         tmp_path, signup_limit_per_ip="4/minute", signup_limit_per_address="2/hour"

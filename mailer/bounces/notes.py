@@ -28,6 +28,10 @@ SCORE_REACHED = "score_reached"  # score: the soft bounce score that suppressed
 # What the classifier says of a message that is no bounce (mailer.bounces.classify).
 UNREADABLE = "unreadable"  # error: the parser's words
 LIST_UNSUBSCRIBE = "list_unsubscribe"
+# A mailto unsubscribe that changed nobody (mailer.bounces.process): its token is not ours
+# (forged, altered, an erased person's), or its person was off the list already.
+UNSUBSCRIBE_NOT_OURS = "unsubscribe_not_ours"
+UNSUBSCRIBE_ALREADY_OFF = "unsubscribe_already_off"
 SES_DELIVERY = "ses_delivery"
 CHALLENGE = "challenge"
 DSN_SUCCESS = "dsn_success"
@@ -38,8 +42,8 @@ FEEDBACK_REPORT = "feedback_report"  # feedback: a report that is no complaint (
 
 CODES = (HELD_NOT_OUR_VERP, HELD_NOT_SENT, HELD_SEVERAL, HELD_SEVERAL_BEFORE, HELD_TOO_MANY,
          HELD_NO_VERP_COMPLAINT, AS_SOFT, REVIEWED, SCORE_REACHED, UNREADABLE,
-         LIST_UNSUBSCRIBE, SES_DELIVERY, CHALLENGE, DSN_SUCCESS, AUTO_REPLY,
-         AUTO_REPLY_UNREAD, COMPLAINT, FEEDBACK_REPORT)
+         LIST_UNSUBSCRIBE, UNSUBSCRIBE_NOT_OURS, UNSUBSCRIBE_ALREADY_OFF, SES_DELIVERY,
+         CHALLENGE, DSN_SUCCESS, AUTO_REPLY, AUTO_REPLY_UNREAD, COMPLAINT, FEEDBACK_REPORT)
 
 
 def note(code: str, **values: object) -> dict:

@@ -8,12 +8,12 @@ from email.parser import BytesHeaderParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailer.bounces import classify, policy, provenance
+from mailer.bounces import classify, notes, policy, provenance
 from mailer.bounces.charsets import message_text
 from mailer.bounces.models import BounceEvent
 from mailer.settings import get_settings
 from subscribers.models import Subscriber
-from subscribers.optout import unsubscribe_by_mailto
+from subscribers.optout import mailto_unsubscribe
 
 
 def message_key(raw: bytes) -> str:
@@ -65,7 +65,7 @@ def _add(session: Session, key: str, finding: classify.Finding, source: str,
          raw: str | None, subscribers: dict[str, Subscriber] | None = None) -> BounceEvent:
     """Apply a finding and add its event (new key); `subscribers`: policy.apply's."""
     if finding.kind == classify.UNSUBSCRIBE:
-        unsubscribe_by_mailto(session, finding.recipient or "")
+        _unsubscribe(session, finding)
     elif finding.kind in (classify.HARD, classify.SOFT, classify.DELAY, classify.COMPLAINT):
         subscriber = policy.apply(session, finding, subscribers)
         if subscriber is not None and finding.subscriber_id is None:
@@ -82,6 +82,19 @@ def _add(session: Session, key: str, finding: classify.Finding, source: str,
     )
     session.add(event)
     return event
+
+
+def _unsubscribe(session: Session, finding: classify.Finding) -> None:
+    """Honour a List-Unsubscribe mailto. One that changed nobody (a token not ours, forged
+    or altered, or a person off the list already) is recorded as no unsubscribe, saying
+    why: counted as one, it made `bounces report` tell of people who never left."""
+    found = mailto_unsubscribe(session, finding.recipient or "")
+    if found is not None and found[1]:
+        finding.subscriber_id = found[0].id
+        return
+    finding.kind = classify.NOT_BOUNCE
+    finding.notes = [*finding.notes, notes.note(
+        notes.UNSUBSCRIBE_NOT_OURS if found is None else notes.UNSUBSCRIBE_ALREADY_OFF)]
 
 
 def _storable(text: str | None) -> str | None:

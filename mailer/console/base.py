@@ -10,6 +10,7 @@ from babel.dates import format_date, format_datetime, get_timezone
 from babel.numbers import format_decimal
 from flask import Blueprint, abort, g, render_template, request
 
+from mailer import web_errors
 from mailer.catalogue import Catalogue, catalogue, language_name
 from mailer.console.access import signed_in_language
 from mailer.counting import counted
@@ -123,6 +124,7 @@ def _error_page(error):
 
 for _code in ERROR_PAGES:
     bp.register_error_handler(_code, _error_page)
+bp.register_error_handler(web_errors.NotUtf8, web_errors.not_utf8_page)  # names the field
 
 
 def found_or_404(db_session, model, key: int):

@@ -165,7 +165,8 @@ def test_counts_take_the_noun_their_number_takes(tmp_path):
             have = session.query(BounceEvent).count()
             session.add_all(BounceEvent(key=f"k{n}", source="imap", kind="soft")
                             for n in range(have, total))
-        said[total] = run(env, "report").stdout.splitlines()[0]
+        said[total] = next(line.split(" received")[0] for line in
+                           run(env, "report").stdout.splitlines() if " received" in line)
     assert said == {0: "0 messages", 1: "1 message", 2: "2 messages", 1200: "1,200 messages"}
 
     with db.session_scope(url) as session:
@@ -180,3 +181,51 @@ def test_counts_take_the_noun_their_number_takes(tmp_path):
                                timeout=60)
         assert asked.stdout.startswith(f"{count} suppressed by these bounces\n"), asked.stderr
         assert f"Subscribe {count} again? [y/N]" in asked.stdout, asked.stdout
+
+
+def test_the_report_counts_what_changed_on_the_list_apart_from_what_came_back(tmp_path):
+    # It said "hard 2" and "unsubscribe 1" when nobody had been suppressed or had left: two
+    # hard bounces for addresses no longer on the list, and a forged mailto unsubscribe.
+    from mailer.bounces.models import BounceEvent
+    from mailer.bounces.process import handle
+    from subscribers import links
+
+    env, url = home(tmp_path)
+    emails = add_subscribers(url, 2)
+
+    def unsubscribe_mail(to, number):
+        return (f"From: someone@example.net\r\nTo: {to}\r\nSubject: unsubscribe\r\n"
+                f"Message-ID: <u{number}@example.net>\r\n\r\nunsubscribe\r\n").encode()
+
+    with db.session_scope(url) as session:
+        for number, gone in enumerate(["gone1@example.org", "gone2@example.org"]):
+            hard = classify.from_reply("550 5.1.1 <a>: Recipient address rejected: User unknown")
+            hard.recipient, hard.campaign_id = gone, 3
+            record(session, f"smtp:gone{number}", hard, "smtp", None)
+        reader = session.get(Subscriber, 1)
+        real = links.unsubscribe_mailto(reader.id, reader.link_key)
+        forged = real.replace("unsubscribe+", "unsubscribe+x", 1)
+        handle(session, unsubscribe_mail(forged, 1))
+    nobody = run(env, "report").stdout
+    assert "changed on the list: nobody\n" in nobody, nobody
+    assert "3 messages received: what they reported, not what changed on the list" in nobody
+    assert "by class (reports seen, not suppressions):\n  hard" in nobody
+    assert "unsubscribe " not in nobody.replace("changed on the list", "")  # the forged one
+    with db.session_scope(url) as session:
+        forged_event = session.query(BounceEvent).filter_by(key="<u1@example.net>").one()
+        assert forged_event.kind == classify.NOT_BOUNCE
+        assert forged_event.notes[-1]["code"] == "unsubscribe_not_ours"
+        assert session.get(Subscriber, 1).status == Status.SUBSCRIBED
+
+    with db.session_scope(url) as session:
+        hard = classify.from_reply("550 5.1.1 <a>: Recipient address rejected: User unknown")
+        hard.recipient, hard.campaign_id, hard.subscriber_id = emails[1], 3, 2
+        record(session, "smtp:real", hard, "smtp", None)
+        handle(session, unsubscribe_mail(real, 2))
+        handle(session, unsubscribe_mail(real, 3))  # again: already off the list
+    changed = run(env, "report").stdout
+    assert ("changed on the list:\n"
+            "  suppressed after a hard bounce                1\n"
+            "  unsubscribed by email (List-Unsubscribe)      1\n") in changed, changed
+    assert "  unsubscribe                                   1\n" in changed
+    assert "  not_bounce                                    2\n" in changed
