@@ -112,12 +112,8 @@ def http_error(error: HTTPException):
 
 
 def not_utf8_page(error: NotUtf8):
-    """The 400 of NotUtf8, naming the field, in the page's language (the console's own
-    400 handler would say only "bad request": it hands this one here)."""
-    if request.path.startswith("/console"):
-        from mailer.console.base import page
-
-        return page("message.html", key="not_utf8", detail=error.field), 400
+    """The 400 of NotUtf8, naming the field, in the page's language (the console's pages
+    say it in theirs: mailer.console.base)."""
     from subscribers.i18n import labels
     from subscribers.web import message, page_language
 

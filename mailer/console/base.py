@@ -124,7 +124,13 @@ def _error_page(error):
 
 for _code in ERROR_PAGES:
     bp.register_error_handler(_code, _error_page)
-bp.register_error_handler(web_errors.NotUtf8, web_errors.not_utf8_page)  # names the field
+
+
+@bp.errorhandler(web_errors.NotUtf8)
+def _not_utf8_page(error: web_errors.NotUtf8):
+    """The 400 of a form field that is not UTF-8, naming it (the 400 above says only "bad
+    request")."""
+    return page("message.html", key="not_utf8", detail=error.field), 400
 
 
 def found_or_404(db_session, model, key: int):
