@@ -121,14 +121,15 @@ def status(campaign_id: int, follow: bool) -> None:
 
 
 def _why(session, campaign_id: int) -> None:
-    """Why a campaign paused itself, and what the relays refused for our own reasons."""
+    """Why a campaign paused itself (the breaker, a DKIM key that cannot sign), and what the
+    relays refused for our own reasons."""
     from mailer.bounces import counts
     from mailer.console import bounce_words
 
     reason = bounce_words.said_on_the_command_line(session.get(Campaign, campaign_id)
                                                    .pause_reason)
     if reason:
-        click.echo(f"paused by the circuit breaker: {reason}\n"
+        click.echo(f"paused by itself: {reason}\n"
                    f"nobody's status changed; once fixed: infolettre campaign resume "
                    f"{campaign_id}")
     bounced = counts.by_kind(session, campaign_id)

@@ -89,7 +89,7 @@ def test_a_relay_that_refuses_every_recipient_pauses_and_nobody_is_lost(
     rows = deliveries(send_env, campaign.id)
     assert {row.state for row in rows.values()} == {DeliveryState.QUEUED}
     shown = CliRunner().invoke(cli_campaign.campaign, ["status", str(campaign.id)]).output
-    assert "paused by the circuit breaker: 5 refusals in a row" in shown
+    assert "paused by itself: 5 refusals in a row" in shown
     assert "example.org refused 5 messages: the relay refuses to relay for us" in shown
 
     smtp_server.refuse_rcpt = ""  # the relay is fixed: resume goes on where it stopped
