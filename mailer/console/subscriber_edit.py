@@ -8,8 +8,9 @@ from flask import g, redirect, request, url_for
 
 from mailer import db
 from mailer.bounces import undo
+from mailer.catalogue import fill
 from mailer.console.access import audit, requires
-from mailer.console.base import bp, found_or_404, page
+from mailer.console.base import bp, found_or_404, labels, language_of_page, page
 from mailer.console.models import Role
 from subscribers.models import EventKind, Status, Subscriber
 from subscribers.optout import change_language
@@ -26,7 +27,7 @@ def subscribers_edit(subscriber_id: int):
             name = check_name(request.form.get("name"))
             language = check_language(request.form.get("language"))
         except InvalidInput as error:
-            return page("message.html", key=error.label, detail=error.detail,
+            return page("message.html", key=error.label, detail=_where(error),
                         back=url_for("console.subscribers_show",
                                      subscriber_id=subscriber_id)), 400
         changed = []
@@ -40,6 +41,14 @@ def subscribers_edit(subscriber_id: int):
             audit(session, g.staff["email"], "subscriber edited", subscriber=subscriber_id,
                   fields=changed)
     return redirect(url_for("console.subscribers_show", subscriber_id=subscriber_id))
+
+
+def _where(error: InvalidInput) -> str | None:
+    """The refused character and its place, in the console's words (the label says the
+    rule; the check's own detail is the public form's, in English), or None."""
+    if "char" not in error.values:
+        return None
+    return str(fill(labels(language_of_page())["character_at"], **error.values))
 
 
 @bp.post("/subscribers/<int:subscriber_id>/undo-complaint")

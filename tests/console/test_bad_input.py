@@ -11,6 +11,7 @@ from mailer.bounces import classify
 from mailer.bounces.process import record
 from mailer.console import editor_form, issue_yaml
 from mailer.render import render_file
+from subscribers.models import Status, Subscriber
 from tests.console.test_access import ROOT, add_staff
 from tests.support.webapp import WebProcess
 from workers import campaigns
@@ -74,6 +75,25 @@ def test_each_bad_input_gets_its_message(console):
           verdict="maybe")
     _post(http, token, f"{base}/bounces/{event_id}", 400,
           "Cette adresse électronique n'est pas valide.", verdict="hard", recipient="nope")
+
+    # A subscriber's name with a line break, or a character that reverses the text: said in
+    # the console's words (the heading was empty, the reason the public form's English)
+    with db.session_scope(db_url) as session:
+        person = Subscriber(email="alice@example.org", language="fr", name="Alice",
+                            status=Status.SUBSCRIBED)
+        session.add(person)
+        session.flush()
+        person_id = person.id
+    edit = f"{base}/subscribers/{person_id}/edit"
+    refused = "Nom refusé : ni saut de ligne, ni caractère de contrôle ou invisible"
+    _post(http, token, edit, 400, refused, name="Al\nice", language="fr")
+    _post(http, token, edit, 400, "<strong>U+202E, caractère 3.</strong>",
+          name="Al\u202eice", language="fr")
+    answer = http.post(edit, data={"csrf_token": token, "name": "Al\nice", "language": "fr"},
+                       timeout=30)
+    assert "<title>Nom refusé" in answer.text and "line break" not in answer.text
+    with db.session_scope(db_url) as session:
+        assert session.get(Subscriber, person_id).name == "Alice"
 
 
 def test_a_new_issue_saved_where_the_issues_folder_is_not_yet(tmp_path):
