@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from mailer import db
 from mailer.cli_send import unqueued
+from mailer.db import utcnow
 from mailer.errors import ROW_ID, UserError
 from workers import campaigns
 from workers.launcher import BrokerUnavailable, Launcher
@@ -58,24 +59,36 @@ def list_campaigns() -> None:
 def _progress(session, campaign_id: int, started: float, first_sent: int) -> tuple[str, bool]:
     now = campaigns.progress(session, campaign_id)
     total, done, sent = now["total"], now["done"], now["sent"]
-    elapsed = max(time.monotonic() - started, 1e-6)
-    rate = (sent - first_sent) / elapsed
-    left = (total - done) / rate if rate > 0 else 0
+    item = session.get(Campaign, campaign_id)
+    rate = _rate(item, sent, sent - first_sent, time.monotonic() - started)
+    # The pace while it sends: a finished, paused or cancelled one has none.
+    pace = (f"{rate:.0f}/s left {(total - done) / rate:.0f}s  "
+            if rate > 0 and now["state"] == CampaignState.SENDING else "")
     width = 30
     filled = int(width * done / total) if total else 0  # 0 of 0 is nothing done, not all
     bar = "#" * filled + "-" * (width - filled)
-    item = session.get(Campaign, campaign_id)
     if not item.planned and not total:  # "0/0 … left 0s" would read as done
         line = f"[{bar}] {_not_counted(item)}  {now['state']}"
     else:
         line = (f"[{bar}] {done}/{total} sent {sent} failed {now['failed']} "
                 f"skipped {now['skipped']} remaining {now['remaining']} "
-                f"{rate:.0f}/s left {left:.0f}s  {now['state']}" + _uncertain(now["unknown"])
+                f"{pace}{now['state']}" + _uncertain(now["unknown"])
                 + ("" if item.planned else "  (recipients still being counted)"))
     if now["relay_down_since"] and now["state"] == CampaignState.SENDING:
         line += (f"  waiting for the relay since {now['relay_down_since']:%Y-%m-%d %H:%M:%S} "
                  f"UTC ({now['relay_reply']})")
     return line, now["state"] not in (CampaignState.SENDING, CampaignState.SCHEDULED)
+
+
+def _rate(item: Campaign, sent: int, seen: int, watched: float) -> float:
+    """Messages a second: as watched by this command (`seen` sent in `watched` seconds),
+    once it has watched 2 s; before, and for a status taken once, the average since the
+    campaign started (what was said before was 0/s, left 0s, while it sent)."""
+    if watched >= 2 and seen > 0:
+        return seen / watched
+    if item.started_at is None:
+        return 0.0
+    return sent / max((utcnow() - item.started_at).total_seconds(), 1.0)
 
 
 def _not_counted(item: Campaign) -> str:

@@ -2,6 +2,7 @@
 right (subprocesses, as a user runs them)."""
 
 import datetime as dt
+import re
 
 from tests.sending.conftest import EXAMPLE
 from tests.sending.test_send_cli import run, setup
@@ -81,3 +82,25 @@ def test_following_a_scheduled_campaign_says_it_waits_and_writes_lines(tmp_path)
                      "following, not the campaign)\n")
     assert second.startswith(EMPTY_BAR) and second.endswith("scheduled\n")
     assert "\r" not in first + second
+
+
+def test_status_taken_once_gives_the_pace_since_the_start(tmp_path):
+    # A status taken once said "0/s left 0s" while the campaign sent a hundred a second.
+    from sqlalchemy import select, update
+
+    from mailer import db
+    from workers.models import Campaign, Delivery, DeliveryState
+
+    env, url = setup(tmp_path)
+    assert run(env, "send", str(EXAMPLE), "--test-to", ",".join(
+        f"t{n}@example.org" for n in range(10)), "--yes").returncode == 0  # 20 rows, planned
+    with db.session_scope(url) as session:
+        session.execute(update(Campaign).values(
+            started_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=10)))
+        ids = session.scalars(select(Delivery.id).order_by(Delivery.id).limit(10)).all()
+        session.execute(update(Delivery).where(Delivery.id.in_(ids))
+                        .values(state=DeliveryState.SENT))
+    shown = run(env, "campaign", "status", "1").stdout
+    assert " 10/20 sent 10 " in shown and re.search(r" 1/s left 1\ds  sending", shown), shown
+    run(env, "campaign", "cancel", "1")
+    assert "/s left" not in run(env, "campaign", "status", "1").stdout  # no pace once stopped
