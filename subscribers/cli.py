@@ -114,7 +114,7 @@ def import_command(file: Path) -> None:
 
 @subscribers.command("export")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="the file to write (default: standard output)")
+              help="the file to write (default, or `-`: standard output)")
 @click.option("--spreadsheet", is_flag=True,
               help="for a spreadsheet: a UTF-8 byte-order mark and times in the console's zone")
 @click.option("--separator", type=click.Choice([",", ";", "tab"]), default=",",
@@ -124,6 +124,8 @@ def export_command(output: Path | None, spreadsheet: bool, separator: str) -> No
     written with a leading `'`, which the import removes again."""
     form = Form(separator="\t" if separator == "tab" else separator, bom=spreadsheet,
                 zone=get_settings().console_timezone if spreadsheet else None)
+    if output == Path("-"):  # the usual name of standard output (it wrote a file named -)
+        output = None
     try:
         stream = output.open("w", encoding="utf-8", newline="") if output else \
             click.get_text_stream("stdout", encoding="utf-8")

@@ -121,6 +121,16 @@ def test_export_to_a_folder_that_does_not_exist_says_so(tmp_path):
     assert f"Could not open file '{target}': No such file or directory" in result.stderr
 
 
+def test_export_to_dash_is_standard_output(tmp_path):
+    # `-o -` wrote a file named "-" in the working folder.
+    env = infolettre_env(tmp_path / "home")
+    result = subprocess.run([sys.executable, "-m", "mailer", "subscribers", "export", "-o",
+                             "-"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("id,email,") and not (tmp_path / "-").exists()
+
+
 def test_import_from_a_pipe(tmp_path):
     # `infolettre subscribers import /dev/stdin < list.csv` (or `import <(…)`) ended in a
     # traceback: "io.UnsupportedOperation: File or stream is not seekable".
