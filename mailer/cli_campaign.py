@@ -211,6 +211,12 @@ def pause(campaign_id: int) -> None:
 @campaign.command("resume")
 @click.argument("campaign_id", type=ROW_ID)
 def resume(campaign_id: int) -> None:
+    from mailer.dkim import key_problem
+    from mailer.settings import get_settings
+
+    key = key_problem(get_settings())  # its first batch would pause it again at once
+    if key:
+        raise UserError(f"campaign {campaign_id} stays as it is: {key}; then resume it")
     _steer(campaign_id, CampaignState.SENDING)
 
 

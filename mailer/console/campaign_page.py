@@ -22,6 +22,8 @@ from mailer.console.base import (
 )
 from mailer.console.models import Role
 from mailer.console.sends import send_time, zone_name
+from mailer.dkim import key_problem
+from mailer.settings import get_settings
 from subscribers.validation import InvalidInput
 from workers import campaigns
 from workers.launcher import queued
@@ -140,6 +142,9 @@ def steer(campaign_id: int, action: str):
               "cancel": CampaignState.CANCELLED}
     if action not in states:
         abort(404)
+    key = key_problem(get_settings()) if action == "resume" else None
+    if key:  # its first batch would pause it again at once
+        return page("message.html", key="dkim_key_resume", detail=key), 409
     with db.session_scope() as session:
         try:
             campaigns.set_state(session, campaign_id, states[action])

@@ -15,7 +15,7 @@ from subscribers.models import Status, Subscriber
 from tests.console.test_access import ROOT, add_staff
 from tests.support.webapp import WebProcess
 from workers import campaigns
-from workers.models import CampaignState
+from workers.models import Campaign, CampaignState
 
 
 def _signed_in(console) -> tuple[requests.Session, str]:
@@ -112,6 +112,28 @@ def test_a_new_issue_saved_where_the_issues_folder_is_not_yet(tmp_path):
     finally:
         web.stop()
     assert issue_yaml.read((issues / "091.yaml").read_text(encoding="utf-8"))["number"] == 91
+
+
+def test_resume_is_refused_while_the_dkim_key_cannot_sign(tmp_path):
+    # The campaign said "sending", and its first batch paused it again at once.
+    web = WebProcess(tmp_path / "home", dkim_key_file=str(tmp_path / "nowhere.pem"))
+    add_staff(web.env, "admin@example.org", "admin")
+    db_url = web.env["INFOLETTRE_DATABASE_URL"]
+    db.upgrade(db_url)
+    with db.session_scope(db_url) as session:
+        paused = campaigns.create(session, render_file(ROOT / "issues" / "091.yaml"))
+        paused.state = CampaignState.PAUSED
+        session.flush()
+        campaign_id = paused.id
+    web.start()
+    try:
+        http, token = _signed_in(web)
+        _post(http, token, f"{web.url}/console/campaigns/{campaign_id}/resume", 409,
+              "La clé DKIM ne peut pas signer : l'envoi reste tel quel")
+    finally:
+        web.stop()
+    with db.session_scope(db_url) as session:
+        assert session.get(Campaign, campaign_id).state == CampaignState.PAUSED
 
 
 def test_ids_too_large_for_the_database_are_unknown_pages(console):

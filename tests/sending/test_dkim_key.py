@@ -89,6 +89,20 @@ def test_send_and_worker_refuse_a_key_that_cannot_sign(tmp_path, command):
         assert session.scalars(select(Campaign)).all() == []
 
 
+def test_resume_refuses_while_the_key_cannot_sign(tmp_path):
+    # It said "campaign 1: sending", and the first batch paused the campaign again at once.
+    env, url = setup(tmp_path)
+    assert run(env, "send", str(EXAMPLE), "--yes").returncode == 0
+    assert run(env, "campaign", "pause", "1").returncode == 0
+    env["INFOLETTRE_DKIM_KEY_FILE"] = str(tmp_path / "nowhere.pem")
+    refused = run(env, "campaign", "resume", "1")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith(f"campaign 1 stays as it is: INFOLETTRE_DKIM_KEY_FILE "
+                                     f"({tmp_path}/nowhere.pem): no such file")
+    with db.session_scope(url) as session:
+        assert session.scalar(select(Campaign.state)) == "paused"
+
+
 def test_a_key_changed_while_a_process_runs_is_read_again(tmp_path):
     """The signer is kept per process, and read again once its file changed (one stat per
     batch): a worker takes a mended or rotated key without a restart, and finds a key
