@@ -36,6 +36,10 @@ class Edition:
             return ""
         note = (f"{self.language}: in full the email would weigh {self.full_size / 1024:.0f} KB"
                 f" as sent, over the {self.budget / 1024:.0f} KB budget (Gmail clips at 102 KB)")
+        if self.full_size <= self.budget:  # summarised as another language is: none says less
+            note = (f"{self.language}: in full the email would weigh {self.full_size / 1024:.0f}"
+                    f" KB as sent, within the {self.budget / 1024:.0f} KB budget, but another "
+                    "language's is over it and every language summarises the same articles")
         if self.summarised:
             note += (f", so it shows {len(self.summarised)} article(s) summarised with a link "
                      f"to the web version, longest first: {'; '.join(self.summarised)}")

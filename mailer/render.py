@@ -157,8 +157,8 @@ def render_editions(issue: Issue, slug: str, languages: list[str],
             titles = _titles(issue, language)
             edition = replace(edition, budget=budget,
                               summarised=tuple(titles[number - 1] for number in planned.summarised),
-                              full_size=max(planned.full_sizes.values()),
-                              sent_size=max(planned.sizes.values()))
+                              full_size=planned.full_sizes[language],  # its own, not the
+                              sent_size=planned.sizes[language])  # heaviest language's
         editions[language] = edition
     return editions
 

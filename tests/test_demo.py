@@ -1,8 +1,10 @@
 """The README's main command, `infolettre demo`, on embedded defaults: run twice, the second
 run mails only the new sample subscribers (nobody gets an issue twice)."""
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.support.webapp import infolettre_env
@@ -73,3 +75,59 @@ def test_demo_refuses_a_list_that_holds_real_people(tmp_path):
     negative = subprocess.run([sys.executable, "-m", "mailer", "demo", "--subscribers", "-5"],
                               env=env, cwd=tmp_path, capture_output=True, text=True)
     assert negative.returncode == 2 and "-5 is not in the range" in negative.stderr
+
+
+def _demo_env(tmp_path):
+    env = infolettre_env(tmp_path / "home")
+    for key in ("INFOLETTRE_DATABASE_URL", "INFOLETTRE_BROKER_URL"):
+        env.pop(key)  # the embedded defaults, as the README's command has them
+    return env
+
+
+def test_an_interrupted_demo_says_what_it_left_and_a_second_adds_nobody(tmp_path):
+    """Ctrl-C said "Aborted!" and left the campaign sending without a word; each run after
+    added 300 sample subscribers before refusing."""
+    demo = subprocess.Popen([sys.executable, "-m", "mailer", "demo", "--subscribers", "300"],
+                            env={**_demo_env(tmp_path), "PYTHONUNBUFFERED": "1"}, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in demo.stdout:  # the rendered files, then the campaign
+        if "campaign 1 created" in line:
+            break
+    demo.send_signal(signal.SIGINT)  # to the command alone, as its worker has just started
+    out, err = demo.communicate(timeout=60)
+    assert demo.returncode == 130 and "Aborted!" not in err and "Traceback" not in err
+    assert "interrupted: campaign 1 is sending" in err
+    assert "infolettre campaign resume 1" in err and "infolettre campaign cancel 1" in err
+    again = subprocess.run([sys.executable, "-m", "mailer", "demo", "--subscribers", "300"],
+                           env=_demo_env(tmp_path), cwd=tmp_path, capture_output=True,
+                           text=True, timeout=120)
+    assert again.returncode == 2 and "campaign 1" in again.stderr
+    assert "no sample subscriber was added" in again.stderr
+    assert "infolettre campaign cancel 1" in again.stderr
+    assert _subscribers(tmp_path) == 300
+
+
+def _subscribers(tmp_path) -> int:
+    from sqlalchemy import func, select
+
+    from mailer import db
+    from subscribers.models import Subscriber
+
+    url = f"sqlite:///{tmp_path / 'home' / 'infolettre.db'}"
+    with db.session_scope(url) as session:
+        count = session.scalar(select(func.count()).select_from(Subscriber))
+    db.get_engine(url).dispose()
+    return count
+
+
+def test_demo_says_at_once_that_the_relay_is_unreachable(tmp_path):
+    """It waited 3 minutes, then printed `sent 0, failed 0` and exit 0, never naming it."""
+    env = {**_demo_env(tmp_path), "INFOLETTRE_SMTP_URL": "smtp://demo:s3cret@127.0.0.1:1"}
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "mailer", "demo", "--subscribers", "5"],
+                            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    assert time.monotonic() - started < 60
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "the relay smtp://demo:***@127.0.0.1:1 is unreachable" in result.stderr
+    assert "s3cret" not in result.stdout + result.stderr
+    assert "infolettre campaign resume 1" in result.stderr

@@ -15,6 +15,7 @@ from mailer.issue import IssueInvalid, load_issue
 from mailer.issue.schema import json_schema
 from mailer.render import render_file
 from mailer.settings import get_settings
+from mailer.size import html_bytes
 from mailer.typography import NBSP
 from tests.render.conftest import MINIMAL, ROOT, write_issue
 
@@ -274,11 +275,13 @@ PARAGRAPH = {"fr": "Un paragraphe de plus, avec des mots pour peser dans la bala
              "en": "One more paragraph, with words to weigh in the balance. " * 6}
 
 
-def _long_issue(tmp_path, articles: int, paragraphs: int, summary_at: int = -1):
+def _long_issue(tmp_path, articles: int, paragraphs: int, summary_at: int = -1,
+                en_paragraphs: int | None = None):
     items = []
     for number in range(articles):
         extra = paragraphs + number % 3  # unequal lengths: the longest go first
-        body = {code: f"Premier paragraphe {number}.\n\n" + "\n\n".join([text] * extra)
+        times = {"fr": extra, "en": extra if en_paragraphs is None else en_paragraphs}
+        body = {code: f"Premier paragraphe {number}.\n\n" + "\n\n".join([text] * times[code])
                 for code, text in PARAGRAPH.items()}
         item = {"title": {"fr": f"Article {number}", "en": f"Article {number}"},
                 "body": body}
@@ -339,6 +342,22 @@ def test_validate_and_render_say_which_articles_and_why(tmp_path):
                                str(tmp_path / "out")], capture_output=True, text=True,
                               cwd=ROOT, env=env, check=False, timeout=120)
     assert rendered.returncode == 0 and "warning: length: en:" in rendered.stderr
+
+
+def test_each_language_is_said_its_own_weight(tmp_path, budget):
+    # A long French body and a short English one: the English note gave the French figure.
+    path = _long_issue(tmp_path, articles=6, paragraphs=6, en_paragraphs=1)
+    full = render_file(path)
+    weight = {code: html_bytes(edition) for code, edition in full.items()}
+    assert weight["fr"] > weight["en"] + 8 * 1024
+    budget((weight["fr"] - 5000) / 1024)
+    fr, en = render_file(path).values()
+    assert (fr.full_size, en.full_size) == (weight["fr"], weight["en"])
+    assert en.sent_size == html_bytes(en) and fr.sent_size == html_bytes(fr)
+    assert f"fr: in full the email would weigh {weight['fr'] / 1024:.0f} KB" in fr.length_note()
+    note = en.length_note()
+    assert note.startswith(f"en: in full the email would weigh {weight['en'] / 1024:.0f} KB")
+    assert "within the" in note and en.summarised[0] in note
 
 
 def test_a_very_long_issue_still_fits_gmail_at_the_default_budget(tmp_path):
