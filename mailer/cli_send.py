@@ -44,7 +44,7 @@ def _addresses(value: str | None) -> list[str] | None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--test-to", help="Send only to these addresses (comma-separated), marked [TEST].")
 @click.option("--at", "typed_at", metavar="'YYYY-MM-DD HH:MM'",
-              help="Schedule the send (UTC), e.g. 2026-12-01 08:00; at most a year ahead.")
+              help="Schedule the send (UTC), as YYYY-MM-DD HH:MM; at most a year ahead.")
 @click.option("--same-issue", is_flag=True,
               help="The issue's number went out before under another title, and this is "
                    "that issue with its title corrected: send it to those not reached.")
