@@ -123,8 +123,25 @@ def _email_refused(line: int, raw: str) -> RowRejected:
     return _bad(line, "email", "email_invalid", value=value)
 
 
+# A `statut` column in French (its heading is read, csv_read): each word without its
+# accents and inclusive marks (abonné·e, désabonné(e) → abonnee, desabonnee).
+_FRENCH = {"abonne": Status.SUBSCRIBED, "abonnee": Status.SUBSCRIBED,
+           "inscrit": Status.SUBSCRIBED, "inscrite": Status.SUBSCRIBED,
+           "en attente": Status.PENDING, "desabonne": Status.UNSUBSCRIBED,
+           "desabonnee": Status.UNSUBSCRIBED, "desinscrit": Status.UNSUBSCRIBED,
+           "desinscrite": Status.UNSUBSCRIBED, "rebond": Status.BOUNCED,
+           "plainte": Status.COMPLAINED}
+_MARKS = str.maketrans("", "", "·.()")
+
+
+def _french(raw: str) -> str:
+    bare = "".join(char for char in unicodedata.normalize("NFKD", raw)
+                   if not unicodedata.combining(char)).translate(_MARKS)
+    return _FRENCH.get(bare, raw)
+
+
 def _status(line: int, raw: str | None, consent_at) -> Status:
-    raw = (raw or "").strip().lower()
+    raw = _french((raw or "").strip().lower())
     if raw and raw not in set(Status):
         raise _bad(line, "status", "status_invalid", value=raw,
                    statuses=", ".join(Status))

@@ -286,6 +286,20 @@ def test_a_status_column_keeps_people_who_left_out(sqlite_url, tmp_path):
                         "c@example.org": Status.BOUNCED, "d@example.org": Status.PENDING}
 
 
+def test_a_status_column_in_french(sqlite_url, tmp_path):
+    # French headings were read, but désabonné, rebond… refused as statuses.
+    said = {"a": ("Abonné·e", Status.SUBSCRIBED), "b": ("désabonné(e)", Status.UNSUBSCRIBED),
+            "c": ("rebond", Status.BOUNCED), "d": ("plainte", Status.COMPLAINED),
+            "e": ("en attente", Status.PENDING)}
+    rows = [f"{who}@example.org;{word};2025-01-01" for who, (word, _) in said.items()]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(["courriel;statut;date_consentement", *rows]), encoding="utf-8")
+    assert import_csv(partial(db.session_scope, sqlite_url), path).errors == []
+    with db.session_scope(sqlite_url) as session:
+        statuses = dict(session.execute(select(Subscriber.email, Subscriber.status)).all())
+    assert statuses == {f"{who}@example.org": status for who, (_, status) in said.items()}
+
+
 def test_a_signup_during_the_import_leaves_that_address_alone(sqlite_url, tmp_path, monkeypatch):
     from subscribers import csv_import
 
