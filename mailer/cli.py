@@ -42,6 +42,9 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="infolettre")
 def cli() -> None:
     """Infolettre: author, render, send and follow the network's newsletter."""
+    from mailer.settings import get_settings
+
+    get_settings()  # a setting that cannot be read is said before any command begins
 
 
 def main() -> None:
@@ -52,7 +55,7 @@ def main() -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as error:
-        said = _database_trouble(error)
+        said = str(error) if _setting_invalid(error) else _database_trouble(error)
         if said is None:
             raise  # a bug of ours: its traceback is what we need to mend it
         click.echo(said, err=True)
@@ -67,6 +70,11 @@ def _interrupt_unsaid(hook):
         if not isinstance(event.exc_value, KeyboardInterrupt):
             hook(event)
     return unraisable
+
+
+def _setting_invalid(error: Exception) -> bool:
+    problems = sys.modules.get("mailer.settings_problems")  # loaded by whatever read them
+    return problems is not None and isinstance(error, problems.SettingInvalid)
 
 
 URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/NAME"

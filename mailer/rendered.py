@@ -20,6 +20,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from mailer.edition import Edition
+from mailer.file_names import shown_name
 from mailer.regular_file import read_head
 from mailer.settings import get_settings
 
@@ -58,7 +59,7 @@ def key(path: Path) -> str | None:
     """The content hash of the editions of the issue file `path` in all its languages;
     None when the file cannot be read within bounds (the render says why)."""
     source = _source(path)
-    if source is None:
+    if source is None or shown_name(path) is not None:  # the render says a name not UTF-8
         return None
     settings = get_settings()
     digest = hashlib.sha256()

@@ -11,8 +11,10 @@ import secrets
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mailer.settings_problems import read
 
 
 class Settings(BaseSettings):
@@ -109,6 +111,19 @@ class Settings(BaseSettings):
     # says "later" (4xx); the last one repeats for as long as the relay stays down.
     send_retry_seconds: list[int] = Field(default_factory=lambda: [10, 30, 60, 120, 300])
 
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, codes: list[str]) -> list[str]:
+        """At least one language, each code in small letters as catalogues and issues
+        write it (`fr`, not `FR`): ValueError otherwise."""
+        if not codes:
+            raise ValueError('give at least one language, e.g. \'["fr","en"]\'')
+        capitals = [code for code in codes if code != code.lower()]
+        if capitals:
+            raise ValueError(f"write language codes in small letters: "
+                             f"{', '.join(map(str.lower, capitals))}")
+        return codes
+
     @property
     def sqlite_path(self) -> Path:
         return self.home / "infolettre.db"
@@ -139,4 +154,5 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of the environment; SettingInvalid names a value that cannot be read."""
+    return read(Settings, Settings.model_fields)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from mailer.console.base import labels, too_large
 from mailer.console.issue_problems import in_words
+from mailer.file_names import shown_name
 from mailer.issue import IssueInvalid, load_issue
 from mailer.issue.loader import parse
 from mailer.issue.translations import pick
@@ -33,6 +34,7 @@ class IssueRow:
     date: dt.date | None = None
     problems: list[str] = field(default_factory=list)
     campaign: Campaign | None = None  # the latest send to subscribers, if any
+    linked: bool = True  # False: a name not UTF-8 (shown with U+FFFD), no page can name it
 
     @property
     def state(self) -> str:
@@ -64,6 +66,9 @@ def issue_rows(db_session: Session, language: str) -> list[IssueRow]:
     rows = []
     for path in Path(get_settings().issues_dir).glob("*.yaml"):
         row = IssueRow(path.name, path.stem, campaign=latest.get(path.stem))
+        shown = shown_name(path.name)
+        if shown is not None:  # said among the problems (load_issue refuses it): rename it
+            row.name, row.linked = shown, False
         if too_large(path):  # refused before it is read: no page waits on a huge file
             row.problems = [str(labels(language)["too_large"])]
             rows.append(row)

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from mailer.file_names import shown_name
 from mailer.issue.keys import odd_keys
 from mailer.issue.messages import field_problem
 from mailer.issue.schema import Issue
@@ -300,6 +301,10 @@ def _of_odd_key(error: dict) -> bool:
 def parse(path: Path) -> tuple[Issue, dict[Location, int]]:
     """The validated issue and the line of each of its values."""
     name = str(path)
+    shown = shown_name(path)
+    if shown is not None:
+        raise IssueInvalid([Problem(shown, 0, "", "the file name is not UTF-8: rename it",
+                                    "name_not_utf8")])
     text = _read_text(path)
     loader = _Loader(text)
     tags: list[Problem] = []
