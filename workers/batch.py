@@ -117,7 +117,8 @@ class Batch:
 
     def _messages(self, outbox, queued: list):
         """The envelopes, a claimed group at a time; a message that cannot be made fails its
-        delivery alone (Poison). Ends early when the campaign is no longer sending."""
+        delivery alone (Poison). Ends early when the campaign is no longer sending, or
+        before a long wait for the quota (`rest` and `pause` say what is left, how long)."""
         settings, signer = self.settings, self.signer
         quota = quota_for(settings.send_rate_per_second, settings.send_rate_per_hour,
                           settings.redis_url)  # the process's, shared by its batches
@@ -140,6 +141,8 @@ class Batch:
                         return
                 if self.rest:
                     break
+            if not group:
+                return
             claimed = self.ledger.claim([delivery.id for delivery in group], self.outcomes)
             self._recorded()
             self.claimed |= claimed
