@@ -20,13 +20,16 @@ from mailer.transport import Ambiguous, Envelope, Outcome, TemporaryFailure
 from workers.compose import Poison, build, personal, prepared, recipient, sign
 from workers.ledger import GROUP, Ledger
 from workers.models import Campaign, CampaignState, Delivery, DeliveryState
-from workers.ratelimit import RateLimit
+from workers.ratelimit import quota_for
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # Seconds between two looks at the campaign's state: a pause or a cancel takes effect
 # within this time, whatever the relay's speed (one indexed read each).
 CHECK_SECONDS = 0.5
+# A wait for the quota longer than this is made with nothing held: the messages in flight
+# are finished and recorded, the connection closed, and the rest claimed after the wait.
+LONG_WAIT = 2.0
 
 
 class RelayDown(Exception):
@@ -80,7 +83,20 @@ class Batch:
         self.sent = self.deferred = 0
 
     def send(self, outbox, queued: list) -> None:
-        """Raises RelayDown; returns when the batch is through, paused or cancelled."""
+        """Raises RelayDown; returns when the batch is through, paused or cancelled. A long
+        wait for the quota (LONG_WAIT) is made between two streams, nothing claimed."""
+        self.checked = time.monotonic()
+        rest = list(queued)
+        while rest:
+            self.rest, self.pause = [], 0.0
+            self._stream(outbox, rest)
+            rest = self.rest
+            if rest:
+                outbox.close()  # an idle connection may be dropped by the relay meanwhile
+                if not self._wait(self.pause):
+                    return
+
+    def _stream(self, outbox, queued: list) -> None:
         stream = outbox.stream(self._messages(outbox, queued))
         reason = None
         try:
@@ -89,34 +105,44 @@ class Batch:
         except RelayDown as error:
             reason = str(error)[:500]  # the rows not handed over wait for the relay
             raise
-        except _Paused:
-            pass  # refused at MAIL FROM or the login: the untried rows are given back
+        except _Paused:  # refused at MAIL FROM or the login: the untried rows are given back
+            self.rest = []
         finally:
             stream.close()  # the replies to data already out are read into `late`
-            for envelope, result in outbox.late:
+            late, outbox.late = outbox.late, []
+            for envelope, result in late:
                 self._late(envelope.key, result)
             done = {outcome[0] for outcome in self.outcomes}
             self._flush(sorted(self.claimed - done), reason)
 
     def _messages(self, outbox, queued: list):
         """The envelopes, a claimed group at a time; a message that cannot be made fails its
-        delivery alone (Poison). Ends early when the campaign is no longer sending."""
+        delivery alone (Poison). Ends early when the campaign is no longer sending, or
+        before a long wait for the quota (`rest` and `pause` say what is left, how long)."""
         settings, signer = self.settings, self.signer
-        quota = RateLimit(settings.send_rate_per_second, settings.send_rate_per_hour,
-                          settings.redis_url)
+        quota = quota_for(settings.send_rate_per_second, settings.send_rate_per_hour,
+                          settings.redis_url)  # the process's, shared by its batches
         url = self.conn.engine.url.render_as_string(hide_password=False)
-        checked = time.monotonic()
         # The messages of the group before still in flight when a claim is made, and the
         # claim: never more than GROUP rows of this batch in `sending`.
         claim = max(GROUP - outbox.ahead, 1)
         for start in range(0, len(queued), claim):
-            if time.monotonic() - checked > CHECK_SECONDS:
-                checked = time.monotonic()
-                if self.ledger.campaign_state(self.campaign_id) != CampaignState.SENDING:
-                    return
+            if not self._sending():
+                return
             group = queued[start:start + claim]
-            for _ in group:
-                quota.wait()  # before the claim, so that a claim lasts only the SMTP time
+            # The slots taken before the claim, so that a claim lasts only the SMTP time.
+            for taken in range(len(group)):
+                while (delay := quota.take()) > 0:
+                    if delay > LONG_WAIT:  # the group's slots taken are used, then a pause
+                        self.rest, self.pause = queued[start + taken:], delay
+                        group = group[:taken]
+                        break
+                    if not self._wait(delay):
+                        return
+                if self.rest:
+                    break
+            if not group:
+                return
             claimed = self.ledger.claim([delivery.id for delivery in group], self.outcomes)
             self._recorded()
             self.claimed |= claimed
@@ -125,6 +151,25 @@ class Batch:
                     envelope = self._envelope(outbox, signer, url, delivery)
                     if envelope is not None:
                         yield envelope
+            if self.rest:
+                return
+
+    def _sending(self) -> bool:
+        """Whether the campaign is still sending, read at most every CHECK_SECONDS."""
+        if time.monotonic() - self.checked <= CHECK_SECONDS:
+            return True
+        self.checked = time.monotonic()
+        return self.ledger.campaign_state(self.campaign_id) == CampaignState.SENDING
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep `seconds`, looking at the campaign's state every CHECK_SECONDS; False, at
+        once, when it is paused or cancelled."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, CHECK_SECONDS))
+            if not self._sending():
+                return False
+        return self._sending()
 
     def _envelope(self, outbox, signer, url: str, delivery) -> Envelope | None:
         """The delivery's message, built and signed in this thread, or None: a poison

@@ -36,3 +36,14 @@ def test_quota_in_process_without_redis():
     for _ in range(11):
         limit.wait()
     assert time.time() - start >= 1.9  # 11 messages at 5 a second span three windows
+
+
+def test_quota_per_hour_holds_from_the_first_message_across_workers(redis_server):
+    import redis
+
+    redis.Redis.from_url(redis_server.url).delete("infolettre:rate:hour")
+    workers = [RateLimit(per_second=0, per_hour=3, redis_url=redis_server.url)
+               for _ in range(2)]
+    assert [workers[number % 2].take() for number in range(3)] == [0, 0, 0]
+    assert 3590 < workers[1].take() <= 3600  # the hour's count is the two workers' count
+    assert 3590 < workers[0].take() <= 3600  # and a refusal takes nothing
