@@ -49,6 +49,8 @@ def test_upload_checks_keeps_and_downloads(editor_console, page, tmp_path):
     fixed.write_text(good, encoding="utf-8")
     _upload(page, fixed)
     assert page.url.endswith("/console/issues/092.yaml")
+    # Counted once the page is whole (under load, read as it arrived: 3 of 4 once in CI).
+    page.wait_for_function("document.querySelectorAll('iframe').length >= 4", timeout=15000)
     assert page.locator("iframe").count() == 4
     assert (issues / "092.yaml").read_text(encoding="utf-8") == good
 
