@@ -18,8 +18,10 @@ each was recorded sent), so polling adds nothing to them:
 - rate: subscribers / (last message recorded - `send --yes` started), end to end;
 - first message: first message recorded - `send --yes` started; the issue is validated
   first, as staff do, so the command finds its editions rendered (mailer.rendered);
-  `--cold` leaves that out and the command renders; queued→1: from the campaign's creation
-  by the command to the first message recorded (what the workers take); a last table
+  `--cold` leaves that out and the command renders; the command hands the send to the
+  running worker (mailer.launch_client), as in production when a worker runs, unless
+  `--no-handover` (or `--cold`: a worker does not render) makes it make the send itself;
+  queued→1: from the campaign's creation to the first message recorded; a last table
   gives each step on the way: the campaign created, the start and the first batch
   received by a worker, the first message recorded, the command's end;
 - command: how long `send --yes` itself took;
@@ -275,10 +277,11 @@ CPU_HEADER = ("CPU ms per message, from just before `send --yes` to the campaign
 
 class Bench:
     def __init__(self, subscribers: int, home: Path, workers: int, cold: bool = False,
-                 smtp_options: str = "", pool: str = "prefork", profile: bool = False) -> None:
+                 smtp_options: str = "", pool: str = "prefork", profile: bool = False,
+                 handover: bool = True) -> None:
         self.subscribers, self.home, self.workers, self.pool = subscribers, home, workers, pool
         self.profile = profile
-        self.cold, self.smtp_options = cold, smtp_options
+        self.cold, self.smtp_options, self.handover = cold, smtp_options, handover
         self.redis = RedisServer()
         self.redis.start()
         self.sink, self.port = sink()
@@ -337,8 +340,10 @@ class Bench:
             before = meter.sample()
             window = time.monotonic()
             started = dt.datetime.now(dt.UTC)
+            # A setting the worker lacks: the command then makes the send itself.
+            own = env if self.handover else {**env, "INFOLETTRE_BENCH_NO_HANDOVER": "1"}
             subprocess.run([sys.executable, "-m", "mailer", "send", "issues/091.yaml", "--yes"],
-                           env=env, cwd=ROOT, check=True, capture_output=True)
+                           env=own, cwd=ROOT, check=True, capture_output=True)
             command = (dt.datetime.now(dt.UTC) - started).total_seconds()
             rss, pss = watch(url, [worker.pid for worker, _ in workers])
             cpu = meter.split(before, meter.sample())
@@ -464,6 +469,9 @@ def main() -> None:
                         help="batches sent at once: pool processes, or threads")
     parser.add_argument("--cold", action="store_true",
                         help="send without validating first: the command renders the issue")
+    parser.add_argument("--no-handover", action="store_true",
+                        help="the command makes the send itself, as with no worker running, "
+                        "instead of handing it to the running worker")
     parser.add_argument("--smtp-options", default="",
                         help="appended to the relay's URL, e.g. '?streams=2'")
     parser.add_argument("--pool", choices=("prefork", "solo", "threads"), default="threads",
@@ -494,12 +502,14 @@ def main() -> None:
         compileall.compile_dir(ROOT / package, quiet=1)
     home = Path(tempfile.mkdtemp(prefix="bench-send-"))
     bench = Bench(args.subscribers, home, args.workers, args.cold, args.smtp_options,
-                  args.pool, args.profile)
+                  args.pool, args.profile, not args.no_handover)
     print(f"{args.subscribers} subscribers, Redis broker, --pool {args.pool} --workers "
           f"{args.workers}, "
           f"Postfix smtp-sink{args.smtp_options}, messages of about {MESSAGE_SIZE // 1000} KB; "
           "source: smtp-source -s 16 to the same sink just before")
-    print("ratio: end to end from `send --yes`; steady: from the first message to the last")
+    print("ratio: end to end from `send --yes`; steady: from the first message to the last;"
+          " the send made by " + ("the command itself" if args.no_handover or args.cold
+                                  else "the running worker, `send --yes` handing it over"))
     print(HEADER, flush=True)
     results = []
     try:

@@ -40,8 +40,11 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup)
 @click.version_option(package_name="infolettre")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Infolettre: author, render, send and follow the network's newsletter."""
+    if ctx.invoked_subcommand == "send":  # it may hand the send to a running worker with the
+        return  # same settings (mailer.launch_client), else reads and says them itself
     from mailer.settings import get_settings
 
     get_settings()  # a setting that cannot be read is said before any command begins

@@ -9,9 +9,9 @@ import click
 from sqlalchemy import select
 
 from mailer import db
-from mailer.cli_send import unqueued
 from mailer.db import utcnow
 from mailer.errors import ROW_ID, UserError
+from mailer.launch import unqueued
 from workers import campaigns
 from workers.launcher import BrokerUnavailable, Launcher
 from workers.models import Campaign, CampaignState, DeliveryState

@@ -34,10 +34,10 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "issues" / "091.yaml"
 def demo(file: str, count: int) -> None:
     """Render the example issue and send it to sample subscribers through a real worker,
     into the local outbox (or the relay set). Refused where real people are on the list."""
-    from mailer.cli_send import busy
     from mailer.console.bounce_words import said_on_the_command_line
     from mailer.demo_data import real_people, seed
     from mailer.dkim import key_problem
+    from mailer.launch import busy
     from mailer.same_issue import refusal, sent_before_or_refuse
     from workers import campaigns
     from workers.app import queue_start

@@ -49,12 +49,13 @@ def _render(file: str, languages: list[str] | None):
         raise UserError(f"{file}: {error}") from None
 
 
-def _size_warnings(file: str, editions: dict) -> None:
-    """Warn (stderr, exit status unchanged) for each edition Gmail would clip."""
+def _size_warnings(file: str, editions: dict, say=click.echo) -> None:
+    """Warn (stderr, exit status unchanged) for each edition Gmail would clip; `say` as
+    click.echo (mailer.launch: a worker's socket)."""
     from mailer.size import too_large, warning
 
     for language, kb in too_large(editions).items():
-        click.echo(warning(file, language, kb), err=True)
+        say(warning(file, language, kb), err=True)
 
 
 @click.command("validate")

@@ -26,10 +26,12 @@ def interrupt_behind(error: BaseException | None) -> bool:
     return False
 
 
-def left_by(file: str, test: bool, since: dt.datetime) -> str:
+def left_by(file: str, test: bool, since: dt.datetime, how: str = "interrupted") -> str:
     """What an interrupted `send` of `file` (a test send or not, begun at `since`, UTC) left
     once it may have written its campaign, read back from the database: the interrupt may
-    have landed before, inside or after the commit; the commands to follow or stop one."""
+    have landed before, inside or after the commit; the commands to follow or stop one.
+    `how` it ended, the words the message starts with (a worker that took the send and
+    could not finish it: mailer.launch_client)."""
     try:
         from sqlalchemy import select
 
@@ -41,13 +43,13 @@ def left_by(file: str, test: bool, since: dt.datetime) -> str:
                 Campaign.slug == Path(file).stem, Campaign.test.is_(test),
                 Campaign.created_at >= since).order_by(Campaign.id.desc())).first()
             if made is None:
-                return NOTHING_MADE
+                return NOTHING_MADE.replace("interrupted", how, 1)
             made_id, state, at = made.id, made.state, made.scheduled_at
     except Exception:  # noqa: BLE001 - a database away, a module the interrupt cut short
-        return "interrupted; `infolettre campaign list` shows whether a campaign was created"
+        return f"{how}; `infolettre campaign list` shows whether a campaign was created"
     then = (f"scheduled for {at:%Y-%m-%d %H:%M} UTC" if state == CampaignState.SCHEDULED
             else "starts once a worker looks for campaigns to start, if its start was not "
                  "queued already")
-    return (f"interrupted: campaign {made_id} was created and {then}; follow it with: "
+    return (f"{how}: campaign {made_id} was created and {then}; follow it with: "
             f"infolettre campaign status {made_id}; to stop it: infolettre campaign cancel "
             f"{made_id}")

@@ -8,8 +8,10 @@ from celery.signals import worker_init, worker_process_init
 
 from mailer.settings import get_settings
 
-# Modules holding tasks; each concern keeps its tasks beside its code.
-TASK_MODULES: list[str] = ["subscribers.tasks", "workers.tasks", "mailer.bounces.tasks"]
+# Modules holding tasks; each concern keeps its tasks beside its code. And the socket that
+# takes `infolettre send` from the command (it starts with the worker, by its signals).
+TASK_MODULES: list[str] = ["subscribers.tasks", "workers.tasks", "mailer.bounces.tasks",
+                           "workers.launch_server"]
 
 
 def make_app() -> Celery:
@@ -86,6 +88,13 @@ def _connect_ahead(batches: int = 1, **_) -> None:
         logging.getLogger(__name__).warning("no database connection yet: %r", error)
 
 
+def sends_from_here(worker) -> bool:
+    """Whether the Celery `worker` (its WorkController) runs its tasks in its own process
+    (threads or solo pool), not in children it forks (prefork)."""
+    pool = getattr(worker, "pool_cls", "prefork")  # a name until the worker resolves it
+    return "prefork" not in str(getattr(pool, "__module__", pool))
+
+
 @worker_init.connect
 def _share_with_children(sender=None, **_) -> None:
     """Before the pool forks: what the batches need is loaded once (then shared), and the
@@ -96,6 +105,5 @@ def _share_with_children(sender=None, **_) -> None:
     _load_what_sending_needs()
     gc.collect()
     gc.freeze()
-    pool = getattr(sender, "pool_cls", "prefork")  # a name until the worker resolves it
-    if "prefork" not in str(getattr(pool, "__module__", pool)):  # no fork: send from here
+    if sends_from_here(sender):
         _connect_ahead(getattr(sender, "concurrency", None) or 1)

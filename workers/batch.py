@@ -173,10 +173,10 @@ class Batch:
 
     def _envelope(self, outbox, signer, url: str, delivery) -> Envelope | None:
         """The delivery's message, built and signed in this thread, or None: a poison
-        message. Signing here: `cryptography` (since 42) holds the GIL for an RSA signature,
-        but neither a signing thread nor signing processes of the worker's own (one per
-        batch, fed through pipes) sent faster in bench/send.py: what they freed, the hand-over
-        spent."""
+        message. Signing here, in the batch's thread: `cryptography` lets go of the GIL
+        while it signs, so the other batch's thread runs meanwhile (a signing thread or
+        signing processes of the worker's own, fed through pipes, sent no faster in
+        bench/send.py: what they freed, the hand-over spent)."""
         try:
             edition = prepared(url, self.campaign_id, delivery.language)
             raw, address = build(edition, personal(recipient, edition, delivery,

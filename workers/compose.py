@@ -87,8 +87,8 @@ def build(edition: PreparedEdition, message: Recipient, outbox: Sender) -> tuple
 
 def sign(signer: DkimSigner | None, raw: bytes) -> bytes:
     """The message with its DKIM signature (as it is without a signer), or Poison. Safe to
-    run in several threads (`hashlib` lets go of the GIL while it hashes the body;
-    `cryptography` keeps it while it signs)."""
+    run in several threads (`hashlib` lets go of the GIL while it hashes the body, and
+    `cryptography` while it signs)."""
     if signer is None:
         return raw
     try:
