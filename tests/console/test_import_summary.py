@@ -43,3 +43,22 @@ def test_every_count_is_grouped_as_the_language_writes_it(console):
     summary = _summary(answer)
     assert ": 1\u202f200 · " in summary and "1200" not in summary
 
+
+def test_the_audit_keeps_the_rows_kept_out(console):
+    # The entry left out the rows kept unsubscribed, bounced or complained that the
+    # summary shows.
+    from sqlalchemy import select
+
+    from mailer import db
+    from mailer.console.models import AuditEntry
+
+    rows = ("email,status\np@example.org,\nu@example.org,unsubscribed\n"
+            "b@example.org,bounced\nc@example.org,complained\n")
+    http, _answer = _import(console, rows, "list.csv")
+    with db.session_scope(console.env["INFOLETTRE_DATABASE_URL"]) as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "import")).one()
+        assert entry.detail == {"file": "list.csv", "rows": 4, "subscribed": 0,
+                                "pending": 1, "unchanged": 0, "unsubscribed": 1,
+                                "bounced": 1, "complained": 1, "rejected": 0}
+    audit = http.get(f"{console.url}/console/audit", timeout=10).text
+    assert "gardé·es en rebond (exclu·es des envois)" in audit
