@@ -38,9 +38,19 @@ def poll() -> None:
 
 
 def _table(title: str, rows) -> None:
+    """Two aligned columns: the names at least 40 wide, the counts 6, wider for wider."""
     click.echo(title)
+    rows = [(key or "-", f"{count:,}") for key, count in rows]
+    names = max((len(key) for key, _count in rows), default=0)
+    counts = max((len(count) for _key, count in rows), default=0)
     for key, count in rows:
-        click.echo(f"  {key or '-':<40} {count:>6}")
+        click.echo(f"  {key:<{max(40, names)}} {count:>{max(6, counts)}}")
+
+
+def _day(moment: dt.datetime) -> str:
+    """The day as 2026-11-15, its year in four digits even before 1000 (strftime's %Y
+    writes year 1 as "1" on glibc)."""
+    return moment.date().isoformat()
 
 
 @bounces.command("report")
@@ -63,7 +73,7 @@ def report(since: dt.datetime | None) -> None:
         # What happened to subscribers first: a report is what came back, and many change
         # nobody (an address off the list, a sender's refusal, a forged unsubscribe).
         changed = changes.changed(session, start)
-        period = f" since {since:%Y-%m-%d}" if since else ""
+        period = f" since {_day(since)}" if since else ""
         if changed:
             _table(f"changed on the list{period}:",
                    [(words, changed[key]) for key, words in changes.KINDS.items()
@@ -109,7 +119,7 @@ def report(since: dt.datetime | None) -> None:
                        f"folder 'needs-review'; newest first):")
             for received_at, key, why, notes in review:
                 held = is_held(notes) or (not notes and (why or "").startswith("held"))
-                click.echo(f"  {received_at:%Y-%m-%d %H:%M}  {key}" + (
+                click.echo(f"  {_day(received_at)} {received_at:%H:%M}  {key}" + (
                     f"  {in_english(notes, why)[:120]}" if held else ""))
 
 

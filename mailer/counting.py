@@ -20,6 +20,11 @@ def counted(forms: dict[str, str], n: int, language: str, **more: object) -> str
     return forms.get(form, forms["other"]).format(n=format_decimal(n, locale=language), **more)
 
 
+def grouped(n: int) -> str:
+    """`n` (int) as the command line writes every count: 15,500."""
+    return format_decimal(n, locale=COMMAND_LINE)
+
+
 def how_many(n: int, one: str, other: str) -> str:
     """`n` and the noun it takes on the command line: "1 subscriber", "0 rows", "1,200
     messages". `one`, `other`: the noun's singular and plural, in English."""

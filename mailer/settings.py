@@ -11,7 +11,7 @@ import secrets
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mailer.settings_problems import read
@@ -123,6 +123,18 @@ class Settings(BaseSettings):
             raise ValueError(f"write language codes in small letters: "
                              f"{', '.join(map(str.lower, capitals))}")
         return codes
+
+    @field_validator("default_language", "fallback_language")
+    @classmethod
+    def _one_of_the_languages(cls, code: str, info: ValidationInfo) -> str:
+        """A visitor's language, and whose words fill in, are among `languages` (validated
+        before them, absent from `info.data` when refused): ValueError otherwise."""
+        languages = info.data.get("languages")
+        if languages and code not in languages:
+            name = f"INFOLETTRE_{info.field_name.upper()}"
+            raise ValueError(f"not one of INFOLETTRE_LANGUAGES ({', '.join(languages)}): "
+                             f"write one of them, e.g. {name}={languages[0]}")
+        return code
 
     @property
     def sqlite_path(self) -> Path:

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 
 from mailer.catalogue import fill
@@ -68,7 +69,8 @@ def refuse_undecodable_fields() -> None:
     application/x-www-form-urlencoded and HTML's multipart forms are UTF-8 from our pages).
     An urlencoded body is read by the standard library's parser byte for byte (latin-1),
     each field then decoded strictly; a multipart one is Werkzeug's, whose U+FFFD marks
-    where bytes were replaced. Runs before the form is parsed: the body is kept for it."""
+    where bytes were replaced, and a part's headers (a field or a file name) Utf8Parts's.
+    Runs before the form is parsed: the body is kept for it."""
     if request.path.startswith("/webhooks/") or request.mimetype not in FORMS:
         return
     if request.mimetype == FORMS[0]:
@@ -84,6 +86,22 @@ def refuse_undecodable_fields() -> None:
     for name, value in request.form.items(multi=True):
         if "\ufffd" in name or "\ufffd" in value:
             raise NotUtf8(name)
+
+
+class Utf8Parts(FormDataParser):
+    """Werkzeug's form parser, but a multipart part whose headers are not UTF-8 (a field
+    name, a file name) is NotUtf8 naming the field: Werkzeug decodes them strictly and,
+    failing, gives an empty form (silently), which the signup then called "form expired"
+    (no CSRF token left in it)."""
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        try:
+            return super()._parse_multipart(stream, mimetype, content_length, options)
+        except UnicodeDecodeError as error:  # the header line, as bytes, in error.object
+            line = bytes(error.object)
+            named = re.search(rb'(?:^|[;\s])name="([^"]*)"', line)
+            shown = (named[1] if named else line.partition(b":")[0])
+            raise NotUtf8(shown.decode("utf-8", "backslashreplace")) from None
 
 
 def http_error(error: HTTPException):
@@ -135,6 +153,8 @@ class RowIdConverter(IntegerConverter):
 
 def install(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any blueprint's routes
+    app.request_class = type("Request", (app.request_class,),
+                             {"form_data_parser_class": Utf8Parts})
     app.before_request(refuse_long_urls)
     app.before_request(refuse_undecodable_fields)  # before the form is parsed
     app.before_request(refuse_control_characters)

@@ -16,7 +16,7 @@ import click
 from sqlalchemy import func, select
 
 from mailer import db
-from mailer.counting import how_many
+from mailer.counting import grouped, how_many
 from mailer.errors import UserError
 from mailer.regular_file import kind_of
 from mailer.settings import get_settings
@@ -97,14 +97,15 @@ def import_command(file: Path) -> None:
                    "as they are)", err=True)
         sys.exit(130)  # 128 + SIGINT, as a shell says a Ctrl-C
     layout = report.layout
-    kept_out = "".join(f", {count} {words}" for count, words in (
+    kept_out = "".join(f", {grouped(count)} {words}" for count, words in (
         (report.unsubscribed, "kept unsubscribed"),
         (report.bounced, "kept as bounced and suppressed"),
         (report.complained, "kept as complained and suppressed")) if count)
-    click.echo(
-        f"{file}: {report.subscribed} subscribed, {report.pending} pending (no consent), "
-        f"{report.unchanged} already on the list or suppressed{kept_out}, "
-        f"{len(report.errors)} rejected ({how_many(layout.rows, 'row', 'rows')}, "
+    click.echo(  # every count grouped alike: "15,500 subscribed" beside "30,000 rows"
+        f"{file}: {grouped(report.subscribed)} subscribed, {grouped(report.pending)} pending "
+        f"(no consent), {grouped(report.unchanged)} already on the list or suppressed"
+        f"{kept_out}, {grouped(len(report.errors))} rejected "
+        f"({how_many(layout.rows, 'row', 'rows')}, "
         f"{layout.encoding_name}, "
         f"separated by {SEPARATOR_NAMES[layout.separator]})"
     )

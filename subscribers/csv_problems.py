@@ -50,6 +50,8 @@ MESSAGES = {
                           "with the name?): delete it, or type the name again",
         "text_invalid": "a control character or more than {limit} characters; remove the "
                         "character, or shorten the text",
+        "source_reserved": "{value!r} marks the sample subscribers `infolettre demo` makes "
+                           "up; write where the person consented (a fair, a form, a list)",
         "ip_invalid": "{value!r} is not an IP address; write one (192.0.2.10, 2001:db8::1) "
                       "or leave the cell empty",
         "date_invalid": "{value!r} is not a date; write it day/month/year (15/11/2025), "
@@ -113,6 +115,9 @@ MESSAGES = {
                           "avec le nom ?) : supprimez-le, ou retapez le nom",
         "text_invalid": "un caractère de contrôle ou plus de {limit} caractères ; "
                         "supprimez le caractère, ou raccourcissez le texte",
+        "source_reserved": "« {value} » désigne les abonnés fictifs qu'invente "
+                           "`infolettre demo` ; écrivez où la personne a consenti (un salon, "
+                           "un formulaire, une liste)",
         "ip_invalid": "« {value} » n'est pas une adresse IP ; écrivez-en une (192.0.2.10, "
                       "2001:db8::1) ou laissez la cellule vide",
         "date_invalid": "« {value} » n'est pas une date ; écrivez-la jour/mois/année "

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from babel import Locale
 
+from mailer.demo_data import reserved
 from mailer.settings import get_settings
 from subscribers.csv_dates import consent_time
 from subscribers.csv_problems import Problem
@@ -69,6 +70,8 @@ def check_row(line: int, row: dict[str, str], zone: str) -> Row:
         if has_control(text, allowed="\n\r\t" if key == "consent_text" else "") or \
                 len(text) > limit:
             raise _bad(line, key, "text_invalid", limit=limit)
+        if key == "consent_source" and reserved(text):
+            raise _bad(line, key, "source_reserved", value=text)
         extra[key] = text or None
     ip = (row.get("consent_ip") or "").strip()
     try:

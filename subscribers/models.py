@@ -130,6 +130,19 @@ class SubscriberEvent(Base):
     subscriber: Mapped[Subscriber | None] = relationship(back_populates="events")
 
 
+class ErasedLink(Base):
+    """What tells an erased person's old links from forged ones: their id and link key,
+    random values that name nobody once the row, the address and the log's link to them
+    are gone. A link is taken for theirs only when its signature checks with the key, so
+    a forged one learns nothing of which ids were erased (subscribers/web_links.py)."""
+
+    __tablename__ = "erased_link"
+
+    subscriber_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    link_key: Mapped[str] = mapped_column(String(32))
+    legacy_links: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
 class Suppression(Base):
     """Addresses never to be mailed again (erased, hard-bounced, complained), by hash only."""
 

@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from subscribers.models import (
+    ErasedLink,
     EventKind,
     Status,
     Subscriber,
@@ -88,7 +89,8 @@ def erase(session: Session, email: str) -> bool:
     """GDPR erasure: the subscriber's personal data goes, a hash stays to keep them suppressed.
 
     The event log is kept (what happened and when) without its details or the link to the
-    person. Returns whether the address was on the list.
+    person; the id and link key stay (ErasedLink), names of nobody. Returns whether the
+    address was on the list.
     """
     suppress(session, email, reason="erased")
     subscriber = find_by_email(session, email)
@@ -98,5 +100,8 @@ def erase(session: Session, email: str) -> bool:
         event.detail = None
         event.subscriber = None
     log_event(session, None, EventKind.ERASED)
+    # So that their old links say "no longer on the list" rather than "not valid".
+    session.add(ErasedLink(subscriber_id=subscriber.id, link_key=subscriber.link_key,
+                           legacy_links=subscriber.legacy_links))
     session.delete(subscriber)
     return True

@@ -21,7 +21,7 @@ from mailer.webapp import csrf
 from subscribers import tokens
 from subscribers.i18n import labels
 from subscribers.links import unsubscribe_url
-from subscribers.models import Status, Subscriber
+from subscribers.models import ErasedLink, Status, Subscriber
 from subscribers.optout import change_language, resubscribe, unsubscribe
 from subscribers.signup import Consent, confirm
 from subscribers.validation import InvalidInput, check_language, check_once
@@ -30,21 +30,39 @@ from subscribers.web import csrf_failed, message, next_steps, page, page_languag
 bp = Blueprint("links", __name__, template_folder="templates")
 
 
+class Erased(Exception):
+    """The link is one we sent to a person since erased."""
+
+
+def _holder(session: Session, subscriber_id: int) -> Subscriber | ErasedLink | None:
+    return session.get(Subscriber, subscriber_id) or session.get(ErasedLink, subscriber_id)
+
+
 def _subscriber(session: Session, purpose: str, token: str) -> tuple[Subscriber, int | None]:
-    """The token's subscriber, and the campaign whose email held the link (if any)."""
-    signed, subscriber = tokens.read(purpose, token, partial(session.get, Subscriber))
-    return subscriber, signed.campaign_id
+    """The token's subscriber, and the campaign whose email held the link (if any).
+    Raises tokens.InvalidToken, or Erased for a link signed with an erased person's key."""
+    signed, holder = tokens.read(purpose, token, partial(_holder, session))
+    if isinstance(holder, ErasedLink):
+        raise Erased
+    return holder, signed.campaign_id
 
 
 @bp.errorhandler(tokens.InvalidToken)
 def bad_token(error: tokens.InvalidToken):
     # Expired: 410 Gone; tampered, for another purpose or another person: 400. Nothing was
-    # changed. A token whose subscriber does not exist (erased, or a forged id) is answered
-    # as a tampered one: its signature cannot be checked without the person's key, and a
-    # different answer would tell anyone which ids are on the list.
+    # changed. A token whose id is nobody's (never given, or erased before erasures kept
+    # the key) is answered as a tampered one: its signature cannot be checked without the
+    # person's key, and a different answer would tell anyone which ids are on the list.
     if error.reason == "expired":
         return message("token_expired", page_language(), 410)
     return message("token_invalid", page_language(), 400)
+
+
+@bp.errorhandler(Erased)
+def erased(_error: Erased):
+    # Their own link, its signature checked: that the address is no longer on the list is
+    # all it says (the language too went with the row: the reader's browser chooses).
+    return message("erased", page_language())
 
 
 bp.register_error_handler(CSRFError, csrf_failed)

@@ -334,6 +334,27 @@ def test_a_multipart_signup_field_that_is_not_utf8_is_refused_too(web):
         answer.text.replace("&#34;", '"')
 
 
+@pytest.mark.parametrize(("disposition", "said"), [
+    (b'form-data; name="n\xffame"', "n\\xffame"),  # a field name not UTF-8
+    (b'form-data; name="photo"; filename="caf\xe9.jpg"', "photo"),  # a file name
+])
+def test_a_multipart_part_whose_name_is_not_utf8_is_refused_naming_it(web, disposition, said):
+    # Werkzeug decodes a part's headers strictly and, failing, gave an empty form: "form
+    # expired" (no CSRF token left), in the default language.
+    http = requests.Session()
+    token = token_of(http, f"{web.url}/subscribe?lang=en")
+    body = b"".join(b"--XX\r\nContent-Disposition: " + head + b"\r\n\r\n" + value + b"\r\n"
+                    for head, value in (
+                        (b'form-data; name="csrf_token"', token.encode()),
+                        (b'form-data; name="email"', b"parts@example.org"),
+                        (disposition, b"x"))) + b"--XX--\r\n"
+    answer = http.post(f"{web.url}/subscribe", data=body, timeout=10, headers={
+        "Content-Type": "multipart/form-data; boundary=XX", "Accept-Language": "en"})
+    check(answer, 400, "en", web.home)
+    assert f'The field "{said}" holds characters that are not UTF-8 text' in \
+        answer.text.replace("&#34;", '"')
+
+
 def test_preferences_and_the_console_refuse_bytes_that_are_not_utf8(web):
     from mailer import db
     from subscribers.models import Status, Subscriber

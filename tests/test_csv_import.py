@@ -264,6 +264,21 @@ def test_control_characters_reject_the_row_on_every_database(database_url, tmp_p
     assert list(names(database_url)) == ["fine@example.org"]
 
 
+def test_the_demos_mark_is_refused_as_a_consent_source(sqlite_url, tmp_path):
+    """"demo data" marks the samples `infolettre demo` makes up (and mails): a real person
+    imported under it would be taken for one."""
+    path = tmp_path / "mark.csv"
+    path.write_text("email,name,consent_date,consent_source\n"
+                    "a@example.net,A,2025-11-15,demo data\n"
+                    "b@example.net,B,2025-11-15, Demo  DATA\n"
+                    "c@example.net,C,2025-11-15,demo day in Lyon\n")
+    report = import_csv(partial(db.session_scope, sqlite_url), path)
+    assert [(p.line, p.field, p.code) for p in report.errors] == [
+        (2, "consent_source", "source_reserved"), (3, "consent_source", "source_reserved")]
+    assert "infolettre demo" in report.errors[0].reason("fr")
+    assert list(names(sqlite_url)) == ["c@example.net"]
+
+
 def test_the_survey_of_a_big_file_is_one_quick_pass(tmp_path):
     path = big_file(tmp_path / "big.csv", 95_000, b"Person")
     layout = survey(path)

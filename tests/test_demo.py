@@ -77,6 +77,25 @@ def test_demo_refuses_a_list_that_holds_real_people(tmp_path):
     assert negative.returncode == 2 and "-5 is not in the range" in negative.stderr
 
 
+def test_a_real_person_under_the_demos_consent_source_is_no_sample(sqlite_url):
+    """Imported under "demo data" before the import refused it, a person is still real:
+    the samples are the invented demo…@example.org addresses that bear the mark."""
+    from mailer import db
+    from mailer.demo_data import SOURCE, real_people, seed
+    from subscribers.models import Status, Subscriber
+
+    with db.session_scope(sqlite_url) as session:
+        seed(session, 3)
+        assert real_people(session) == 0
+        session.add(Subscriber(email="lea@example.net", language="fr", consent_source=SOURCE,
+                               status=Status.SUBSCRIBED))
+        session.add(Subscriber(email="demo99999@example.net", language="fr",
+                               consent_source=SOURCE, status=Status.SUBSCRIBED))
+        session.add(Subscriber(email="tom@example.org", language="en", consent_source=None))
+        session.commit()
+        assert real_people(session) == 3
+
+
 def _demo_env(tmp_path):
     env = infolettre_env(tmp_path / "home")
     for key in ("INFOLETTRE_DATABASE_URL", "INFOLETTRE_BROKER_URL"):

@@ -36,6 +36,10 @@ def test_an_issue_file_named_in_bytes_not_utf8_is_said(tmp_path, command):
      "INFOLETTRE_SEND_RATE_PER_SECOND (it is 'abc'): Input should be a valid integer"),
     ("languages", "[]", "INFOLETTRE_LANGUAGES: give at least one language"),
     ("languages", '["FR","en"]', "INFOLETTRE_LANGUAGES: write language codes in small letters: fr"),
+    ("default_language", "de", "INFOLETTRE_DEFAULT_LANGUAGE (it is 'de'): not one of "
+     "INFOLETTRE_LANGUAGES (fr, en): write one of them, e.g. INFOLETTRE_DEFAULT_LANGUAGE=fr"),
+    ("fallback_language", "it", "INFOLETTRE_FALLBACK_LANGUAGE (it is 'it'): not one of "
+     "INFOLETTRE_LANGUAGES (fr, en): write one of them, e.g. INFOLETTRE_FALLBACK_LANGUAGE=fr"),
 ])
 @pytest.mark.parametrize("command", [["validate", "x.yaml"], ["web"], ["worker"], ["schema"]])
 def test_a_setting_that_cannot_be_read_is_said(tmp_path, setting, value, said, command):

@@ -201,6 +201,8 @@ def test_the_import_says_one_row_as_one(tmp_path):
             f"p{rows}.{n}@example.org,fr\n" for n in range(rows)), encoding="utf-8")
         result = run(env, "import", str(listing))
         said[rows] = result.stdout.split("(")[-1]
+    # Every count grouped alike: it said "1200 pending" beside "1,200 rows".
+    assert ": 0 subscribed, 1,200 pending (no consent), 0 already" in result.stdout
     assert said == {0: "0 rows, UTF-8, separated by commas)\n",
                     1: "1 row, UTF-8, separated by commas)\n",
                     2: "2 rows, UTF-8, separated by commas)\n",
@@ -241,5 +243,6 @@ def test_ctrl_c_during_an_import_says_what_was_saved_and_the_same_import_complet
     assert 0 < kept < rows and kept == saved() and int(said[1]) == kept + 2
     again = run(env, "import", str(listing))
     assert again.returncode == 0, again.stderr
-    assert f": 0 subscribed, {rows - kept} pending (no consent), {kept} already" in again.stdout
+    assert f": 0 subscribed, {rows - kept:,} pending (no consent), {kept:,} already" \
+        in again.stdout
     assert saved() == rows

@@ -86,7 +86,9 @@ def subscribers_upload():
     with db.session_scope() as session:
         audit(session, g.staff["email"], "import", file=name, rows=report.layout.rows,
               subscribed=report.subscribed, pending=report.pending,
-              unchanged=report.unchanged, rejected=len(report.errors))
+              unchanged=report.unchanged, unsubscribed=report.unsubscribed,
+              bounced=report.bounced, complained=report.complained,
+              rejected=len(report.errors))  # every count the summary shows
     problems = [(p.line, p.field, p.reason(language)) for p in report.errors]
     return page("imported.html", report=report, name=name, problems=problems, error=None)
 

@@ -63,8 +63,10 @@ def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
         {key: value for key, value in issue.fallbacks.items()
          if not {key, value} & (set(listed) - set(allowed))}, allowed, name, lines)
     problems += bad_fallbacks
-    problems += check(issue, known, name, lines,
-                      frozenset(problem.values["code"] for problem in bad_fallbacks))
+    # A language whose fallback is said (a loop: each of its languages) is said once there.
+    problems += check(issue, known, name, lines, frozenset(
+        code for problem in bad_fallbacks
+        for code in problem.values.get("refused", [problem.values["code"]])))
     problems += check_markup_links(texts(issue), name, lines, source)
     problems += check_invisible(issue, name, lines, source)
     return problems

@@ -24,8 +24,10 @@ def check_fallbacks(fallbacks: dict[str, str], allowed: list[str], file: str,
                     lines: dict) -> list[Problem]:
     """A problem at its line for each pair of `fallbacks` ({de: en}) whose language or
     fallback is not one of `allowed` (the issue's languages and the configured ones), or
-    whose language falls back to itself; each names the languages it may be."""
+    whose language falls back to itself; each names the languages it may be. Then the
+    chains and loops of the pairs left (_chains)."""
     problems = []
+    valid = dict(fallbacks)
     for language, fallback in fallbacks.items():
         where = ("fallbacks", language)
         others = ", ".join(code for code in allowed if code != language)
@@ -41,9 +43,45 @@ def check_fallbacks(fallbacks: dict[str, str], allowed: list[str], file: str,
                              "fallback_value")
         else:
             continue
+        del valid[language]
         problems.append(Problem(file, line_of(lines, where), field_path(where), message, code,
                                 {"code": language, "fallback": fallback,
                                  "languages": ", ".join(allowed), "others": others}))
+    return problems + _chains(valid, allowed, file, lines)
+
+
+def _chains(fallbacks: dict[str, str], allowed: list[str], file: str,
+            lines: dict) -> list[Problem]:
+    """A fallback is one step (`pick`): `{de: it, it: en}` gives a German text missing in
+    Italian nothing, and `{de: it, it: de}` gives a text missing in both nothing. Each
+    chain is said once at its first language, with the pair to write instead; each loop
+    once, at the first of its languages declared. (Else every such text was "missing".)"""
+    problems, looped = [], set()
+    for language, fallback in fallbacks.items():
+        path = [language, fallback]
+        while path[-1] in fallbacks and path[-1] not in path[:-1]:
+            path.append(fallbacks[path[-1]])
+        if len(path) == 2 or language in looped:
+            continue
+        end = path[-1] if path[-1] not in fallbacks else next(
+            (code for code in allowed if code not in fallbacks), None)
+        if path[-1] == language:
+            looped.update(path)
+            message, code = (f"{language!r} falls back in a loop ({' → '.join(path)}): a "
+                             "text missing in one of them is missing in all; remove one of "
+                             "these lines", "fallback_loop")
+        elif end is not None:
+            message, code = (f"{language!r} falls back to {fallback!r}, which falls back in "
+                             f"turn ({' → '.join(path)}): a fallback is one step; write "
+                             f"{language}: {end}", "fallback_chain")
+        else:
+            continue
+        where = ("fallbacks", language)
+        problems.append(Problem(file, line_of(lines, where), field_path(where), message, code,
+                                {"code": language, "fallback": fallback, "end": end,
+                                 "path": " → ".join(path),
+                                 "refused": sorted(set(path)) if path[-1] == language
+                                 else [language]}))
     return problems
 
 

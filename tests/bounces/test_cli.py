@@ -229,3 +229,23 @@ def test_the_report_counts_what_changed_on_the_list_apart_from_what_came_back(tm
             "  unsubscribed by email (List-Unsubscribe)      1\n") in changed, changed
     assert "  unsubscribe                                   1\n" in changed
     assert "  not_bounce                                    2\n" in changed
+
+
+def test_the_report_aligns_wide_values_and_writes_years_in_four_digits(tmp_path):
+    # A domain name past 40 characters pushed its count right of the others', and
+    # `--since 0001-01-01` was said "since 1-01-01" (strftime's %Y on glibc).
+    from mailer.bounces.models import BounceEvent
+
+    env, _url = home(tmp_path)
+    wide = "mail.a-receiving-domain-of-a-long-name.example.org"
+    with db.session_scope(env["INFOLETTRE_DATABASE_URL"]) as session:
+        session.add_all(BounceEvent(key=f"k{n}", source="imap", kind="soft",
+                                    domain=wide if n % 2 else "gmail.com")
+                        for n in range(2_002))
+    report = run(env, "report", "--since", "0001-01-01")
+    assert report.returncode == 0, report.stderr
+    assert "changed on the list since 0001-01-01: nobody" in report.stdout
+    table = report.stdout.split("by receiving domain:\n")[1].splitlines()
+    assert sorted(line.split() for line in table) == [["gmail.com", "soft", "1,001"],
+                                                      [wide, "soft", "1,001"]]
+    assert len({len(line) for line in table}) == 1, table  # the counts end in one column

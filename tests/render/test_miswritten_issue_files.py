@@ -144,6 +144,23 @@ def test_a_language_falling_back_to_itself_or_to_none_of_the_issue_is_refused(tm
                      "of them, or add 'de' to languages"]
 
 
+def test_a_chain_or_a_loop_of_fallbacks_is_said_once_at_fallbacks(tmp_path):
+    # Both were "title.de: missing", once per text, without naming the chain or the loop.
+    chain = _problems(tmp_path, _with_fallbacks("languages: [fr, en, de, it]\n"
+                                                "fallbacks: {de: it, it: en}"))
+    assert _said(chain) == [
+        ":4: fallbacks.de: 'de' falls back to 'it', which falls back in turn (de → it → en): "
+        "a fallback is one step; write de: en"]
+    assert _fr(chain[0]) == ("« de » se replie sur « it », qui se replie à son tour "
+                             "(de → it → en) : un repli ne fait qu'un pas ; écrivez de: en")
+    loop = _problems(tmp_path, _with_fallbacks("languages: [fr, en, de, it]\n"
+                                               "fallbacks:\n  de: it\n  it: de"))
+    assert _said(loop) == [
+        ":5: fallbacks.de: 'de' falls back in a loop (de → it → de): a text missing in one "
+        "of them is missing in all; remove one of these lines"]
+    assert _fr(loop[0]).startswith("« de » se replie en boucle (de → it → de)")
+
+
 def test_a_fallback_between_languages_of_the_issue_is_read(tmp_path):
     path = tmp_path / "083.yaml"
     path.write_text(_with_fallbacks("languages: [fr, en, de]\nfallbacks: {de: en, fr: en}"),

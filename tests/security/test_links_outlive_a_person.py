@@ -45,7 +45,11 @@ def test_old_links_of_an_erased_person_act_on_nobody(site, database_url):
         client.post(old["unsubscribe"], data={"List-Unsubscribe": "One-Click"}),
         client.post(old["unsubscribe"] + "/resubscribe"),
     ]
-    assert {answer.status_code for answer in answers} <= {400, 404}
+    # Their own links, checked with their key kept at erasure: "no longer on the list"
+    # (the preferences' and the resubscribe button's POSTs, forms, want their CSRF token).
+    assert [answer.status_code for answer in answers] == [200] * 4 + [400] + [200] * 3 + [400]
+    assert all("ne figure plus sur la liste" in answer.text for answer in answers
+               if answer.status_code == 200 and answer.data)  # the default language
     assert not any(b"b@example.org" in answer.data for answer in answers)
     with db.session_scope(database_url) as session:
         assert unsubscribe_by_mailto(session, mailto) is None
@@ -83,3 +87,27 @@ def test_a_forged_link_does_not_tell_whether_its_id_is_on_the_list(site, databas
                for subscriber_id in (someone.id, someone.id + 1000)]
     assert [answer.status_code for answer in answers] == [400, 400]
     assert answers[0].data == answers[1].data
+
+
+def test_an_erased_persons_link_says_the_address_is_no_longer_on_the_list(site, database_url):
+    """It said "not valid" ("altered, or not from us"): in the reader's language, that the
+    address is no longer on the list, and nothing more; a forged link with that id (a
+    wrong key) is still "not valid", as for an id never given."""
+    client = site(database_url).test_client()
+    a = _join(database_url, "a@example.org")
+    old = _paths(a)["unsubscribe"]
+    with db.session_scope(database_url) as session:
+        erase(session, "a@example.org")
+    french = client.get(old, headers={"Accept-Language": "fr-CH, en;q=0.5"})
+    assert french.status_code == 200 and french.headers["Content-Language"] == "fr"
+    assert "ne figure plus sur la liste" in french.text and "a@example.org" not in french.text
+    english = client.post(old, data={"List-Unsubscribe": "One-Click"},
+                          headers={"Accept-Language": "en"})
+    assert english.status_code == 200 and "no longer on the list" in english.text
+    with db.session_scope(database_url) as session:
+        assert session.scalar(select(func.count()).select_from(Subscriber)) == 0
+    base, wrong_key = len(links._base()), "k" * len(a.link_key)
+    forged = [client.get(links.unsubscribe_url(subscriber_id, wrong_key, 3)[base:])
+              for subscriber_id in (a.id, a.id + 1000)]
+    assert [answer.status_code for answer in forged] == [400, 400]
+    assert forged[0].data == forged[1].data
