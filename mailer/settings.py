@@ -124,11 +124,12 @@ class Settings(BaseSettings):
                              f"{', '.join(map(str.lower, capitals))}")
         return codes
 
-    @field_validator("default_language", "fallback_language")
+    @field_validator("default_language")
     @classmethod
     def _one_of_the_languages(cls, code: str, info: ValidationInfo) -> str:
-        """A visitor's language, and whose words fill in, are among `languages` (validated
-        before them, absent from `info.data` when refused): ValueError otherwise."""
+        """A visitor's language is among `languages` (validated before it, absent from
+        `info.data` when refused): ValueError otherwise. Not the fallback language: its
+        catalogues fill in a list that does not offer it (`en` for a French-only list)."""
         languages = info.data.get("languages")
         if languages and code not in languages:
             name = f"INFOLETTRE_{info.field_name.upper()}"

@@ -38,8 +38,6 @@ def test_an_issue_file_named_in_bytes_not_utf8_is_said(tmp_path, command):
     ("languages", '["FR","en"]', "INFOLETTRE_LANGUAGES: write language codes in small letters: fr"),
     ("default_language", "de", "INFOLETTRE_DEFAULT_LANGUAGE (it is 'de'): not one of "
      "INFOLETTRE_LANGUAGES (fr, en): write one of them, e.g. INFOLETTRE_DEFAULT_LANGUAGE=fr"),
-    ("fallback_language", "it", "INFOLETTRE_FALLBACK_LANGUAGE (it is 'it'): not one of "
-     "INFOLETTRE_LANGUAGES (fr, en): write one of them, e.g. INFOLETTRE_FALLBACK_LANGUAGE=fr"),
 ])
 @pytest.mark.parametrize("command", [["validate", "x.yaml"], ["web"], ["worker"], ["schema"]])
 def test_a_setting_that_cannot_be_read_is_said(tmp_path, setting, value, said, command):
@@ -49,3 +47,9 @@ def test_a_setting_that_cannot_be_read_is_said(tmp_path, setting, value, said, c
     assert result.returncode == 2, stderr
     assert stderr.startswith(said), stderr
     assert "Traceback" not in stderr
+
+
+def test_a_list_in_one_language_keeps_the_default_fallback(tmp_path):
+    # The fallback's catalogues fill in whatever a language lacks: it need not be offered.
+    result = _run(infolettre_env(tmp_path / "home", languages='["fr"]'), "schema")
+    assert result.returncode == 0, result.stderr.decode()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mailer.issue.loader import IssueInvalid, Problem
 from mailer.issue.schema import Issue
-from mailer.issue.translations import check, check_fallbacks
+from mailer.issue.translations import check, check_fallbacks, fallback_chains
 from mailer.settings import get_settings
 
 __all__ = ["Issue", "IssueInvalid", "Problem", "issue_languages", "load_issue",
@@ -59,14 +59,21 @@ def problems_of(issue: Issue, languages: list[str], name: str, lines: dict,
     # already refused above is not said again.
     listed = list(dict.fromkeys([*issue_languages(issue), *get_settings().languages]))
     allowed = [code for code in listed if language_name(code) != code]
-    bad_fallbacks = check_fallbacks(
-        {key: value for key, value in issue.fallbacks.items()
-         if not {key, value} & (set(listed) - set(allowed))}, allowed, name, lines)
+    fallbacks = {key: value for key, value in issue.fallbacks.items()
+                 if not {key, value} & (set(listed) - set(allowed))}
+    bad_fallbacks = check_fallbacks(fallbacks, allowed, name, lines)
     problems += bad_fallbacks
-    # A language whose fallback is said (a loop: each of its languages) is said once there.
-    problems += check(issue, known, name, lines, frozenset(
-        code for problem in bad_fallbacks
-        for code in problem.values.get("refused", [problem.values["code"]])))
+    refused = {problem.values["code"] for problem in bad_fallbacks}  # said once there
+    missing = check(issue, known, name, lines, frozenset(refused))
+    # A chain or a loop of fallbacks is said once at `fallbacks`, and the texts it leaves
+    # missing are not said again; one that leaves nothing missing is no problem.
+    lacking = {problem.values["language"] for problem in missing if problem.code == "missing"}
+    chains = [problem for problem in fallback_chains(
+        {key: value for key, value in fallbacks.items() if key not in refused},
+        allowed, name, lines) if lacking & set(problem.values["refused"])]
+    said = {code for problem in chains for code in problem.values["refused"]}
+    problems += chains + [problem for problem in missing if problem.code != "missing"
+                          or problem.values["language"] not in said]
     problems += check_markup_links(texts(issue), name, lines, source)
     problems += check_invisible(issue, name, lines, source)
     return problems

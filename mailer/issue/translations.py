@@ -24,10 +24,8 @@ def check_fallbacks(fallbacks: dict[str, str], allowed: list[str], file: str,
                     lines: dict) -> list[Problem]:
     """A problem at its line for each pair of `fallbacks` ({de: en}) whose language or
     fallback is not one of `allowed` (the issue's languages and the configured ones), or
-    whose language falls back to itself; each names the languages it may be. Then the
-    chains and loops of the pairs left (_chains)."""
+    whose language falls back to itself; each names the languages it may be."""
     problems = []
-    valid = dict(fallbacks)
     for language, fallback in fallbacks.items():
         where = ("fallbacks", language)
         others = ", ".join(code for code in allowed if code != language)
@@ -43,19 +41,19 @@ def check_fallbacks(fallbacks: dict[str, str], allowed: list[str], file: str,
                              "fallback_value")
         else:
             continue
-        del valid[language]
         problems.append(Problem(file, line_of(lines, where), field_path(where), message, code,
                                 {"code": language, "fallback": fallback,
                                  "languages": ", ".join(allowed), "others": others}))
-    return problems + _chains(valid, allowed, file, lines)
+    return problems
 
 
-def _chains(fallbacks: dict[str, str], allowed: list[str], file: str,
-            lines: dict) -> list[Problem]:
+def fallback_chains(fallbacks: dict[str, str], allowed: list[str], file: str,
+                    lines: dict) -> list[Problem]:
     """A fallback is one step (`pick`): `{de: it, it: en}` gives a German text missing in
     Italian nothing, and `{de: it, it: de}` gives a text missing in both nothing. Each
-    chain is said once at its first language, with the pair to write instead; each loop
-    once, at the first of its languages declared. (Else every such text was "missing".)"""
+    chain, at its first language, with the pair to write instead; each loop once, at the
+    first of its languages declared. Said only where a text is missing because of it
+    (mailer.issue.problems_of): one whose middle language has every text is no problem."""
     problems, looped = [], set()
     for language, fallback in fallbacks.items():
         path = [language, fallback]

@@ -4,6 +4,7 @@ with a language twice. Each is told at its line with the fix, in English on the 
 line and in French on the console."""
 
 import html
+import re
 import subprocess
 import sys
 
@@ -159,6 +160,16 @@ def test_a_chain_or_a_loop_of_fallbacks_is_said_once_at_fallbacks(tmp_path):
         ":5: fallbacks.de: 'de' falls back in a loop (de → it → de): a text missing in one "
         "of them is missing in all; remove one of these lines"]
     assert _fr(loop[0]).startswith("« de » se replie en boucle (de → it → de)")
+
+
+def test_a_chain_whose_middle_language_has_every_text_is_read(tmp_path):
+    # {de: it, it: en}: a German text missing is the Italian one, and Italian lacks none.
+    every = re.sub(r"(?m)^(\s+)en: (.*)$", r"\1en: \2\n\1it: \2", MINIMAL).replace(
+        "en: President}", "en: President, it: Presidente}")
+    path = tmp_path / "083.yaml"
+    path.write_text(every.replace("date: 2020-06-15\n", (
+        "date: 2020-06-15\nlanguages: [fr, en, de, it]\nfallbacks: {de: it, it: en}\n")))
+    assert load_issue(path).fallbacks == {"de": "it", "it": "en"}  # no IssueInvalid
 
 
 def test_a_fallback_between_languages_of_the_issue_is_read(tmp_path):
