@@ -342,8 +342,10 @@ class Bench:
             started = dt.datetime.now(dt.UTC)
             # A setting the worker lacks: the command then makes the send itself.
             own = env if self.handover else {**env, "INFOLETTRE_BENCH_NO_HANDOVER": "1"}
-            subprocess.run([sys.executable, "-m", "mailer", "send", "issues/091.yaml", "--yes"],
-                           env=own, cwd=ROOT, check=True, capture_output=True)
+            done = subprocess.run([sys.executable, "-m", "mailer", "send", "issues/091.yaml",
+                                   "--yes"], env=own, cwd=ROOT, capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"`send --yes` failed: {done.stdout}{done.stderr}")
             command = (dt.datetime.now(dt.UTC) - started).total_seconds()
             rss, pss = watch(url, [worker.pid for worker, _ in workers])
             cpu = meter.split(before, meter.sample())

@@ -29,6 +29,7 @@ VERSION = 1
 SOCKET_NAME = "worker.sock"
 FIRST = 5  # seconds for the worker's first line: taken or declined (then the command sends)
 WAIT = 60  # seconds for each of the worker's lines once it took the send
+SETTLE = 3  # seconds for the worker's end once the command is interrupted
 MAX_LINE = 1 << 20
 
 
@@ -100,6 +101,23 @@ def hand_over(request: dict, say: Callable[..., None],
                     return item["end"]
         except (OSError, ValueError) as error:
             raise NotFinished(f"{type(error).__name__}: {error}") from error
+        except KeyboardInterrupt:
+            _settled(sock, answers)
+            raise
         raise NotFinished("it ended the connection")
     finally:
         sock.close()
+
+
+def _settled(sock: socket.socket, answers: Iterator[dict]) -> None:
+    """Interrupted while the worker makes the send: tell it (it writes no campaign if it has
+    not begun to), and wait for its end, so that what the database then holds is what it
+    left (mailer.send_interrupted.left_by reads it). SETTLE seconds at most."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(SETTLE)
+        for item in answers:
+            if "end" in item:
+                return
+    except (OSError, ValueError, KeyboardInterrupt):
+        return

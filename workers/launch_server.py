@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import select
 import socket
 import struct
 import threading
@@ -39,14 +40,15 @@ def _peer_uid(conn: socket.socket) -> int:
     return _PEER.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEER.size))[1]
 
 
-def _create(request: dict, say) -> dict:
-    """The send of `request`, as mailer.cli_send makes it: its `end` for the command."""
+def _create(request: dict, say, still_there) -> dict:
+    """The send of `request`, as mailer.cli_send makes it: its `end` for the command.
+    `still_there()`, asked just before the campaign is written: why not to write it."""
     file, typed_at = str(request["file"]), request.get("at")
     typed_at = None if typed_at is None else str(typed_at)
     try:
         recipients, at = launch.options(request.get("test_to"), typed_at)
         campaign_id = launch.create(file, True, recipients, at, bool(request.get("same_issue")),
-                                    editions=request["editions"], say=say)
+                                    still_there, request["editions"], say)
         if campaign_id is not None:
             log.info("campaign %s made for `infolettre send %s`", campaign_id, file)
         if campaign_id is not None and at is None:
@@ -86,8 +88,13 @@ def _answer(conn: socket.socket) -> None:
     def say(text: str, err: bool = False) -> None:
         send_line(conn, {"say": text, "err": err})
 
+    def still_there() -> str | None:  # an interrupted command closes its side (_settled)
+        readable = select.select([conn], [], [], 0)[0]
+        return "the command was interrupted" if readable and not conn.recv(
+            1, socket.MSG_PEEK) else None
+
     try:
-        end = _create({**request, "editions": editions}, say)
+        end = _create({**request, "editions": editions}, say, still_there)
     except Exception as error:  # a bug, a database away: the command reads what is left
         log.exception("a send handed over by the command failed")
         end = {"failed": f"{type(error).__name__}: {error}"}

@@ -14,12 +14,14 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import select
 
 from mailer import db
-from mailer.launch_client import lines, send_line
+from mailer.launch_client import fingerprint, lines, send_line
 from tests.sending.conftest import EXAMPLE, add_subscribers, worker_env
 from tests.sending.test_one_number_workers import wait_done
 from tests.support.webapp import CeleryWorker, infolettre_env
+from workers.models import Campaign
 
 TOOK = "made for `infolettre send"
 
@@ -165,3 +167,26 @@ def test_ctrl_c_while_the_worker_makes_the_send_says_what_it_left(tmp_path):
     out, err = command.communicate(timeout=60)
     assert command.returncode == 130
     assert err.endswith("interrupted: no campaign was created; nobody was sent anything\n")
+
+
+def test_a_command_gone_before_the_campaign_is_written_leaves_none(workers, monkeypatch):
+    env, url, log = workers
+    add_subscribers(url, 2)
+    assert run(env, "validate", str(EXAMPLE))[0] == 0
+    with monkeypatch.context() as patch:  # the command's settings: the worker's
+        patch.setattr(os, "environ", dict(env))
+        request = {"v": 1, "fingerprint": fingerprint(), "file": str(EXAMPLE), "test_to": None,
+                   "at": None, "same_issue": False}
+    command = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    command.connect(env["INFOLETTRE_HOME"] + "/worker.sock")
+    command.settimeout(30)
+    send_line(command, request)
+    said = lines(command)
+    assert next(said) == {"accepted": True}
+    send_line(command, {"go": True})
+    command.shutdown(socket.SHUT_WR)  # as an interrupted command does (launch_client._settled)
+    end = next(item for item in said if "end" in item)["end"]
+    assert end["campaign"] is None and "interrupted" in end["error"]
+    assert TOOK not in log.read_text()
+    with db.session_scope(url) as session:
+        assert session.scalars(select(Campaign)).first() is None
