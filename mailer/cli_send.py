@@ -55,10 +55,13 @@ def send(file: str, yes: bool, test_to: str | None, typed_at: str | None,
                 except BrokerUnavailable as error:
                     raise UserError(launch.unqueued(campaign_id, "created", str(error))) from None
     except launch_client.NotFinished as error:  # the worker took it, then failed or went away
-        click.echo(left_by(file, test_to is not None, since,
-                           f"the worker that took the send could not finish it ({error})"),
-                   err=True)
-        raise SystemExit(1) from None
+        interrupted = interrupt_behind(error)
+        how = str(error) if interrupted else (
+            f"the worker that took the send could not finish it ({error})")
+        click.echo(f"{how}; it may have written the campaign: `infolettre campaign list` "
+                   "shows whether" if error.uncertain
+                   else left_by(file, test_to is not None, since, how), err=True)
+        raise SystemExit(130 if interrupted else 1) from None
     except BaseException as error:  # Ctrl-C anywhere, in the commit too: say what it left
         if not interrupt_behind(error):
             raise

@@ -59,11 +59,12 @@ def options(test_to: str | None, typed_at: str | None) -> tuple[list | None, dt.
 
 def create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime | None,
            same_issue: bool, broker_ready=lambda: None, editions: dict | None = None,
-           say: Say = echo) -> int | None:
+           say: Say = echo, before_commit=lambda: None) -> int | None:
     """The campaign's id once it is committed, None when there is nothing to send.
     `editions`: the issue's, when the caller has them (read from mailer.rendered).
     Raises UserError (and SystemExit 1 when the confirmation is refused), also when
-    `broker_ready()` says why the broker cannot take the start: then nothing is created."""
+    `broker_ready()` says why the broker cannot take the start, or `before_commit()` why the
+    campaign written is not to be committed (a worker's command gone): nothing is created."""
     from mailer import db
     from mailer.cli_render import _render, _size_warnings
     from mailer.dkim import key_problem
@@ -102,6 +103,9 @@ def create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime |
             raise UserError(busy(session, file, error.campaign_id)) from None
         except campaigns.OtherIssue as error:  # sent from elsewhere since the look above
             raise UserError(number_refusal(file, error.before, error.language)) from None
+        gone = before_commit()
+        if gone:
+            raise UserError(f"{gone}; nothing was created")
         session.commit()
         return campaign.id
 

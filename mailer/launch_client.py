@@ -5,15 +5,19 @@ here before it can write a campaign, while a running worker (`infolettre worker`
 of them loaded. So the command first offers the send to the worker listening on the
 socket in INFOLETTRE_HOME (workers.launch_server), which runs the same checks and the same
 creation (mailer.launch), says the same words and queues the start: the first message
-leaves within half a second. The command does it itself, as before, whenever no worker
-takes it: none listening, a worker with other settings (its INFOLETTRE_* environment or
-its folder differ), an issue not rendered yet (`validate` keeps it rendered).
+leaves within half a second with Redis (about two seconds on the embedded broker, which is
+polled). The command does it itself, as before, whenever no worker takes it: none
+listening, a worker with other settings (its INFOLETTRE_* environment or its folder
+differ), an issue not rendered yet (`validate` keeps it rendered).
 
 Light on purpose: only the standard library, so that the handing over costs nothing.
 The protocol is JSON lines: the command's request; the worker's `declined` (nothing done:
 the command does it) or `accepted`; the command's `go` (from then on it waits for the
 worker, and never makes the send itself: a worker that took a request the command had
-given up on would make it a second time); the worker's `say` lines and one `end`.
+given up on would make it a second time); the worker's `say` lines; its `commit?` just
+before it commits the campaign, and the command's `commit` (a command interrupted, or
+gone, or a worker that lost it, writes nothing: the command knows what it leaves); one
+`end`.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 VERSION = 1
@@ -34,8 +39,13 @@ MAX_LINE = 1 << 20
 
 
 class NotFinished(Exception):
-    """The worker took the send and then failed, went silent or away: whether the campaign
-    exists is to be read from the database (mailer.send_interrupted.left_by)."""
+    """The worker took the send and then failed, went silent or away. `uncertain`: it may
+    have been committing the campaign (else the database says what it left:
+    mailer.send_interrupted.left_by)."""
+
+    def __init__(self, why: str, uncertain: bool = False) -> None:
+        super().__init__(why)
+        self.uncertain = uncertain
 
 
 def socket_path(home: str | Path | None = None) -> Path:
@@ -56,14 +66,33 @@ def fingerprint() -> str:
     return hashlib.sha256(json.dumps([os.getcwd(), pairs]).encode()).hexdigest()
 
 
-def lines(sock: socket.socket) -> Iterator[dict]:
-    """The JSON lines read from `sock`; ends at its end. Raises ValueError on a line that
-    is not JSON or too long, OSError (TimeoutError among them) as the socket does."""
-    reader = sock.makefile("rb")
-    while line := reader.readline(MAX_LINE + 1):
-        if len(line) > MAX_LINE or not line.endswith(b"\n"):
-            raise ValueError("a line too long or cut")
-        yield json.loads(line)
+class Lines:
+    """The JSON objects a socket gives, one a line."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.buffer = sock, b""
+
+    def next(self, seconds: float) -> dict | None:
+        """The next object, None at the socket's end. Raises TimeoutError when no whole line
+        came within `seconds` (in all, however slowly its bytes come), ValueError for a
+        line too long or not a JSON object, OSError as the socket does."""
+        deadline = time.monotonic() + seconds
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_LINE:
+                raise ValueError("a line too long")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no whole line in time")
+            self.sock.settimeout(left)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        item = json.loads(line)
+        if not isinstance(item, dict):
+            raise ValueError("not a JSON object")
+        return item
 
 
 def send_line(sock: socket.socket, item: dict) -> None:
@@ -71,53 +100,64 @@ def send_line(sock: socket.socket, item: dict) -> None:
 
 
 def hand_over(request: dict, say: Callable[..., None],
-              accepted: Callable[[], None]) -> dict | None:
+              committing: Callable[[], None]) -> dict | None:
     """Offer `request` (mailer.cli_send's options) to the worker of this home; say its
     words (`say(text, err)`) as they come and return its `end` ({"campaign": id or None,
-    "error": a UserError's words or None}); `accepted()` once the worker took it. None when
-    no worker took it: nothing was done, the command does it. Raises NotFinished."""
+    "error": a UserError's words or None}); `committing()` just before the command lets the
+    worker commit the campaign. None when no worker took it: nothing was done, the command
+    does it. Raises NotFinished; KeyboardInterrupt once what the worker did is known."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    answers = Lines(sock)
     try:
-        sock.settimeout(FIRST)
         try:
+            sock.settimeout(FIRST)
             sock.connect(str(socket_path()))
             send_line(sock, {"v": VERSION, "fingerprint": fingerprint(), **request})
-            answers = lines(sock)
-            first = next(answers, {})
+            first = answers.next(FIRST) or {}
         except (OSError, ValueError):  # nobody listening (or a path too long): cold
             return None
         if not first.get("accepted"):
             return None  # declined, or a worker of another version
-        accepted()
-        sock.settimeout(WAIT)
-        try:
-            send_line(sock, {"go": True})
-            for item in answers:
-                if "say" in item:
-                    say(str(item["say"]), err=bool(item.get("err")))
-                elif "end" in item:
-                    if item["end"].get("failed"):
-                        raise NotFinished(str(item["end"]["failed"]))
-                    return item["end"]
-        except (OSError, ValueError) as error:
-            raise NotFinished(f"{type(error).__name__}: {error}") from error
-        except KeyboardInterrupt:
-            _settled(sock, answers)
-            raise
-        raise NotFinished("it ended the connection")
+        return _followed(sock, answers, say, committing)
     finally:
         sock.close()
 
 
-def _settled(sock: socket.socket, answers: Iterator[dict]) -> None:
-    """Interrupted while the worker makes the send: tell it (it writes no campaign if it has
-    not begun to), and wait for its end, so that what the database then holds is what it
-    left (mailer.send_interrupted.left_by reads it). SETTLE seconds at most."""
+def _followed(sock: socket.socket, answers: Lines, say: Callable[..., None],
+              committing: Callable[[], None]) -> dict:
+    """The worker's lines after its `accepted`, to its `end`."""
+    committed = False
     try:
-        sock.shutdown(socket.SHUT_WR)
-        sock.settimeout(SETTLE)
-        for item in answers:
+        send_line(sock, {"go": True})
+        while (item := answers.next(WAIT)) is not None:
+            if "say" in item:
+                say(str(item["say"]), err=bool(item.get("err")))
+            elif item.get("commit?") and not committed:
+                committing()
+                committed = True
+                send_line(sock, {"commit": True})
+            elif "end" in item:
+                if item["end"].get("failed"):
+                    raise NotFinished(str(item["end"]["failed"]))
+                return item["end"]
+    except (OSError, ValueError) as error:
+        raise NotFinished(f"{type(error).__name__}: {error}", committed) from error
+    except KeyboardInterrupt:
+        if committed and not _settled(sock, answers):
+            raise NotFinished("interrupted while the worker was committing the campaign",
+                              uncertain=True) from None
+        raise
+    raise NotFinished("it ended the connection", committed)
+
+
+def _settled(sock: socket.socket, answers: Lines) -> bool:
+    """Interrupted once the worker may be committing the campaign: whether its `end` came
+    within SETTLE seconds (then the database says what it left)."""
+    try:
+        deadline = time.monotonic() + SETTLE
+        while (item := answers.next(max(deadline - time.monotonic(), 0.01))) is not None:
             if "end" in item:
-                return
+                return True
     except (OSError, ValueError, KeyboardInterrupt):
-        return
+        pass
+    return False

@@ -18,7 +18,6 @@ import contextlib
 import fcntl
 import logging
 import os
-import select
 import socket
 import struct
 import threading
@@ -27,12 +26,13 @@ from celery.signals import worker_init, worker_ready, worker_shutdown
 
 from mailer import launch
 from mailer.errors import UserError
-from mailer.launch_client import VERSION, fingerprint, lines, send_line, socket_path
+from mailer.launch_client import VERSION, Lines, fingerprint, send_line, socket_path
 from mailer.settings import get_settings
 from workers.app import queue_start, sends_from_here
 
 log = logging.getLogger(__name__)
-READ_TIMEOUT = 5  # seconds for the command's request: a client that says nothing is left
+READ_TIMEOUT = 5  # seconds for each of the command's lines, in all (however slow its bytes)
+CONCURRENT = 4  # commands answered at once
 _PEER = struct.Struct("3i")  # SO_PEERCRED: pid, uid, gid
 
 
@@ -40,15 +40,16 @@ def _peer_uid(conn: socket.socket) -> int:
     return _PEER.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEER.size))[1]
 
 
-def _create(request: dict, say, still_there) -> dict:
+def _create(request: dict, say, confirmed) -> dict:
     """The send of `request`, as mailer.cli_send makes it: its `end` for the command.
-    `still_there()`, asked just before the campaign is written: why not to write it."""
+    `confirmed()`, asked just before the campaign is committed: why not to commit it."""
     file, typed_at = str(request["file"]), request.get("at")
     typed_at = None if typed_at is None else str(typed_at)
     try:
         recipients, at = launch.options(request.get("test_to"), typed_at)
         campaign_id = launch.create(file, True, recipients, at, bool(request.get("same_issue")),
-                                    still_there, request["editions"], say)
+                                    editions=request["editions"], say=say,
+                                    before_commit=confirmed)
         if campaign_id is not None:
             log.info("campaign %s made for `infolettre send %s`", campaign_id, file)
         if campaign_id is not None and at is None:
@@ -68,52 +69,71 @@ def _decline(conn: socket.socket, why: str) -> None:
 
 
 def _answer(conn: socket.socket) -> None:
-    """One command's request, answered on `conn`."""
+    """One command's request, answered on `conn`. Raises OSError, ValueError (TimeoutError
+    among them) when the command goes away or writes what is not the protocol."""
     from mailer import rendered
 
     if _peer_uid(conn) != os.getuid():
         return  # another user: not ours to launch sends for
-    conn.settimeout(READ_TIMEOUT)
-    said = lines(conn)
-    request = next(said, {})
+    said = Lines(conn)
+    request = said.next(READ_TIMEOUT) or {}
     if request.get("v") != VERSION or request.get("fingerprint") != fingerprint():
         return _decline(conn, "other settings or another folder than this worker's")
     editions = rendered.kept(str(request.get("file", "")))
     if editions is None:
         return _decline(conn, "the issue is not rendered yet")
     send_line(conn, {"accepted": True})
-    if next(said, {}).get("go") is not True:
+    if (said.next(READ_TIMEOUT) or {}).get("go") is not True:
         return  # the command gave up waiting (and makes the send itself)
 
     def say(text: str, err: bool = False) -> None:
         send_line(conn, {"say": text, "err": err})
 
-    def still_there() -> str | None:  # an interrupted command closes its side (_settled)
-        readable = select.select([conn], [], [], 0)[0]
-        return "the command was interrupted" if readable and not conn.recv(
-            1, socket.MSG_PEEK) else None
+    def confirmed() -> str | None:
+        """The command's word before the commit: a command interrupted or gone (or one that
+        cannot be heard) gets no campaign, so that what it says it left is true."""
+        try:
+            send_line(conn, {"commit?": True})
+            if (said.next(READ_TIMEOUT) or {}).get("commit") is True:
+                return None
+        except (OSError, ValueError):
+            pass
+        return "the command went away"
 
     try:
-        end = _create({**request, "editions": editions}, say, still_there)
-    except Exception as error:  # a bug, a database away: the command reads what is left
+        end = _create({**request, "editions": editions}, say, confirmed)
+    except Exception as error:  # a bug, a database away: rolled back; the command says so
         log.exception("a send handed over by the command failed")
         end = {"failed": f"{type(error).__name__}: {error}"}
     send_line(conn, {"end": end})
 
 
+def _one(conn: socket.socket, slots: threading.BoundedSemaphore) -> None:
+    with conn:
+        try:
+            _answer(conn)
+        except (OSError, ValueError) as error:  # the command went away, or wrote garbage
+            log.info("a send handed over by the command: %r", error)
+        except Exception:  # whatever it is, the next command is still answered
+            log.exception("a send handed over by the command")
+        finally:
+            slots.release()
+
+
 def _serve(listener: socket.socket) -> None:
+    """Each command in a thread of its own (a slow one holds no other), CONCURRENT at
+    most: beyond, a command is declined at once and makes its send itself."""
+    slots = threading.BoundedSemaphore(CONCURRENT)
     while True:
         try:
             conn, _ = listener.accept()
         except OSError:  # closed: the worker stops
             return
-        with conn:
-            try:
-                _answer(conn)
-            except (OSError, ValueError) as error:  # the command went away, or wrote garbage
-                log.info("a send handed over by the command: %r", error)
-            except Exception:  # whatever it is, the next command is still answered
-                log.exception("a send handed over by the command")
+        if not slots.acquire(blocking=False):
+            with conn, contextlib.suppress(OSError):
+                send_line(conn, {"declined": "busy"})
+            continue
+        threading.Thread(target=_one, args=(conn, slots), name="launch", daemon=True).start()
 
 
 class LaunchServer:
@@ -158,7 +178,9 @@ def _start(sender=None, **_) -> None:
 @worker_ready.connect
 def _said(**_) -> None:  # once the worker's log is set up (not yet at worker_init)
     for server in _server:
-        if isinstance(server, OSError):
+        if isinstance(server, BlockingIOError):  # the lock: another worker holds it
+            log.info("`infolettre send` is taken by another worker of this home")
+        elif isinstance(server, OSError):
             log.info("`infolettre send` is not taken by this worker: %r", server)
         else:
             log.info("takes `infolettre send --yes` on %s", server.path)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from mailer import db
-from mailer.launch_client import fingerprint, lines, send_line
+from mailer.launch_client import Lines, fingerprint, send_line
 from tests.sending.conftest import EXAMPLE, add_subscribers, worker_env
 from tests.sending.test_one_number_workers import wait_done
 from tests.support.webapp import CeleryWorker, infolettre_env
@@ -117,11 +117,11 @@ class Peer:
 
     def serve(self) -> None:
         conn, _ = self.listener.accept()
-        said = lines(conn)
-        next(said)
+        said = Lines(conn)
+        said.next(30)
         if self.takes:
             send_line(conn, {"accepted": True})
-            next(said)  # go
+            said.next(30)  # go
             send_line(conn, {"say": "one line", "err": False})
             conn.close()
         else:
@@ -149,7 +149,9 @@ def test_a_silent_worker_is_left_and_the_command_sends(tmp_path):
     assert time.monotonic() - started >= 5  # launch_client.FIRST
 
 
-def test_ctrl_c_while_the_worker_makes_the_send_says_what_it_left(tmp_path):
+def taken_by_a_listener(tmp_path):
+    """A `send --yes` whose send a scripted worker took: (the command, its connection and
+    what it says), once the command said `go`."""
     env = home_env(tmp_path)
     assert run(env, "validate", str(EXAMPLE))[0] == 0
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -159,17 +161,34 @@ def test_ctrl_c_while_the_worker_makes_the_send_says_what_it_left(tmp_path):
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     conn, _ = listener.accept()
-    said = lines(conn)
-    next(said)
+    said = Lines(conn)
+    said.next(30)
     send_line(conn, {"accepted": True})
-    assert next(said) == {"go": True}  # the command waits for the worker now
-    os.kill(command.pid, signal.SIGINT)
+    assert said.next(30) == {"go": True}  # the command waits for the worker now
+    return command, conn, said
+
+
+def test_ctrl_c_while_the_worker_makes_the_send_says_what_it_left(tmp_path):
+    command, _, said = taken_by_a_listener(tmp_path)
+    os.kill(command.pid, signal.SIGINT)  # before the commit: the worker writes nothing
     out, err = command.communicate(timeout=60)
     assert command.returncode == 130
     assert err.endswith("interrupted: no campaign was created; nobody was sent anything\n")
+    assert said.next(30) is None  # the command's side closed: a worker asks its commit in vain
 
 
-def test_a_command_gone_before_the_campaign_is_written_leaves_none(workers, monkeypatch):
+def test_ctrl_c_once_the_worker_may_commit_is_said_as_unknown(tmp_path):
+    command, conn, said = taken_by_a_listener(tmp_path)
+    send_line(conn, {"commit?": True})
+    assert said.next(30) == {"commit": True}
+    os.kill(command.pid, signal.SIGINT)  # a worker committing (held by a lock) says no end
+    out, err = command.communicate(timeout=60)
+    assert command.returncode == 130
+    assert err == ("interrupted while the worker was committing the campaign; it may have "
+                   "written the campaign: `infolettre campaign list` shows whether\n")
+
+
+def test_a_command_gone_before_the_commit_leaves_no_campaign(workers, monkeypatch):
     env, url, log = workers
     add_subscribers(url, 2)
     assert run(env, "validate", str(EXAMPLE))[0] == 0
@@ -181,12 +200,37 @@ def test_a_command_gone_before_the_campaign_is_written_leaves_none(workers, monk
     command.connect(env["INFOLETTRE_HOME"] + "/worker.sock")
     command.settimeout(30)
     send_line(command, request)
-    said = lines(command)
-    assert next(said) == {"accepted": True}
+    said = Lines(command)
+    assert said.next(30) == {"accepted": True}
     send_line(command, {"go": True})
-    command.shutdown(socket.SHUT_WR)  # as an interrupted command does (launch_client._settled)
-    end = next(item for item in said if "end" in item)["end"]
-    assert end["campaign"] is None and "interrupted" in end["error"]
+    command.shutdown(socket.SHUT_WR)  # gone before the commit, as an interrupted command
+    while "end" not in (item := said.next(30)):
+        assert "say" in item or "commit?" in item
+    end = item["end"]
+    assert end["campaign"] is None and "the command went away" in end["error"]
     assert TOOK not in log.read_text()
     with db.session_scope(url) as session:
         assert session.scalars(select(Campaign)).first() is None
+
+
+def test_garbage_and_a_slow_client_hold_no_command(workers, smtp_server):
+    env, url, log = workers
+    add_subscribers(url, 2)
+    assert run(env, "validate", str(EXAMPLE))[0] == 0
+    path = env["INFOLETTRE_HOME"] + "/worker.sock"
+    for garbage in (b"null\n", b"[]\n", b'"x"\n', b"\xff\xfe\n", b"{" * 100 + b"\n"):
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect(path)
+        client.sendall(garbage)
+        client.settimeout(30)
+        assert client.recv(100) == b""  # closed, nothing done
+        client.close()
+    slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    slow.connect(path)
+    slow.sendall(b"{")  # and nothing more: the worker answers the others meanwhile
+    status, out, err = run(env, "send", str(EXAMPLE), "--yes")
+    assert status == 0 and "campaign 1 queued" in out, err
+    assert f"campaign 1 {TOOK}" in log.read_text()
+    assert "Traceback" not in log.read_text()
+    slow.close()
+    wait_done(url, 1)
