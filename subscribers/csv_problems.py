@@ -115,7 +115,7 @@ MESSAGES = {
                           "avec le nom ?) : supprimez-le, ou retapez le nom",
         "text_invalid": "un caractère de contrôle ou plus de {limit} caractères ; "
                         "supprimez le caractère, ou raccourcissez le texte",
-        "source_reserved": "« {value} » désigne les abonnés fictifs qu'invente "
+        "source_reserved": "« {value} » désigne les abonné·es d'exemple qu'invente "
                            "`infolettre demo` ; écrivez où la personne a consenti (un salon, "
                            "un formulaire, une liste)",
         "ip_invalid": "« {value} » n'est pas une adresse IP ; écrivez-en une (192.0.2.10, "
