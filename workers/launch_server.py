@@ -86,8 +86,9 @@ def _answer(conn: socket.socket) -> None:
     if (said.next(READ_TIMEOUT) or {}).get("go") is not True:
         return  # the command gave up waiting (and makes the send itself)
 
-    def say(text: str, err: bool = False) -> None:
-        send_line(conn, {"say": text, "err": err})
+    def say(text: str, err: bool = False) -> None:  # a command gone: its commit? says so
+        with contextlib.suppress(OSError):
+            send_line(conn, {"say": text, "err": err})
 
     def confirmed() -> str | None:
         """The command's word before the commit: a command interrupted or gone (or one that
