@@ -158,10 +158,33 @@ def upgrade(url: str | None = None) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["url"] = url
-    # Already at the newest: return without running the migration environment (it imports
-    # every model), a good part of the time `infolettre send` takes before the first message.
-    with get_engine(url).connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    if current and current == set(ScriptDirectory.from_config(config).get_heads()):
+    with _migrating(url):
+        # Already at the newest: return without running the migration environment (it
+        # imports every model), a good part of what `infolettre send` takes before the first
+        # message. Read again under the lock: another process may have just migrated.
+        with get_engine(url).connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        if current and current == set(ScriptDirectory.from_config(config).get_heads()):
+            return
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def _migrating(url: str) -> Iterator[None]:
+    """One migration at a time on a SQLite file: commands started together on a new
+    database (a send, a worker, the console) each ran the migrations, and one met the
+    other's half-made tables ("table _alembic_tmp_subscriber already exists"). A lock file
+    beside the database; PostgreSQL's migrations are one step of a deployment."""
+    import fcntl
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        yield
         return
-    command.upgrade(config, "head")
+    lock = Path(f"{parsed.database}.migrating")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        yield
