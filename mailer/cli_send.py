@@ -58,8 +58,9 @@ def send(file: str, yes: bool, test_to: str | None, typed_at: str | None,
         interrupted = interrupt_behind(error)
         how = str(error) if interrupted else (
             f"the worker that took the send could not finish it ({error})")
-        click.echo(f"{how}; it may have written the campaign: `infolettre campaign list` "
-                   "shows whether" if error.uncertain
+        click.echo(f"{how}: it may write the campaign still, even after this command "
+                   "ended (`infolettre campaign list` shows it once written; `infolettre "
+                   "campaign cancel N` stops it)" if error.uncertain
                    else left_by(file, test_to is not None, since, how), err=True)
         raise SystemExit(130 if interrupted else 1) from None
     except BaseException as error:  # Ctrl-C anywhere, in the commit too: say what it left

@@ -134,20 +134,22 @@ def _followed(sock: socket.socket, answers: Lines, say: Callable[..., None],
                 say(str(item["say"]), err=bool(item.get("err")))
             elif item.get("commit?") and not committed:
                 committing()
-                committed = True
                 send_line(sock, {"commit": True})
+                committed = True
             elif "end" in item:
                 if item["end"].get("failed"):
                     raise NotFinished(str(item["end"]["failed"]))
                 return item["end"]
-    except (OSError, ValueError) as error:
-        raise NotFinished(f"{type(error).__name__}: {error}", committed) from error
+    except (OSError, ValueError) as error:  # a worker that went away ended what it did;
+        # one that is silent (stopped, swapping) may still commit the campaign
+        raise NotFinished(f"{type(error).__name__}: {error}",
+                          committed and isinstance(error, TimeoutError)) from error
     except KeyboardInterrupt:
         if committed and not _settled(sock, answers):
-            raise NotFinished("interrupted while the worker was committing the campaign",
+            raise NotFinished("interrupted before the worker said what it made of the send",
                               uncertain=True) from None
         raise
-    raise NotFinished("it ended the connection", committed)
+    raise NotFinished("it ended the connection")
 
 
 def _settled(sock: socket.socket, answers: Lines) -> bool:

@@ -43,11 +43,12 @@ def _peer_uid(conn: socket.socket) -> int:
 def _create(request: dict, say, confirmed) -> dict:
     """The send of `request`, as mailer.cli_send makes it: its `end` for the command.
     `confirmed()`, asked just before the campaign is committed: why not to commit it."""
-    file, typed_at = str(request["file"]), request.get("at")
-    typed_at = None if typed_at is None else str(typed_at)
+    file, typed_at, test_to = (request.get(name) for name in ("file", "at", "test_to"))
     try:
-        recipients, at = launch.options(request.get("test_to"), typed_at)
-        campaign_id = launch.create(file, True, recipients, at, bool(request.get("same_issue")),
+        recipients, at = launch.options(*(None if value is None else str(value)
+                                          for value in (test_to, typed_at)))
+        campaign_id = launch.create(str(file), True, recipients, at,
+                                    bool(request.get("same_issue")),
                                     editions=request["editions"], say=say,
                                     before_commit=confirmed)
         if campaign_id is not None:

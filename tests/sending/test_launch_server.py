@@ -184,8 +184,21 @@ def test_ctrl_c_once_the_worker_may_commit_is_said_as_unknown(tmp_path):
     os.kill(command.pid, signal.SIGINT)  # a worker committing (held by a lock) says no end
     out, err = command.communicate(timeout=60)
     assert command.returncode == 130
-    assert err == ("interrupted while the worker was committing the campaign; it may have "
-                   "written the campaign: `infolettre campaign list` shows whether\n")
+    assert err == ("interrupted before the worker said what it made of the send: it may "
+                   "write the campaign still, even after this command ended (`infolettre "
+                   "campaign list` shows it once written; `infolettre campaign cancel N` "
+                   "stops it)\n")
+
+
+def test_a_worker_gone_after_the_commit_word_is_said_with_what_it_left(tmp_path):
+    command, conn, said = taken_by_a_listener(tmp_path)
+    send_line(conn, {"commit?": True})
+    assert said.next(30) == {"commit": True}
+    conn.close()  # killed: what it did is final, and the database says it
+    out, err = command.communicate(timeout=60)
+    assert command.returncode == 1
+    assert err == ("the worker that took the send could not finish it (it ended the "
+                   "connection): no campaign was created; nobody was sent anything\n")
 
 
 def test_a_command_gone_before_the_commit_leaves_no_campaign(workers, monkeypatch):
