@@ -36,7 +36,7 @@ def send(file: str, yes: bool, test_to: str | None, typed_at: str | None,
     try:
         handed = yes and launch_client.hand_over(
             {"file": file, "test_to": test_to, "at": typed_at, "same_issue": same_issue},
-            launch.echo, lambda: asked.append(True))
+            click.echo, lambda: asked.append(True))
         if handed:
             return _said(handed, typed_at)
         recipients, at = launch.options(test_to, typed_at)

@@ -17,11 +17,7 @@ import click
 
 from mailer.errors import UserError
 
-Say = Callable[..., None]  # say(text, err=False), as click.echo
-
-
-def echo(text: str, err: bool = False) -> None:
-    click.echo(text, err=err)
+Say = Callable[..., None]  # say(text, err=False): click.echo, or a worker's socket line
 
 
 def addresses(value: str | None) -> list[str] | None:
@@ -59,7 +55,7 @@ def options(test_to: str | None, typed_at: str | None) -> tuple[list | None, dt.
 
 def create(file: str, yes: bool, recipients: list[str] | None, at: dt.datetime | None,
            same_issue: bool, broker_ready=lambda: None, editions: dict | None = None,
-           say: Say = echo, before_commit=lambda: None) -> int | None:
+           say: Say = click.echo, before_commit=lambda: None) -> int | None:
     """The campaign's id once it is committed, None when there is nothing to send.
     `editions`: the issue's, when the caller has them (read from mailer.rendered).
     Raises UserError (and SystemExit 1 when the confirmation is refused), also when
@@ -143,7 +139,7 @@ def unqueued(campaign_id: int, done: str, error: str) -> str:
 
 
 def _audience(session, file: str, editions: dict, same_issue: bool,
-              at: dt.datetime | None = None, say: Say = echo) -> int:
+              at: dt.datetime | None = None, say: Say = click.echo) -> int:
     """Say, before the confirmation, how many subscribers this send really reaches (as the
     console's launch page does) and, when the issue's number went out before, whom it leaves
     out; returns that number. UserError when the number went out under another title.

@@ -178,7 +178,7 @@ def _start(sender=None, **_) -> None:
 
 
 @worker_ready.connect
-def _said(**_) -> None:  # once the worker's log is set up (not yet at worker_init)
+def _said_how_it_listens(**_) -> None:  # once the log is set up (not at worker_init)
     for server in _server:
         if isinstance(server, BlockingIOError):  # the lock: another worker holds it
             log.info("`infolettre send` is taken by another worker of this home")
